@@ -1,0 +1,446 @@
+"""The round-optimisation problem: sites, vehicles, stops and travel matrices.
+
+Every class here is a frozen dataclass validated on construction; an invalid
+value raises :class:`~routing.errors.InvalidInputError` (or its subclass
+:class:`~routing.errors.ProblemError` for inconsistencies between parts) naming
+the field and the value.
+
+Units: integer seconds (times of day count from midnight of the planning day),
+integer metres, integer kilograms. Costs are integer *cost units* chosen by the
+caller (for example 1 unit = 0.1 euro cent); with the defaults (1 unit per metre,
+0 per second) the objective is the total distance in metres.
+
+Location order
+--------------
+The travel matrices of a :class:`Problem` are indexed by location: first the
+depots in the order given, then the stops in the order given. ``Problem.index``
+maps an id to its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.errors import InvalidInputError, ProblemError
+from routing.geo import Location
+
+IntMatrix = npt.NDArray[np.int64]
+StopKind = Literal["pickup", "delivery"]
+
+#: Road distance over straight-line distance used by :func:`approximate_matrices`.
+DEFAULT_CIRCUITY = 1.3
+#: Average speed (km/h) used by :func:`approximate_matrices`.
+DEFAULT_SPEED_KMH = 25.0
+_DAY_S = 7 * 86_400
+
+
+def _check_int(field_name: str, value: object, *, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidInputError(field_name, f"expected an integer, got {value!r}")
+    if value < minimum:
+        raise InvalidInputError(field_name, f"must be at least {minimum}, got {value!r}")
+
+
+def _check_id(field_name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field_name, f"must be a non-empty string, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """An interval ``[start_s, end_s]`` in seconds from midnight of the planning day.
+
+    Parameters
+    ----------
+    start_s, end_s
+        Earliest and latest second (inclusive); ``start_s <= end_s``.
+    """
+
+    start_s: int
+    end_s: int
+
+    def __post_init__(self) -> None:
+        _check_int("start_s", self.start_s)
+        _check_int("end_s", self.end_s)
+        if self.end_s < self.start_s:
+            raise InvalidInputError("end_s", f"empty time window: ends at {self.end_s} before {self.start_s}")
+
+    def __contains__(self, t: int) -> bool:
+        return self.start_s <= t <= self.end_s
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """A site where vehicles start, end or reload (warehouse, sorting plant).
+
+    Parameters
+    ----------
+    id
+        Caller's identifier, unique among depots and stops.
+    location
+        Coordinates (used for approximate matrices and exports), optional.
+    opening
+        Opening hours; vehicles leave and return within them. ``None`` = always.
+    service_s
+        Handling time at each departure from this site: loading at the start of a
+        round and unloading/loading at each reload visit (not on the final return).
+    """
+
+    id: str
+    location: Location | None = None
+    opening: TimeWindow | None = None
+    service_s: int = 0
+
+    def __post_init__(self) -> None:
+        _check_id("Depot.id", self.id)
+        _check_int(f"Depot {self.id}.service_s", self.service_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A place to visit: a clothing bin to empty or a household to deliver to.
+
+    Parameters
+    ----------
+    id
+        Caller's identifier, unique among depots and stops.
+    location
+        Coordinates, optional.
+    kind
+        ``"pickup"`` (collection: the load grows and is unloaded at a reload or the
+        end depot) or ``"delivery"`` (the goods are loaded at the depot).
+    demand_kg
+        Weight collected or delivered.
+    volume
+        Second capacity dimension (litres, pieces...), 0 when unused.
+    service_s
+        Time spent at the stop.
+    window
+        When service may start; ``None`` = any time within the vehicle's shift.
+    required
+        Whether the stop must be served; optional stops are served only when
+        their ``prize`` is worth the detour.
+    prize
+        Value (cost units) of serving an optional stop.
+    """
+
+    id: str
+    location: Location | None = None
+    kind: StopKind = "pickup"
+    demand_kg: int = 0
+    volume: int = 0
+    service_s: int = 0
+    window: TimeWindow | None = None
+    required: bool = True
+    prize: int = 0
+
+    def __post_init__(self) -> None:
+        _check_id("Stop.id", self.id)
+        if self.kind not in ("pickup", "delivery"):
+            raise InvalidInputError(
+                f"Stop {self.id}.kind", f"must be 'pickup' or 'delivery', got {self.kind!r}"
+            )
+        for name in ("demand_kg", "volume", "service_s", "prize"):
+            _check_int(f"Stop {self.id}.{name}", getattr(self, name))
+        if self.required and self.prize:
+            raise InvalidInputError(
+                f"Stop {self.id}.prize", "a required stop has no prize; set required=False"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """A vehicle type: ``count`` identical vehicles.
+
+    Parameters
+    ----------
+    id
+        Caller's identifier of the type; routes are named ``"<id>#<n>"``.
+    start_depot, end_depot
+        Depot ids; ``end_depot`` defaults to ``start_depot``.
+    capacity_kg, capacity_volume
+        Capacities per trip (``capacity_volume`` only matters for stops with volume).
+    count
+        Number of vehicles of this type.
+    shift
+        Window within which the vehicle leaves and returns; ``None`` = all day.
+    max_duration_s
+        Longest round (return minus departure), ``None`` = no limit.
+    reload_depots, max_reloads
+        Depots where the vehicle may unload/reload during the round, and at most
+        how many times (``None`` = unlimited).
+    fixed_cost, cost_per_m, cost_per_s
+        Cost units per vehicle used, per metre driven and per second of round.
+    """
+
+    id: str
+    start_depot: str
+    capacity_kg: int
+    count: int = 1
+    end_depot: str | None = None
+    capacity_volume: int | None = None
+    shift: TimeWindow | None = None
+    max_duration_s: int | None = None
+    reload_depots: tuple[str, ...] = ()
+    max_reloads: int | None = None
+    fixed_cost: int = 0
+    cost_per_m: int = 1
+    cost_per_s: int = 0
+
+    def __post_init__(self) -> None:
+        _check_id("Vehicle.id", self.id)
+        _check_int(f"Vehicle {self.id}.count", self.count, minimum=1)
+        for name in ("capacity_kg", "fixed_cost", "cost_per_m", "cost_per_s"):
+            _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
+        for name in ("capacity_volume", "max_duration_s", "max_reloads"):
+            if getattr(self, name) is not None:
+                _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
+        if not isinstance(self.reload_depots, tuple):
+            object.__setattr__(self, "reload_depots", tuple(self.reload_depots))
+
+    @property
+    def end(self) -> str:
+        """The end depot id (``end_depot`` or else ``start_depot``)."""
+        return self.end_depot if self.end_depot is not None else self.start_depot
+
+    def capacity(self, dimensions: int) -> tuple[int, ...]:
+        """Capacities for the first ``dimensions`` load dimensions (kg, volume)."""
+        volume = self.capacity_volume if self.capacity_volume is not None else 0
+        return (self.capacity_kg, volume)[:dimensions]
+
+
+def demand_vector(stop: Stop, dimensions: int) -> tuple[int, ...]:
+    """The stop's demand for the first ``dimensions`` load dimensions (kg, volume)."""
+    return (stop.demand_kg, stop.volume)[:dimensions]
+
+
+def _as_matrix(name: str, value: object, n: int) -> IntMatrix:
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(name, f"not a matrix: {exc}") from exc
+    if arr.shape != (n, n):
+        raise InvalidInputError(name, f"shape {arr.shape} but {n} locations need ({n}, {n})")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.array_equal(arr, np.round(arr)):
+            raise InvalidInputError(name, "must hold finite integers (seconds or metres)")
+    elif arr.dtype.kind not in "iu":
+        raise InvalidInputError(name, f"must hold integers, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if n and arr.min() < 0:
+        i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
+        raise InvalidInputError(name, f"negative value {arr[i, j]} at [{i}, {j}]")
+    arr.setflags(write=False)
+    return arr
+
+
+def approximate_matrices(
+    locations: Sequence[Location],
+    *,
+    circuity: float = DEFAULT_CIRCUITY,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+) -> tuple[IntMatrix, IntMatrix]:
+    """Crow-fly estimates when no road network is available.
+
+    Parameters
+    ----------
+    locations
+        Points in matrix order.
+    circuity
+        Road distance over great-circle distance (1.3 by default).
+    speed_kmh
+        Average speed (25 km/h by default).
+
+    Returns
+    -------
+    duration_s, distance_m
+        Integer matrices (rounded to the nearest second and metre).
+    """
+    if circuity < 1 or speed_kmh <= 0:
+        raise InvalidInputError(
+            "circuity/speed_kmh", f"need circuity >= 1 and speed > 0, got {circuity}, {speed_kmh}"
+        )
+    lon = np.radians([p.lon for p in locations])
+    lat = np.radians([p.lat for p in locations])
+    h = (
+        np.sin((lat[None, :] - lat[:, None]) / 2) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[None, :] - lon[:, None]) / 2) ** 2
+    )
+    metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1))) * circuity
+    distance = np.rint(metres).astype(np.int64)
+    duration = np.rint(metres / (speed_kmh / 3.6)).astype(np.int64)
+    return duration, distance
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A complete round-optimisation problem.
+
+    Parameters
+    ----------
+    depots, vehicles, stops
+        The parts; ids must be unique (depots and stops share one namespace).
+    duration_s, distance_m
+        Travel matrices (integer seconds and metres) indexed by location: depots
+        first, then stops, both in the order given. Nested lists or numpy arrays.
+    approximate
+        Whether the matrices are estimates (set by :meth:`with_approximate_matrices`).
+
+    Raises
+    ------
+    InvalidInputError, ProblemError
+        On a malformed matrix, a duplicate or unknown id, a demand above every
+        capacity, or a required stop that no vehicle can reach within its shift.
+    """
+
+    depots: tuple[Depot, ...]
+    vehicles: tuple[Vehicle, ...]
+    stops: tuple[Stop, ...]
+    duration_s: IntMatrix
+    distance_m: IntMatrix
+    approximate: bool = False
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("depots", "vehicles", "stops"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.depots:
+            raise ProblemError("depots", "at least one depot is needed")
+        if not self.vehicles:
+            raise ProblemError("vehicles", "at least one vehicle is needed")
+        n = len(self.depots) + len(self.stops)
+        object.__setattr__(self, "duration_s", _as_matrix("duration_s", self.duration_s, n))
+        object.__setattr__(self, "distance_m", _as_matrix("distance_m", self.distance_m, n))
+        object.__setattr__(self, "index", self._build_index())
+        _validate_references(self)
+        for stop in self.stops:
+            reason = self.why_unservable(stop.id)
+            if reason is not None and stop.required:
+                raise ProblemError(f"Stop {stop.id}", reason)
+
+    def _build_index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        items: tuple[Depot | Stop, ...] = (*self.depots, *self.stops)
+        for i, item in enumerate(items):
+            if item.id in index:
+                raise ProblemError("id", f"duplicate id {item.id!r}")
+            index[item.id] = i
+        vehicle_ids = [v.id for v in self.vehicles]
+        for vid in vehicle_ids:
+            if vehicle_ids.count(vid) > 1:
+                raise ProblemError("Vehicle.id", f"duplicate vehicle id {vid!r}")
+        return index
+
+    @classmethod
+    def with_approximate_matrices(
+        cls,
+        depots: Sequence[Depot],
+        vehicles: Sequence[Vehicle],
+        stops: Sequence[Stop],
+        **kwargs: Any,
+    ) -> Problem:
+        """Build a problem whose matrices come from :func:`approximate_matrices`.
+
+        Every depot and stop needs a ``location``; the result has ``approximate=True``.
+        Keyword arguments (``circuity``, ``speed_kmh``) go to :func:`approximate_matrices`.
+        """
+        points = []
+        items: tuple[Depot | Stop, ...] = (*depots, *stops)
+        for item in items:
+            if item.location is None:
+                raise ProblemError(f"{item.id}.location", "needed to estimate travel matrices")
+            points.append(item.location)
+        duration, distance = approximate_matrices(points, **kwargs)
+        return cls(tuple(depots), tuple(vehicles), tuple(stops), duration, distance, approximate=True)
+
+    @property
+    def dimensions(self) -> int:
+        """Number of load dimensions: 1 (kg) or 2 (kg and volume)."""
+        uses_volume = any(s.volume for s in self.stops) or any(
+            v.capacity_volume is not None for v in self.vehicles
+        )
+        return 2 if uses_volume else 1
+
+    def depot(self, depot_id: str) -> Depot:
+        """The depot with this id."""
+        return self.depots[self.index[depot_id]]
+
+    def stop(self, stop_id: str) -> Stop:
+        """The stop with this id."""
+        return self.stops[self.index[stop_id] - len(self.depots)]
+
+    def item(self, item_id: str) -> Depot | Stop:
+        """The depot or stop with this id."""
+        i = self.index[item_id]
+        return self.depots[i] if i < len(self.depots) else self.stops[i - len(self.depots)]
+
+    def is_depot(self, item_id: str) -> bool:
+        """Whether ``item_id`` names a depot."""
+        return self.index.get(item_id, len(self.depots)) < len(self.depots)
+
+    def why_unservable(self, stop_id: str) -> str | None:
+        """Why no vehicle can serve this stop on its own, or ``None`` if one can."""
+        stop = self.stop(stop_id)
+        dims = self.dimensions
+        need = demand_vector(stop, dims)
+        fitting = [
+            v for v in self.vehicles if all(d <= c for d, c in zip(need, v.capacity(dims), strict=True))
+        ]
+        if not fitting:
+            best = max(v.capacity_kg for v in self.vehicles)
+            return f"demand {need} (kg, volume) above every vehicle capacity (largest {best} kg)"
+        reasons = [self._timing_problem(v, stop) for v in fitting]
+        if all(reasons):
+            return f"{reasons[0]} (vehicle {fitting[0].id!r})"
+        return None
+
+    def _timing_problem(self, vehicle: Vehicle, stop: Stop) -> str | None:
+        s, e, i = self.index[vehicle.start_depot], self.index[vehicle.end], self.index[stop.id]
+        leave_from, _ = start_window(self, vehicle)
+        depart = leave_from + self.depots[s].service_s
+        arrival = depart + int(self.duration_s[s, i])
+        window = stop.window or TimeWindow(0, _DAY_S)
+        if arrival > window.end_s:
+            return f"time window {window.start_s}-{window.end_s} s unreachable: earliest arrival {arrival} s"
+        back = max(arrival, window.start_s) + stop.service_s + int(self.duration_s[i, e])
+        latest = end_limit(self, vehicle)
+        if back > latest:
+            return f"cannot return to {vehicle.end!r} by {latest} s (earliest return {back} s)"
+        shortest = back - max(arrival, window.start_s) + arrival - leave_from
+        if vehicle.max_duration_s is not None and shortest > vehicle.max_duration_s:
+            return f"round of at least {shortest} s exceeds max_duration_s {vehicle.max_duration_s}"
+        return None
+
+
+def start_window(problem: Problem, vehicle: Vehicle) -> tuple[int, int]:
+    """Earliest and latest departure of ``vehicle``: its shift within the start depot's opening."""
+    shift = vehicle.shift or TimeWindow(0, _DAY_S)
+    opening = problem.depot(vehicle.start_depot).opening or TimeWindow(0, _DAY_S)
+    return max(shift.start_s, opening.start_s), min(shift.end_s, opening.end_s)
+
+
+def end_limit(problem: Problem, vehicle: Vehicle) -> int:
+    """Latest return of ``vehicle``: end of its shift and of the end depot's opening."""
+    shift = vehicle.shift or TimeWindow(0, _DAY_S)
+    opening = problem.depot(vehicle.end).opening or TimeWindow(0, _DAY_S)
+    return min(shift.end_s, opening.end_s)
+
+
+def _validate_references(problem: Problem) -> None:
+    for v in problem.vehicles:
+        for role, depot_id in (
+            ("start_depot", v.start_depot),
+            ("end_depot", v.end),
+            *(("reload_depots", r) for r in v.reload_depots),
+        ):
+            if not problem.is_depot(depot_id):
+                known = ", ".join(d.id for d in problem.depots)
+                raise ProblemError(f"Vehicle {v.id}.{role}", f"unknown depot {depot_id!r} (known: {known})")
+        early, late = start_window(problem, v)
+        if early > late or early > end_limit(problem, v):
+            raise ProblemError(f"Vehicle {v.id}.shift", "does not overlap the opening hours of its depots")

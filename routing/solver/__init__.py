@@ -1,0 +1,83 @@
+"""Round optimisation: :func:`solve` turns a :class:`~routing.model.Problem` into a plan.
+
+The work is done by a backend behind a small seam (:class:`Backend`); the default
+is :class:`~routing.solver.pyvrp_backend.PyVRPBackend` (PyVRP 0.14).
+"""
+
+from __future__ import annotations
+
+import math
+
+from routing.errors import InvalidInputError
+from routing.model import Problem
+from routing.plan import Plan
+from routing.solver.base import Backend, CancelToken, ProgressCallback
+
+__all__ = ["Backend", "CancelToken", "ProgressCallback", "solve"]
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    max_iterations: int | None = None,
+    workers: int = 1,
+    backend: Backend | None = None,
+) -> Plan:
+    """Plan the rounds of ``problem``.
+
+    Parameters
+    ----------
+    problem
+        A validated problem (required stops that no vehicle can serve are already
+        refused there, with the cause).
+    time_limit_s
+        Wall-clock budget in seconds for the search.
+    seed
+        Random seed. With ``max_iterations`` the result is identical for a given
+        seed; under a pure time limit it depends on how many iterations fit.
+    progress
+        Called with ``(elapsed seconds, best cost)`` each time the best plan improves.
+    cancel
+        Checked every iteration (e.g. a :class:`threading.Event`); once set, the
+        solve stops and raises :class:`~routing.errors.SolveCancelled`.
+    max_iterations
+        Stop after this many iterations (before the time limit if reached first).
+    workers
+        Independent searches run in parallel (seeds ``seed .. seed+workers-1``,
+        one process each); the best plan wins. Progress comes from the first.
+    backend
+        Solver engine; PyVRP when ``None``.
+
+    Returns
+    -------
+    Plan
+        Routes, totals, cost and unassigned stops with reasons. If no plan serves
+        every required stop, a second search of the same budget treats them as
+        optional with a large prize; the plan is then marked ``feasible=False``
+        and lists the required stops left out (code ``"no_room"``).
+    """
+    if not isinstance(time_limit_s, (int, float)) or not math.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
+    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
+        raise InvalidInputError("max_iterations", f"must be a positive integer, got {max_iterations!r}")
+    if not isinstance(workers, int) or workers < 1:
+        raise InvalidInputError("workers", f"must be a positive integer, got {workers!r}")
+    if backend is None:
+        from routing.solver.pyvrp_backend import PyVRPBackend
+
+        backend = PyVRPBackend()
+    return backend.solve(
+        problem,
+        time_limit_s=float(time_limit_s),
+        seed=seed,
+        progress=progress,
+        cancel=cancel,
+        max_iterations=max_iterations,
+        workers=workers,
+    )
