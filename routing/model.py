@@ -142,15 +142,11 @@ class Stop:
     def __post_init__(self) -> None:
         _check_id("Stop.id", self.id)
         if self.kind not in ("pickup", "delivery"):
-            raise InvalidInputError(
-                f"Stop {self.id}.kind", f"must be 'pickup' or 'delivery', got {self.kind!r}"
-            )
+            raise InvalidInputError(f"Stop {self.id}.kind", f"must be 'pickup' or 'delivery', got {self.kind!r}")
         for name in ("demand_kg", "volume", "service_s", "prize"):
             _check_int(f"Stop {self.id}.{name}", getattr(self, name))
         if self.required and self.prize:
-            raise InvalidInputError(
-                f"Stop {self.id}.prize", "a required stop has no prize; set required=False"
-            )
+            raise InvalidInputError(f"Stop {self.id}.prize", "a required stop has no prize; set required=False")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,9 +258,7 @@ def approximate_matrices(
         Integer matrices (rounded to the nearest second and metre).
     """
     if circuity < 1 or speed_kmh <= 0:
-        raise InvalidInputError(
-            "circuity/speed_kmh", f"need circuity >= 1 and speed > 0, got {circuity}, {speed_kmh}"
-        )
+        raise InvalidInputError("circuity/speed_kmh", f"need circuity >= 1 and speed > 0, got {circuity}, {speed_kmh}")
     lon = np.radians([p.lon for p in locations])
     lat = np.radians([p.lat for p in locations])
     h = (
@@ -305,6 +299,8 @@ class Problem:
     distance_m: IntMatrix
     approximate: bool = False
     index: dict[str, int] = field(init=False, repr=False)
+    #: Number of load dimensions: 1 (kg) or 2 (kg and volume, when any stop or vehicle uses volume).
+    dimensions: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("depots", "vehicles", "stops"):
@@ -317,6 +313,8 @@ class Problem:
         object.__setattr__(self, "duration_s", _as_matrix("duration_s", self.duration_s, n))
         object.__setattr__(self, "distance_m", _as_matrix("distance_m", self.distance_m, n))
         object.__setattr__(self, "index", self._build_index())
+        uses_volume = any(s.volume for s in self.stops) or any(v.capacity_volume is not None for v in self.vehicles)
+        object.__setattr__(self, "dimensions", 2 if uses_volume else 1)
         _validate_references(self)
         for stop in self.stops:
             reason = self.why_unservable(stop.id)
@@ -358,14 +356,6 @@ class Problem:
         duration, distance = approximate_matrices(points, **kwargs)
         return cls(tuple(depots), tuple(vehicles), tuple(stops), duration, distance, approximate=True)
 
-    @property
-    def dimensions(self) -> int:
-        """Number of load dimensions: 1 (kg) or 2 (kg and volume)."""
-        uses_volume = any(s.volume for s in self.stops) or any(
-            v.capacity_volume is not None for v in self.vehicles
-        )
-        return 2 if uses_volume else 1
-
     def depot(self, depot_id: str) -> Depot:
         """The depot with this id."""
         return self.depots[self.index[depot_id]]
@@ -388,9 +378,7 @@ class Problem:
         stop = self.stop(stop_id)
         dims = self.dimensions
         need = demand_vector(stop, dims)
-        fitting = [
-            v for v in self.vehicles if all(d <= c for d, c in zip(need, v.capacity(dims), strict=True))
-        ]
+        fitting = [v for v in self.vehicles if all(d <= c for d, c in zip(need, v.capacity(dims), strict=True))]
         if not fitting:
             best = max(v.capacity_kg for v in self.vehicles)
             return f"demand {need} (kg, volume) above every vehicle capacity (largest {best} kg)"

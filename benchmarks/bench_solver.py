@@ -1,0 +1,252 @@
+"""Round optimiser vs raw PyVRP vs OR-Tools (guided local search) on standard instances.
+
+Usage::
+
+    python benchmarks/bench_solver.py [--quick] [--budgets 10 60] [--seed 1] [--out results.csv]
+
+Instances, best-known solutions and rounding conventions come from
+``$FITMI_SHARED/bench`` (default ``<repo>/../shared/bench``): X instances use
+nearest-integer Euclidean distances; Solomon / Gehring-Homberger (and the
+prize-collecting instance) use distances truncated to one decimal, scaled by 10.
+Every solver runs single-threaded with the same wall budget; every result is
+replayed by :func:`routing.checker.check_plan` and its checked cost is what the
+gap is computed from. ``--workers2`` adds a run of our wrapper with two parallel
+searches on the 1000-client instances at the largest budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyvrp
+import vrplib
+from pyvrp.stop import MaxRuntime
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from routing.checker import check_plan, plan_from_sequences
+from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+from routing.plan import Plan
+from routing.solver import solve
+
+SHARED = Path(os.environ.get("FITMI_SHARED", Path(__file__).resolve().parents[1] / ".." / "shared"))
+QUICK = ("X-n101-k25", "R101")
+
+
+@dataclass
+class Instance:
+    name: str
+    path: Path
+    scale: int  # 1 for X (nint), 10 for dimacs
+    bks: float
+    n_vehicles: int
+    capacity: int
+    demand: np.ndarray
+    dist: np.ndarray
+    tw: np.ndarray | None
+    service: np.ndarray
+    prize: np.ndarray
+
+
+def load(row: dict[str, str]) -> Instance:
+    name = row["instance"]
+    solomon = (SHARED / "bench" / f"{name}.txt").exists()
+    path = SHARED / "bench" / (f"{name}.txt" if solomon else f"{name}.vrp")
+    raw = vrplib.read_instance(path, instance_format="solomon" if solomon else "vrplib")
+    scale = 1 if row["problem"] == "CVRP" else 10
+    n = len(raw["demand"])
+    euclid = raw["edge_weight"]
+    dist = np.round(euclid).astype(np.int64) if scale == 1 else (10 * euclid).astype(np.int64)
+    service = raw.get("service_time", 0)
+    service = np.full(n, service) if np.isscalar(service) else np.asarray(service)
+    service = (scale * service).astype(np.int64)
+    service[0] = 0
+    tw = (scale * raw["time_window"]).astype(np.int64) if "time_window" in raw else None
+    prize = (scale * raw["prize"]).astype(np.int64) if "prize" in raw else np.zeros(n, np.int64)
+    fleet = int(raw["vehicles"]) if "vehicles" in raw else math.ceil(1.2 * int(row["bks_routes"])) + 1
+    return Instance(
+        name,
+        path,
+        scale,
+        float(row["bks"]),
+        fleet,
+        int(raw["capacity"]),
+        raw["demand"].astype(np.int64),
+        dist,
+        tw,
+        service,
+        prize,
+    )
+
+
+def to_problem(inst: Instance) -> Problem:
+    opening = TimeWindow(int(inst.tw[0, 0]), int(inst.tw[0, 1])) if inst.tw is not None else None
+    depot = Depot("depot", opening=opening)
+    stops = []
+    for i in range(1, len(inst.demand)):
+        window = TimeWindow(int(inst.tw[i, 0]), int(inst.tw[i, 1])) if inst.tw is not None else None
+        optional = inst.prize[i] > 0
+        stops.append(
+            Stop(
+                f"c{i}",
+                demand_kg=int(inst.demand[i]),
+                service_s=int(inst.service[i]),
+                window=window,
+                required=not optional,
+                prize=int(inst.prize[i]),
+            )
+        )
+    vehicle = Vehicle("v", "depot", inst.capacity, count=inst.n_vehicles)
+    return Problem((depot,), (vehicle,), tuple(stops), inst.dist, inst.dist)
+
+
+def raw_data(inst: Instance) -> pyvrp.ProblemData:
+    """PyVRP's own reader (or, for Solomon files it cannot read, PyVRP classes directly)."""
+    if inst.path.suffix == ".vrp":
+        data = pyvrp.read(inst.path, round_func="round" if inst.scale == 1 else "dimacs")
+        return data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=inst.n_vehicles)])
+    assert inst.tw is not None
+    n = len(inst.demand)
+    clients = [
+        pyvrp.Client(
+            i,
+            delivery=[int(inst.demand[i])],
+            service_duration=int(inst.service[i]),
+            tw_early=int(inst.tw[i, 0]),
+            tw_late=int(inst.tw[i, 1]),
+        )
+        for i in range(1, n)
+    ]
+    depot = pyvrp.Depot(0, tw_early=int(inst.tw[0, 0]), tw_late=int(inst.tw[0, 1]))
+    vt = pyvrp.VehicleType(inst.n_vehicles, [inst.capacity], tw_early=int(inst.tw[0, 0]), tw_late=int(inst.tw[0, 1]))
+    locs = [pyvrp.Location(0, 0) for _ in range(n)]
+    return pyvrp.ProblemData(locs, clients, [depot], [vt], [inst.dist], [inst.dist])
+
+
+def run_ours(inst: Instance, problem: Problem, budget: float, seed: int, workers: int = 1) -> tuple[Plan, float]:
+    t0 = time.perf_counter()
+    plan = solve(problem, time_limit_s=budget, seed=seed, workers=workers)
+    return plan, time.perf_counter() - t0
+
+
+def run_raw(inst: Instance, problem: Problem, budget: float, seed: int) -> tuple[Plan, float]:
+    t0 = time.perf_counter()
+    data = raw_data(inst)
+    res = pyvrp.solve(data, MaxRuntime(budget), seed=seed, collect_stats=False)
+    wall = time.perf_counter() - t0
+    seqs = [("v", [f"c{a.idx + 1}" for a in route if a.is_client()]) for route in res.best.routes()]
+    return plan_from_sequences(problem, seqs, feasible=res.is_feasible()), wall
+
+
+def run_ortools(inst: Instance, problem: Problem, budget: float, seed: int) -> tuple[Plan, float]:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    t0 = time.perf_counter()
+    n, nv = len(inst.demand), inst.n_vehicles
+    manager = pywrapcp.RoutingIndexManager(n, nv, 0)
+    model = pywrapcp.RoutingModel(manager)
+    arc = model.RegisterTransitMatrix(inst.dist.tolist())
+    model.SetArcCostEvaluatorOfAllVehicles(arc)
+    dem = model.RegisterUnaryTransitVector(inst.demand.tolist())
+    model.AddDimensionWithVehicleCapacity(dem, 0, [inst.capacity] * nv, True, "load")
+    if inst.tw is not None:
+        _ortools_time(model, manager, inst)
+    for i in range(1, n):
+        if inst.prize[i] > 0:
+            model.AddDisjunction([manager.NodeToIndex(i)], int(inst.prize[i]))
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(int(budget * 1000))
+    sol = model.SolveWithParameters(params)
+    wall = time.perf_counter() - t0
+    if sol is None:
+        return plan_from_sequences(problem, [], feasible=False), wall
+    seqs = []
+    for v in range(nv):
+        idx, seq = sol.Value(model.NextVar(model.Start(v))), []
+        while not model.IsEnd(idx):
+            seq.append(f"c{manager.IndexToNode(idx)}")
+            idx = sol.Value(model.NextVar(idx))
+        if seq:
+            seqs.append(("v", seq))
+    return plan_from_sequences(problem, seqs), wall
+
+
+def _ortools_time(model, manager, inst: Instance) -> None:  # type: ignore[no-untyped-def]
+    travel = (inst.dist + inst.service[:, None]).tolist()
+    cb = model.RegisterTransitMatrix(travel)
+    horizon = int(inst.tw[0, 1])
+    model.AddDimension(cb, horizon, horizon, False, "time")
+    dim = model.GetDimensionOrDie("time")
+    for i in range(1, len(inst.demand)):
+        dim.CumulVar(manager.NodeToIndex(i)).SetRange(int(inst.tw[i, 0]), int(inst.tw[i, 1]))
+    for v in range(inst.n_vehicles):
+        dim.CumulVar(model.Start(v)).SetRange(int(inst.tw[0, 0]), horizon)
+        dim.CumulVar(model.End(v)).SetRange(int(inst.tw[0, 0]), horizon)
+
+
+def gap(inst: Instance, problem: Problem, plan: Plan) -> tuple[float, str]:
+    report = check_plan(problem, plan)
+    missing_required = any(problem.stop(u.stop_id).required for u in plan.unassigned)
+    if not report.ok or missing_required:
+        first = report.violations[0] if report.violations else "required stops missing"
+        return math.nan, f"INVALID: {first}"
+    return 100 * (report.cost / inst.scale - inst.bks) / inst.bks, "ok"
+
+
+RUNNERS = {"ours": run_ours, "pyvrp": run_raw, "ortools": run_ortools}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="two instances, 10 s only")
+    ap.add_argument("--budgets", type=float, nargs="+", default=[10.0, 60.0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--solvers", nargs="+", default=list(RUNNERS))
+    ap.add_argument("--workers2", action="store_true", help="also ours with 2 workers on the 1000-client instances")
+    ap.add_argument("--only", nargs="*", help="instance names")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/bench_solver.csv"))  # noqa: S108
+    args = ap.parse_args()
+    budgets = [10.0] if args.quick else args.budgets
+    with open(SHARED / "bench" / "bks.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    rows = [r for r in rows if (r["instance"] in QUICK if args.quick else not args.only or r["instance"] in args.only)]
+    with open(args.out, "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["instance", "budget_s", "solver", "cost", "gap_pct", "wall_s", "routes", "check"])
+        for row in rows:
+            inst = load(row)
+            problem = to_problem(inst)
+            for budget in budgets:
+                jobs = [(s, RUNNERS[s], {}) for s in args.solvers]
+                if args.workers2 and len(inst.demand) > 900 and budget == max(budgets):
+                    jobs.append(("ours-2workers", run_ours, {"workers": 2}))
+                for label, runner, kw in jobs:
+                    plan, wall = runner(inst, problem, budget, args.seed, **kw)
+                    g, status = gap(inst, problem, plan)
+                    rec = [
+                        inst.name,
+                        budget,
+                        label,
+                        plan.cost / inst.scale,
+                        f"{g:.2f}",
+                        f"{wall:.2f}",
+                        len(plan.routes),
+                        status,
+                    ]
+                    out.writerow(rec)
+                    fh.flush()
+                    print(*rec, sep="\t", flush=True)
+
+
+if __name__ == "__main__":
+    main()
