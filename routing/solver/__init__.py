@@ -25,6 +25,7 @@ def solve(
     cancel: CancelToken | None = None,
     max_iterations: int | None = None,
     workers: int = 1,
+    relax_required: bool = False,
     backend: Backend | None = None,
 ) -> Plan:
     """Plan the rounds of ``problem``.
@@ -49,6 +50,10 @@ def solve(
     workers
         Independent searches run in parallel (seeds ``seed .. seed+workers-1``,
         one process each); the best plan wins. Progress comes from the first.
+    relax_required
+        Best-effort mode for overloaded days: search from the start with required
+        stops treated as optional at a large prize (see Returns), instead of first
+        looking for a plan that serves them all.
     backend
         Solver engine; PyVRP when ``None``.
 
@@ -80,4 +85,5 @@ def solve(
         cancel=cancel,
         max_iterations=max_iterations,
         workers=workers,
+        relax_required=relax_required,
     )

@@ -35,6 +35,7 @@ class Backend(Protocol):
         cancel: CancelToken | None,
         max_iterations: int | None,
         workers: int,
+        relax_required: bool,
     ) -> Plan:
         """Solve ``problem``; see :func:`routing.solver.solve` for the parameters."""
         ...

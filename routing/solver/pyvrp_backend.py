@@ -140,9 +140,7 @@ class ProgressStop:
         if self._cancel is not None and self._cancel.is_set():
             raise SolveCancelled("solve cancelled by the caller")
         self.iterations += 1
-        if best_cost < np.iinfo(np.int64).max // 2 and (
-            not self.log or best_cost + self._offset < self.log[-1][1]
-        ):
+        if best_cost < np.iinfo(np.int64).max // 2 and (not self.log or best_cost + self._offset < self.log[-1][1]):
             self.log.append((round(time.perf_counter() - self._start, 3), best_cost + self._offset))
             if self._progress is not None:
                 self._progress(*self.log[-1])
@@ -190,17 +188,19 @@ def _route(problem: Problem, mapped: Mapped, route: pyvrp.Route, name: str) -> R
         arrival = act.start_time - act.wait_duration
         location = problem.item(item_id).location
         trip = visits[-1].trip if pos == len(schedule) - 1 else act.trip  # the return ends the last trip
-        visits.append(
-            Visit(kind, item_id, arrival, act.start_time, act.end_time, loads[pos], dist, trip, location)
-        )
+        visits.append(Visit(kind, item_id, arrival, act.start_time, act.end_time, loads[pos], dist, trip, location))
         prev = row
     assert sum(v.distance_m for v in visits) == route.distance() and nd >= 1
     vtype = problem.vehicles[route.vehicle_type()].id
     return Route(name, vtype, tuple(visits))
 
 
-def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution, feasible: bool) -> Plan:
-    """Map a PyVRP solution back onto our plan (unassigned reasons included)."""
+def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution) -> Plan:
+    """Map a PyVRP solution back onto our plan (unassigned reasons included).
+
+    The plan is feasible unless required stops are left out (possible only when
+    the mapping relaxed them).
+    """
     counter: Counter[str] = Counter()
     routes = []
     for r in solution.routes():
@@ -220,6 +220,7 @@ def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution, feasi
             unassigned.append(Unassigned(stop.id, "not_worth_it", why))
     cost = sum(_route_cost(problem.vehicles[r.vehicle_type()], r) for r in solution.routes())
     cost += sum(0 if problem.stop(u.stop_id).required else problem.stop(u.stop_id).prize for u in unassigned)
+    feasible = not any(u.code == "no_room" for u in unassigned)
     return Plan(tuple(routes), tuple(unassigned), cost, feasible, problem.approximate)
 
 
@@ -296,22 +297,22 @@ class PyVRPBackend:
         cancel: CancelToken | None,
         max_iterations: int | None,
         workers: int,
+        relax_required: bool,
     ) -> Plan:
         """Solve ``problem``; see :func:`routing.solver.solve`."""
         started = time.perf_counter()
-        mapped = to_pyvrp(problem)
-        stop = ProgressStop(time_limit_s, max_iterations, progress, cancel, mapped.offset)
-        feasible = True
-        if mapped.stops:
-            best = _best_of(mapped.data, stop, seed, workers, self.params, (time_limit_s, max_iterations))
-            if not best.is_feasible():
-                feasible = False
-                mapped = to_pyvrp(problem, relax_prize=_big_prize(problem))
-                stop = ProgressStop(time_limit_s, max_iterations, progress, cancel, mapped.offset)
-                best = _best_of(mapped.data, stop, seed, workers, self.params, (time_limit_s, max_iterations))
-            plan = from_pyvrp(problem, mapped, best, feasible)
-        else:
-            plan = from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, []), True)
+        limits = (time_limit_s, max_iterations)
+        relax = required_prize(problem) if relax_required else None
+        mapped = to_pyvrp(problem, relax_prize=relax)
+        stop = ProgressStop(*limits, progress, cancel, mapped.offset)
+        if not mapped.stops:
+            return from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, []))
+        best = _best_of(mapped.data, stop, seed, workers, self.params, limits)
+        if not best.is_feasible() and relax is None:
+            mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
+            stop = ProgressStop(*limits, progress, cancel, mapped.offset)
+            best = _best_of(mapped.data, stop, seed, workers, self.params, limits)
+        plan = from_pyvrp(problem, mapped, best)
         return dataclasses.replace(
             plan,
             seed=seed,
@@ -321,7 +322,7 @@ class PyVRPBackend:
         )
 
 
-def _big_prize(problem: Problem) -> int:
+def required_prize(problem: Problem) -> int:
     """A prize large enough that serving a required stop beats any detour."""
     per_m = max(v.cost_per_m for v in problem.vehicles)
     per_s = max(v.cost_per_s for v in problem.vehicles)
