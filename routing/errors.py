@@ -34,3 +34,11 @@ class ProblemError(InvalidInputError):
 
 class SolveCancelled(RoutingError):
     """A solve was cancelled by its caller before it produced a plan."""
+
+
+class NetworkDownloadError(RoutingError):
+    """Downloading a road network from OpenStreetMap (Overpass / Nominatim) failed."""
+
+
+class NoPathError(RoutingError):
+    """No road path joins two points (possible only when the network is not strongly connected)."""
