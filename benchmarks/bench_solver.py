@@ -203,7 +203,11 @@ def gap(inst: Instance, problem: Problem, plan: Plan) -> tuple[float, str]:
     return 100 * (report.cost / inst.scale - inst.bks) / inst.bks, "ok"
 
 
-RUNNERS = {"ours": run_ours, "pyvrp": run_raw, "ortools": run_ortools}
+def run_ours2(inst: Instance, problem: Problem, budget: float, seed: int) -> tuple[Plan, float]:
+    return run_ours(inst, problem, budget, seed, workers=2)
+
+
+RUNNERS = {"ours": run_ours, "pyvrp": run_raw, "ortools": run_ortools, "ours-2workers": run_ours2}
 
 
 def main() -> None:
@@ -211,7 +215,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="two instances, 10 s only")
     ap.add_argument("--budgets", type=float, nargs="+", default=[10.0, 60.0])
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--solvers", nargs="+", default=list(RUNNERS))
+    ap.add_argument("--solvers", nargs="+", default=["ours", "pyvrp", "ortools"], choices=list(RUNNERS))
     ap.add_argument("--workers2", action="store_true", help="also ours with 2 workers on the 1000-client instances")
     ap.add_argument("--only", nargs="*", help="instance names")
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench_solver.csv"))  # noqa: S108

@@ -237,13 +237,10 @@ def _run_one(
 
 
 def _worker(
-    data: pyvrp.ProblemData,
-    seed: int,
-    time_limit_s: float,
-    max_iterations: int | None,
-    params: pyvrp.SolveParams,
+    data: pyvrp.ProblemData, seed: int, time_limit_s: float, max_iterations: int | None
 ) -> tuple[bool, int, pyvrp.Solution]:
-    return _run_one(data, ProgressStop(time_limit_s, max_iterations, None, None), seed, params)
+    stop = ProgressStop(time_limit_s, max_iterations, None, None)
+    return _run_one(data, stop, seed, pyvrp.SolveParams())
 
 
 def _best_of(
@@ -257,12 +254,14 @@ def _best_of(
     """Run ``workers`` independent seeds (the first in this process) and keep the best."""
     if workers <= 1:
         return _run_one(data, stop, seed, params)[2]
+    if params != pyvrp.SolveParams():
+        raise ValueError("workers > 1 supports PyVRP's default parameters only (SolveParams cannot be pickled)")
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_worker, data, seed + k, *limits, params) for k in range(1, workers)]
+        futures = [pool.submit(_worker, data, seed + k, *limits) for k in range(1, workers)]
         try:
             results = [_run_one(data, stop, seed, params)]
         except SolveCancelled:
