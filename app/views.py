@@ -1,0 +1,39 @@
+"""The one way a view saves a validated form: call a service, commit once, or show the error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect
+from flask_wtf import FlaskForm
+
+from app.errors import DomainError
+from app.extensions import db
+
+
+def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, next_url: str) -> Any | None:
+    """Run ``save`` if the form is valid; commit and redirect, or attach the domain error to its field.
+
+    Returns the redirect response on success, None when the form must be shown again.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except DomainError as error:
+        db.session.rollback()
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
+        return None
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(next_url)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 when the form came back with errors, so tests and clients can tell."""
+    return 422 if form.errors or form.form_errors else 200

@@ -1,0 +1,168 @@
+"""App fixtures: one database per test session (SQLite file or PostgreSQL), emptied after each test.
+
+``FITMI_TEST_DB=postgresql`` selects PostgreSQL (server from ``FITMI_TEST_PG_URL``,
+default the local one); anything else, a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db, limiter
+from tests.app import factories
+
+PG_ADMIN_URL = os.environ.get("FITMI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _backend() -> str:
+    return "postgresql" if os.environ.get("FITMI_TEST_DB", "sqlite").startswith("postgres") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if _backend() == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    name = f"fitmi_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's), which would share
+    ``g`` and the database session between the test and the request. The test's own
+    transaction is committed first so that the request sees its data and is never
+    blocked by it (SQLite write transactions start immediately).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "FITMI_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, shared_dir_or_none: Path | None) -> Iterator[Flask]:
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        if shared_dir_or_none is not None:
+            factories.load_real_comuni(shared_dir_or_none)
+            db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_dir_or_none() -> Path | None:
+    path = Path(os.environ.get("FITMI_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def comuni_loaded(shared_dir_or_none: Path | None) -> None:
+    if shared_dir_or_none is None:
+        pytest.skip("shared data folder with the comuni boundaries not found (set FITMI_SHARED)")
+
+
+def _empty_tables() -> None:
+    """Delete rows from every table but the comuni (loaded once per session)."""
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in ("comune", "alembic_version"):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+    limiter.reset()
+
+
+def run_cli(app: Flask, *args: str) -> Any:
+    """Invoke a ``flask`` command as a terminal would: in its own app context and transaction."""
+    db.session.commit()
+    return contextvars.Context().run(app.test_cli_runner().invoke, args=list(args))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """The CSRF token of the form on ``url``, as a browser would read it."""
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = factories.DEFAULT_PASSWORD, next_url: str = "") -> Any:
+    token = csrf_token(client)
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], form_url: str | None = None) -> Any:
+    """Submit a form with the CSRF token read from the page that shows it."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, form_url or url)})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    """Create a user with the given role and log the test client in as that user."""
+
+    def _login(role: str, **kwargs: Any) -> Any:
+        user = factories.UserFactory(role=role, **kwargs)
+        db.session.commit()
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login

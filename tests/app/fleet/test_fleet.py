@@ -1,0 +1,97 @@
+"""Sites and vehicles are validated and placed in their comune."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.fleet.models import Site, Vehicle
+from tests.app import factories
+from tests.app.conftest import post_form
+
+pytestmark = pytest.mark.usefixtures("comuni_loaded")
+
+SITE = {
+    "name": "Deposito Bovisa",
+    "kind": "depot",
+    "organisation_id": 0,
+    "street": "Via Giovanni Durando",
+    "civic_number": "10",
+    "cap": "20158",
+    "lon": "9,16190",
+    "lat": "45,50370",
+    "active": "y",
+}
+
+
+def test_site_typed_with_decimal_commas_is_placed_in_milano(client, login_as):
+    login_as("coordinator")
+    response = post_form(client, "/fleet/sites/new", SITE)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    site = db.session.scalar(select(Site))
+    assert site.comune_code == "015146"
+    assert site.lon == pytest.approx(9.1619) and site.lat == pytest.approx(45.5037)
+
+
+def test_site_outside_the_metro_area_is_refused_and_not_saved(client, login_as):
+    login_as("coordinator")
+    response = post_form(client, "/fleet/sites/new", {**SITE, "lon": "9,6700", "lat": "45,6980"})
+    assert response.status_code == 422
+    assert "fuori dall&#39;area servita" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Site)) == 0
+
+
+def test_unparseable_coordinates_get_an_italian_message(client, login_as):
+    login_as("coordinator")
+    response = post_form(client, "/fleet/sites/new", {**SITE, "lat": "quarantacinque"})
+    assert response.status_code == 422
+    assert "Numero non valido" in response.get_data(as_text=True)
+
+
+def _vehicle_form(site, org, **changes):
+    data = {
+        "plate": "gd 123 fm",
+        "label": "Furgone",
+        "organisation_id": org.id,
+        "home_site_id": site.id,
+        "capacity_kg": "3000",
+        "capacity_m3": "18,5",
+        "shift_start": "06:00",
+        "shift_end": "14:00",
+        "cost_per_km_eur": "0,42",
+        "cost_per_hour_eur": "32",
+        "active": "y",
+    }
+    data.update(changes)
+    return data
+
+
+def test_vehicle_is_saved_with_normalised_plate_and_italian_decimals(client, login_as):
+    user = login_as("coordinator")
+    site = factories.SiteFactory()
+    db.session.commit()
+    response = post_form(client, "/fleet/vehicles/new", _vehicle_form(site, user.organisation))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    vehicle = db.session.scalar(select(Vehicle))
+    assert vehicle.plate == "GD123FM"
+    assert float(vehicle.capacity_m3) == 18.5 and float(vehicle.cost_per_km_eur) == 0.42
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"plate": "MI 123456"}, "Targa non valida"),
+        ({"shift_end": "05:00"}, "Il turno deve finire dopo l&#39;inizio."),
+        ({"capacity_kg": "-5"}, "Valore non plausibile."),
+        ({"cost_per_km_eur": "-1"}, "I costi non possono essere negativi."),
+    ],
+)
+def test_invalid_vehicle_is_refused_with_a_message(client, login_as, changes, message):
+    user = login_as("coordinator")
+    site = factories.SiteFactory()
+    db.session.commit()
+    response = post_form(client, "/fleet/vehicles/new", _vehicle_form(site, user.organisation, **changes))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0

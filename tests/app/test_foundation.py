@@ -1,0 +1,81 @@
+"""Configuration, database settings, migrations, formatting and the demo command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_babel import force_locale
+from sqlalchemy import func, select, text
+
+from app.auth.models import Organisation, User
+from app.config import build_config
+from app.extensions import db
+from app.fleet.models import Site, Vehicle
+from app.i18n import fmt_date, fmt_datetime, fmt_number, parse_number
+from tests.app.conftest import run_cli
+
+
+def test_secret_key_is_required_outside_development(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("FITMI_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        build_config(tmp_path)
+
+
+def test_development_generates_a_secret_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("FITMI_ENV", "development")
+    first = build_config(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 64 and build_config(tmp_path)["SECRET_KEY"] == first
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("FITMI_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    assert build_config(tmp_path)["SESSION_COOKIE_SECURE"] is True
+
+
+def test_migrations_match_the_models():
+    """The test database was built by upgrading to head; autogenerate must find nothing to add."""
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-only settings")
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_numbers_and_dates_are_shown_the_italian_way():
+    with force_locale("it"):
+        assert fmt_number(1234.5) == "1.234,5"
+        assert fmt_number(1234567, 0) == "1.234.567"
+        assert fmt_date(datetime(2026, 3, 9, 23, 30, tzinfo=UTC)) == "10/03/2026"  # already 10 March in Rome
+        assert fmt_datetime(datetime(2026, 7, 1, 6, 0, tzinfo=UTC)) == "01/07/2026 08:00"  # CEST
+
+
+@pytest.mark.parametrize(("typed", "value"), [("1.234,5", 1234.5), ("45,4642", 45.4642), ("9.19", 9.19), ("12", 12)])
+def test_numbers_typed_the_italian_or_plain_way_are_understood(typed, value):
+    with force_locale("it"):
+        assert float(parse_number(typed)) == value
+
+
+def test_demo_command_is_idempotent(app, comuni_loaded):
+    first = run_cli(app, "demo")
+    assert first.exit_code == 0, first.output
+    assert "fitmi-admin-demo" in first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Organisation, User, Site, Vehicle)]
+    assert run_cli(app, "demo").exit_code == 0
+    assert [
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Organisation, User, Site, Vehicle)
+    ] == counts
+    assert counts[1] >= 5 and counts[3] == 12
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == {"admin", "coordinator", "operator", "driver", "social_worker"}
