@@ -1,0 +1,53 @@
+# FIT-MI Logistics — the project's commands. The README uses exactly these.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: setup run demo test test-sqlite test-postgresql browser translations lint bench
+
+setup: $(STAMP) translations
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -f -d app/translations
+
+# Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Install Chromium: sudo apt-get install chromium (browser tests are skipped without it)"; fi; }
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+demo: setup
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
+test: setup browser test-sqlite test-postgresql
+
+test-sqlite: setup
+	FITMI_TEST_DB=sqlite $(PY) -m pytest tests
+
+test-postgresql: setup
+	FITMI_TEST_DB=postgresql $(PY) -m pytest tests/app
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) benchmarks/bench_matrix.py
+	$(PY) benchmarks/bench_solver.py
+	$(PY) benchmarks/bench_milan_scenario.py
