@@ -1,0 +1,73 @@
+"""Pickups logged at bins, with incidents, and the idempotency keys of API submissions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.bins.models import Bin
+from app.db import Base, UTCDateTime, utcnow
+
+
+class IncidentCode(enum.StrEnum):
+    OVERFLOW = "overflow"  # bags on the ground / overflowing
+    DAMAGED = "damaged"
+    VANDALISED = "vandalised"
+    INACCESSIBLE = "inaccessible"
+    MISSING = "missing"
+    CONTAMINATED = "contaminated"  # contaminated or wet
+
+
+class PickupSource(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    ROUND = "round"
+    CORRECTION = "correction"
+    DEMO = "demo"
+
+
+class Pickup(Base):
+    """One emptying of a bin. Never edited: a correction is a new row pointing at the one it corrects."""
+
+    __tablename__ = "pickup"
+    __table_args__ = (
+        CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_non_negative"),
+        CheckConstraint("fill_percent IS NULL OR (fill_percent >= 0 AND fill_percent <= 150)", name="fill_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bin.id"), index=True)
+    bin: Mapped[Bin] = relationship()
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))  # weighed
+    fill_percent: Mapped[int | None]  # estimated when there is no scale
+    incidents: Mapped[str] = mapped_column(String(200), default="")  # comma-separated IncidentCode values
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default=PickupSource.WEB)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by: Mapped[User | None] = relationship()
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"), index=True)
+    superseded: Mapped[bool] = mapped_column(default=False)  # true once a correction replaces it
+
+    @property
+    def incident_codes(self) -> list[str]:
+        return [c for c in self.incidents.split(",") if c]
+
+
+class IdempotencyKey(Base):
+    """An API submission already handled: a resend gets the first answer, never a second row."""
+
+    __tablename__ = "idempotency_key"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int]
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
