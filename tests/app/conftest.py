@@ -78,8 +78,21 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     return app
 
 
+def _compile_translations() -> None:
+    """What ``make setup`` does, so that running pytest directly also has the English catalogue."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parents[2] / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, shared_dir_or_none: Path | None) -> Iterator[Flask]:
+    _compile_translations()
     app = make_app(database_url)
     with app.app_context():
         upgrade()

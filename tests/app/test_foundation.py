@@ -79,3 +79,15 @@ def test_demo_command_is_idempotent(app, comuni_loaded):
     assert counts[1] >= 5 and counts[3] == 12
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {"admin", "coordinator", "operator", "driver", "social_worker"}
+
+
+def test_a_user_who_prefers_english_sees_the_english_ui(client, login_as):
+    login_as("coordinator", locale="en")
+    page = client.get("/fleet/sites").get_data(as_text=True)
+    assert "Sites" in page and "Log out" in page
+    assert 'lang="en"' in page
+
+
+def test_the_login_page_offers_english_and_defaults_to_italian(client):
+    assert "Accedi" in client.get("/login").get_data(as_text=True)
+    assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
