@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -230,10 +231,10 @@ def load_compact(path: Path) -> CompactGraph:
         Naming the file, if it is not a complete compact network of this version.
     """
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {f.name: data[f.name] for f in fields(CompactGraph) if f.name != "meta"}
             meta = json.loads(str(data["meta"]))
-    except (OSError, ValueError, KeyError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as exc:
         raise NetworkFileError(f"{path}: not a compact road network ({type(exc).__name__}: {exc})") from exc
     if meta.get("format_version") != FORMAT_VERSION:
         raise NetworkFileError(f"{path}: compact network format {meta.get('format_version')!r} unsupported")

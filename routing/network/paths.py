@@ -45,7 +45,9 @@ def _edge_between(search: SearchGraph, a: int, b: int) -> int:
 def _first_piece(search: SearchGraph, p: Snap, first_node: int) -> Piece:
     nodes, offs = search.anchors([p], outgoing=True)
     along = nodes[0, 0] == first_node and (nodes[0, 1] != first_node or offs[0, 0] <= offs[0, 1])
-    return (p.edge, p.fraction, 1.0) if along else (p.twin, 1.0 - p.fraction, 1.0)
+    if along:
+        return (p.edge, p.fraction, 1.0)
+    return (p.twin, 1.0 - p.fraction, 1.0) if p.twin >= 0 else (p.edge, p.fraction, p.fraction)
 
 
 def leg_pieces(search: SearchGraph, p: Snap, q: Snap) -> tuple[list[Piece], float]:
@@ -70,7 +72,10 @@ def leg_pieces(search: SearchGraph, p: Snap, q: Snap) -> tuple[list[Piece], floa
     chain.reverse()
     pieces = [_first_piece(search, p, chain[0])]
     pieces += [(_edge_between(search, a, b), 0.0, 1.0) for a, b in itertools.pairwise(chain)]
-    pieces.append((q.edge, 0.0, q.fraction) if best == 0 else (q.twin, 0.0, 1.0 - q.fraction))
+    if best == 0:
+        pieces.append((q.edge, 0.0, q.fraction))
+    else:
+        pieces.append((q.twin, 0.0, 1.0 - q.fraction) if q.twin >= 0 else (q.edge, q.fraction, q.fraction))
     return pieces, float(cand[best])
 
 

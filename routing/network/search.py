@@ -36,6 +36,8 @@ _Idx = npt.NDArray[np.int64]
 POOL_MIN_SOURCES = 16
 #: Float cells of one chunk's distance block (32 MB).
 CHUNK_CELLS = 4_000_000
+#: A point closer than this (dm) to a node of a one-way edge also stands on that node.
+AT_NODE_DM = 5
 
 _JOB: tuple[sparse.csr_matrix, _Idx, _Arr] | None = None
 _JOB_LOCK = threading.Lock()
@@ -80,18 +82,27 @@ class SearchGraph:
         return t * SHIFT + d
 
     def anchors(self, snaps: Sequence[Snap], outgoing: bool) -> tuple[_Idx, _Arr]:
-        """``(k, 2)`` nodes and offsets to leave (``outgoing``) or reach each snapped point."""
+        """``(k, 2)`` nodes and offsets to leave (``outgoing``) or reach each snapped point.
+
+        Column 0 is along the snapped edge, column 1 along its twin; on a one-way
+        edge column 1 is the edge's far node when the point stands on it
+        (offset 0), else unused (offset ``inf``).
+        """
         edge, twin, frac = snap_array(snaps)
         has_twin = twin >= 0
         safe_twin = np.where(has_twin, twin, edge)
+        head, tail = self.graph.head, self.graph.tail
         if outgoing:
-            nodes = np.column_stack([self.graph.head[edge], self.graph.head[safe_twin]])
+            nodes = np.column_stack([head[edge], head[safe_twin]])
             offs = np.column_stack([self.offset(edge, 1 - frac), self.offset(safe_twin, frac)])
+            at_node = frac * self.graph.length_dm[edge] < AT_NODE_DM  # a one-way's tail node
+            nodes[:, 1] = np.where(has_twin, nodes[:, 1], tail[edge])
         else:
-            tail = self.graph.tail
             nodes = np.column_stack([tail[edge], tail[safe_twin]])
             offs = np.column_stack([self.offset(edge, frac), self.offset(safe_twin, 1 - frac)])
-        offs[~has_twin, 1] = np.inf
+            at_node = (1 - frac) * self.graph.length_dm[edge] < AT_NODE_DM  # a one-way's head node
+            nodes[:, 1] = np.where(has_twin, nodes[:, 1], head[edge])
+        offs[~has_twin, 1] = np.where(at_node[~has_twin], 0.0, np.inf)
         return nodes.astype(np.int64), offs
 
     def augmented(self, reverse: bool, nodes: _Idx, offs: _Arr) -> sparse.csr_matrix:

@@ -105,7 +105,7 @@ def test_bad_files_raise_network_file_error_naming_the_file(tmp_path: Path, name
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(NetworkFileError, match="nowhere.osm.*no such file"):
+    with pytest.raises(NetworkFileError, match=r"nowhere\.osm.*no such file"):
         load_network(tmp_path / "nowhere.osm", RoutingSettings(cache_dir=tmp_path))
 
 

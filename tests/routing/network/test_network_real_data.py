@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import networkx as nx
@@ -36,7 +37,7 @@ def nx_fastest(graph: Graph, nodes: list[int]) -> tuple[np.ndarray, np.ndarray]:
             if target in times:
                 path = paths[target]
                 seconds[i, j] = times[target]
-                metres[i, j] = sum(simple[a][b]["length"] for a, b in zip(path[:-1], path[1:], strict=False))
+                metres[i, j] = sum(simple[a][b]["length"] for a, b in itertools.pairwise(path))
     return seconds, metres
 
 
@@ -72,7 +73,7 @@ def test_turin_added_point_equals_full_computation(turin: tuple[Graph, RoadNetwo
 
 
 def test_turin_mid_edge_snap_and_route(turin: tuple[Graph, RoadNetwork]) -> None:
-    graph, net = turin
+    _graph, net = turin
     points = [(7.6801, 45.0702), (7.6502, 45.0498), (7.7003, 45.0901)]
     snaps = net.snap(points)
     for point, snap in zip(points, snaps, strict=True):
