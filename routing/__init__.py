@@ -1,9 +1,52 @@
 """FIT-MI routing: road networks, travel matrices and round optimisation.
 
-A pure library: it never imports Flask or the web application.
+A pure library: it never imports Flask or the web application. Coordinates in and
+out are WGS84 lon/lat; solver inputs are integer seconds, metres and kilograms.
+
+Road data: © OpenStreetMap contributors (ODbL).
 """
 
-from routing.errors import RoutingError
+from routing.checker import CheckReport, check_plan
+from routing.errors import (
+    InvalidInputError,
+    NetworkFileError,
+    ProblemError,
+    RoutingError,
+    SnapError,
+    SolveCancelled,
+)
 from routing.geo import Location
+from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+from routing.network import RoadNetwork, TravelMatrix, build_network, load_network, route_geometry, travel_matrix
+from routing.plan import Plan, Route, Unassigned, Visit
+from routing.settings import RoutingSettings
+from routing.solver import solve
 
-__all__ = ["Location", "RoutingError"]
+__all__ = [
+    "CheckReport",
+    "Depot",
+    "InvalidInputError",
+    "Location",
+    "NetworkFileError",
+    "Plan",
+    "Problem",
+    "ProblemError",
+    "RoadNetwork",
+    "Route",
+    "RoutingError",
+    "RoutingSettings",
+    "SnapError",
+    "SolveCancelled",
+    "Stop",
+    "TimeWindow",
+    "TravelMatrix",
+    "Unassigned",
+    "Vehicle",
+    "Visit",
+    "build_network",
+    "check_plan",
+    "load_network",
+    "route_geometry",
+    "solve",
+    "travel_matrix",
+]
