@@ -5,6 +5,7 @@ from app.bins.models import AuditEntry, Bin, BinStatusChange
 from app.collection.models import IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
+from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 
 __all__ = [
     "AuditEntry",
@@ -15,7 +16,12 @@ __all__ = [
     "LoginSession",
     "Organisation",
     "Pickup",
+    "PlanningJob",
+    "RoundPlan",
+    "RoundRoute",
+    "RouteStop",
     "Site",
+    "UnassignedStop",
     "User",
     "Vehicle",
 ]
