@@ -2,16 +2,18 @@
 
 from app.auth.models import LoginSession, Organisation, User
 from app.bins.models import AuditEntry, Bin, BinStatusChange
-from app.collection.models import IdempotencyKey, Pickup
+from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "Bin",
     "BinStatusChange",
     "Comune",
+    "FillReading",
     "IdempotencyKey",
     "LoginSession",
     "Organisation",

@@ -61,13 +61,48 @@ class Pickup(Base):
 
 
 class IdempotencyKey(Base):
-    """An API submission already handled: a resend gets the first answer, never a second row."""
+    """An API submission already handled: a resend gets the first answer, never a second row.
+
+    Keys are scoped per user, so one client can never see or block another's submissions.
+    """
 
     __tablename__ = "idempotency_key"
 
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int]
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FillReading(Base):
+    """A fill level measured at a bin by a sensor (or read by a person), used by the forecast."""
+
+    __tablename__ = "fill_reading"
+    __table_args__ = (CheckConstraint("fill_percent >= 0 AND fill_percent <= 150", name="fill_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bin.id"), index=True)
+    bin: Mapped[Bin] = relationship()
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    fill_percent: Mapped[int]
+    device: Mapped[str] = mapped_column(String(60), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(Base):
+    """A personal API token: only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user: Mapped[User] = relationship()
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

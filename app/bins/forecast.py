@@ -1,0 +1,146 @@
+"""Fill forecasts of bins: predicted kg, overflow probability and expected full date at any time.
+
+The maths lives in ``app.collection.fill_model`` on plain arrays; this module loads the pickups
+(one query) and the latest fill readings of every bin, fits the model and answers per bin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import func, select
+
+from app.bins.models import Bin
+from app.collection.fill_model import FillModel, History, fit_fill_model, full_time, overflow_probability
+from app.collection.models import FillReading, Pickup
+from app.extensions import db
+
+ROME = ZoneInfo("Europe/Rome")
+FULL_DATE_HORIZON_DAYS = 365.0
+
+
+@dataclass(frozen=True)
+class BinForecast:
+    predicted_kg: float
+    fill_ratio: float  # predicted kg / bin.full_weight_kg
+    overflow_probability: float
+    full_date: date | None  # when the expected fill reaches the bin's full weight (Europe/Rome)
+
+
+def local_days(moments: list[datetime]) -> np.ndarray:
+    """Europe/Rome days since 1970-01-01, as floats, of aware datetimes."""
+    epoch = datetime(1970, 1, 1)
+    return np.array([(m.astimezone(ROME).replace(tzinfo=None) - epoch) / timedelta(days=1) for m in moments])
+
+
+def day_to_date(day: float) -> date:
+    return date(1970, 1, 1) + timedelta(days=int(np.floor(day)))
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """Every bin's attributes, aligned by index, and its pickups as a History."""
+
+    ids: np.ndarray
+    full_kg: np.ndarray
+    created: np.ndarray
+    history: History
+
+
+def _pooling_keys(operator_ids: list[int], comune_codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    _, parent = np.unique(np.array(operator_ids), return_inverse=True)
+    pairs = [f"{o}/{c}" for o, c in zip(operator_ids, comune_codes, strict=True)]
+    _, group = np.unique(np.array(pairs), return_inverse=True)
+    return group, parent
+
+
+def _load_fleet(until: datetime) -> _Fleet:
+    """All bins (pooling needs the neighbours too) and every valid pickup before ``until``."""
+    bins = db.session.execute(
+        select(Bin.id, Bin.full_weight_kg, Bin.operator_id, Bin.comune_code, Bin.created_at).order_by(Bin.id)
+    ).all()
+    ids = np.array([b.id for b in bins], dtype=int)
+    full_kg = np.array([b.full_weight_kg for b in bins], dtype=float)
+    group, parent = _pooling_keys([b.operator_id for b in bins], [b.comune_code for b in bins])
+    rows = db.session.execute(
+        select(Pickup.bin_id, Pickup.collected_at, Pickup.weight_kg, Pickup.fill_percent).where(
+            Pickup.superseded.is_(False), Pickup.collected_at <= until
+        )
+    ).all()
+    index = np.searchsorted(ids, np.array([r.bin_id for r in rows], dtype=int))
+    kg = (
+        np.array([float(r.weight_kg) if r.weight_kg is not None else np.nan for r in rows], dtype=float)
+        if rows
+        else np.zeros(0)
+    )
+    fill = np.array([r.fill_percent if r.fill_percent is not None else np.nan for r in rows], dtype=float)
+    if rows:
+        kg = np.where(np.isnan(kg), np.nan_to_num(fill) / 100.0 * full_kg[index], kg)
+    history = History(index, local_days([r.collected_at for r in rows]), kg, len(ids), group, parent)
+    return _Fleet(ids, full_kg, local_days([b.created_at for b in bins]), history)
+
+
+def _starting_points(fleet: _Fleet, idx: np.ndarray, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Per asked bin: when it was last emptied (or installed) and the kg in it then, or at a later sensor reading."""
+    h = fleet.history
+    last = np.full(fleet.ids.size, -np.inf)
+    np.maximum.at(last, h.bin_index, h.day)
+    start = np.where(np.isfinite(last), last, fleet.created)[idx]
+    level = np.zeros(idx.size)
+    latest = (
+        select(FillReading.bin_id, func.max(FillReading.measured_at).label("measured_at"))
+        .where(FillReading.bin_id.in_(fleet.ids[idx].tolist()), FillReading.measured_at <= until)
+        .group_by(FillReading.bin_id)
+        .subquery()
+    )
+    readings = db.session.execute(
+        select(FillReading.bin_id, FillReading.measured_at, FillReading.fill_percent).join(
+            latest,
+            (FillReading.bin_id == latest.c.bin_id) & (FillReading.measured_at == latest.c.measured_at),
+        )
+    ).all()
+    position = {int(b): i for i, b in enumerate(fleet.ids[idx])}
+    for bin_id, measured_at, fill in readings:
+        pos, day = position[bin_id], float(local_days([measured_at])[0])
+        if day > start[pos]:
+            start[pos], level[pos] = day, fill / 100.0 * fleet.full_kg[idx][pos]
+    return start, level
+
+
+def forecast_from_model(
+    model: FillModel, bins: np.ndarray, start: np.ndarray, level: np.ndarray, full_kg: np.ndarray, at: float
+) -> list[BinForecast]:
+    """Forecasts at local day ``at`` for bins emptied at ``start`` holding ``level`` kg then."""
+    end = np.maximum(np.full(bins.size, at), start)
+    mean, var = model.predict(bins, start, end)
+    predicted = level + mean
+    overflow = overflow_probability(mean, var, full_kg - level)
+    full = full_time(model, bins, start, full_kg - level, at + FULL_DATE_HORIZON_DAYS)
+    return [
+        BinForecast(
+            predicted_kg=float(predicted[i]),
+            fill_ratio=float(predicted[i] / full_kg[i]),
+            overflow_probability=float(overflow[i]),
+            full_date=day_to_date(full[i]) if np.isfinite(full[i]) else None,
+        )
+        for i in range(bins.size)
+    ]
+
+
+def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, BinForecast]:
+    """Forecast of each bin at ``at`` (aware); bins without history get the estimate of similar bins."""
+    if not bin_ids:
+        return {}
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    fleet = _load_fleet(at)
+    model = fit_fill_model(fleet.history)
+    wanted = np.array(sorted(set(bin_ids)), dtype=int)
+    idx = np.searchsorted(fleet.ids, wanted)
+    known = (idx < fleet.ids.size) & (fleet.ids[np.minimum(idx, fleet.ids.size - 1)] == wanted)
+    idx = idx[known]
+    start, level = _starting_points(fleet, idx, at)
+    results = forecast_from_model(model, idx, start, level, fleet.full_kg[idx], float(local_days([at])[0]))
+    return dict(zip(fleet.ids[idx].tolist(), results, strict=True))
