@@ -5,6 +5,8 @@ from app.bins.models import AuditEntry, Bin, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
+from app.sorting.models import Fraction, IntakeBatch, KgEntry, Outbound, SessionInput, SortingSession
+from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 
 __all__ = [
@@ -14,15 +16,25 @@ __all__ = [
     "BinStatusChange",
     "Comune",
     "FillReading",
+    "Fraction",
     "IdempotencyKey",
+    "IntakeBatch",
+    "KgEntry",
     "LoginSession",
     "Organisation",
+    "Outbound",
     "Pickup",
     "PlanningJob",
     "RoundPlan",
     "RoundRoute",
     "RouteStop",
+    "SessionInput",
     "Site",
+    "SortingSession",
+    "StockBalance",
+    "StockItem",
+    "StockLocation",
+    "StockMovement",
     "UnassignedStop",
     "User",
     "Vehicle",

@@ -14,6 +14,7 @@ from app.auth.models import Organisation, User
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
+from app.stock.models import StockItem, StockLocation
 
 DEFAULT_PASSWORD = "una-password-lunga"
 MILANO = "015146"
@@ -93,3 +94,48 @@ class VehicleFactory(_Base):
     shift_end = time(14, 0)
     cost_per_km_eur = Decimal("0.420")
     cost_per_hour_eur = Decimal("32.00")
+
+
+# --- Sorting and stock (issue #7) ---
+
+
+class SortingPlantFactory(SiteFactory):
+    name = factory.Sequence(lambda n: f"Impianto di selezione Cinisello {n}")
+    kind = "sorting_plant"
+    street = "Via Modena"
+    civic_number = "10"
+    cap = "20092"
+    comune_code = "015077"  # Cinisello Balsamo
+    lon = 9.2155
+    lat = 45.5550
+
+
+class WarehouseFactory(SiteFactory):
+    name = factory.Sequence(lambda n: f"Magazzino solidale Ripamonti {n}")
+    kind = "warehouse"
+    street = "Via Giuseppe Ripamonti"
+    civic_number = "40"
+    cap = "20141"
+    lon = 9.2000
+    lat = 45.4700
+
+
+class StockLocationFactory(_Base):
+    class Meta:
+        model = StockLocation
+
+    site = factory.SubFactory(WarehouseFactory)
+    code = factory.Sequence(lambda n: f"A-{n:02d}")
+
+
+class StockItemFactory(_Base):
+    class Meta:
+        model = StockItem
+
+    category = "maglione"
+    age_group = "donna"
+    size_system = "letters"
+    size = factory.Iterator(["S", "M", "L", "XL"])
+    season = "inverno"
+    grade = "B"
+    unit_weight_kg = Decimal("0.500")

@@ -1,0 +1,1 @@
+"""Intake at the sorting plant, sorting into fractions with a mass balance, outbound register."""

@@ -1,0 +1,191 @@
+"""Intake batches, sorting sessions, output fractions, outbound shipments and the kilogram ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.collection.models import Pickup
+from app.db import Base, UTCDateTime, utcnow
+from app.fleet.models import Site
+
+KG = Numeric(10, 1)
+
+
+class IntakeSource(enum.StrEnum):
+    ROUND = "round"  # a collection round of the yellow bins
+    DROP_OFF = "drop_off"  # brought to the plant by a citizen or a partner
+    DRIVE = "drive"  # a clothing drive (raccolta straordinaria)
+
+
+class FractionKind(enum.StrEnum):
+    REUSE_A = "reuse_a"  # second-hand shops
+    REUSE_B = "reuse_b"  # redistribution to households
+    REUSE_EXPORT = "reuse_export"
+    RECYCLE_COTTON = "recycle_cotton"
+    RECYCLE_WOOL = "recycle_wool"
+    RECYCLE_SYNTHETIC = "recycle_synthetic"
+    RECYCLE_MIXED = "recycle_mixed"
+    SHOES_ACCESSORIES = "shoes_accessories"
+    CONTAMINANTS = "contaminants"  # non-textile
+    DISPOSAL = "disposal"
+
+
+class SessionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LedgerKind(enum.StrEnum):
+    INTAKE = "intake"  # +net kg on a batch
+    SORTED = "sorted"  # -net kg on a batch when its session closes
+    FRACTION = "fraction"  # +kg on a fraction when its session closes
+    LOSS = "loss"  # declared loss of a session (moisture, dust)
+    OUTBOUND = "outbound"  # -kg on a fraction shipped out
+    TO_STOCK = "to_stock"  # -estimated kg on a fraction taken into garment stock
+
+
+batch_pickup = Table(
+    "intake_batch_pickup",
+    Base.metadata,
+    Column("batch_id", ForeignKey("intake_batch.id", ondelete="CASCADE"), primary_key=True),
+    # A pickup travels in at most one batch.
+    Column("pickup_id", ForeignKey("pickup.id"), primary_key=True, unique=True),
+)
+
+
+class IntakeBatch(Base):
+    """One arrival at the sorting plant, weighed on the weighbridge. Never edited once recorded."""
+
+    __tablename__ = "intake_batch"
+    __table_args__ = (
+        CheckConstraint("tare_kg >= 0 AND gross_kg > tare_kg", name="weights_order"),
+        CheckConstraint("net_kg = gross_kg - tare_kg", name="net_is_gross_minus_tare"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    site: Mapped[Site] = relationship()
+    source: Mapped[str] = mapped_column(String(20))
+    source_ref: Mapped[str] = mapped_column(String(120), default="")  # round id, drive name, donor
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    operator: Mapped[User | None] = relationship()
+    eer_code: Mapped[str] = mapped_column(String(6))
+    gross_kg: Mapped[Decimal] = mapped_column(KG)
+    tare_kg: Mapped[Decimal] = mapped_column(KG)
+    net_kg: Mapped[Decimal] = mapped_column(KG)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    pickups: Mapped[list[Pickup]] = relationship(secondary=batch_pickup, order_by=Pickup.collected_at)
+    session_input: Mapped[SessionInput | None] = relationship(back_populates="batch", uselist=False)
+
+    @property
+    def lot_code(self) -> str:
+        return f"IN-{self.id:06d}"
+
+
+class SortingSession(Base):
+    """Sorting of one or more whole batches into fractions; closes only when the mass balance does."""
+
+    __tablename__ = "sorting_session"
+    __table_args__ = (CheckConstraint("loss_kg IS NULL OR loss_kg >= 0", name="loss_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    site: Mapped[Site] = relationship()
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.OPEN, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    loss_kg: Mapped[Decimal | None] = mapped_column(KG)  # set on close
+    loss_reason: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    inputs: Mapped[list[SessionInput]] = relationship(back_populates="session", order_by="SessionInput.batch_id")
+    fractions: Mapped[list[Fraction]] = relationship(back_populates="session", order_by="Fraction.id")
+
+    @property
+    def lot_code(self) -> str:
+        return f"SS-{self.id:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SessionStatus.OPEN
+
+
+class SessionInput(Base):
+    """A batch sorted in a session; the unique batch makes sorting a batch twice impossible."""
+
+    __tablename__ = "sorting_input"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sorting_session.id"), index=True)
+    session: Mapped[SortingSession] = relationship(back_populates="inputs")
+    batch_id: Mapped[int] = mapped_column(ForeignKey("intake_batch.id"), unique=True)
+    batch: Mapped[IntakeBatch] = relationship(back_populates="session_input")
+
+
+class Fraction(Base):
+    """An output of a session, in kg; a line may be removed only while its session is open."""
+
+    __tablename__ = "sorting_fraction"
+    __table_args__ = (CheckConstraint("weight_kg > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sorting_session.id"), index=True)
+    session: Mapped[SortingSession] = relationship(back_populates="fractions")
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    weight_kg: Mapped[Decimal] = mapped_column(KG)
+    eer_code: Mapped[str] = mapped_column(String(6), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def lot_code(self) -> str:
+        return f"FR-{self.id:06d}"
+
+
+class Outbound(Base):
+    """Kilograms of a fraction that left the plant: when, to whom, with which EER code and document."""
+
+    __tablename__ = "outbound_shipment"
+    __table_args__ = (CheckConstraint("weight_kg > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fraction_id: Mapped[int] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
+    fraction: Mapped[Fraction] = relationship()
+    weight_kg: Mapped[Decimal] = mapped_column(KG)
+    destination_kind: Mapped[str] = mapped_column(String(30))
+    destination_name: Mapped[str] = mapped_column(String(160))
+    eer_code: Mapped[str] = mapped_column(String(6), default="")
+    document_ref: Mapped[str] = mapped_column(String(60), default="")  # FIR / DDT number
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by: Mapped[User | None] = relationship()
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class KgEntry(Base):
+    """One row of the kilogram ledger: the balance of a batch or a fraction is the sum of its rows."""
+
+    __tablename__ = "kg_ledger"
+    __table_args__ = (CheckConstraint("(batch_id IS NULL) <> (fraction_id IS NULL) OR kind = 'loss'", name="one_lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("intake_batch.id"), index=True)
+    fraction_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_session.id"), index=True)
+    delta_kg: Mapped[Decimal] = mapped_column(KG)
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -1,0 +1,281 @@
+"""Rules of intake and sorting: weighbridge weights, pickups check, mass balance, outbound."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.collection.models import Pickup
+from app.db import utcnow
+from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from app.extensions import db
+from app.fleet.models import Site, SiteKind
+from app.i18n import fmt_number
+from app.sorting import ledger
+from app.sorting.ledger import TENTH, percent_setting, to_kg
+from app.sorting.models import (
+    Fraction,
+    FractionKind,
+    IntakeBatch,
+    IntakeSource,
+    LedgerKind,
+    SessionInput,
+    SessionStatus,
+    SortingSession,
+    batch_pickup,
+)
+
+_EER = re.compile(r"^\d{6}$")
+MANAGER_ROLES = ("admin", "coordinator")
+# EER codes of the fractions that leave as waste (19 12 08 textiles, 19 12 12 other mechanical-treatment waste).
+FRACTION_EER = {
+    FractionKind.RECYCLE_COTTON: "191208",
+    FractionKind.RECYCLE_WOOL: "191208",
+    FractionKind.RECYCLE_SYNTHETIC: "191208",
+    FractionKind.RECYCLE_MIXED: "191208",
+    FractionKind.CONTAMINANTS: "191212",
+    FractionKind.DISPOSAL: "191212",
+}
+
+
+def check_site_access(user: User | None, site: Site) -> None:
+    """Coordinators and admins act on every site; operators only on their organisation's."""
+    if user is None or user.role in MANAGER_ROLES:
+        return
+    if user.role != "operator" or site.organisation_id != user.organisation_id:
+        raise PermissionDenied(_("Questa sede non appartiene alla tua organizzazione."), field="site_id")
+
+
+def _site(site_id: int, kinds: tuple[str, ...], user: User | None) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None or site.kind not in kinds:
+        raise ValidationError(_("Sede non valida per questa operazione."), field="site_id")
+    check_site_access(user, site)
+    return site
+
+
+def eer_code(value: str, field_name: str = "eer_code") -> str:
+    code = re.sub(r"[\s.]", "", value or "")
+    if not _EER.match(code):
+        raise ValidationError(_("Codice EER non valido (6 cifre, es. 20 01 10)."), field=field_name)
+    return code
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    site_id: int
+    source: str
+    received_at: datetime
+    gross_kg: object
+    tare_kg: object
+    eer_code: str = "200110"
+    source_ref: str = ""
+    notes: str = ""
+    pickup_ids: tuple[int, ...] = ()
+    is_demo: bool = False
+
+
+def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
+    """Record one weighed arrival and put its net kilograms on the ledger."""
+    site = _site(data.site_id, (SiteKind.SORTING_PLANT,), user)
+    if data.source not in {s.value for s in IntakeSource}:
+        raise ValidationError(_("Provenienza non valida."), field="source")
+    gross = to_kg(data.gross_kg, "gross_kg")
+    tare = to_kg(data.tare_kg, "tare_kg", allow_zero=True)
+    if tare >= gross:
+        raise ValidationError(_("La tara deve essere minore del peso lordo."), field="tare_kg")
+    batch = IntakeBatch(
+        site=site,
+        source=data.source,
+        source_ref=data.source_ref.strip(),
+        received_at=data.received_at,
+        operator=user,
+        eer_code=eer_code(data.eer_code),
+        gross_kg=gross,
+        tare_kg=tare,
+        net_kg=gross - tare,
+        notes=data.notes.strip(),
+        is_demo=data.is_demo,
+        pickups=_free_pickups(data.pickup_ids),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    ledger.post(LedgerKind.INTAKE, batch.net_kg, user, batch_id=batch.id)
+    db.session.flush()
+    return batch
+
+
+def _free_pickups(pickup_ids: tuple[int, ...]) -> list[Pickup]:
+    if not pickup_ids:
+        return []
+    pickups = list(db.session.scalars(select(Pickup).where(Pickup.id.in_(pickup_ids))))
+    if len(pickups) != len(set(pickup_ids)) or any(p.superseded for p in pickups):
+        raise ValidationError(_("Svuotamento inesistente o sostituito da una correzione."), field="pickup_ids")
+    taken = db.session.scalar(select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id.in_(pickup_ids)))
+    if taken is not None:
+        raise ConflictError(_("Lo svuotamento %(id)s è già in un altro carico.", id=taken), field="pickup_ids")
+    return pickups
+
+
+@dataclass(frozen=True)
+class PickupCheck:
+    """Net weight of a batch against the sum of its logged pickups."""
+
+    pickups: int
+    unweighed: int
+    logged_kg: Decimal
+    net_kg: Decimal
+    difference_kg: Decimal
+    difference_percent: Decimal
+    tolerance_percent: Decimal
+
+    @property
+    def flagged(self) -> bool:
+        return self.pickups > 0 and abs(self.difference_percent) > self.tolerance_percent
+
+
+def pickup_check(batch: IntakeBatch) -> PickupCheck:
+    """Compare the weighbridge net weight with the weights logged at the bins."""
+    weighed = [p.weight_kg for p in batch.pickups if p.weight_kg is not None]
+    logged = sum(weighed, Decimal(0))
+    difference = batch.net_kg - logged
+    percent = (difference / logged * 100).quantize(TENTH) if logged else Decimal(0)
+    return PickupCheck(
+        pickups=len(batch.pickups),
+        unweighed=len(batch.pickups) - len(weighed),
+        logged_kg=logged,
+        net_kg=batch.net_kg,
+        difference_kg=difference,
+        difference_percent=percent,
+        tolerance_percent=percent_setting("INTAKE_PICKUP_TOLERANCE_PERCENT", "10"),
+    )
+
+
+def open_session(site_id: int, batch_ids: list[int], user: User | None, is_demo: bool = False) -> SortingSession:
+    """Start sorting whole batches received at the same plant; each batch can be sorted only once."""
+    site = _site(site_id, (SiteKind.SORTING_PLANT,), user)
+    if not batch_ids:
+        raise ValidationError(_("Scegli almeno un carico da selezionare."), field="batch_ids")
+    batches = list(db.session.scalars(select(IntakeBatch).where(IntakeBatch.id.in_(batch_ids))))
+    if len(batches) != len(set(batch_ids)) or any(b.site_id != site.id for b in batches):
+        raise ValidationError(_("Carico inesistente o ricevuto in un altro impianto."), field="batch_ids")
+    for batch in batches:
+        if batch.session_input is not None:
+            raise ConflictError(_("Il carico %(lot)s è già stato selezionato.", lot=batch.lot_code), field="batch_ids")
+    session = SortingSession(site=site, opened_by=user, is_demo=is_demo)
+    session.inputs = [SessionInput(batch=b) for b in batches]
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def _open(session_id: int, user: User | None) -> SortingSession:
+    session = db.session.get(SortingSession, session_id, with_for_update=True, populate_existing=True)
+    if session is None:
+        raise NotFoundError(_("Sessione di selezione inesistente."))
+    check_site_access(user, session.site)
+    if not session.is_open:
+        raise ConflictError(_("La sessione %(lot)s è già chiusa.", lot=session.lot_code))
+    return session
+
+
+def add_fraction(session_id: int, kind: str, weight_kg: object, user: User | None) -> Fraction:
+    """Record an output fraction of an open session."""
+    session = _open(session_id, user)
+    if kind not in {k.value for k in FractionKind}:
+        raise ValidationError(_("Frazione non valida."), field="kind")
+    fraction = Fraction(
+        session=session, kind=kind, weight_kg=to_kg(weight_kg, "weight_kg"), eer_code=FRACTION_EER.get(kind, "")
+    )
+    db.session.add(fraction)
+    db.session.flush()
+    return fraction
+
+
+def remove_fraction(session_id: int, fraction_id: int, user: User | None) -> None:
+    """Remove a mistyped fraction line while its session is still open."""
+    session = _open(session_id, user)
+    fraction = db.session.get(Fraction, fraction_id)
+    if fraction is None or fraction.session_id != session.id:
+        raise NotFoundError(_("Frazione inesistente."))
+    session.fractions.remove(fraction)
+    db.session.delete(fraction)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class MassBalance:
+    """Inputs = outputs + loss; the loss must lie between zero and the tolerance."""
+
+    inputs_kg: Decimal
+    outputs_kg: Decimal
+    tolerance_percent: Decimal
+    by_kind: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def loss_kg(self) -> Decimal:
+        return self.inputs_kg - self.outputs_kg
+
+    @property
+    def max_loss_kg(self) -> Decimal:
+        return (self.inputs_kg * self.tolerance_percent / 100).quantize(TENTH)
+
+    @property
+    def loss_percent(self) -> Decimal:
+        return (self.loss_kg / self.inputs_kg * 100).quantize(TENTH) if self.inputs_kg else Decimal(0)
+
+    @property
+    def closes(self) -> bool:
+        return self.outputs_kg > 0 and Decimal(0) <= self.loss_kg <= self.max_loss_kg
+
+    def message(self) -> str:
+        return _(
+            "Bilancio di massa non chiuso: ingressi %(inputs)s kg, uscite %(outputs)s kg, differenza %(diff)s kg "
+            "(%(pct)s %%); la perdita dichiarata deve stare tra 0 e %(max)s kg (%(tol)s %%).",
+            inputs=fmt_number(self.inputs_kg),
+            outputs=fmt_number(self.outputs_kg),
+            diff=fmt_number(self.loss_kg),
+            pct=fmt_number(self.loss_percent),
+            max=fmt_number(self.max_loss_kg),
+            tol=fmt_number(self.tolerance_percent),
+        )
+
+
+def mass_balance(session: SortingSession) -> MassBalance:
+    """The live balance of a session from its batches and its fraction lines."""
+    by_kind: dict[str, Decimal] = {}
+    for fraction in session.fractions:
+        by_kind[fraction.kind] = by_kind.get(fraction.kind, Decimal(0)) + fraction.weight_kg
+    return MassBalance(
+        inputs_kg=sum((i.batch.net_kg for i in session.inputs), Decimal(0)),
+        outputs_kg=sum(by_kind.values(), Decimal(0)),
+        tolerance_percent=percent_setting("SORTING_LOSS_TOLERANCE_PERCENT", "2"),
+        by_kind=by_kind,
+    )
+
+
+def close_session(session_id: int, user: User | None, loss_reason: str = "") -> SortingSession:
+    """Close a balanced session: batches leave the ledger, fractions and the declared loss enter it."""
+    session = _open(session_id, user)
+    balance = mass_balance(session)
+    if not balance.closes:
+        raise ConflictError(balance.message(), field="weight_kg")
+    for item in session.inputs:
+        ledger.post(LedgerKind.SORTED, -item.batch.net_kg, user, batch_id=item.batch_id, session_id=session.id)
+    for fraction in session.fractions:
+        ledger.post(LedgerKind.FRACTION, fraction.weight_kg, user, fraction_id=fraction.id, session_id=session.id)
+    # The loss row balances the session's own rows (-inputs + outputs + loss = 0): kilos are never lost silently.
+    ledger.post(LedgerKind.LOSS, balance.loss_kg, user, session_id=session.id)
+    session.status = SessionStatus.CLOSED
+    session.loss_kg = balance.loss_kg
+    session.loss_reason = loss_reason.strip() or _("umidità e polvere")
+    session.closed_by = user
+    session.closed_at = utcnow()
+    db.session.flush()
+    return session

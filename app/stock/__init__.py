@@ -1,0 +1,1 @@
+"""Garment stock for redistribution: an append-only ledger of movements."""

@@ -1,0 +1,111 @@
+"""Stock locations, garment items, the movement ledger and its cached balances."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db import Base, UTCDateTime, utcnow
+from app.fleet.models import Site
+from app.sorting.models import Fraction
+
+
+class MovementKind(enum.StrEnum):
+    IN_FROM_SORTING = "in"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    OUT = "out"  # to a household, a shop or a recycler
+    ISSUE_RESERVED = "issue"  # reserved pieces handed to a household
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    ADJUST = "adjust"
+    COUNT = "count"  # difference found by a physical count
+
+
+class StockLocation(Base):
+    """A shelf or zone inside a warehouse or distribution point."""
+
+    __tablename__ = "stock_location"
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    site: Mapped[Site] = relationship()
+    code: Mapped[str] = mapped_column(String(20))  # "A-01", "Scaffale 3"
+    description: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def label(self) -> str:
+        return f"{self.site.name} · {self.code}"
+
+
+class StockItem(Base):
+    """A kind of garment: category, group, size, season and condition grade."""
+
+    __tablename__ = "stock_item"
+    __table_args__ = (
+        UniqueConstraint("category", "age_group", "size_system", "size", "season", "grade"),
+        CheckConstraint("unit_weight_kg > 0", name="unit_weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    age_group: Mapped[str] = mapped_column(String(20), index=True)
+    size_system: Mapped[str] = mapped_column(String(10))
+    size: Mapped[str] = mapped_column(String(10), index=True)
+    season: Mapped[str] = mapped_column(String(10))
+    grade: Mapped[str] = mapped_column(String(2))
+    unit_weight_kg: Mapped[Decimal] = mapped_column(Numeric(6, 3))  # estimated weight of one piece
+
+
+class StockMovement(Base):
+    """One row of the stock ledger; balances are sums of these rows. Never updated or deleted."""
+
+    __tablename__ = "stock_movement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id"), index=True)
+    item: Mapped[StockItem] = relationship()
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
+    location: Mapped[StockLocation] = relationship()
+    on_hand_delta: Mapped[int] = mapped_column(default=0)
+    reserved_delta: Mapped[int] = mapped_column(default=0)
+    reference: Mapped[str] = mapped_column(String(80), default="", index=True)  # "request:123:line:4"
+    counterparty: Mapped[str] = mapped_column(String(160), default="")  # household code, shop, recycler
+    destination_kind: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    fraction_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
+    fraction: Mapped[Fraction | None] = relationship()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user: Mapped[User | None] = relationship()
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class StockBalance(Base):
+    """Cache of the ledger per (item, location), updated under a row lock with each movement."""
+
+    __tablename__ = "stock_balance"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_range"),
+    )
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id"), primary_key=True)
+    item: Mapped[StockItem] = relationship()
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), primary_key=True, index=True)
+    location: Mapped[StockLocation] = relationship()
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved

@@ -1,0 +1,321 @@
+"""The stock ledger: every change is a movement row; balances are cached under a row lock.
+
+Public API (also used by redistribution): ``receive_from_sorting``, ``reserve``, ``release``,
+``issue_reserved``, ``take_out``, ``transfer``, ``adjust``, ``count``, ``balance``, ``ledger_balance``.
+Each call is atomic inside the caller's transaction and refuses to make ``on_hand`` or
+``available = on_hand - reserved`` negative, also under concurrent requests: on PostgreSQL the
+(item, location) balance row is locked with ``SELECT … FOR UPDATE``; on SQLite every transaction
+already holds the write lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.auth.models import User
+from app.db import utcnow
+from app.errors import ConflictError, ValidationError
+from app.extensions import db
+from app.sorting import ledger as kg_ledger
+from app.sorting.models import Fraction, FractionKind, LedgerKind
+from app.stock.catalog import DESTINATIONS
+from app.stock.models import MovementKind, StockBalance, StockItem, StockLocation, StockMovement
+
+REUSE_FRACTIONS = (FractionKind.REUSE_A, FractionKind.REUSE_B)
+
+
+class InsufficientStock(ConflictError):
+    code = "insufficient_stock"
+
+
+class ReservedStock(ConflictError):
+    code = "reserved_stock"
+
+
+@dataclass(frozen=True)
+class Balance:
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def _insert(dialect: str) -> object:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _locked_balance(item_id: int, location_id: int) -> StockBalance:
+    """The cached balance row of (item, location), created if missing, locked until commit."""
+    insert = _insert(db.session.get_bind().dialect.name)
+    db.session.execute(
+        insert(StockBalance)  # type: ignore[operator]
+        .values(item_id=item_id, location_id=location_id, on_hand=0, reserved=0, updated_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    query = (
+        select(StockBalance)
+        .where(StockBalance.item_id == item_id, StockBalance.location_id == location_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(query).scalar_one()
+
+
+def _refuse(row: StockBalance, on_hand_delta: int, reserved_delta: int) -> None:
+    on_hand, reserved = row.on_hand + on_hand_delta, row.reserved + reserved_delta
+    if on_hand < 0 or (reserved_delta > 0 and on_hand < reserved):
+        raise InsufficientStock(
+            _(
+                "Scorte insufficienti: disponibili %(available)s pezzi "
+                "(in magazzino %(on_hand)s, riservati %(reserved)s).",
+                available=row.available,
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+            ),
+            field="quantity",
+        )
+    if on_hand < reserved:
+        raise ReservedStock(
+            _(
+                "Pezzi riservati: se ne possono muovere al massimo %(available)s; "
+                "gli altri %(reserved)s sono riservati a richieste.",
+                available=max(row.available, 0),
+                reserved=row.reserved,
+            ),
+            field="quantity",
+        )
+    if reserved < 0:
+        raise ConflictError(_("Non ci sono abbastanza pezzi riservati."), field="quantity")
+
+
+def _move(
+    item: StockItem, location: StockLocation, kind: str, on_hand_delta: int, reserved_delta: int = 0, **fields: object
+) -> StockMovement:
+    """Lock the balance, check it stays valid, append the movement and update the cache together."""
+    row = _locked_balance(item.id, location.id)
+    _refuse(row, on_hand_delta, reserved_delta)
+    movement = StockMovement(
+        item=item,
+        location=location,
+        kind=kind,
+        on_hand_delta=on_hand_delta,
+        reserved_delta=reserved_delta,
+        **fields,
+    )
+    db.session.add(movement)
+    row.on_hand += on_hand_delta
+    row.reserved += reserved_delta
+    row.updated_at = utcnow()
+    db.session.flush()
+    return movement
+
+
+def _positive(quantity: int) -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise ValidationError(
+            _("La quantità deve essere un numero intero di pezzi maggiore di zero."), field="quantity"
+        )
+    return quantity
+
+
+def _user_fields(user: User | None) -> dict[str, object]:
+    return {"user_id": user.id if user else None}
+
+
+def balance(item: StockItem, location: StockLocation) -> Balance:
+    """The cached balance (equal to ``ledger_balance`` at every commit)."""
+    row = db.session.get(StockBalance, (item.id, location.id), populate_existing=True)
+    return Balance(row.on_hand, row.reserved) if row else Balance(0, 0)
+
+
+def ledger_balance(item: StockItem, location: StockLocation) -> Balance:
+    """The balance summed from the movement rows: the source of truth."""
+    on_hand, reserved = db.session.execute(
+        select(
+            func.coalesce(func.sum(StockMovement.on_hand_delta), 0),
+            func.coalesce(func.sum(StockMovement.reserved_delta), 0),
+        ).where(StockMovement.item_id == item.id, StockMovement.location_id == location.id)
+    ).one()
+    return Balance(int(on_hand), int(reserved))
+
+
+def receive_from_sorting(
+    item: StockItem,
+    location: StockLocation,
+    quantity: int,
+    fraction: Fraction,
+    user: User | None,
+    is_demo: bool = False,
+) -> StockMovement:
+    """Pieces sorted for reuse enter stock; their estimated kilos leave the fraction's kg balance."""
+    quantity = _positive(quantity)
+    if fraction.kind not in REUSE_FRACTIONS:
+        raise ValidationError(_("Solo le frazioni di riuso (A o B) diventano scorte."), field="fraction_id")
+    movement = _move(
+        item, location, MovementKind.IN_FROM_SORTING, quantity, fraction=fraction, is_demo=is_demo, **_user_fields(user)
+    )
+    weight = kg_ledger.to_kg(item.unit_weight_kg * quantity, "quantity")
+    kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, f"stock_movement:{movement.id}", user)
+    return movement
+
+
+def _reference(reference: str) -> str:
+    if not reference.strip():
+        raise ValidationError(_("Serve un riferimento (es. richiesta e riga)."), field="reference")
+    return reference.strip()
+
+
+def reserve(
+    item: StockItem, location: StockLocation, quantity: int, reference: str, user: User | None = None
+) -> StockMovement:
+    """Set pieces aside for a request line (``request:123:line:4``); refused beyond what is available."""
+    return _move(
+        item,
+        location,
+        MovementKind.RESERVE,
+        0,
+        _positive(quantity),
+        reference=_reference(reference),
+        **_user_fields(user),
+    )
+
+
+def reserved_for(item: StockItem, location: StockLocation, reference: str) -> int:
+    """Pieces still reserved under one reference."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(StockMovement.reserved_delta), 0)).where(
+            StockMovement.item_id == item.id,
+            StockMovement.location_id == location.id,
+            StockMovement.reference == reference,
+        )
+    )
+    return int(total)
+
+
+def _check_reserved(item: StockItem, location: StockLocation, reference: str, quantity: int) -> None:
+    held = reserved_for(item, location, reference)
+    if quantity > held:
+        raise ConflictError(
+            _("Per %(ref)s sono riservati solo %(held)s pezzi.", ref=reference, held=held), field="quantity"
+        )
+
+
+def release(
+    item: StockItem, location: StockLocation, reference: str, quantity: int | None = None, user: User | None = None
+) -> StockMovement | None:
+    """Give back pieces reserved under ``reference`` (all of them by default); None if none were held."""
+    reference = _reference(reference)
+    _locked_balance(item.id, location.id)
+    held = reserved_for(item, location, reference)
+    quantity = held if quantity is None else _positive(quantity)
+    if quantity == 0:
+        return None
+    _check_reserved(item, location, reference, quantity)
+    return _move(item, location, MovementKind.RELEASE, 0, -quantity, reference=reference, **_user_fields(user))
+
+
+def issue_reserved(
+    item: StockItem,
+    location: StockLocation,
+    reference: str,
+    quantity: int,
+    counterparty: str,
+    user: User | None = None,
+) -> StockMovement:
+    """Hand reserved pieces to a household: they leave both the reservation and the stock."""
+    reference, quantity = _reference(reference), _positive(quantity)
+    _locked_balance(item.id, location.id)
+    _check_reserved(item, location, reference, quantity)
+    return _move(
+        item,
+        location,
+        MovementKind.ISSUE_RESERVED,
+        -quantity,
+        -quantity,
+        reference=reference,
+        counterparty=counterparty.strip(),
+        destination_kind="household",
+        **_user_fields(user),
+    )
+
+
+def take_out(
+    item: StockItem,
+    location: StockLocation,
+    quantity: int,
+    destination_kind: str,
+    counterparty: str,
+    user: User | None = None,
+    reference: str = "",
+) -> StockMovement:
+    """Pieces leave to a household, a shop or a recycler; reserved pieces cannot be taken."""
+    if destination_kind not in DESTINATIONS:
+        raise ValidationError(_("Destinazione non valida."), field="destination_kind")
+    if not counterparty.strip():
+        raise ValidationError(_("Indica a chi sono consegnati i pezzi."), field="counterparty")
+    return _move(
+        item,
+        location,
+        MovementKind.OUT,
+        -_positive(quantity),
+        reference=reference.strip(),
+        counterparty=counterparty.strip(),
+        destination_kind=destination_kind,
+        **_user_fields(user),
+    )
+
+
+def transfer(
+    item: StockItem, source: StockLocation, target: StockLocation, quantity: int, user: User | None = None
+) -> tuple[StockMovement, StockMovement]:
+    """Move pieces between two locations: one movement out, one in, same reference."""
+    quantity = _positive(quantity)
+    if source.id == target.id:
+        raise ValidationError(_("Origine e destinazione coincidono."), field="target_location_id")
+    # Lock both rows in id order so two opposite transfers cannot deadlock.
+    for location in sorted((source, target), key=lambda loc: loc.id):
+        _locked_balance(item.id, location.id)
+    reference = f"transfer:{source.id}->{target.id}:{utcnow():%Y%m%d%H%M%S%f}"
+    out = _move(item, source, MovementKind.TRANSFER_OUT, -quantity, reference=reference, **_user_fields(user))
+    into = _move(item, target, MovementKind.TRANSFER_IN, quantity, reference=reference, **_user_fields(user))
+    return out, into
+
+
+def _reason(reason: str) -> str:
+    if len(reason.strip()) < 3:
+        raise ValidationError(_("Una rettifica richiede sempre una motivazione."), field="reason")
+    return reason.strip()
+
+
+def adjust(
+    item: StockItem, location: StockLocation, delta: int, reason: str, user: User | None = None, kind: str = "adjust"
+) -> StockMovement:
+    """Correct a balance by ``delta`` pieces, with a mandatory reason."""
+    reason = _reason(reason)
+    if not isinstance(delta, int) or delta == 0:
+        raise ValidationError(_("La rettifica deve essere un numero intero diverso da zero."), field="quantity")
+    return _move(item, location, kind, delta, reason=reason, **_user_fields(user))
+
+
+def count(
+    location: StockLocation, counted: dict[int, int], reason: str, user: User | None = None
+) -> list[StockMovement]:
+    """A physical count of a location: one ``count`` movement per item whose balance differs."""
+    reason = _reason(reason)
+    if any(not isinstance(q, int) or q < 0 for q in counted.values()):
+        raise ValidationError(_("Le quantità contate devono essere numeri interi non negativi."), field="counts")
+    movements = []
+    for item_id in sorted(counted):
+        item = db.session.get(StockItem, item_id)
+        if item is None:
+            raise ValidationError(_("Articolo inesistente."), field="counts")
+        row = _locked_balance(item.id, location.id)
+        if counted[item_id] != row.on_hand:
+            movements.append(adjust(item, location, counted[item_id] - row.on_hand, reason, user, MovementKind.COUNT))
+    return movements

@@ -1,0 +1,50 @@
+"""Twenty clerks race for the last ten pieces: exactly ten get one, the others a clear message."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.extensions import db
+from app.stock import services
+from app.stock.models import StockItem, StockLocation
+from tests.app import factories
+
+pytestmark = pytest.mark.usefixtures("comuni_loaded")
+THREADS = 20
+
+
+def _take_one(app, item_id: int, location_id: int, start: threading.Barrier, results: list[str]) -> None:
+    with app.app_context():
+        start.wait()
+        try:
+            item, location = db.session.get(StockItem, item_id), db.session.get(StockLocation, location_id)
+            services.take_out(item, location, 1, "household", "NF-00042")
+            db.session.commit()
+            results.append("ok")
+        except services.InsufficientStock as error:
+            db.session.rollback()
+            results.append(error.message)
+        finally:
+            db.session.remove()
+
+
+def test_exactly_ten_of_twenty_concurrent_requests_take_the_last_ten_pieces(app):
+    item, location = factories.StockItemFactory(), factories.StockLocationFactory()
+    services.adjust(item, location, 10, "carico iniziale di prova")
+    item_id, location_id = item.id, location.id
+    db.session.commit()  # the setup is visible to every thread, and the test holds no lock
+    start, results = threading.Barrier(THREADS), []
+    threads = [
+        threading.Thread(target=_take_one, args=(app, item_id, location_id, start, results)) for _ in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("ok") == 10
+    refused = [r for r in results if r != "ok"]
+    assert len(refused) == 10 and all(r.startswith("Scorte insufficienti") for r in refused)
+    item, location = db.session.get(StockItem, item_id), db.session.get(StockLocation, location_id)
+    assert services.balance(item, location) == services.ledger_balance(item, location) == services.Balance(0, 0)
