@@ -1,7 +1,7 @@
 """Many-to-many travel matrices between snapped points, with a reusable cache.
 
-The cache keeps the combined weights (see :mod:`routing.network.search`)
-between every pair of points it has seen on one network, keyed by the point
+The cache keeps the snap of every point it has seen on one network and the
+travel times and distances between every pair of them, keyed by the point
 rounded to ``RoutingSettings.point_key_decimals``. A request over known points
 is a lookup; each new point costs one forward search (its row) and one
 backward search (its column), or forward searches from the known points when
@@ -11,16 +11,19 @@ there are fewer of them than new ones.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from routing.geo import Location
-from routing.network.search import SearchGraph
+from routing.network.search import SearchGraph, decode
 from routing.network.snapping import Snap
 
 _Arr = npt.NDArray[np.float64]
+_IntArr = npt.NDArray[np.int64]
+#: ``snap(locations, positions)``: snaps points, naming them by ``positions`` in errors.
+SnapFunction = Callable[[Sequence[Location], Sequence[int]], list[Snap]]
 
 
 def same_road_weights(search: SearchGraph, rows: Sequence[Snap], cols: Sequence[Snap]) -> _Arr:
@@ -45,12 +48,14 @@ def same_road_weights(search: SearchGraph, rows: Sequence[Snap], cols: Sequence[
 
 
 class MatrixCache:
-    """Pairwise weights between all points seen so far on one network.
+    """Travel times and distances between all points seen so far on one network.
 
     Parameters
     ----------
     search
         The network's search graph.
+    snap
+        Snaps points, naming them by the given positions in errors.
     capacity
         Most points kept; beyond it the cache is emptied and refilled.
     decimals
@@ -59,8 +64,9 @@ class MatrixCache:
         Processes used for searches.
     """
 
-    def __init__(self, search: SearchGraph, capacity: int, decimals: int, workers: int) -> None:
+    def __init__(self, search: SearchGraph, snap: SnapFunction, capacity: int, decimals: int, workers: int) -> None:
         self._search = search
+        self._snap = snap
         self._capacity = capacity
         self._decimals = decimals
         self._workers = workers
@@ -71,7 +77,8 @@ class MatrixCache:
         """Forget every point."""
         self._index: dict[tuple[float, float], int] = {}
         self._snaps: list[Snap] = []
-        self._weights: _Arr = np.zeros((0, 0))
+        self._seconds: _IntArr = np.zeros((0, 0), np.int64)
+        self._metres: _IntArr = np.zeros((0, 0), np.int64)
 
     def __len__(self) -> int:
         return len(self._snaps)
@@ -80,36 +87,54 @@ class MatrixCache:
         """Cache key of a point."""
         return (round(location.lon, self._decimals), round(location.lat, self._decimals))
 
-    def weights(self, snaps: Sequence[Snap]) -> _Arr:
-        """``[i, j]`` combined weights between the given snapped points."""
+    def lookup(self, locations: Sequence[Location]) -> tuple[_IntArr, _IntArr, list[Snap]]:
+        """Seconds and metres ``[i, j]`` between the points, and their snaps.
+
+        Only points not seen before are snapped and searched.
+        """
         with self._lock:
-            keys = [self.key(s.location) for s in snaps]
-            new: dict[tuple[float, float], Snap] = {}
-            for k, s in zip(keys, snaps, strict=True):
+            keys = [self.key(p) for p in locations]
+            missing: dict[tuple[float, float], int] = {}
+            for position, k in enumerate(keys):
                 if k not in self._index:
-                    new.setdefault(k, s)
-            if len(self._snaps) + len(new) > self._capacity:
+                    missing.setdefault(k, position)
+            if len(self._snaps) + len(missing) > self._capacity:
                 self.clear()
-                new = dict(zip(keys, snaps, strict=True))
-            if new:
-                self._extend(list(new), list(new.values()))
+                missing = {k: keys.index(k) for k in dict.fromkeys(keys)}
+            if missing:
+                positions = list(missing.values())
+                self._extend(list(missing), self._snap([locations[i] for i in positions], positions))
             idx = np.array([self._index[k] for k in keys], np.int64)
-            return self._weights[np.ix_(idx, idx)]
+            block = np.ix_(idx, idx)
+            return self._seconds[block], self._metres[block], [self._snaps[i] for i in idx]
+
+    def _grow(self, size: int) -> None:
+        """Make room for ``size`` points, with 25 % headroom so added points rarely copy."""
+        if size <= self._seconds.shape[0]:
+            return
+        capacity = min(size + max(64, size // 4), max(self._capacity, size))
+        k = len(self._snaps)
+        for name in ("_seconds", "_metres"):
+            bigger = np.empty((capacity, capacity), np.int64)
+            bigger[:k, :k] = getattr(self, name)[:k, :k]
+            setattr(self, name, bigger)
+
+    def _store(self, rows: slice, cols: slice, weights: _Arr) -> None:
+        self._seconds[rows, cols], self._metres[rows, cols] = decode(weights)
 
     def _extend(self, keys: list[tuple[float, float]], new: list[Snap]) -> None:
         old = self._snaps
         every = old + new
-        k, m = len(old), len(new)
-        grown = np.empty((k + m, k + m))
-        grown[:k, :k] = self._weights
-        grown[k:, :] = self._search.search(new, every, workers=self._workers)
-        grown[k:, :] = np.minimum(grown[k:, :], same_road_weights(self._search, new, every))
+        k, size = len(old), len(old) + len(new)
+        self._grow(size)
+        forward = self._search.search(new, every, workers=self._workers)
+        self._store(slice(k, size), slice(0, size), np.minimum(forward, same_road_weights(self._search, new, every)))
         if old:
-            block = self._search.search(old, new, reverse=m <= k, workers=self._workers)
-            grown[:k, k:] = np.minimum(block, same_road_weights(self._search, old, new))
-        diagonal = np.arange(k, k + m)
-        grown[diagonal, diagonal] = 0.0
+            block = self._search.search(old, new, reverse=len(new) <= k, workers=self._workers)
+            self._store(slice(0, k), slice(k, size), np.minimum(block, same_road_weights(self._search, old, new)))
+        diagonal = np.arange(k, size)
+        self._seconds[diagonal, diagonal] = 0
+        self._metres[diagonal, diagonal] = 0
         for offset, key in enumerate(keys):
             self._index[key] = k + offset
         self._snaps = every
-        self._weights = grown

@@ -10,12 +10,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from routing.geo import Location
 from routing.network.compact import CompactGraph, compact_from_graph, load_compact, save_compact
 from routing.network.matrix import MatrixCache
 from routing.network.paths import network_route
 from routing.network.results import RouteGeometry, TravelMatrix
-from routing.network.search import SearchGraph, decode
-from routing.network.snapping import PointLike, Snap, SnapIndex
+from routing.network.search import SearchGraph
+from routing.network.snapping import PointLike, Snap, SnapIndex, as_locations
 from routing.settings import RoutingSettings
 
 
@@ -92,7 +93,11 @@ class RoadNetwork:
     @cached_property
     def _matrix_cache(self) -> MatrixCache:
         s = self.settings
-        return MatrixCache(self._search, s.matrix_cache_points, s.point_key_decimals, s.workers)
+
+        def snap(locations: Sequence[Location], positions: Sequence[int]) -> list[Snap]:
+            return self._snap_index.snap(locations, s.snap_threshold_m, positions)
+
+        return MatrixCache(self._search, snap, s.matrix_cache_points, s.point_key_decimals, s.workers)
 
     def snap(self, locations: Sequence[PointLike], threshold_m: float | None = None) -> list[Snap]:
         """Place points on their nearest drivable edge.
@@ -114,14 +119,14 @@ class RoadNetwork:
 
     def matrix(self, locations: Sequence[PointLike]) -> TravelMatrix:
         """Travel-time and distance matrix between points (see :func:`routing.travel_matrix`)."""
-        snaps = self.snap(locations)
-        seconds, metres = decode(self._matrix_cache.weights(snaps))
+        points = as_locations(locations)
+        seconds, metres, snaps = self._matrix_cache.lookup(points)
         return TravelMatrix(
             duration_s=seconds,
             distance_m=metres,
             approximate=False,
-            snap_distance_m=np.array([round(s.distance_m) for s in snaps], np.int64),
-            locations=tuple(s.location for s in snaps),
+            snap_distance_m=np.rint([s.distance_m for s in snaps]).astype(np.int64),
+            locations=tuple(points),
         )
 
     def path(self, locations: Sequence[PointLike]) -> RouteGeometry:

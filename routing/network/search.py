@@ -62,7 +62,8 @@ class SearchGraph:
     def __init__(self, graph: CompactGraph) -> None:
         self.graph = graph
         n = graph.n_nodes
-        tail = graph.tail.astype(np.int64)
+        self.tail = graph.tail
+        tail = self.tail.astype(np.int64)
         head = graph.head.astype(np.int64)
         weight = np.maximum(graph.time_ms.astype(np.float64) * SHIFT + graph.length_dm, 1.0)
         edges = np.flatnonzero(tail != head)
@@ -91,7 +92,7 @@ class SearchGraph:
         edge, twin, frac = snap_array(snaps)
         has_twin = twin >= 0
         safe_twin = np.where(has_twin, twin, edge)
-        head, tail = self.graph.head, self.graph.tail
+        head, tail = self.graph.head, self.tail
         if outgoing:
             nodes = np.column_stack([head[edge], head[safe_twin]])
             offs = np.column_stack([self.offset(edge, 1 - frac), self.offset(safe_twin, frac)])
@@ -142,7 +143,8 @@ class SearchGraph:
 
 def _run_all(graph: sparse.csr_matrix, rows: _Idx, eval_nodes: _Idx, eval_offs: _Arr, workers: int) -> _Arr:
     global _JOB
-    chunk = max(1, min(CHUNK_CELLS // graph.shape[0], -(-len(rows) // max(workers, 1))))
+    # small chunks (4 per worker at least) keep both processes busy until the end
+    chunk = max(1, min(CHUNK_CELLS // graph.shape[0], -(-len(rows) // (4 * max(workers, 1)))))
     chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)]
     with _JOB_LOCK:
         _JOB = (graph, eval_nodes, eval_offs)

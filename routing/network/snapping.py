@@ -93,8 +93,12 @@ class SnapIndex:
         self._lines = shapely.linestrings(np.column_stack([x, y]), indices=parts)
         self._tree = shapely.STRtree(self._lines)
 
-    def snap(self, points: Sequence[PointLike], threshold_m: float) -> list[Snap]:
+    def snap(
+        self, points: Sequence[PointLike], threshold_m: float, positions: Sequence[int] | None = None
+    ) -> list[Snap]:
         """Snap every point, refusing those farther than ``threshold_m`` from any edge.
+
+        ``positions`` are the numbers used to name points in errors (default 0, 1, ...).
 
         Raises
         ------
@@ -113,9 +117,9 @@ class SnapIndex:
         geoms = shapely.points(px, py)
         (_, nearest), dist = self._tree.query_nearest(geoms, return_distance=True, all_matches=False)
         for i in np.flatnonzero(dist > threshold_m):
-            p = locations[i]
+            p, number = locations[i], int(i) if positions is None else positions[int(i)]
             raise SnapError(
-                f"point {i} (lon {p.lon:.6f}, lat {p.lat:.6f}) is {dist[i]:.0f} m from the nearest "
+                f"point {number} (lon {p.lon:.6f}, lat {p.lat:.6f}) is {dist[i]:.0f} m from the nearest "
                 f"drivable road, more than the {threshold_m:.0f} m allowed"
             )
         lines = self._lines[nearest]
