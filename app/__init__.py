@@ -54,9 +54,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.admin_routes import bp as admin_bp
+    from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(collection_bp)
+    app.register_blueprint(api_bp)

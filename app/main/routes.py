@@ -46,6 +46,7 @@ def _nav_items() -> list[dict[str, str]]:
     items: list[tuple[tuple[str, ...], str, str]] = [
         (("admin",), "admin.users", _("Utenti")),
         (("admin",), "admin.organisations", _("Organizzazioni")),
+        (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
         (("admin", "coordinator"), "fleet.sites", _("Sedi")),
         (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
     ]

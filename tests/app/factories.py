@@ -11,6 +11,7 @@ import factory
 from argon2 import PasswordHasher
 
 from app.auth.models import Organisation, User
+from app.bins.models import Bin
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
@@ -139,3 +140,26 @@ class StockItemFactory(_Base):
     season = "inverno"
     grade = "B"
     unit_weight_kg = Decimal("0.500")
+
+
+# --- Bins and pickups (issue #5) ---
+
+
+class BinFactory(_Base):
+    """An active yellow donation bin in Milan (Via Padova, NoLo)."""
+
+    class Meta:
+        model = Bin
+
+    code = factory.Sequence(lambda n: f"VS-{n:04d}")
+    operator = factory.SubFactory(OrganisationFactory)
+    street_type = "Via"
+    street_name = "Padova"
+    civic_number = "36"
+    cap = "20127"
+    comune_code = MILANO
+    lon = 9.2190
+    lat = 45.4960
+    capacity_l = 2500
+    full_weight_kg = 350
+    status = "active"

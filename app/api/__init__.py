@@ -1,0 +1,1 @@
+"""JSON API (``/api/v1``) for drivers' apps and sensors, with an OpenAPI description."""

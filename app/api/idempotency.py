@@ -1,0 +1,76 @@
+"""Idempotent submissions: a resent request gets the first answer and never writes twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.collection.models import IdempotencyKey
+from app.errors import ConflictError, ValidationError
+from app.extensions import db
+
+MAX_KEY_LENGTH = 100
+
+
+class KeyReused(ConflictError):
+    code = "idempotency_key_reused"
+
+
+def request_hash(method: str, path: str, payload: Any) -> str:
+    canonical = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise ValidationError(_("Manca l'intestazione Idempotency-Key (una per invio)."), field="Idempotency-Key")
+    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ValidationError(
+            _("Idempotency-Key non valida (al massimo %(n)d caratteri ASCII).", n=MAX_KEY_LENGTH),
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def _replay(row: IdempotencyKey, digest: str) -> tuple[int, dict[str, Any], bool]:
+    if row.request_hash != digest:
+        raise KeyReused(_("Questa Idempotency-Key è già stata usata per un invio diverso."), field="Idempotency-Key")
+    return 200, json.loads(row.response_body), True
+
+
+def run_once(
+    user_id: int, key: str, digest: str, handler: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any], bool]:
+    """(status, body, replayed): the stored answer for a known key, else run ``handler`` and store its answer.
+
+    The key row's primary key is the guard: of two identical submissions racing, the second
+    fails to insert it, its work is rolled back to the savepoint, and it replays the first.
+    """
+    row = db.session.get(IdempotencyKey, (user_id, key))
+    if row is not None:
+        return _replay(row, digest)
+    try:
+        with db.session.begin_nested():
+            status, body = handler()
+            db.session.add(
+                IdempotencyKey(
+                    user_id=user_id,
+                    key=key,
+                    request_hash=digest,
+                    response_status=status,
+                    response_body=json.dumps(body, ensure_ascii=False),
+                )
+            )
+            db.session.flush()
+    except IntegrityError:
+        row = db.session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+        if row is None:
+            raise
+        return _replay(row, digest)
+    return status, body, False

@@ -1,0 +1,73 @@
+"""The phone-first pickup form (also used for corrections)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.collection.models import IncidentCode
+from app.forms import LocalDecimalField, choices
+
+ROME = ZoneInfo("Europe/Rome")
+INCIDENT_LABELS = {
+    IncidentCode.OVERFLOW: _l("Traboccante / sacchi a terra"),
+    IncidentCode.DAMAGED: _l("Danneggiato"),
+    IncidentCode.VANDALISED: _l("Vandalizzato"),
+    IncidentCode.INACCESSIBLE: _l("Non raggiungibile"),
+    IncidentCode.MISSING: _l("Mancante"),
+    IncidentCode.CONTAMINATED: _l("Contaminato o bagnato"),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def rome_now() -> datetime:
+    """Now on a Milan wall clock, to the minute (what a datetime-local input shows)."""
+    return datetime.now(ROME).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def as_utc(local: datetime | None) -> datetime | None:
+    """A Europe/Rome wall-clock time typed in the form, as an aware UTC datetime."""
+    return None if local is None else local.replace(tzinfo=ROME).astimezone(UTC)
+
+
+class PickupForm(FlaskForm):
+    code = StringField(
+        _l("Codice contenitore"),
+        validators=[DataRequired(_l("Indica il codice del contenitore.")), Length(max=32)],
+        render_kw={"autocapitalize": "characters", "autocomplete": "off"},
+    )
+    operator = HiddenField()
+    weight_kg = LocalDecimalField(
+        _l("Kg raccolti"), decimals=1, validators=[Optional()], render_kw={"inputmode": "decimal"}
+    )
+    fill_percent = IntegerField(
+        _l("Riempimento stimato (%), se non c'è la bilancia"),
+        validators=[Optional(), NumberRange(min=0, max=150, message=_l("Riempimento tra 0 e 150%."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    incidents = CheckboxesField(
+        _l("Segnalazioni"), choices=choices([(k.value, v) for k, v in INCIDENT_LABELS.items()]), validate_choice=True
+    )
+    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    collected_at = DateTimeLocalField(
+        _l("Data e ora"), format="%Y-%m-%dT%H:%M", default=rome_now, validators=[DataRequired(_l("Data non valida."))]
+    )
+    submit = SubmitField(_l("Registra svuotamento"))

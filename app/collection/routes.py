@@ -1,0 +1,106 @@
+"""Pickup pages: the phone form (the bin's QR code opens it), confirmation, list, correction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.collection import services
+from app.collection.forms import INCIDENT_LABELS, PickupForm, as_utc
+from app.collection.models import Pickup
+from app.i18n import fmt_number
+from app.views import form_status, save_form
+
+bp = Blueprint("collection", __name__, url_prefix="/collection")
+
+
+def _data(form: PickupForm, **extra: Any) -> services.PickupData:
+    operator = form.operator.data
+    return services.PickupData(
+        collected_at=as_utc(form.collected_at.data),
+        weight_kg=form.weight_kg.data,
+        fill_percent=form.fill_percent.data,
+        incidents=list(form.incidents.data or []),
+        notes=form.notes.data or "",
+        code=form.code.data or "",
+        operator_id=int(operator) if operator and str(operator).isdigit() else None,
+        **extra,
+    )
+
+
+def _done_message(form: PickupForm) -> str:
+    """The confirmation a driver reads before the next bin: which bin, how much."""
+    if form.weight_kg.data is not None:
+        amount = _("%(kg)s kg", kg=fmt_number(form.weight_kg.data))
+    elif form.fill_percent.data is not None:
+        amount = _("riempimento %(p)d%%", p=form.fill_percent.data)
+    else:
+        amount = _("nessun kg (contenitore non svuotato)")
+    code = (form.code.data or "").strip().upper()
+    return _("Svuotamento registrato: contenitore %(code)s, %(amount)s.", code=code, amount=amount)
+
+
+@bp.route("/pickups/new", methods=["GET", "POST"])
+@roles_required(*services.LOGGERS)
+def new_pickup() -> Any:
+    form = PickupForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")
+        form.operator.data = request.args.get("operator", "")
+
+    def save() -> Pickup:
+        return services.record_pickup(_data(form), current_user)
+
+    done = save_form(form, save, _done_message(form), url_for("collection.new_pickup"))
+    return done or (render_template("collection/pickup_form.html", form=form), form_status(form))
+
+
+@bp.route("/pickups/<int:pickup_id>")
+@roles_required(*services.LOGGERS)
+def pickup(pickup_id: int) -> Any:
+    found = services.visible_pickup(pickup_id, current_user)
+    return render_template("collection/pickup.html", pickup=found, labels=INCIDENT_LABELS)
+
+
+@bp.route("/pickups")
+@roles_required(*services.LOGGERS)
+def pickups() -> Any:
+    bin_id = request.args.get("bin", type=int)
+    operator_id = request.args.get("operator", type=int)
+    rows = services.list_pickups(current_user, bin_id=bin_id, operator_id=operator_id)
+    return render_template("collection/pickups.html", pickups=rows, labels=INCIDENT_LABELS, bin_id=bin_id)
+
+
+@bp.route("/pickups/<int:pickup_id>/correct", methods=["GET", "POST"])
+@roles_required(*services.LOGGERS)
+def correct(pickup_id: int) -> Any:
+    original = services.visible_pickup(pickup_id, current_user)
+    form = PickupForm(obj=None if request.method == "POST" else _prefill(original))
+    form.code.data = original.bin.code
+
+    def save() -> Pickup:
+        return services.correct_pickup(original.id, _data(form), current_user)
+
+    done = save_form(form, save, _done_message(form), url_for("collection.pickups", bin=original.bin_id))
+    page = render_template("collection/pickup_form.html", form=form, original=original)
+    return done or (page, form_status(form))
+
+
+def _prefill(original: Pickup) -> Any:
+    from types import SimpleNamespace
+
+    from app.collection.forms import ROME
+
+    return SimpleNamespace(
+        code=original.bin.code,
+        operator=str(original.bin.operator_id),
+        weight_kg=original.weight_kg,
+        fill_percent=original.fill_percent,
+        incidents=original.incident_codes,
+        notes=original.notes,
+        collected_at=original.collected_at.astimezone(ROME).replace(tzinfo=None, second=0, microsecond=0),
+    )
