@@ -59,8 +59,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
+    from app.welfare.routes import bp as welfare_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)
     app.register_blueprint(api_bp)

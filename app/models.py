@@ -7,9 +7,29 @@ from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
 from app.sorting.models import Fraction, IntakeBatch, KgEntry, Outbound, SessionInput, SortingSession
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
+from app.welfare.models import (
+    Allocation,
+    Delivery,
+    GarmentRequest,
+    Household,
+    HouseholdIdentity,
+    HouseholdMember,
+    IdentityAccessLog,
+    RequestLine,
+    RequestStatusChange,
+)
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 
 __all__ = [
+    "Allocation",
+    "Delivery",
+    "GarmentRequest",
+    "Household",
+    "HouseholdIdentity",
+    "HouseholdMember",
+    "IdentityAccessLog",
+    "RequestLine",
+    "RequestStatusChange",
     "ApiToken",
     "AuditEntry",
     "Bin",

@@ -49,6 +49,8 @@ def _nav_items() -> list[dict[str, str]]:
         (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
         (("admin", "coordinator"), "fleet.sites", _("Sedi")),
         (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
+        (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),
+        (("admin", "social_worker", "coordinator", "operator"), "welfare.request_list", _("Richieste vestiti")),
     ]
     return [
         {"url": url_for(endpoint), "label": label} for roles, endpoint, label in items if current_user.role in roles

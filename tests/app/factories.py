@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -12,10 +12,12 @@ from argon2 import PasswordHasher
 
 from app.auth.models import Organisation, User
 from app.bins.models import Bin
+from app.db import utcnow
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
 from app.stock.models import StockItem, StockLocation
+from app.welfare.models import Household, HouseholdIdentity, HouseholdMember
 
 DEFAULT_PASSWORD = "una-password-lunga"
 MILANO = "015146"
@@ -163,3 +165,52 @@ class BinFactory(_Base):
     capacity_l = 2500
     full_weight_kg = 350
     status = "active"
+
+
+# --- Redistribution to households (issue #8) ---
+
+
+def social_services_of(*comune_codes: str) -> Organisation:
+    """A social-services office serving the given comuni."""
+    from app.geo.models import Comune
+
+    return SocialServicesFactory(comuni=[db.session.get(Comune, code) for code in comune_codes])
+
+
+class HouseholdFactory(_Base):
+    class Meta:
+        model = Household
+
+    code = factory.Sequence(lambda n: f"MI-T{n % 10000:04d}")
+    comune_code = MILANO
+    office = factory.LazyAttribute(lambda o: social_services_of(o.comune_code))
+    consent_at = factory.LazyFunction(utcnow)
+    retention_until = factory.LazyFunction(lambda: date.today() + timedelta(days=730))
+
+    @factory.post_generation
+    def identity(obj, create, extracted, **kwargs):
+        fields = {
+            "name": "Famiglia Esposito Gennaro",
+            "phone": "+39 333 123 4567",
+            "email": "esposito.famiglia@example.it",
+            "street": "Via dei Cinquecento",
+            "civic": "18",
+            "cap": "20139",
+            "lon": 9.2210,
+            "lat": 45.4380,
+        } | kwargs
+        db.session.add(HouseholdIdentity(household_id=obj.id, **fields))
+        db.session.flush()
+
+
+class MemberFactory(_Base):
+    class Meta:
+        model = HouseholdMember
+
+    household = factory.SubFactory(HouseholdFactory)
+    label = factory.Sequence(lambda n: f"Figlio {n}")
+    age_band = "6-10"
+    gender = "bambino"
+    clothing_size_system = "children"
+    clothing_size = "8 anni"
+    shoe_size = "32"

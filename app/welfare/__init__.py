@@ -1,0 +1,1 @@
+"""Redistribution to households referred by social services (pseudonymous by design)."""

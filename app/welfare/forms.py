@@ -1,0 +1,113 @@
+"""Forms of households, members, requests and deliveries."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from app.forms import LocalDecimalField, choices
+from app.stock.catalog import CATEGORIES, SEASONS
+from app.stock.sizes import SYSTEM_LABELS
+from app.welfare.catalog import AGE_BANDS, FAILURE_REASONS, GENDERS
+from app.welfare.households import CLOTHING_SYSTEMS
+from app.welfare.models import Fulfilment
+
+REQUIRED = DataRequired(_l("Campo obbligatorio."))
+NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
+LINE_ROWS = 6
+
+
+class HouseholdForm(FlaskForm):
+    name = StringField(_l("Nome e cognome del referente"), validators=[REQUIRED, Length(max=120)])
+    phone = StringField(_l("Telefono (per gli SMS)"), validators=[Optional(), Length(max=30)])
+    email = StringField(
+        _l("E-mail"), validators=[Optional(), Email(_l("Indirizzo e-mail non valido.")), Length(max=254)]
+    )
+    street = StringField(_l("Indirizzo (via e nome)"), validators=[REQUIRED, Length(max=160)])
+    civic = StringField(_l("Numero civico"), validators=[Optional(), Length(max=16)])
+    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(min=5, max=5, message=_l("Il CAP deve avere 5 cifre."))])
+    lon = LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    lat = LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    notes = TextAreaField(_l("Note per la consegna"), validators=[Optional(), Length(max=500)])
+    consent = BooleanField(_l("Il nucleo ha dato il consenso al trattamento dei dati"))
+    submit = SubmitField(_l("Salva"))
+
+
+class MemberForm(FlaskForm):
+    label = StringField(_l("Etichetta (es. «Figlio 1», mai il nome)"), validators=[REQUIRED, Length(max=40)])
+    age_band = SelectField(_l("Fascia d'età"), choices=choices(AGE_BANDS.items()))
+    gender = SelectField(_l("Genere"), choices=choices(GENDERS.items()))
+    clothing_size_system = SelectField(
+        _l("Sistema di taglie"), choices=choices((s.value, SYSTEM_LABELS[s]) for s in CLOTHING_SYSTEMS)
+    )
+    clothing_size = StringField(_l("Taglia abiti"), validators=[REQUIRED, Length(max=10)])
+    shoe_size = StringField(_l("Numero di scarpe (EU)"), validators=[Optional(), Length(max=10)])
+    submit = SubmitField(_l("Aggiungi componente"))
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    member_id = SelectField(_l("Componente"), coerce=int, validators=[Optional()])
+    category = SelectField(_l("Capo"), choices=choices([("", "—"), *((k, v[0]) for k, v in CATEGORIES.items())]))
+    season = SelectField(_l("Stagione"), choices=choices(SEASONS.items()))
+    size = StringField(_l("Taglia (vuota: quella del componente)"), validators=[Optional(), Length(max=10)])
+    quantity = IntegerField(_l("Pezzi"), validators=[Optional()])
+
+
+class RequestForm(FlaskForm):
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
+    urgent = BooleanField(_l("Urgente"))
+    fulfilment = SelectField(
+        _l("Consegna"),
+        choices=choices(
+            [(Fulfilment.DELIVERY.value, _l("A domicilio")), (Fulfilment.PICKUP.value, _l("Ritiro al punto"))]
+        ),
+    )
+    window_start = TimeField(_l("Disponibile dalle"), validators=[Optional()])
+    window_end = TimeField(_l("Disponibile fino alle"), validators=[Optional()])
+    availability = StringField(_l("Giorni di disponibilità"), validators=[Optional(), Length(max=200)])
+    pickup_site_id = SelectField(_l("Punto di distribuzione"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Salva bozza"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes a request (only the CSRF token)."""
+
+    note = StringField(_l("Nota"), validators=[Optional(), Length(max=200)])
+
+
+class PlanDeliveriesForm(FlaskForm):
+    service_date = DateField(_l("Giorno di consegna"), validators=[REQUIRED])
+    warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
+    vehicle_ids = SelectField(_l("Veicolo"), coerce=int)
+    submit = SubmitField(_l("Pianifica"))
+
+
+class HandoverForm(FlaskForm):
+    proof_kind = SelectField(
+        _l("Prova di consegna"),
+        choices=choices([("code", _l("Codice di consegna")), ("signature", _l("Firma")), ("photo", _l("Foto"))]),
+    )
+    code = StringField(_l("Codice di consegna (6 cifre)"), validators=[Optional(), Length(max=6)])
+    proof_note = StringField(_l("Nome di chi firma / descrizione della foto"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Consegnato"))
+
+
+class FailedDeliveryForm(FlaskForm):
+    reason = SelectField(_l("Motivo"), choices=choices(FAILURE_REASONS.items()))
+    submit = SubmitField(_l("Consegna non riuscita"))

@@ -1,0 +1,68 @@
+"""What each role may list and open: households and requests, pseudonymous unless allowed."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.errors import NotFoundError
+from app.extensions import db
+from app.fleet.models import Site, SiteKind
+from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, Household, RequestStatus
+from app.welfare.privacy import covers
+
+STAFF = ("coordinator", "operator", "admin")
+
+
+def requests_for(user: User, status: str | None = None) -> list[GarmentRequest]:
+    """Requests of the worker's comuni, or every request for coordinators, operators and admins."""
+    query = select(GarmentRequest).join(Household).order_by(GarmentRequest.urgent.desc(), GarmentRequest.id.desc())
+    if user.role == "social_worker":
+        query = query.where(Household.comune_code.in_(user.organisation.comune_codes or {""}))
+    elif user.role not in STAFF:
+        return []
+    if status:
+        query = query.where(GarmentRequest.status == status)
+    return list(db.session.scalars(query.limit(500)))
+
+
+def request_for(user: User, request_id: int) -> GarmentRequest:
+    """A request the user may open; the same 404 whether missing or not theirs."""
+    request = db.session.get(GarmentRequest, request_id)
+    if request is None or not (user.role in STAFF or covers(user, request.household)):
+        raise NotFoundError(_("Richiesta non trovata."))
+    return request
+
+
+def household_requests(household: Household) -> list[GarmentRequest]:
+    query = select(GarmentRequest).where(GarmentRequest.household_id == household.id)
+    return list(db.session.scalars(query.order_by(GarmentRequest.id.desc())))
+
+
+def deliveries_for(request: GarmentRequest) -> list[Delivery]:
+    return list(db.session.scalars(select(Delivery).where(Delivery.request_id == request.id).order_by(Delivery.id)))
+
+
+def deliveries_to_plan() -> list[Delivery]:
+    query = select(Delivery).where(Delivery.status.in_((DeliveryStatus.TO_PLAN, DeliveryStatus.FAILED)))
+    return list(db.session.scalars(query.order_by(Delivery.id)))
+
+
+def distribution_points() -> list[Site]:
+    query = select(Site).where(Site.kind == SiteKind.DISTRIBUTION_POINT, Site.active.is_(True)).order_by(Site.name)
+    return list(db.session.scalars(query))
+
+
+def site_for(site_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFoundError(_("Sede non trovata."))
+    return site
+
+
+def overview(user: User) -> dict[str, list[GarmentRequest]]:
+    """The social worker's home: open requests and the ones recently completed."""
+    rows = requests_for(user)
+    done = (RequestStatus.DELIVERED, RequestStatus.COLLECTED, RequestStatus.CANCELLED)
+    return {"open": [r for r in rows if r.status not in done], "done": [r for r in rows if r.status in done][:20]}

@@ -1,0 +1,245 @@
+"""Pages of households and garment requests (thin views: check access, validate, one service, commit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.extensions import db
+from app.forms import choices
+from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
+from app.views import form_status, save_form
+from app.welfare import allocation, households, privacy, queries, requests, workflow
+from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, STATUS_LABELS
+from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
+
+bp = Blueprint("welfare", __name__, url_prefix="/welfare")
+WORKERS = ("social_worker",)
+STAFF = ("coordinator", "operator")
+LABELS = {
+    "status_labels": STATUS_LABELS,
+    "delivery_labels": DELIVERY_STATUS_LABELS,
+    "categories": {k: v[0] for k, v in CATEGORIES.items()},
+    "seasons": SEASONS,
+    "genders": AGE_GROUPS,
+    "age_bands": AGE_BANDS,
+}
+
+
+def _identity_data(form: HouseholdForm) -> households.IdentityData:
+    return households.IdentityData(
+        name=form.name.data or "",
+        street=form.street.data or "",
+        civic=form.civic.data or "",
+        cap=form.cap.data or "",
+        lon=float(form.lon.data or 0),
+        lat=float(form.lat.data or 0),
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        notes=form.notes.data or "",
+    )
+
+
+@bp.route("/households")
+@roles_required(*WORKERS)
+def household_list() -> Any:
+    return render_template("welfare/households.html", households=households.households_of(current_user), **LABELS)
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def household_new() -> Any:
+    form = HouseholdForm()
+    created: list[Any] = []
+
+    def save() -> None:
+        created.append(households.register_household(_identity_data(form), bool(form.consent.data), current_user))
+
+    if form.validate_on_submit():
+        done = save_form(form, save, _("Nucleo registrato."), "")
+        if done is not None:
+            return redirect(url_for("welfare.household_detail", household_id=created[0].id))
+    return render_template("welfare/household_form.html", form=form, household=None), form_status(form)
+
+
+@bp.route("/households/<int:household_id>")
+@roles_required(*WORKERS)
+def household_detail(household_id: int) -> Any:
+    household = privacy.household_for(current_user, household_id)
+    identity = privacy.read_identity(household, current_user, "view")
+    db.session.commit()  # the access log entry
+    return render_template(
+        "welfare/household.html",
+        household=household,
+        identity=identity,
+        member_form=MemberForm(),
+        requests=queries.household_requests(household),
+        **LABELS,
+    )
+
+
+@bp.route("/households/<int:household_id>/identity", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def household_edit(household_id: int) -> Any:
+    household = privacy.household_for(current_user, household_id)
+    form = HouseholdForm()
+    if not form.is_submitted():
+        identity = privacy.read_identity(household, current_user, "edit")
+        db.session.commit()
+        form = HouseholdForm(obj=identity)
+    done = save_form(
+        form,
+        lambda: households.update_identity(household, _identity_data(form), current_user),
+        _("Dati aggiornati."),
+        url_for("welfare.household_detail", household_id=household_id),
+    )
+    return done or (render_template("welfare/household_form.html", form=form, household=household), form_status(form))
+
+
+@bp.route("/households/<int:household_id>/members", methods=["POST"])
+@roles_required(*WORKERS)
+def member_add(household_id: int) -> Any:
+    household = privacy.household_for(current_user, household_id)
+    form = MemberForm()
+
+    def save() -> None:
+        data = households.MemberData(
+            label=form.label.data or "",
+            age_band=form.age_band.data or "",
+            gender=form.gender.data or "",
+            clothing_size_system=form.clothing_size_system.data or "",
+            clothing_size=form.clothing_size.data or "",
+            shoe_size=form.shoe_size.data or "",
+        )
+        households.add_member(household, data, current_user)
+
+    target = url_for("welfare.household_detail", household_id=household_id)
+    done = save_form(form, save, _("Componente aggiunto."), target)
+    if done is None:
+        for message in [*form.form_errors, *(m for errs in form.errors.values() for m in errs)]:
+            flash(str(message), "danger")
+        return redirect(target)
+    return done
+
+
+def _request_form(household: Any) -> RequestForm:
+    form = RequestForm()
+    members = [(m.id, f"{m.label} ({m.clothing_size})") for m in household.members]
+    for entry in form.lines:
+        entry.form.member_id.choices = choices([(0, "—"), *members])
+    form.pickup_site_id.choices = choices([(0, "—"), *((s.id, s.name) for s in queries.distribution_points())])
+    return form
+
+
+def _request_data(form: RequestForm) -> requests.RequestData:
+    lines = [
+        requests.LineData(
+            member_id=entry.form.member_id.data or 0,
+            category=entry.form.category.data or "",
+            season=entry.form.season.data or "",
+            quantity=entry.form.quantity.data if entry.form.quantity.data is not None else 0,
+            size=entry.form.size.data or "",
+        )
+        for entry in form.lines
+        if entry.form.category.data or entry.form.quantity.data is not None
+    ]
+    return requests.RequestData(
+        lines=lines,
+        fulfilment=form.fulfilment.data or "",
+        urgent=bool(form.urgent.data),
+        window_start=form.window_start.data,
+        window_end=form.window_end.data,
+        availability=form.availability.data or "",
+        pickup_site_id=form.pickup_site_id.data or None,
+    )
+
+
+@bp.route("/households/<int:household_id>/requests/new", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def request_new(household_id: int) -> Any:
+    household = privacy.household_for(current_user, household_id)
+    form = _request_form(household)
+    created: list[Any] = []
+    if form.validate_on_submit():
+        save = lambda: created.append(requests.create_request(household, _request_data(form), current_user))  # noqa: E731
+        if save_form(form, save, _("Richiesta salvata in bozza."), "") is not None:
+            return redirect(url_for("welfare.request_detail", request_id=created[0].id))
+    page = render_template("welfare/request_form.html", form=form, household=household, **LABELS)
+    return page, form_status(form)
+
+
+@bp.route("/requests")
+@roles_required(*WORKERS, *STAFF)
+def request_list() -> Any:
+    return render_template("welfare/requests.html", requests=queries.requests_for(current_user), **LABELS)
+
+
+@bp.route("/requests/<int:request_id>")
+@roles_required(*WORKERS, *STAFF)
+def request_detail(request_id: int) -> Any:
+    request = queries.request_for(current_user, request_id)
+    return render_template(
+        "welfare/request.html",
+        request=request,
+        action_form=ActionForm(),
+        deliveries=queries.deliveries_for(request),
+        can_manage=privacy.covers(current_user, request.household),
+        **LABELS,
+    )
+
+
+ACTIONS = {
+    "send": (requests.send, _l("Richiesta inviata al coordinamento.")),
+    "approve": (requests.approve, _l("Richiesta approvata.")),
+    "allocate": (allocation.allocate, _l("Abbinamento con il magazzino eseguito.")),
+    "ready": (workflow.mark_ready, _l("Richiesta pronta.")),
+    "collected": (workflow.mark_collected, _l("Ritiro registrato.")),
+    "cancel": (workflow.cancel, _l("Richiesta annullata; i capi riservati sono tornati disponibili.")),
+}
+
+
+@bp.route("/requests/<int:request_id>/<action>", methods=["POST"])
+@roles_required(*WORKERS, *STAFF)
+def request_action(request_id: int, action: str) -> Any:
+    if action not in ACTIONS:
+        abort(404)
+    request = queries.request_for(current_user, request_id)
+    form = ActionForm()
+    service, message = ACTIONS[action]
+    done = save_form(
+        form,
+        lambda: service(request, current_user),
+        str(message),
+        url_for("welfare.request_detail", request_id=request_id),
+    )
+    if done is None:
+        for error in form.form_errors or [_("Modulo non valido.")]:
+            flash(str(error), "danger")
+        return redirect(url_for("welfare.request_detail", request_id=request_id)), 303
+    return done
+
+
+@bp.route("/picklist/<int:site_id>")
+@roles_required(*STAFF)
+def pick_list(site_id: int) -> Any:
+    site = queries.site_for(site_id)
+    rows = allocation.pick_list(site, current_user)
+    return render_template("welfare/picklist.html", site=site, rows=rows, **LABELS)
+
+
+@bp.route("/points/<int:site_id>")
+@roles_required(*STAFF)
+def point_pickups(site_id: int) -> Any:
+    site = queries.site_for(site_id)
+    return render_template(
+        "welfare/point.html",
+        site=site,
+        requests=workflow.pickups_at(site, current_user),
+        action_form=ActionForm(),
+        **LABELS,
+    )
