@@ -17,6 +17,9 @@ from app.geo import services as geo
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(gis_group)
+    from app.rounds.cli import rounds_group
+
+    app.cli.add_command(rounds_group)
 
 
 @click.group("gis", cls=AppGroup, help="Dati geografici: comuni, rete stradale.")

@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
+from app.rounds.models import RoundPlan
 from app.stock.models import StockItem, StockLocation
 from app.welfare.models import Household, HouseholdIdentity, HouseholdMember
 
@@ -144,27 +145,38 @@ class StockItemFactory(_Base):
     unit_weight_kg = Decimal("0.500")
 
 
-# --- Bins and pickups (issue #5) ---
+# --- Collection rounds (issue #6) ---
 
 
-class BinFactory(_Base):
-    """An active yellow donation bin in Milan (Via Padova, NoLo)."""
+class RoundsBinFactory(_Base):
+    """A donation bin in central Milan (for round planning tests)."""
 
     class Meta:
         model = Bin
 
-    code = factory.Sequence(lambda n: f"VS-{n:04d}")
+    code = factory.Sequence(lambda n: f"MI-{n:05d}")
     operator = factory.SubFactory(OrganisationFactory)
     street_type = "Via"
-    street_name = "Padova"
-    civic_number = "36"
-    cap = "20127"
+    street_name = "Pantano"
+    civic_number = factory.Sequence(lambda n: str(n % 40 + 1))
+    cap = "20122"
     comune_code = MILANO
-    lon = 9.2190
-    lat = 45.4960
-    capacity_l = 2500
-    full_weight_kg = 350
+    lon = 9.1917835
+    lat = 45.4596189
+    capacity_l = 3000
+    full_weight_kg = 300
     status = "active"
+
+
+class RoundPlanFactory(_Base):
+    class Meta:
+        model = RoundPlan
+
+    kind = "collection"
+    service_date = factory.LazyFunction(date.today)
+    status = "draft"
+    version = 1
+    params_json = "{}"
 
 
 # --- Redistribution to households (issue #8) ---
@@ -214,3 +226,26 @@ class MemberFactory(_Base):
     clothing_size_system = "children"
     clothing_size = "8 anni"
     shoe_size = "32"
+
+
+# --- Bins and pickups (issue #5) ---
+
+
+class BinFactory(_Base):
+    """An active yellow donation bin in Milan (Via Padova, NoLo)."""
+
+    class Meta:
+        model = Bin
+
+    code = factory.Sequence(lambda n: f"VS-{n:04d}")
+    operator = factory.SubFactory(OrganisationFactory)
+    street_type = "Via"
+    street_name = "Padova"
+    civic_number = "36"
+    cap = "20127"
+    comune_code = MILANO
+    lon = 9.2190
+    lat = 45.4960
+    capacity_l = 2500
+    full_weight_kg = 350
+    status = "active"

@@ -1,0 +1,371 @@
+"""The only bridge between the app and the `routing` library: plain records in, plain results out."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.errors import ValidationError
+from routing import (
+    Depot,
+    Location,
+    Plan,
+    Problem,
+    ProblemError,
+    RoadNetwork,
+    Route,
+    RoutingSettings,
+    SnapError,
+    SolveCancelled,
+    Stop,
+    TimeWindow,
+    Unassigned,
+    Vehicle,
+    Visit,
+    check_plan,
+    load_network,
+    route_geometry,
+    solve,
+    travel_matrix,
+)
+
+__all__ = [
+    "Built",
+    "PlanningInputError",
+    "Recheck",
+    "RouteResult",
+    "SiteRecord",
+    "SolveCancelled",
+    "SolveResult",
+    "StopRecord",
+    "VehicleRecord",
+    "VisitResult",
+    "build_problem",
+    "network_for",
+    "recheck",
+    "road_path",
+    "solve_problem",
+]
+
+
+class PlanningInputError(ValidationError):
+    """The planning inputs cannot be routed (site off the road network, no vehicles...)."""
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """A depot or sorting plant: ``key`` is unique among sites and stops."""
+
+    key: str
+    name: str
+    lon: float
+    lat: float
+    service_s: int = 600
+
+
+@dataclass(frozen=True)
+class StopRecord:
+    """A bin to empty (``kind="pickup"``) or a delivery; optional stops carry a prize (cost units)."""
+
+    key: str
+    lon: float
+    lat: float
+    demand_kg: int
+    service_s: int = 180
+    required: bool = True
+    prize: int = 0
+    kind: str = "pickup"
+    window: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class VehicleRecord:
+    """One truck; shift and costs in seconds from local midnight and cost units per metre/second."""
+
+    key: str
+    capacity_kg: int
+    shift: tuple[int, int]
+    start: str
+    end: str
+    reloads: tuple[str, ...] = ()
+    cost_per_m: int = 1
+    cost_per_s: int = 0
+    fixed_cost: int = 0
+
+
+@dataclass(frozen=True)
+class Built:
+    """A validated routing problem and the stops that could not even enter it (key → reason)."""
+
+    problem: Problem
+    excluded: dict[str, str]
+    approximate: bool
+    network_hash: str
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    kind: str  # depot | stop | reload
+    key: str
+    arrival_s: int
+    departure_s: int
+    load_kg: int
+    distance_m: int
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    vehicle_key: str
+    visits: tuple[VisitResult, ...]
+
+    @property
+    def distance_m(self) -> int:
+        return sum(v.distance_m for v in self.visits)
+
+    @property
+    def start_s(self) -> int:
+        return self.visits[0].arrival_s
+
+    @property
+    def end_s(self) -> int:
+        return self.visits[-1].arrival_s
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    routes: tuple[RouteResult, ...]
+    unassigned: dict[str, str]  # key -> Italian reason
+    cost: int  # cost units of the routes alone (prizes of the bins left out excluded)
+    progress: tuple[tuple[float, int], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """Outcome of re-checking hand-edited sequences: routes recomputed, violations if any."""
+
+    routes: tuple[RouteResult, ...]
+    violations: tuple[str, ...]
+    cost: int
+
+
+_networks: dict[str, RoadNetwork] = {}
+_networks_lock = threading.Lock()
+
+
+def network_for(path: str | None, cache_dir: str) -> RoadNetwork | None:
+    """The road network of ``path``, loaded once per process (None = approximate mode)."""
+    if not path:
+        return None
+    with _networks_lock:
+        if path not in _networks:
+            _networks[path] = load_network(Path(path), RoutingSettings(cache_dir=Path(cache_dir)))
+        return _networks[path]
+
+
+def _snap_failures(network: RoadNetwork, points: Sequence[tuple[float, float]]) -> dict[int, str]:
+    """Index → error message of each point that cannot be placed on the network."""
+    try:
+        network.snap(points)
+        return {}
+    except SnapError:
+        pass
+    failures = {}
+    for i, point in enumerate(points):
+        try:
+            network.snap([point])
+        except SnapError as error:
+            failures[i] = str(error)
+    return failures
+
+
+def _place(
+    network: RoadNetwork | None, sites: Sequence[SiteRecord], stops: Sequence[StopRecord]
+) -> tuple[list[StopRecord], dict[str, str]]:
+    """Refuse sites off the network; leave stops off the network out, with a reason."""
+    if network is None:
+        return list(stops), {}
+    for i in _snap_failures(network, [(s.lon, s.lat) for s in sites]):
+        site = sites[i]
+        raise PlanningInputError(
+            _(
+                "La sede «%(name)s» (lon %(lon).5f, lat %(lat).5f) è fuori dalla rete stradale caricata: "
+                "correggi le coordinate o usa una rete che la comprenda.",
+                name=site.name,
+                lon=site.lon,
+                lat=site.lat,
+            )
+        )
+    failures = _snap_failures(network, [(s.lon, s.lat) for s in stops])
+    excluded = {stops[i].key: _("Fuori dalla rete stradale caricata (troppo lontano da una strada)") for i in failures}
+    return [s for i, s in enumerate(stops) if i not in failures], excluded
+
+
+def _depot(site: SiteRecord) -> Depot:
+    return Depot(site.key, Location(site.lon, site.lat), service_s=site.service_s)
+
+
+def _stop(record: StopRecord, required: bool | None = None) -> Stop:
+    required = record.required if required is None else required
+    window = TimeWindow(*record.window) if record.window else None
+    return Stop(
+        record.key,
+        Location(record.lon, record.lat),
+        kind="delivery" if record.kind == "delivery" else "pickup",
+        demand_kg=record.demand_kg,
+        service_s=record.service_s,
+        window=window,
+        required=required,
+        prize=0 if required else record.prize,
+    )
+
+
+def _vehicle(record: VehicleRecord) -> Vehicle:
+    return Vehicle(
+        record.key,
+        start_depot=record.start,
+        end_depot=record.end,
+        capacity_kg=record.capacity_kg,
+        shift=TimeWindow(*record.shift),
+        reload_depots=record.reloads,
+        cost_per_m=record.cost_per_m,
+        cost_per_s=record.cost_per_s,
+        fixed_cost=record.fixed_cost,
+    )
+
+
+def _too_heavy(stops: Sequence[StopRecord], vehicles: Sequence[VehicleRecord]) -> dict[str, str]:
+    largest = max(v.capacity_kg for v in vehicles)
+    return {
+        s.key: _(
+            "Richiede %(kg)s kg, più della capacità del veicolo più grande (%(cap)s kg)", kg=s.demand_kg, cap=largest
+        )
+        for s in stops
+        if s.demand_kg > largest
+    }
+
+
+def build_problem(
+    sites: Sequence[SiteRecord],
+    vehicles: Sequence[VehicleRecord],
+    stops: Sequence[StopRecord],
+    network: RoadNetwork | None,
+) -> Built:
+    """Snap, build the travel matrix (road network or approximate) and validate the problem."""
+    if not vehicles:
+        raise PlanningInputError(_("Nessun veicolo disponibile: scegline almeno uno."))
+    placed, excluded = _place(network, sites, stops)
+    excluded |= _too_heavy(placed, vehicles)
+    placed = [s for s in placed if s.key not in excluded]
+    points = [(s.lon, s.lat) for s in (*sites, *placed)]
+    matrix = travel_matrix(network, points)
+    depots = tuple(_depot(s) for s in sites)
+    fleet = tuple(_vehicle(v) for v in vehicles)
+    try:
+        relaxed = Problem(depots, fleet, tuple(_stop(s, required=False) for s in placed), *_matrices(matrix))
+    except ProblemError as error:
+        raise PlanningInputError(_("Dati di pianificazione non validi: %(detail)s", detail=str(error))) from error
+    for record in placed:
+        reason = relaxed.why_unservable(record.key) if record.required else None
+        if reason:
+            excluded[record.key] = _("Non raggiungibile nel turno dei veicoli (%(detail)s)", detail=reason)
+    kept = [i for i, s in enumerate(placed) if s.key not in excluded]
+    keep_rows = list(range(len(sites))) + [len(sites) + i for i in kept]
+    duration, distance = (m[keep_rows][:, keep_rows] for m in _matrices(matrix))
+    problem = Problem(depots, fleet, tuple(_stop(placed[i]) for i in kept), duration, distance, matrix.approximate)
+    return Built(problem, excluded, matrix.approximate, "" if network is None else network.content_hash)
+
+
+def _matrices(matrix: Any) -> tuple[Any, Any]:
+    return matrix.duration_s, matrix.distance_m
+
+
+def _results(routes: Sequence[Route]) -> tuple[RouteResult, ...]:
+    return tuple(
+        RouteResult(
+            r.vehicle_type,
+            tuple(VisitResult(v.kind, v.id, v.arrival_s, v.departure_s, v.load_kg, v.distance_m) for v in r.visits),
+        )
+        for r in routes
+    )
+
+
+def _unassigned_reason(item: Unassigned) -> str:
+    if item.code == "not_worth_it":
+        return _("Facoltativo: il valore della raccolta non compensa la deviazione")
+    if item.code == "no_room":
+        return _("Obbligatorio ma senza capacità o tempo residuo nei turni dei veicoli scelti")
+    return _("Non servibile: %(detail)s", detail=item.reason)
+
+
+def solve_problem(
+    built: Built,
+    *,
+    time_limit_s: float,
+    seed: int,
+    progress: Callable[[float, int], None] | None = None,
+    cancel: Any = None,
+) -> SolveResult:
+    """Solve, then check the plan independently: a plan failing the check is never returned."""
+    problem = built.problem
+    if not problem.stops:
+        return SolveResult((), dict(built.excluded), 0)
+    plan = solve(problem, time_limit_s=time_limit_s, seed=seed, progress=progress, cancel=cancel)
+    report = check_plan(problem, plan)
+    if not report.ok:
+        raise PlanningInputError(
+            _("Il piano calcolato non supera il controllo: %(detail)s", detail="; ".join(report.violations[:3]))
+        )
+    unassigned = dict(built.excluded) | {u.stop_id: _unassigned_reason(u) for u in plan.unassigned}
+    missed = sum(problem.stop(u.stop_id).prize for u in plan.unassigned)
+    return SolveResult(_results(plan.routes), unassigned, report.cost - missed, plan.progress)
+
+
+def _replay(problem: Problem, vehicle: Vehicle, start_s: int, keys: Sequence[str]) -> list[Visit]:
+    """Visits of a route driven as early as possible from ``start_s`` (pickups and reloads)."""
+    steps = [("depot", vehicle.start_depot), *(("reload" if problem.is_depot(k) else "stop", k) for k in keys)]
+    steps.append(("depot", vehicle.end))
+    visits, clock, load, prev, trip = [], start_s, 0, -1, -1
+    for pos, (kind, key) in enumerate(steps):
+        here = problem.index[key]
+        arrival = clock + (0 if prev < 0 else int(problem.duration_s[prev, here]))
+        distance = 0 if prev < 0 else int(problem.distance_m[prev, here])
+        if kind == "stop":
+            stop = problem.stop(key)
+            start = max(arrival, stop.window.start_s if stop.window else 0)
+            load += stop.demand_kg if stop.kind == "pickup" else -stop.demand_kg
+            service = stop.service_s
+        else:
+            last = pos == len(steps) - 1
+            start, service = arrival, 0 if last else problem.depot(key).service_s
+            load, trip = 0, trip if last else trip + 1
+        clock = start + service
+        visits.append(Visit(kind, key, arrival, start, clock, (load,), distance, max(trip, 0), None))  # type: ignore[arg-type]
+        prev = here
+    return visits
+
+
+def recheck(built: Built, sequences: Mapping[str, tuple[int, Sequence[str]]]) -> Recheck:
+    """Replay hand-edited routes (vehicle key → (start second, stop/reload keys)) and check them."""
+    problem = built.problem
+    by_key = {v.id: v for v in problem.vehicles}
+    routes = tuple(
+        Route(f"{key}#1", key, tuple(_replay(problem, by_key[key], start_s, keys)))
+        for key, (start_s, keys) in sequences.items()
+    )
+    draft = Plan(routes, (), 0, True, problem.approximate)
+    first = check_plan(problem, draft)
+    report = check_plan(problem, Plan(routes, (), first.cost, True, problem.approximate))
+    return Recheck(_results(routes), report.violations, report.cost)
+
+
+def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> tuple[dict[str, Any], list]:
+    """GeoJSON LineString of the road path through ``points`` and street names per leg."""
+    if len(points) < 2:
+        points = [*points, *points][:2]
+    path = route_geometry(network, points)
+    return path.geometry, path.streets

@@ -1,0 +1,139 @@
+"""Hand edits of a plan (move, reorder, lock) and publication, each re-checked and guarded by ``version``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.db import utcnow
+from app.errors import ConflictError, NotFoundError, ValidationError
+from app.extensions import db
+from app.rounds import adapters
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
+from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key
+from app.rounds.selection import BIN_SERVICE_S, local_midnight, site_record, vehicle_key, vehicle_record
+
+
+def guard(plan: RoundPlan, expected_version: int) -> None:
+    """Refuse an edit made on an older version of the plan, or on a closed plan."""
+    if plan.version != expected_version:
+        raise ConflictError(_("Il piano è stato modificato da qualcun altro: ricarica la pagina"))
+    if plan.status == PlanStatus.CLOSED:
+        raise ValidationError(_("Il piano è chiuso e non si può più modificare."))
+
+
+def network() -> adapters.RoadNetwork | None:  # type: ignore[name-defined]
+    return adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
+
+
+def _records(plan: RoundPlan, orders: dict[int, Sequence[RouteStop]]) -> adapters.Built:
+    """The routing problem of the plan's current routes (stops as planned, no alternatives)."""
+    sites = {}
+    for route in plan.routes:
+        sites[route.start_site_id], sites[route.end_site_id] = route.start_site, route.end_site
+    vehicles = [vehicle_record(r.vehicle, plan.service_date, r.start_site, r.end_site) for r in plan.routes]
+    stops = [
+        adapters.StopRecord(stop_key(s), s.lon, s.lat, s.planned_kg, BIN_SERVICE_S, True, 0, _kind(s))
+        for rows in orders.values()
+        for s in rows
+        if s.kind != StopKind.RELOAD
+    ]
+    return adapters.build_problem([site_record(s) for s in sites.values()], vehicles, stops, network())
+
+
+def _kind(stop: RouteStop) -> str:
+    return "delivery" if stop.kind == StopKind.DELIVERY else "pickup"
+
+
+def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: set[int]) -> None:
+    """Re-check the whole plan with the stops in ``orders`` (route id → rows) and save times and paths."""
+    built = _records(plan, orders)
+    if built.excluded:
+        raise ValidationError(_("Modifica non fattibile: %(detail)s", detail="; ".join(built.excluded.values())))
+    start = local_midnight(plan.service_date)
+    routes = {r.id: r for r in plan.routes}
+    sequences = {
+        vehicle_key(routes[rid].vehicle_id): (
+            int((routes[rid].start_at - start).total_seconds()),
+            [stop_key(s) for s in rows],
+        )
+        for rid, rows in orders.items()
+    }
+    check = adapters.recheck(built, sequences)
+    if check.violations:
+        detail = "; ".join(check.violations[:3])
+        raise ValidationError(_("Modifica non fattibile secondo il controllo del piano: %(detail)s", detail=detail))
+    for result in check.routes:
+        route = next(r for r in plan.routes if vehicle_key(r.vehicle_id) == result.vehicle_key)
+        apply_visits(route, orders[route.id], result, plan.service_date)
+        if route.id in changed:
+            apply_path(route, adapters.road_path(network(), route_points(route)))
+    refresh_totals(plan, check.cost)
+    plan.version += 1
+    db.session.flush()
+
+
+def _find(plan: RoundPlan, stop_id: int) -> tuple[RoundRoute, RouteStop]:
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.id == stop_id:
+                return route, stop
+    raise NotFoundError(_("Fermata non trovata in questo piano."))
+
+
+def _movable(stop: RouteStop) -> None:
+    if stop.status != StopStatus.PENDING:
+        raise ValidationError(_("La fermata è già stata eseguita o saltata: non si può spostare."))
+    if stop.locked:
+        raise ValidationError(_("La fermata è bloccata: sbloccala prima di spostarla."))
+
+
+def move_stop(plan: RoundPlan, stop_id: int, to_route_id: int, position: int, expected_version: int) -> RoundPlan:
+    """Move a stop to ``position`` (1-based) of another route (or the same one), re-checked and costed."""
+    guard(plan, expected_version)
+    source, stop = _find(plan, stop_id)
+    target = next((r for r in plan.routes if r.id == to_route_id), None)
+    if target is None:
+        raise NotFoundError(_("Giro non trovato in questo piano."))
+    _movable(stop)
+    orders = {r.id: [s for s in r.stops if s.id != stop.id] for r in plan.routes}
+    at = min(max(position, 1), len(orders[target.id]) + 1) - 1
+    orders[target.id].insert(at, stop)
+    apply_orders(plan, orders, {source.id, target.id})
+    return plan
+
+
+def reorder_stop(plan: RoundPlan, stop_id: int, position: int, expected_version: int) -> RoundPlan:
+    """Move a stop to another position of its own route."""
+    route, _stop = _find(plan, stop_id)
+    return move_stop(plan, stop_id, route.id, position, expected_version)
+
+
+def set_locked(plan: RoundPlan, stop_id: int, locked: bool, expected_version: int) -> RoundPlan:
+    """Lock a stop in place (re-optimisation keeps it on its route) or unlock it."""
+    guard(plan, expected_version)
+    _route, stop = _find(plan, stop_id)
+    stop.locked = locked
+    apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
+    return plan
+
+
+def publish_plan(plan: RoundPlan, expected_version: int) -> RoundPlan:
+    """Make the plan visible to drivers, after a last full check."""
+    guard(plan, expected_version)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("Solo una bozza si può pubblicare."))
+    if not plan.routes:
+        raise ValidationError(_("Il piano non ha giri da pubblicare."))
+    apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_at = utcnow()
+    db.session.flush()
+    return plan
+
+
+def params(plan: RoundPlan) -> dict[str, object]:
+    return json.loads(plan.params_json or "{}")

@@ -1,0 +1,78 @@
+"""Writing routing results onto plan rows: routes, stops with times and loads, totals, road paths."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from app.rounds.adapters import RouteResult, VisitResult
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
+from app.rounds.selection import at_second, key_id
+
+
+def stop_key(stop: RouteStop) -> str:
+    """The routing key of a stop row: its bin, its reload site, or its reference."""
+    if stop.kind == StopKind.RELOAD:
+        return f"site:{stop.site_id}"
+    if stop.bin_id is not None:
+        return f"bin:{stop.bin_id}"
+    return f"ref:{stop.reference}"
+
+
+def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], meta: dict[str, Any]) -> RouteStop:
+    """A stop row for a visit of a fresh solve (``meta`` holds planned kg and required per key)."""
+    lon, lat = coords[visit.key]
+    if visit.kind == "reload":
+        return RouteStop(kind=StopKind.RELOAD, site_id=key_id(visit.key), lon=lon, lat=lat, sequence=0)
+    info = meta[visit.key]
+    is_bin = visit.key.startswith("bin:")
+    return RouteStop(
+        kind=StopKind.BIN if is_bin else StopKind.DELIVERY,
+        bin_id=key_id(visit.key) if is_bin else None,
+        reference="" if is_bin else visit.key.split(":", 1)[1],
+        lon=lon,
+        lat=lat,
+        sequence=0,
+        planned_kg=info["kg"],
+        required=info["required"],
+    )
+
+
+def apply_visits(route: RoundRoute, stops: Sequence[RouteStop], result: RouteResult, service_date: date) -> None:
+    """Set order, times and loads of ``stops`` (aligned with the inner visits of ``result``)."""
+    inner = result.visits[1:-1]
+    assert len(inner) == len(stops), "stop rows and visits out of step"
+    for seq, (row, visit) in enumerate(zip(stops, inner, strict=True), start=1):
+        row.sequence = seq
+        row.arrival_at = at_second(service_date, visit.arrival_s)
+        row.departure_at = at_second(service_date, visit.departure_s)
+        row.load_after_kg = visit.load_kg
+    route.stops = list(stops)
+    route.start_at = at_second(service_date, result.start_s)
+    route.end_at = at_second(service_date, result.end_s)
+    route.distance_m = result.distance_m
+    route.duration_s = result.end_s - result.start_s
+    route.load_kg = sum(s.planned_kg for s in stops if s.kind != StopKind.RELOAD)
+
+
+def apply_path(route: RoundRoute, path: tuple[dict[str, Any], list[Any]]) -> None:
+    geometry, streets = path
+    route.geometry_json = json.dumps(geometry, separators=(",", ":"))
+    route.streets_json = json.dumps(streets, ensure_ascii=False)
+
+
+def route_points(route: RoundRoute) -> list[tuple[float, float]]:
+    """Start site, each stop, end site: the points the road path goes through."""
+    return [
+        (route.start_site.lon, route.start_site.lat),
+        *((s.lon, s.lat) for s in route.stops),
+        (route.end_site.lon, route.end_site.lat),
+    ]
+
+
+def refresh_totals(plan: RoundPlan, cost_units: int) -> None:
+    plan.distance_m = sum(r.distance_m for r in plan.routes)
+    plan.duration_s = sum(r.duration_s for r in plan.routes)
+    plan.cost_eur_cents = round(cost_units / 1000)

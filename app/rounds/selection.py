@@ -1,0 +1,149 @@
+"""What a collection plan considers: bins due, sites and vehicles, as plain routing records."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.bins.models import Bin, BinStatus
+from app.collection.models import IncidentCode, Pickup
+from app.extensions import db
+from app.fleet.models import Site, SiteKind, Vehicle
+from app.rounds.adapters import PlanningInputError, SiteRecord, StopRecord, VehicleRecord
+
+ROME = ZoneInfo("Europe/Rome")
+BIN_SERVICE_S = 180  # emptying a bin: open, load the bags, close
+PLANT_SERVICE_S = 900  # weighing and unloading at the sorting plant
+DEPOT_SERVICE_S = 300  # leaving the depot
+# Cost units are thousandths of a euro cent (vehicle costs come in EUR/km and EUR/h).
+UNITS_PER_EUR = 100_000
+KG_VALUE_UNITS = 8_000  # 0.08 EUR per kg collected: what an optional bin is worth per kg
+OVERFLOW_VALUE_UNITS = 3_000_000  # 30 EUR: cost of an overflowing bin (complaints, bags on the street)
+MAX_FILL_FACTOR = 1.5  # a bin cannot hold more than 150 % of its nominal full weight
+
+
+def local_midnight(service_date: date) -> datetime:
+    """Midnight of the service day in Europe/Rome, as an aware UTC datetime."""
+    return datetime.combine(service_date, time(0), ROME).astimezone(UTC)
+
+
+def seconds_of_day(service_date: date, moment: time) -> int:
+    """Seconds from local midnight to a wall-clock time of the service day (DST-safe)."""
+    return int(
+        (datetime.combine(service_date, moment, ROME) - datetime.combine(service_date, time(0), ROME)).total_seconds()
+    )
+
+
+def at_second(service_date: date, seconds: int) -> datetime:
+    return local_midnight(service_date) + timedelta(seconds=seconds)
+
+
+def site_key(site_id: int) -> str:
+    return f"site:{site_id}"
+
+
+def bin_key(bin_id: int) -> str:
+    return f"bin:{bin_id}"
+
+
+def vehicle_key(vehicle_id: int) -> str:
+    return f"veh:{vehicle_id}"
+
+
+def key_id(key: str) -> int:
+    return int(key.split(":", 1)[1])
+
+
+def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, Any]:
+    """Fill forecasts from ``app.bins.forecast`` (a seam that tests may replace)."""
+    from app.bins.forecast import forecast_bins as forecast
+
+    return forecast(bin_ids, at)
+
+
+def site_record(site: Site) -> SiteRecord:
+    service = PLANT_SERVICE_S if site.kind == SiteKind.SORTING_PLANT else DEPOT_SERVICE_S
+    return SiteRecord(site_key(site.id), site.name, site.lon, site.lat, service)
+
+
+def vehicle_record(vehicle: Vehicle, service_date: date, start: Site, plant: Site) -> VehicleRecord:
+    return VehicleRecord(
+        key=vehicle_key(vehicle.id),
+        capacity_kg=vehicle.capacity_kg,
+        shift=(seconds_of_day(service_date, vehicle.shift_start), seconds_of_day(service_date, vehicle.shift_end)),
+        start=site_key(start.id),
+        end=site_key(plant.id),
+        reloads=(site_key(plant.id),),
+        cost_per_m=max(1, round(vehicle.cost_per_km_eur * UNITS_PER_EUR / 1000)),
+        cost_per_s=round(vehicle.cost_per_hour_eur * UNITS_PER_EUR / 3600),
+    )
+
+
+def load_plant(site_ids: list[int]) -> Site:
+    """The sorting plant among the chosen sites (trucks unload there and end the day there)."""
+    sites = db.session.scalars(select(Site).where(Site.id.in_(site_ids), Site.active.is_(True))).all()
+    plants = [s for s in sites if s.kind == SiteKind.SORTING_PLANT]
+    if len(plants) != 1:
+        raise PlanningInputError(_("Scegli un (solo) impianto di selezione attivo dove scaricare."), field="site_ids")
+    return plants[0]
+
+
+def load_vehicles(vehicle_ids: list[int]) -> list[Vehicle]:
+    vehicles = db.session.scalars(
+        select(Vehicle).where(Vehicle.id.in_(vehicle_ids), Vehicle.active.is_(True)).order_by(Vehicle.id)
+    ).all()
+    if not vehicles:
+        raise PlanningInputError(_("Nessun veicolo disponibile: scegline almeno uno."), field="vehicle_ids")
+    return list(vehicles)
+
+
+def open_overflows(bin_ids: list[int]) -> set[int]:
+    """Bins whose latest (valid) pickup reported an overflow."""
+    latest = (
+        select(Pickup.bin_id, func.max(Pickup.collected_at).label("at"))
+        .where(Pickup.bin_id.in_(bin_ids), Pickup.superseded.is_(False))
+        .group_by(Pickup.bin_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Pickup.bin_id, Pickup.incidents).join(
+            latest, (Pickup.bin_id == latest.c.bin_id) & (Pickup.collected_at == latest.c.at)
+        )
+    ).all()
+    return {b for b, incidents in rows if IncidentCode.OVERFLOW in incidents.split(",")}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A bin considered for the day, with its expected kg and why it is (or is not) required."""
+
+    bin: Bin
+    record: StopRecord
+
+
+def candidate_bins(operator_ids: set[int], at: datetime, threshold: float) -> list[Candidate]:
+    """Active bins of the operators: required when predicted over ``threshold`` or overflowing."""
+    bins = db.session.scalars(
+        select(Bin).where(Bin.operator_id.in_(operator_ids), Bin.status == BinStatus.ACTIVE).order_by(Bin.id)
+    ).all()
+    ids = [b.id for b in bins]
+    forecasts = forecast_bins(ids, at) if ids else {}
+    overflowing = open_overflows(ids) if ids else set()
+    out = []
+    for b in bins:
+        fc = forecasts.get(b.id)
+        predicted = fc.predicted_kg if fc else b.full_weight_kg / 2
+        ratio = fc.fill_ratio if fc else 0.5
+        risk = fc.overflow_probability if fc else 0.0
+        kg = max(1, math.ceil(min(predicted, b.full_weight_kg * MAX_FILL_FACTOR)))
+        required = ratio >= threshold or b.id in overflowing
+        prize = 0 if required else round(kg * KG_VALUE_UNITS + risk * OVERFLOW_VALUE_UNITS)
+        record = StopRecord(bin_key(b.id), b.lon, b.lat, kg, BIN_SERVICE_S, required, prize)
+        out.append(Candidate(b, record))
+    return out

@@ -1,0 +1,193 @@
+"""Round planning: choose the bins, solve, check and save a draft plan; edits, publication, re-plans."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.rounds import adapters
+from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
+from app.rounds.editing import move_stop, publish_plan, reorder_stop, set_locked
+from app.rounds.models import PlanKind, RoundPlan, RoundRoute, UnassignedStop
+from app.rounds.persist import apply_path, apply_visits, new_stop, refresh_totals
+from app.rounds.replan import replan_remaining
+from app.rounds.selection import (
+    ROME,
+    candidate_bins,
+    key_id,
+    load_plant,
+    load_vehicles,
+    site_record,
+    vehicle_record,
+)
+
+__all__ = [
+    "PlanParams",
+    "PlanningInputError",
+    "Prepared",
+    "compute",
+    "move_stop",
+    "plan_day",
+    "prepare",
+    "publish_plan",
+    "reorder_stop",
+    "replan_remaining",
+    "save",
+    "set_locked",
+]
+
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_TIME_LIMIT_S = 30.0
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    """What a coordinator chooses for a day's collection plan."""
+
+    service_date: date
+    site_ids: tuple[int, ...]
+    vehicle_ids: tuple[int, ...]
+    drivers: dict[int, int] = field(default_factory=dict)  # vehicle id -> user id
+    threshold: float = DEFAULT_THRESHOLD
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    seed: int = 1
+    kind: str = PlanKind.COLLECTION
+    created_by_id: int | None = None
+
+    def to_json(self) -> str:
+        data = asdict(self) | {"service_date": self.service_date.isoformat()}
+        data["drivers"] = {str(k): v for k, v in self.drivers.items()}
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> PlanParams:
+        data = json.loads(text)
+        data["service_date"] = date.fromisoformat(data["service_date"])
+        data["site_ids"], data["vehicle_ids"] = tuple(data["site_ids"]), tuple(data["vehicle_ids"])
+        data["drivers"] = {int(k): v for k, v in data["drivers"].items()}
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the solve needs, as plain values (no rows): safe to use after the session ends."""
+
+    params: PlanParams
+    sites: tuple[SiteRecord, ...]
+    vehicles: tuple[VehicleRecord, ...]
+    stops: tuple[StopRecord, ...]
+    start_sites: dict[str, int]  # vehicle key -> start site id
+    plant_id: int
+    network_file: str | None
+    cache_dir: str
+
+    @property
+    def coords(self) -> dict[str, tuple[float, float]]:
+        return {r.key: (r.lon, r.lat) for r in (*self.sites, *self.stops)}
+
+    @property
+    def meta(self) -> dict[str, dict[str, Any]]:
+        return {s.key: {"kg": s.demand_kg, "required": s.required} for s in self.stops}
+
+
+def _check_date(service_date: date) -> None:
+    if service_date < datetime.now(ROME).date():
+        raise PlanningInputError(_("La data del servizio è nel passato: scegli oggi o un giorno futuro."))
+
+
+def prepare(params: PlanParams) -> Prepared:
+    """Read sites, vehicles and candidate bins for the day (the only database reads of a plan)."""
+    _check_date(params.service_date)
+    plant = load_plant(list(params.site_ids))
+    vehicles = load_vehicles(list(params.vehicle_ids))
+    starts = {
+        v.id: v.home_site if v.home_site.active and v.home_site_id in params.site_ids else plant for v in vehicles
+    }
+    sites = {plant.id: plant} | {s.id: s for s in starts.values()}
+    earliest = min(v.shift_start for v in vehicles)
+    at = datetime.combine(params.service_date, earliest, ROME)
+    candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
+    if not candidates:
+        raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
+    return Prepared(
+        params=params,
+        sites=tuple(site_record(s) for s in sites.values()),
+        vehicles=tuple(vehicle_record(v, params.service_date, starts[v.id], plant) for v in vehicles),
+        stops=tuple(c.record for c in candidates),
+        start_sites={f"veh:{v.id}": starts[v.id].id for v in vehicles},
+        plant_id=plant.id,
+        network_file=current_app.config.get("ROAD_NETWORK_FILE"),
+        cache_dir=current_app.config["GIS_CACHE_DIR"],
+    )
+
+
+@dataclass(frozen=True)
+class Computed:
+    built: adapters.Built
+    result: SolveResult
+    paths: dict[str, tuple[dict[str, Any], list[Any]]]
+
+
+def compute(prepared: Prepared, progress: Callable[[float, int], None] | None = None, cancel: Any = None) -> Computed:
+    """Solve and check the plan, and trace each route's road path (no database access)."""
+    network = adapters.network_for(prepared.network_file, prepared.cache_dir)
+    built = adapters.build_problem(prepared.sites, prepared.vehicles, prepared.stops, network)
+    p = prepared.params
+    result = adapters.solve_problem(built, time_limit_s=p.time_limit_s, seed=p.seed, progress=progress, cancel=cancel)
+    coords = prepared.coords
+    paths = {r.vehicle_key: adapters.road_path(network, [coords[v.key] for v in r.visits]) for r in result.routes}
+    return Computed(built, result, paths)
+
+
+def save(prepared: Prepared, computed: Computed) -> RoundPlan:
+    """Write the plan, its routes, stops and unassigned bins in one flush."""
+    p = prepared.params
+    plan = RoundPlan(
+        kind=p.kind,
+        service_date=p.service_date,
+        approximate=computed.built.approximate,
+        network_hash=computed.built.network_hash,
+        params_json=p.to_json(),
+        created_by_id=p.created_by_id,
+    )
+    coords, meta = prepared.coords, prepared.meta
+    for position, result in enumerate(computed.result.routes):
+        vehicle_id = key_id(result.vehicle_key)
+        route = RoundRoute(
+            position=position,
+            vehicle_id=vehicle_id,
+            driver_id=p.drivers.get(vehicle_id),
+            start_site_id=prepared.start_sites[result.vehicle_key],
+            end_site_id=prepared.plant_id,
+        )
+        apply_visits(route, [new_stop(v, coords, meta) for v in result.visits[1:-1]], result, p.service_date)
+        apply_path(route, computed.paths[result.vehicle_key])
+        plan.routes.append(route)
+    plan.unassigned = [_unassigned(key, reason, meta) for key, reason in sorted(computed.result.unassigned.items())]
+    refresh_totals(plan, computed.result.cost)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def _unassigned(key: str, reason: str, meta: dict[str, dict[str, Any]]) -> UnassignedStop:
+    is_bin = key.startswith("bin:")
+    return UnassignedStop(
+        bin_id=key_id(key) if is_bin else None,
+        reference="" if is_bin else key.split(":", 1)[1],
+        required=meta.get(key, {}).get("required", False),
+        reason=reason[:300],
+    )
+
+
+def plan_day(params: PlanParams, progress: Callable[[float, int], None] | None = None, cancel: Any = None) -> RoundPlan:
+    """Plan a day's collection synchronously (used by the job worker and by the CLI)."""
+    prepared = prepare(params)
+    return save(prepared, compute(prepared, progress, cancel))
