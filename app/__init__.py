@@ -56,12 +56,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.admin_routes import bp as admin_bp
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.bins.routes import bp as bins_bp
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
     from app.welfare.routes import bp as welfare_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)

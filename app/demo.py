@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth import services as auth
 from app.auth.models import Organisation, User
+from app.bins.demo import ensure_demo_bins
 from app.extensions import db
 from app.fleet import services as fleet
 from app.fleet.models import Site, Vehicle
@@ -169,4 +170,6 @@ def build_demo() -> list[tuple[str, str, str]]:
     _ensure_comuni()
     _ensure_organisations()
     _ensure_fleet()
-    return _ensure_users()
+    credentials = _ensure_users()
+    ensure_demo_bins()
+    return credentials

@@ -46,6 +46,8 @@ def _nav_items() -> list[dict[str, str]]:
     items: list[tuple[tuple[str, ...], str, str]] = [
         (("admin",), "admin.users", _("Utenti")),
         (("admin",), "admin.organisations", _("Organizzazioni")),
+        (("admin", "coordinator", "operator", "driver"), "bins.index", _("Contenitori")),
+        (("admin", "coordinator", "operator", "driver"), "bins.map_page", _("Mappa")),
         (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
         (("admin", "coordinator"), "fleet.sites", _("Sedi")),
         (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),

@@ -1,0 +1,86 @@
+"""Exporting bins in the import formats (CSV, GeoJSON) and as open data ("where to donate")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.bins.formats import STATUS_WORDS, STREAM_WORDS, Dialect, format_number, write_csv
+from app.bins.models import Bin, BinStatus
+
+OPEN_DATA_LICENCE = "CC BY 4.0"
+OSM_FREE_NOTE = "Coordinate WGS84 (EPSG:4326)."
+
+
+def _cells(b: Bin, dialect: Dialect) -> dict[str, Any]:
+    return {
+        "codice": b.code,
+        "operatore": b.operator.name,
+        "flusso": STREAM_WORDS.get(b.stream, b.stream),
+        "codice_eer": b.eer_code,
+        "tipo_via": b.street_type,
+        "nome_via": b.street_name,
+        "civico": b.civic_number,
+        "cap": b.cap,
+        "comune": b.comune.name,
+        "lon": format_number(b.lon, dialect, 6),
+        "lat": format_number(b.lat, dialect, 6),
+        "capacita_l": str(b.capacity_l),
+        "peso_pieno_kg": str(b.full_weight_kg),
+        "stato": STATUS_WORDS.get(b.status, b.status),
+        "note_accesso": b.access_notes,
+        "orari_servizio": b.service_hours,
+    }
+
+
+def bins_csv(bins: list[Bin], dialect: Dialect) -> bytes:
+    """The bins as a CSV that the import reads back (same columns, same dialect)."""
+    return write_csv([_cells(b, dialect) for b in bins], dialect)
+
+
+def bins_geojson(bins: list[Bin]) -> dict[str, Any]:
+    """The bins as a GeoJSON FeatureCollection with the import's property names."""
+    dialect = Dialect(",", ".")
+    features = []
+    for b in bins:
+        props: dict[str, Any] = {k: v for k, v in _cells(b, dialect).items() if k not in ("lon", "lat")}
+        props.update(capacita_l=b.capacity_l, peso_pieno_kg=b.full_weight_kg, demo=b.is_demo)
+        features.append(_feature(b, props))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(b: Bin, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(b.lon, 6), round(b.lat, 6)]},
+        "properties": props,
+    }
+
+
+def open_data_geojson(bins: list[Bin], source: str) -> dict[str, Any]:
+    """Active bins with only public fields, for a "where to donate clothes" map."""
+    features = [
+        _feature(
+            b,
+            {
+                "codice": b.code,
+                "operatore": b.operator.name,
+                "indirizzo": b.address,
+                "comune": b.comune.name,
+                "comune_istat": b.comune_code,
+                "flusso": STREAM_WORDS.get(b.stream, b.stream),
+                "codice_eer": b.eer_display,
+                "orari_servizio": b.service_hours,
+                "demo": b.is_demo,
+            },
+        )
+        for b in bins
+        if b.status == BinStatus.ACTIVE
+    ]
+    return {
+        "type": "FeatureCollection",
+        "name": "Contenitori per la raccolta di abiti usati — Città metropolitana di Milano",
+        "licenza": OPEN_DATA_LICENCE,
+        "fonte": source,
+        "note": OSM_FREE_NOTE,
+        "features": features,
+    }

@@ -1,0 +1,238 @@
+"""Importing bins: a preview listing every row's errors, kept server-side, then an all-or-nothing commit."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.auth.models import Organisation, OrganisationKind, User
+from app.bins import formats
+from app.bins.formats import Dialect, FileFormatError, RawRow
+from app.bins.models import Bin
+from app.bins.services import apply_bin, ensure_can_edit, sees_all_operators
+from app.bins.validation import BinData, check_bin, normalise
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_KEEP_S = 24 * 3600
+
+
+@dataclass
+class ImportRow:
+    line: int
+    data: BinData | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
+    action: str = ""  # create | update
+
+
+@dataclass
+class Preview:
+    filename: str
+    rows: list[ImportRow]
+    file_error: tuple[int, str] | None = None
+    token: str = ""
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(r.errors) for r in self.rows) + (1 if self.file_error else 0)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and self.error_count == 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("BIN_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def size_label() -> str:
+    """The upload limit as a person reads it (kB or MB, Italian decimals)."""
+    limit = max_bytes()
+    if limit < 1024 * 1024:
+        return f"{limit // 1024} kB"
+    return f"{limit / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0") + " MB"
+
+
+def _read(filename: str, content: bytes) -> tuple[Dialect, list[RawRow]]:
+    if len(content) > max_bytes():
+        raise FileFormatError(
+            _("Il file supera la dimensione massima di %(size)s: dividilo in più file.", size=size_label())
+        )
+    suffix = Path(filename.lower()).suffix
+    if suffix in (".geojson", ".json"):
+        return Dialect(",", "."), formats.read_geojson(content)
+    if suffix in (".csv", ".txt"):
+        return formats.read_csv(content)
+    raise FileFormatError(_("Formato non supportato: carica un file .csv o .geojson."))
+
+
+def _operator_of(cells: dict[str, Any], user: User, row: ImportRow) -> int:
+    name = str(cells.get("operatore") or "").strip()
+    if not sees_all_operators(user):
+        if name and name.lower() != user.organisation.name.lower():
+            row.errors.append(("operatore", _("Puoi importare solo contenitori della tua organizzazione.")))
+        return user.organisation_id
+    if not name:
+        row.errors.append(("operatore", _("Indica l'operatore (nome dell'organizzazione).")))
+        return 0
+    query = select(Organisation.id).where(
+        func.lower(Organisation.name) == name.lower(), Organisation.kind == OrganisationKind.OPERATOR
+    )
+    found = db.session.scalar(query)
+    if found is None:
+        row.errors.append(("operatore", _("Operatore sconosciuto: «%(name)s».", name=name)))
+    return found or 0
+
+
+def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow, integer: bool) -> Any:
+    value = cells.get(column, "")
+    if value in ("", None):
+        row.errors.append((column, _("Valore mancante.")))
+        return 0
+    try:
+        number = formats.parse_number(value, dialect, integer=integer)
+    except ValueError:
+        example = "45,4642" if dialect.decimal == "," else "45.4642"
+        row.errors.append((column, _("Numero non valido «%(v)s» (es. %(ex)s).", v=value, ex=example)))
+        return 0
+    return int(number) if integer else float(number)
+
+
+def _row_data(raw: RawRow, dialect: Dialect, user: User) -> ImportRow:
+    row = ImportRow(raw.line, errors=list(raw.errors))
+    if row.errors and not raw.errors[0][0]:  # the row's cells are shifted: reading them would only add noise
+        return row
+    cells = raw.cells
+    text = {c: str(cells.get(c) if cells.get(c) is not None else "").strip() for c in formats.COLUMNS}
+    row.data = normalise(
+        BinData(
+            code=text["codice"],
+            operator_id=_operator_of(cells, user, row),
+            street_type=text["tipo_via"],
+            street_name=text["nome_via"],
+            civic_number=text["civico"],
+            cap=text["cap"],
+            lon=_number(cells, "lon", dialect, row, integer=False),
+            lat=_number(cells, "lat", dialect, row, integer=False),
+            capacity_l=_number(cells, "capacita_l", dialect, row, integer=True),
+            full_weight_kg=_number(cells, "peso_pieno_kg", dialect, row, integer=True),
+            stream=formats.word_value(formats.STREAM_WORDS, text["flusso"] or "riuso"),
+            eer_code=text["codice_eer"],
+            status=formats.word_value(formats.STATUS_WORDS, text["stato"] or "attivo"),
+            access_notes=text["note_accesso"],
+            service_hours=text["orari_servizio"],
+            stated_comune=text["comune"],
+        )
+    )
+    return row
+
+
+def _existing(data: BinData) -> Bin | None:
+    return db.session.scalar(select(Bin).where(Bin.operator_id == data.operator_id, Bin.code == data.code))
+
+
+def _validate(rows: list[ImportRow]) -> None:
+    """Check each row as the form would, find duplicates in the file, and say whether each row creates or updates."""
+    seen: dict[tuple[int, str], int] = {}
+    for row in rows:
+        if row.data is None:
+            continue
+        existing = _existing(row.data) if row.data.operator_id else None
+        if existing is not None:
+            row.data = BinData(**{**asdict(row.data), "outside_area_override": existing.outside_area_override})
+        row.action = "update" if existing else "create"
+        _comune, problems = check_bin(row.data)
+        known = {column for column, _m in row.errors}
+        for problem in problems:
+            column = formats.FIELD_COLUMNS.get(problem.field, problem.field)
+            if column not in known:  # a number already reported as unreadable is not reported again
+                row.errors.append((column, problem.message))
+        key = (row.data.operator_id, row.data.code)
+        if key in seen:
+            message = _(
+                "Codice %(code)s ripetuto nel file (già alla riga %(line)d).", code=row.data.code, line=seen[key]
+            )
+            row.errors.append(("codice", message))
+        seen.setdefault(key, row.line)
+
+
+def build_preview(filename: str, content: bytes, user: User) -> Preview:
+    """Read and check an uploaded file without writing anything; keep it server-side when it is clean."""
+    try:
+        dialect, raw_rows = _read(filename, content)
+    except FileFormatError as error:
+        return Preview(filename, [], (error.line, error.message))
+    rows = [_row_data(raw, dialect, user) for raw in raw_rows]
+    _validate(rows)
+    preview = Preview(filename, rows)
+    if not rows:
+        preview.file_error = (0, _("Il file non contiene righe di dati."))
+    if preview.ok:
+        preview.token = _store(preview, user)
+    return preview
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config.get("BIN_IMPORT_DIR") or Path(current_app.instance_path) / "bin_imports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _store(preview: Preview, user: User) -> str:
+    folder = _folder()
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < time.time() - _KEEP_S:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    body = {"user_id": user.id, "filename": preview.filename, "rows": [[r.line, asdict(r.data)] for r in preview.rows]}
+    (folder / f"{token}.json").write_text(json.dumps(body), encoding="utf-8")
+    return token
+
+
+def _load(token: str, user: User) -> dict[str, Any]:
+    path = _folder() / f"{token}.json"
+    if not _TOKEN.match(token) or not path.exists():
+        raise NotFoundError(_("Anteprima scaduta o già importata: carica di nuovo il file."))
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if body["user_id"] != user.id:
+        raise NotFoundError(_("Anteprima scaduta o già importata: carica di nuovo il file."))
+    return body
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    filename: str
+
+
+def commit_import(token: str, user: User) -> ImportResult:
+    """Write every previewed row or none: the rows are checked again against the database as it is now."""
+    body = _load(token, user)
+    rows = [ImportRow(line, BinData(**values)) for line, values in body["rows"]]
+    _validate(rows)
+    if any(r.errors for r in rows):
+        raise ValidationError(_("I dati sono cambiati dopo l'anteprima: nessuna riga importata, ricarica il file."))
+    created = 0
+    for row in rows:
+        assert row.data is not None
+        ensure_can_edit(user, row.data.operator_id)
+        existing = _existing(row.data)
+        created += existing is None
+        apply_bin(row.data, user, existing, action="import")
+    (_folder() / f"{token}.json").unlink(missing_ok=True)
+    return ImportResult(created, len(rows) - created, body["filename"])

@@ -1,0 +1,147 @@
+"""Reading bins: filtered and paginated lists, map features, pickup history, fill colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import Organisation, OrganisationKind, User
+from app.bins.forecast import BinForecast, forecast_bins
+from app.bins.models import Bin, BinStatus
+from app.bins.services import scope
+from app.collection.models import Pickup
+from app.db import utcnow
+from app.extensions import db
+from app.geo.models import Comune
+
+PER_PAGE = 50
+FILL_LEVELS = ((0.5, "low"), (0.8, "mid"), (float("inf"), "high"))
+
+
+@dataclass(frozen=True)
+class BinFilter:
+    comune: str = ""
+    operator_id: int = 0
+    stream: str = ""
+    status: str = ""
+    q: str = ""
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.comune:
+            query = query.where(Bin.comune_code == self.comune)
+        if self.operator_id:
+            query = query.where(Bin.operator_id == self.operator_id)
+        if self.stream:
+            query = query.where(Bin.stream == self.stream)
+        if self.status:
+            query = query.where(Bin.status == self.status)
+        if self.q.strip():
+            like = f"%{self.q.strip().lower()}%"
+            query = query.join(Comune, Comune.istat_code == Bin.comune_code).where(
+                or_(
+                    func.lower(Bin.code).like(like),
+                    func.lower(Bin.street_name).like(like),
+                    func.lower(Comune.name).like(like),
+                )
+            )
+        return query
+
+
+def fill_level(forecast: BinForecast | None) -> str:
+    """A colour class for a predicted fill: low, mid, high (or unknown)."""
+    if forecast is None:
+        return "unknown"
+    return next(name for limit, name in FILL_LEVELS if forecast.fill_ratio < limit)
+
+
+def bin_page(user: User, filters: BinFilter, page: int) -> Any:
+    """One page of the bins the user may see, with their operator and comune loaded."""
+    query = filters.apply(scope(select(Bin), user)).options(joinedload(Bin.operator), joinedload(Bin.comune))
+    return db.paginate(query.order_by(Bin.comune_code, Bin.code, Bin.id), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def forecasts(bins: list[Bin], at: datetime | None = None) -> dict[int, BinForecast]:
+    return forecast_bins([b.id for b in bins], at or utcnow())
+
+
+def filter_options(user: User) -> dict[str, list[tuple[Any, str]]]:
+    """Comuni and operators that have bins the user may see, for the filter menus."""
+    visible = scope(select(Bin.comune_code, Bin.operator_id), user).subquery()
+    comuni = db.session.execute(
+        select(Comune.istat_code, Comune.name)
+        .where(Comune.istat_code.in_(select(visible.c.comune_code)))
+        .order_by(Comune.name)
+    ).all()
+    operators = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == OrganisationKind.OPERATOR)
+        .where(Organisation.id.in_(select(visible.c.operator_id)))
+        .order_by(Organisation.name)
+    ).all()
+    return {"comuni": [tuple(r) for r in comuni], "operators": [tuple(r) for r in operators]}
+
+
+def operator_choices(user: User) -> list[tuple[int, str]]:
+    """Operators the user may assign bins to."""
+    query = select(Organisation).where(Organisation.kind == OrganisationKind.OPERATOR, Organisation.active.is_(True))
+    if user.role not in ("admin", "coordinator"):
+        query = query.where(Organisation.id == user.organisation_id)
+    return [(o.id, o.name) for o in db.session.scalars(query.order_by(Organisation.name))]
+
+
+def visible_bins(user: User, filters: BinFilter) -> list[Bin]:
+    """Every bin the user may see that matches the filters (map and export)."""
+    query = filters.apply(scope(select(Bin), user)).options(joinedload(Bin.operator), joinedload(Bin.comune))
+    return list(db.session.scalars(query.order_by(Bin.comune_code, Bin.code)).unique())
+
+
+def active_bins() -> list[Bin]:
+    """Every active bin of every operator (public open data)."""
+    query = select(Bin).where(Bin.status == BinStatus.ACTIVE).options(joinedload(Bin.operator), joinedload(Bin.comune))
+    return list(db.session.scalars(query.order_by(Bin.comune_code, Bin.code)))
+
+
+def map_features(bins: list[Bin], predicted: dict[int, BinForecast]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection for the map: position, label and predicted fill of each bin."""
+    features = []
+    for b in bins:
+        forecast = predicted.get(b.id)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(b.lon, 6), round(b.lat, 6)]},
+                "properties": {
+                    "id": b.id,
+                    "code": b.code,
+                    "address": b.address,
+                    "operator": b.operator.name,
+                    "status": b.status,
+                    "fill": fill_level(forecast),
+                    "fill_percent": None if forecast is None else round(forecast.fill_ratio * 100),
+                    "demo": b.is_demo,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def comuni_outlines(tolerance_deg: float = 0.0008) -> dict[str, Any]:
+    """Simplified comune boundaries, so that the map shows where things are even without tiles."""
+    features = []
+    for comune in db.session.scalars(select(Comune).order_by(Comune.name)):
+        geometry = shapely.from_wkb(comune.boundary_wkb).simplify(tolerance_deg, preserve_topology=True)
+        features.append({"type": "Feature", "geometry": mapping(geometry), "properties": {"name": comune.name}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def pickup_history(bin_: Bin, limit: int = 200) -> list[Pickup]:
+    """The bin's valid pickups (corrections replace what they correct), oldest first."""
+    query = select(Pickup).where(Pickup.bin_id == bin_.id, Pickup.superseded.is_(False))
+    rows = list(db.session.scalars(query.order_by(Pickup.collected_at.desc()).limit(limit)))
+    return rows[::-1]

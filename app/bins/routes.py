@@ -1,0 +1,181 @@
+"""Pages for bins: list, map, detail, create/edit/move, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.bins import charts, queries, services
+from app.bins.forms import STATUS_LABELS, STREAM_LABELS, BinForm, StatusForm
+from app.bins.models import Bin
+from app.bins.validation import BinData
+from app.forms import choices
+from app.views import form_status, save_form
+
+bp = Blueprint("bins", __name__, url_prefix="/bins")
+
+
+def user() -> Any:
+    return current_user._get_current_object()
+
+
+def filters_from_request() -> queries.BinFilter:
+    args = request.args
+    return queries.BinFilter(
+        comune=args.get("comune", ""),
+        operator_id=args.get("operator", 0, type=int),
+        stream=args.get("stream", ""),
+        status=args.get("status", ""),
+        q=args.get("q", "")[:80],
+    )
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"stream_labels": STREAM_LABELS, "status_labels": STATUS_LABELS}
+
+
+@bp.route("/")
+@roles_required(*services.VIEWERS)
+def index() -> Any:
+    filters = filters_from_request()
+    page = queries.bin_page(user(), filters, request.args.get("page", 1, type=int))
+    predicted = queries.forecasts(list(page.items))
+    return render_template(
+        "bins/list.html",
+        page=page,
+        filters=filters,
+        options=queries.filter_options(user()),
+        predicted=predicted,
+        fill_level=queries.fill_level,
+        can_edit=user().role in services.EDITORS,
+    )
+
+
+@bp.route("/map")
+@roles_required(*services.VIEWERS)
+def map_page() -> Any:
+    filters = filters_from_request()
+    return render_template("bins/map.html", filters=filters, options=queries.filter_options(user()))
+
+
+@bp.route("/map.geojson")
+@roles_required(*services.VIEWERS)
+def map_data() -> Any:
+    bins = queries.visible_bins(user(), filters_from_request())
+    return jsonify(queries.map_features(bins, queries.forecasts(bins)))
+
+
+@bp.route("/comuni.geojson")
+@roles_required(*services.VIEWERS)
+def comuni_data() -> Any:
+    response = jsonify(queries.comuni_outlines())
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.route("/vendor/markercluster/<path:filename>")
+def markercluster(filename: str) -> Any:
+    """Leaflet.markercluster from the XStatic package (never a CDN)."""
+    from xstatic.pkg import leaflet_markercluster
+
+    if ".." in filename:
+        abort(404)
+    return send_from_directory(leaflet_markercluster.BASE_DIR, filename, max_age=86400)
+
+
+@bp.route("/<int:bin_id>")
+@roles_required(*services.VIEWERS)
+def detail(bin_id: int) -> Any:
+    bin_ = services.visible_bin(bin_id, user())
+    pickups = queries.pickup_history(bin_)
+    can_edit = user().role in services.EDITORS
+    return render_template(
+        "bins/detail.html",
+        bin=bin_,
+        pickups=pickups[::-1],
+        chart=charts.pickup_chart(bin_, pickups),
+        pickup_kg=charts.pickup_kg,
+        forecast=queries.forecasts([bin_]).get(bin_.id),
+        fill_level=queries.fill_level,
+        qr=charts.qr_svg(charts.pickup_form_url(bin_)),
+        pickup_url=charts.pickup_form_url(bin_),
+        audit=services.history(bin_),
+        status_form=StatusForm(status=bin_.status) if can_edit else None,
+        can_edit=can_edit,
+    )
+
+
+def _bin_form(bin_: Bin | None) -> BinForm:
+    form = BinForm(obj=bin_)
+    form.operator_id.choices = choices(queries.operator_choices(user()))
+    if user().role != "admin":
+        del form.outside_area_override
+    return form
+
+
+def _form_data(form: BinForm, bin_: Bin | None) -> BinData:
+    override = (
+        form.outside_area_override.data
+        if "outside_area_override" in form
+        else bool(bin_ and bin_.outside_area_override)
+    )
+    return BinData(
+        code=form.code.data or "",
+        operator_id=form.operator_id.data or 0,
+        stream=form.stream.data or "",
+        eer_code=form.eer_code.data or "",
+        street_type=form.street_type.data or "",
+        street_name=form.street_name.data or "",
+        civic_number=form.civic_number.data or "",
+        cap=form.cap.data or "",
+        lon=float(form.lon.data or 0),
+        lat=float(form.lat.data or 0),
+        capacity_l=form.capacity_l.data or 0,
+        full_weight_kg=form.full_weight_kg.data or 0,
+        status=form.status.data or "",
+        access_notes=form.access_notes.data or "",
+        service_hours=form.service_hours.data or "",
+        outside_area_override=override,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:bin_id>/edit", methods=["GET", "POST"])
+@roles_required(*services.EDITORS)
+def edit(bin_id: int | None = None) -> Any:
+    bin_ = services.visible_bin(bin_id, user()) if bin_id else None
+    if bin_ is not None:
+        services.ensure_can_edit(user(), bin_.operator_id)
+    form = _bin_form(bin_)
+    saved: list[Bin] = []
+
+    def save() -> None:
+        reason = form.status_reason.data or ""
+        saved.append(services.save_bin(_form_data(form, bin_), user(), bin_, reason=reason))
+
+    done = save_form(form, save, _("Contenitore salvato."), url_for("bins.index"))
+    if done is not None:
+        return redirect(url_for("bins.detail", bin_id=saved[0].id))
+    return render_template("bins/form.html", form=form, bin=bin_), form_status(form)
+
+
+@bp.route("/<int:bin_id>/status", methods=["POST"])
+@roles_required(*services.EDITORS)
+def status(bin_id: int) -> Any:
+    bin_ = services.visible_bin(bin_id, user())
+    form = StatusForm()
+    done = save_form(
+        form,
+        lambda: services.change_status(bin_, form.status.data or "", user(), form.reason.data or ""),
+        _("Stato aggiornato."),
+        url_for("bins.detail", bin_id=bin_id),
+    )
+    return done or redirect(url_for("bins.detail", bin_id=bin_id))
+
+
+from app.bins import transfer_routes  # noqa: E402, F401  (import and export pages on the same blueprint)

@@ -1,0 +1,228 @@
+"""Importing bins: a preview listing every row's error, then an all-or-nothing commit."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from app.bins import importing
+from app.bins.models import AuditEntry, Bin
+from app.bins.services import apply_bin
+from app.errors import ValidationError
+from app.extensions import db
+from tests.app import factories
+from tests.app.bins.conftest import GOOD_ROWS, HEADER, bin_count, csv_bytes, upload
+from tests.app.conftest import login, post_form
+
+pytestmark = pytest.mark.usefixtures("comuni_loaded")
+_TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
+
+
+def _confirm(client, html):
+    token = _TOKEN.search(html).group(1)
+    return post_form(client, "/bins/import/confirm", {"token": token}, form_url="/bins/import")
+
+
+def test_clean_italian_excel_csv_is_previewed_then_imported_with_comuni_from_boundaries(client, operator):
+    response = upload(client, csv_bytes(*GOOD_ROWS))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "3 contenitori nuovi" in html and "Conferma importazione" in html
+    assert bin_count() == 0
+    response = _confirm(client, html)
+    assert response.status_code == 302
+    bins = {b.code: b for b in db.session.scalars(select(Bin))}
+    assert {b.comune.name for b in bins.values()} == {"Milano", "Sesto San Giovanni", "Rho"}
+    assert bins["VS-001"].operator_id == operator.organisation_id
+    assert bins["VS-003"].civic_number == "12/A" and bins["VS-003"].status == "damaged"
+    assert bins["VS-001"].lon == pytest.approx(9.1879)
+
+
+def test_comma_separated_csv_with_decimal_points_and_no_bom_is_read_too(client, operator):
+    rows = [r.replace(",", ".").replace(";", ",") for r in GOOD_ROWS]
+    response = upload(client, csv_bytes(*rows, header=HEADER.replace(";", ","), bom=False))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "3 contenitori nuovi" in response.get_data(as_text=True)
+
+
+def _row_errors(response):
+    html = response.get_data(as_text=True)
+    body = html.split('id="row-errors"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", body)
+    return [(int(line), field, unescape(reason)) for line, field, reason in cells]
+
+
+def test_preview_lists_every_error_of_every_row_with_line_and_field_and_writes_nothing(client, operator):
+    bad = "VS-009;;riuso;200110;Via;Torino;;2012;Milano;9,1879;45,4630;20;250;attivo;;6-20"
+    response = upload(client, csv_bytes(GOOD_ROWS[0], bad))
+    assert response.status_code == 422
+    errors = _row_errors(response)
+    assert {(line, field) for line, field, _reason in errors} == {(3, "cap"), (3, "capacita_l"), (3, "orari_servizio")}
+    assert "Conferma importazione" not in response.get_data(as_text=True)
+    assert bin_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"codice;tipo_via\n", "Colonne mancanti nell'intestazione"),
+        (HEADER.encode() + b'\n"VS-1;;riuso\n', "CSV non valido"),
+        (HEADER.replace(";", "\t").encode() + b"\n", "Separatore «TAB» non supportato"),
+        (b"", "Il file è vuoto"),
+        (b"\x00\x01\x02\xff" * 10, "non è un testo CSV"),
+    ],
+    ids=["missing-columns", "malformed-quotes", "wrong-separator", "empty", "binary"],
+)
+def test_unreadable_files_get_an_italian_message_and_change_nothing(client, operator, content, message):
+    response = upload(client, content)
+    assert response.status_code == 422
+    assert message in unescape(response.get_data(as_text=True))
+    assert bin_count() == 0
+
+
+def test_decimal_commas_in_a_comma_separated_file_are_reported_on_their_line(client, operator):
+    header = HEADER.replace(";", ",")
+    row = GOOD_ROWS[0].replace(";", ",")  # 9,187900 becomes two cells
+    response = upload(client, csv_bytes(row, header=header))
+    assert response.status_code == 422
+    [(line, _field, reason)] = _row_errors(response)
+    assert line == 2 and "18 campi invece di 16" in reason and "virgole decimali" in reason
+    assert bin_count() == 0
+
+
+def test_a_code_repeated_in_the_file_is_refused_on_its_second_line(client, operator):
+    response = upload(client, csv_bytes(GOOD_ROWS[0], GOOD_ROWS[1].replace("VS-002", "vs-001")))
+    assert ("codice", "Codice VS-001 ripetuto nel file (già alla riga 2).") in [
+        (f, r) for _l, f, r in _row_errors(response)
+    ]
+    assert bin_count() == 0
+
+
+def test_unknown_comune_is_named_in_the_error(client, operator):
+    response = upload(client, csv_bytes(GOOD_ROWS[0].replace(";Milano;", ";Milano Marittima;")))
+    assert _row_errors(response) == [(2, "comune", "Comune sconosciuto: «Milano Marittima».")]
+    assert bin_count() == 0
+
+
+def test_swapped_latitude_and_longitude_get_a_hint(client, operator):
+    response = upload(client, csv_bytes(GOOD_ROWS[0].replace("9,187900;45,463000", "45,463000;9,187900")))
+    [(line, field, reason)] = _row_errors(response)
+    assert (line, field) == (2, "lon") and "Latitudine e longitudine sembrano invertite." in reason
+    assert bin_count() == 0
+
+
+def test_a_point_outside_the_metro_area_is_refused(client, operator):
+    bergamo = GOOD_ROWS[0].replace("9,187900;45,463000", "9,670000;45,698000").replace(";Milano;", ";;")
+    response = upload(client, csv_bytes(bergamo))
+    [(line, field, reason)] = _row_errors(response)
+    assert (line, field) == (2, "lon") and "fuori dall'area servita" in reason
+    assert bin_count() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(app, client, operator, monkeypatch):
+    monkeypatch.setitem(app.config, "BIN_IMPORT_MAX_BYTES", 1024)
+    response = upload(client, csv_bytes(*(GOOD_ROWS * 20)))
+    assert response.status_code == 422
+    assert "Il file supera la dimensione massima di 1 kB" in response.get_data(as_text=True)
+    assert bin_count() == 0
+
+
+def test_html_in_notes_is_kept_as_text_and_escaped_in_the_preview(client, operator):
+    row = GOOD_ROWS[0].replace(";attivo;;", ";attivo;<script>alert('x')</script>;")
+    response = upload(client, csv_bytes(row))
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    _confirm(client, html)
+    assert db.session.scalar(select(Bin.access_notes)) == "<script>alert('x')</script>"
+
+
+def test_reimport_updates_by_code_instead_of_duplicating_and_is_audited(client, operator):
+    _confirm(client, upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True))
+    moved = GOOD_ROWS[0].replace("2000;250", "3000;330")
+    response = upload(client, csv_bytes(moved))
+    assert "0 contenitori nuovi, 1 da aggiornare" in response.get_data(as_text=True)
+    _confirm(client, response.get_data(as_text=True))
+    assert bin_count() == 3
+    bin_ = db.session.scalar(select(Bin).where(Bin.code == "VS-001"))
+    assert bin_.capacity_l == 3000
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == bin_.id)).all()
+    assert sorted(actions) == ["import", "import"]
+
+
+def test_commit_writes_nothing_when_the_data_changed_after_the_preview(client, operator):
+    html = upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True)
+    operator.organisation.kind = "social_services"  # the organisation can no longer own bins
+    db.session.commit()
+    response = _confirm(client, html)
+    assert response.status_code == 302
+    assert "nessuna riga importata" in client.get(response.location).get_data(as_text=True)
+    assert bin_count() == 0
+
+
+def test_a_failure_on_the_last_row_leaves_no_row_written(client, operator, monkeypatch):
+    html = upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True)
+    calls = []
+
+    def failing_apply(data, user, bin_, action=None, reason=""):
+        calls.append(data.code)
+        if len(calls) == len(GOOD_ROWS):
+            raise ValidationError("Errore simulato.")
+        return apply_bin(data, user, bin_, action=action, reason=reason)
+
+    monkeypatch.setattr(importing, "apply_bin", failing_apply)
+    _confirm(client, html)
+    assert len(calls) == 3
+    assert bin_count() == 0
+
+
+def test_a_preview_token_cannot_be_used_by_another_user(app, client, operator):
+    html = upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True)
+    colleague = factories.UserFactory(role="operator", organisation=operator.organisation)
+    db.session.commit()
+    other_client = app.test_client()
+    login(other_client, colleague.email)
+    response = _confirm(other_client, html)
+    assert response.status_code == 302
+    assert bin_count() == 0
+
+
+def test_an_operator_cannot_import_bins_for_another_organisation(client, operator):
+    response = upload(client, csv_bytes(GOOD_ROWS[0].replace("VS-001;;", "VS-001;AMSA;")))
+    assert _row_errors(response) == [(2, "operatore", "Puoi importare solo contenitori della tua organizzazione.")]
+
+
+def test_a_coordinator_names_the_operator_of_each_row(client, login_as):
+    login_as("coordinator")
+    amsa = factories.OrganisationFactory(name="AMSA")
+    db.session.commit()
+    rows = [GOOD_ROWS[0].replace("VS-001;;", "VS-001;amsa;"), GOOD_ROWS[1].replace("VS-002;;", "VS-002;Ignota;")]
+    response = upload(client, csv_bytes(*rows))
+    assert _row_errors(response) == [(3, "operatore", "Operatore sconosciuto: «Ignota».")]
+    response = upload(client, csv_bytes(rows[0]))
+    _confirm(client, response.get_data(as_text=True))
+    assert db.session.scalar(select(Bin.operator_id)) == amsa.id
+
+
+def test_geojson_points_are_imported_with_their_properties(client, operator):
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [9.1879, 45.463]},
+        "properties": {
+            "codice": "VS-100",
+            "tipo_via": "Via",
+            "nome_via": "Torino",
+            "civico": "2",
+            "cap": "20123",
+            "capacita_l": 2000,
+            "peso_pieno_kg": 250,
+        },
+    }
+    content = json.dumps({"type": "FeatureCollection", "features": [feature, {"type": "Feature", "properties": {}}]})
+    response = upload(client, content.encode(), filename="contenitori.geojson")
+    errors = _row_errors(response)
+    assert (2, "lon", "Geometria mancante o non di tipo punto.") in errors
+    assert all(line == 2 for line, _f, _r in errors)
