@@ -148,26 +148,6 @@ class StockItemFactory(_Base):
 # --- Collection rounds (issue #6) ---
 
 
-class RoundsBinFactory(_Base):
-    """A donation bin in central Milan (for round planning tests)."""
-
-    class Meta:
-        model = Bin
-
-    code = factory.Sequence(lambda n: f"MI-{n:05d}")
-    operator = factory.SubFactory(OrganisationFactory)
-    street_type = "Via"
-    street_name = "Pantano"
-    civic_number = factory.Sequence(lambda n: str(n % 40 + 1))
-    cap = "20122"
-    comune_code = MILANO
-    lon = 9.1917835
-    lat = 45.4596189
-    capacity_l = 3000
-    full_weight_kg = 300
-    status = "active"
-
-
 class RoundPlanFactory(_Base):
     class Meta:
         model = RoundPlan

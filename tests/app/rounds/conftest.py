@@ -117,7 +117,10 @@ def world(forecasts: Forecasts) -> Iterator[World]:
         )
         for site in (plant, depot)
     ]
-    bins = [factories.RoundsBinFactory(operator=org, lon=lon, lat=lat) for lon, lat in BIN_POINTS]
+    bins = [
+        factories.BinFactory(operator=org, lon=lon, lat=lat, street_name="Pantano", full_weight_kg=300)
+        for lon, lat in BIN_POINTS
+    ]
     driver = factories.UserFactory(role="driver", organisation=org)
     db.session.flush()
     yield World(plant, depot, vehicles, bins, driver)

@@ -81,7 +81,7 @@ def test_inactive_and_inaccessible_bins_are_never_planned(world) -> None:
 
 
 def test_a_bin_heavier_than_every_truck_is_left_out_with_the_reason(world, forecasts) -> None:
-    big = factories.RoundsBinFactory(operator=world.bins[0].operator, full_weight_kg=2000)
+    big = factories.BinFactory(operator=world.bins[0].operator, full_weight_kg=2000)
     forecasts.set(big, 0.9)  # 1,800 kg expected, trucks carry 600 kg
 
     plan = plan_day(world.params())
