@@ -88,8 +88,10 @@ def load(row: dict[str, str]) -> Instance:
 
 
 def to_problem(inst: Instance) -> Problem:
-    opening = TimeWindow(int(inst.tw[0, 0]), int(inst.tw[0, 1])) if inst.tw is not None else None
-    depot = Depot("depot", opening=opening)
+    """Our model of the instance, mirroring what ``pyvrp.read`` builds (demands as deliveries,
+    scaled like the distances; the depot's due date as the vehicles' shift) so that both
+    sides search the same data."""
+    shift = TimeWindow(int(inst.tw[0, 0]), int(inst.tw[0, 1])) if inst.tw is not None else None
     stops = []
     for i in range(1, len(inst.demand)):
         window = TimeWindow(int(inst.tw[i, 0]), int(inst.tw[i, 1])) if inst.tw is not None else None
@@ -97,15 +99,16 @@ def to_problem(inst: Instance) -> Problem:
         stops.append(
             Stop(
                 f"c{i}",
-                demand_kg=int(inst.demand[i]),
+                kind="delivery",
+                demand_kg=int(inst.scale * inst.demand[i]),
                 service_s=int(inst.service[i]),
                 window=window,
                 required=not optional,
                 prize=int(inst.prize[i]),
             )
         )
-    vehicle = Vehicle("v", "depot", inst.capacity, count=inst.n_vehicles)
-    return Problem((depot,), (vehicle,), tuple(stops), inst.dist, inst.dist)
+    vehicle = Vehicle("v", "depot", inst.scale * inst.capacity, count=inst.n_vehicles, shift=shift)
+    return Problem((Depot("depot"),), (vehicle,), tuple(stops), inst.dist, inst.dist)
 
 
 def raw_data(inst: Instance) -> pyvrp.ProblemData:
@@ -118,15 +121,17 @@ def raw_data(inst: Instance) -> pyvrp.ProblemData:
     clients = [
         pyvrp.Client(
             i,
-            delivery=[int(inst.demand[i])],
+            delivery=[int(inst.scale * inst.demand[i])],
             service_duration=int(inst.service[i]),
             tw_early=int(inst.tw[i, 0]),
             tw_late=int(inst.tw[i, 1]),
         )
         for i in range(1, n)
     ]
-    depot = pyvrp.Depot(0, tw_early=int(inst.tw[0, 0]), tw_late=int(inst.tw[0, 1]))
-    vt = pyvrp.VehicleType(inst.n_vehicles, [inst.capacity], tw_early=int(inst.tw[0, 0]), tw_late=int(inst.tw[0, 1]))
+    depot = pyvrp.Depot(0)
+    vt = pyvrp.VehicleType(
+        inst.n_vehicles, [inst.scale * inst.capacity], tw_early=int(inst.tw[0, 0]), tw_late=int(inst.tw[0, 1])
+    )
     locs = [pyvrp.Location(0, 0) for _ in range(n)]
     return pyvrp.ProblemData(locs, clients, [depot], [vt], [inst.dist], [inst.dist])
 
@@ -207,6 +212,37 @@ def run_ours2(inst: Instance, problem: Problem, budget: float, seed: int) -> tup
     return run_ours(inst, problem, budget, seed, workers=2)
 
 
+def parity(inst: Instance, problem: Problem, iterations: int, seed: int) -> list[object]:
+    """Same seed, same iteration count: our wrapper vs raw PyVRP (cost must match; wall-time overhead).
+
+    Each side runs twice, alternating, and the faster wall time counts (the machine is shared).
+    """
+    from pyvrp.stop import MaxIterations
+
+    walls: dict[str, list[float]] = {"ours": [], "raw": []}
+    for _ in range(2):
+        t0 = time.perf_counter()
+        res = pyvrp.solve(raw_data(inst), MaxIterations(iterations), seed=seed, collect_stats=False)
+        t1 = time.perf_counter()
+        ours = solve(problem, time_limit_s=1e9, seed=seed, max_iterations=iterations)
+        t2 = time.perf_counter()
+        walls["raw"].append(t1 - t0)
+        walls["ours"].append(t2 - t1)
+        assert check_plan(problem, ours).ok
+    w_ours, w_raw = min(walls["ours"]), min(walls["raw"])
+    same = ours.cost == res.cost()
+    return [
+        inst.name,
+        iterations,
+        ours.cost,
+        res.cost(),
+        same,
+        f"{w_ours:.2f}",
+        f"{w_raw:.2f}",
+        f"{100 * (w_ours / w_raw - 1):+.1f}",
+    ]
+
+
 RUNNERS = {"ours": run_ours, "pyvrp": run_raw, "ortools": run_ortools, "ours-2workers": run_ours2}
 
 
@@ -219,11 +255,28 @@ def main() -> None:
     ap.add_argument("--workers2", action="store_true", help="also ours with 2 workers on the 1000-client instances")
     ap.add_argument("--only", nargs="*", help="instance names")
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench_solver.csv"))  # noqa: S108
+    ap.add_argument("--parity", type=int, metavar="N", help="only compare ours vs raw PyVRP at N iterations")
     args = ap.parse_args()
     budgets = [10.0] if args.quick else args.budgets
     with open(SHARED / "bench" / "bks.csv") as fh:
         rows = list(csv.DictReader(fh))
     rows = [r for r in rows if (r["instance"] in QUICK if args.quick else not args.only or r["instance"] in args.only)]
+    if args.parity:
+        print(
+            "instance",
+            "iterations",
+            "ours_cost",
+            "pyvrp_cost",
+            "identical",
+            "ours_wall_s",
+            "pyvrp_wall_s",
+            "overhead_pct",
+            sep="\t",
+        )
+        for row in rows:
+            inst = load(row)
+            print(*parity(inst, to_problem(inst), args.parity, args.seed), sep="\t", flush=True)
+        return
     with open(args.out, "w", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["instance", "budget_s", "solver", "cost", "gap_pct", "wall_s", "routes", "check"])
