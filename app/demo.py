@@ -15,6 +15,7 @@ from app.fleet import services as fleet
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
 from app.geo.models import Comune
+from app.stock.demo import ensure_demo_sorting_and_stock
 
 DEMO = "(demo)"
 
@@ -172,4 +173,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     _ensure_fleet()
     credentials = _ensure_users()
     ensure_demo_bins()
+    ensure_demo_sorting_and_stock()
     return credentials

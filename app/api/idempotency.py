@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.collection.models import IdempotencyKey
-from app.errors import ConflictError, ValidationError
+from app.errors import ConflictError, DomainError
 from app.extensions import db
 
 MAX_KEY_LENGTH = 100
@@ -19,6 +19,11 @@ MAX_KEY_LENGTH = 100
 
 class KeyReused(ConflictError):
     code = "idempotency_key_reused"
+
+
+class KeyMissing(DomainError):
+    status = 400
+    code = "idempotency_key_required"
 
 
 def request_hash(method: str, path: str, payload: Any) -> str:
@@ -29,9 +34,9 @@ def request_hash(method: str, path: str, payload: Any) -> str:
 def check_key(key: str | None) -> str:
     key = (key or "").strip()
     if not key:
-        raise ValidationError(_("Manca l'intestazione Idempotency-Key (una per invio)."), field="Idempotency-Key")
+        raise KeyMissing(_("Manca l'intestazione Idempotency-Key (una per invio)."), field="Idempotency-Key")
     if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise ValidationError(
+        raise KeyMissing(
             _("Idempotency-Key non valida (al massimo %(n)d caratteri ASCII).", n=MAX_KEY_LENGTH),
             field="Idempotency-Key",
         )

@@ -16,6 +16,9 @@ from scipy import stats
 # a summer dip. Used as a prior for months with little history; data override it.
 SEASONAL_PRIOR = np.array([0.95, 0.85, 0.95, 1.15, 1.25, 1.0, 0.85, 0.7, 0.95, 1.2, 1.25, 0.9])
 FLAT_PRIOR = np.ones(12)
+# Before any pickup has been logged anywhere: about 7.3 t per bin per year, the middle of the
+# 6-10 t that Milan's operators report for a yellow bin.
+DEFAULT_RATE_KG_PER_DAY = 20.0
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -102,7 +105,10 @@ def _pooled_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Empirical-Bayes rates: each bin shrunk toward its group, the group toward its operator."""
     observed = exposure > 0
-    overall = kg_sum.sum() / max(exposure.sum(), 1e-9)
+    if not observed.any():  # nothing to learn from yet: the network-wide default, quite uncertain
+        rate = np.full(history.n_bins, DEFAULT_RATE_KG_PER_DAY)
+        return rate, (0.5 * rate) ** 2
+    overall = kg_sum.sum() / exposure.sum()
     raw = np.where(observed, kg_sum / np.maximum(exposure, 1e-9), overall)
     between = np.var(raw[observed]) if observed.sum() > 1 else overall**2
     noise = np.mean(dispersion * raw[observed] / exposure[observed]) if observed.any() else 0.0

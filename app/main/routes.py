@@ -51,6 +51,8 @@ def _nav_items() -> list[dict[str, str]]:
         (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
         (("admin", "coordinator"), "fleet.sites", _("Sedi")),
         (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
+        (("admin", "coordinator", "operator"), "sorting.index", _("Selezione")),
+        (("admin", "coordinator", "operator", "social_worker"), "stock.index", _("Scorte")),
         (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),
         (("admin", "social_worker", "coordinator", "operator"), "welfare.request_list", _("Richieste vestiti")),
     ]

@@ -1,0 +1,99 @@
+"""Forms of intake, sorting and outbound."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms import LocalDecimalField, choices
+from app.sorting.models import FractionKind, IntakeSource
+from app.sorting.outbound import DESTINATION_KINDS
+
+ROME = ZoneInfo("Europe/Rome")
+REQUIRED = DataRequired(_l("Campo obbligatorio."))
+NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
+
+SOURCE_LABELS = {
+    IntakeSource.ROUND: _l("Giro di raccolta"),
+    IntakeSource.DROP_OFF: _l("Conferimento diretto"),
+    IntakeSource.DRIVE: _l("Raccolta straordinaria"),
+}
+FRACTION_LABELS = {
+    FractionKind.REUSE_A: _l("Riuso grado A (negozi dell'usato)"),
+    FractionKind.REUSE_B: _l("Riuso grado B (redistribuzione alle famiglie)"),
+    FractionKind.REUSE_EXPORT: _l("Riuso export"),
+    FractionKind.RECYCLE_COTTON: _l("Riciclo cotone"),
+    FractionKind.RECYCLE_WOOL: _l("Riciclo lana"),
+    FractionKind.RECYCLE_SYNTHETIC: _l("Riciclo sintetico"),
+    FractionKind.RECYCLE_MIXED: _l("Riciclo misto"),
+    FractionKind.SHOES_ACCESSORIES: _l("Scarpe e accessori"),
+    FractionKind.CONTAMINANTS: _l("Impurità non tessili"),
+    FractionKind.DISPOSAL: _l("Scarto da smaltire"),
+}
+
+
+class IntakeForm(FlaskForm):
+    site_id = SelectField(_l("Impianto"), coerce=int)
+    source = SelectField(_l("Provenienza"), choices=choices(SOURCE_LABELS.items()))
+    source_ref = StringField(_l("Riferimento (giro, raccolta, conferente)"), validators=[Optional(), Length(max=120)])
+    received_at = DateTimeLocalField(_l("Arrivo"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
+    gross_kg = LocalDecimalField(_l("Peso lordo (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
+    tare_kg = LocalDecimalField(_l("Tara (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
+    eer_code = StringField(_l("Codice EER"), default="20 01 10", validators=[REQUIRED, Length(max=10)])
+    pickup_ids = StringField(_l("Svuotamenti trasportati (numeri, separati da virgola)"), validators=[Optional()])
+    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Registra carico"))
+
+
+class SessionForm(FlaskForm):
+    site_id = SelectField(_l("Impianto"), coerce=int)
+    batch_ids = SelectMultipleField(_l("Carichi da selezionare"), coerce=int, validators=[REQUIRED])
+    submit = SubmitField(_l("Apri sessione"))
+
+
+class FractionForm(FlaskForm):
+    kind = SelectField(_l("Frazione"), choices=choices(FRACTION_LABELS.items()))
+    weight_kg = LocalDecimalField(_l("Peso (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
+    submit = SubmitField(_l("Aggiungi frazione"))
+
+
+class CloseForm(FlaskForm):
+    loss_reason = StringField(_l("Causa della perdita"), default="umidità e polvere", validators=[Length(max=120)])
+    submit = SubmitField(_l("Chiudi sessione"))
+
+
+class ActionForm(FlaskForm):
+    """A bare form for buttons that post (CSRF only)."""
+
+    submit = SubmitField(_l("Conferma"))
+
+
+class OutboundForm(FlaskForm):
+    fraction_id = SelectField(_l("Lotto"), coerce=int)
+    weight_kg = LocalDecimalField(_l("Peso (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
+    destination_kind = SelectField(_l("Tipo di destinatario"), choices=choices(DESTINATION_KINDS.items()))
+    destination_name = StringField(_l("Destinatario"), validators=[REQUIRED, Length(max=160)])
+    eer_code = StringField(_l("Codice EER (vuoto: quello del lotto)"), validators=[Optional(), Length(max=10)])
+    document_ref = StringField(_l("Documento (FIR / DDT)"), validators=[Optional(), Length(max=60)])
+    shipped_at = DateTimeLocalField(_l("Uscita"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
+    submit = SubmitField(_l("Registra uscita"))
+
+
+def id_list(text: str | None) -> tuple[int, ...]:
+    """Numbers typed in a free field (``12, 15 18``) as a tuple of ids."""
+    return tuple(int(n) for n in re.findall(r"\d+", text or ""))
+
+
+def rome_to_utc(value: datetime) -> datetime:
+    """A time typed in a datetime-local field is Milan time."""
+    return value.replace(tzinfo=ROME).astimezone(UTC) if value.tzinfo is None else value
+
+
+def rome_now() -> datetime:
+    return datetime.now(ROME).replace(second=0, microsecond=0, tzinfo=None)

@@ -1,0 +1,52 @@
+"""Read-only lists for the sorting pages, limited to what the user may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.fleet.models import Site, SiteKind
+from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
+from app.sorting.services import MANAGER_ROLES
+
+
+def _own_sites(query: Select, site_column: object, user: User) -> Select:
+    if user.role in MANAGER_ROLES:
+        return query
+    return query.join(Site, Site.id == site_column).where(Site.organisation_id == user.organisation_id)
+
+
+def plants(user: User, kinds: tuple[str, ...] = (SiteKind.SORTING_PLANT,)) -> Sequence[Site]:
+    query = select(Site).where(Site.kind.in_(kinds), Site.active.is_(True)).order_by(Site.name)
+    if user.role not in MANAGER_ROLES:
+        query = query.where(Site.organisation_id == user.organisation_id)
+    return db.session.scalars(query).all()
+
+
+def batches(user: User, limit: int = 200, unsorted_only: bool = False) -> Sequence[IntakeBatch]:
+    query = _own_sites(select(IntakeBatch), IntakeBatch.site_id, user)
+    if unsorted_only:
+        query = query.outerjoin(SessionInput, SessionInput.batch_id == IntakeBatch.id).where(SessionInput.id.is_(None))
+    return db.session.scalars(query.order_by(IntakeBatch.received_at.desc()).limit(limit)).all()
+
+
+def sessions(user: User, limit: int = 100) -> Sequence[SortingSession]:
+    query = _own_sites(select(SortingSession), SortingSession.site_id, user)
+    return db.session.scalars(query.order_by(SortingSession.opened_at.desc()).limit(limit)).all()
+
+
+def closed_fractions(user: User, kinds: tuple[str, ...] | None = None) -> Sequence[Fraction]:
+    query = select(Fraction).join(SortingSession).where(SortingSession.status == SessionStatus.CLOSED)
+    if kinds:
+        query = query.where(Fraction.kind.in_(kinds))
+    query = _own_sites(query, SortingSession.site_id, user)
+    return db.session.scalars(query.order_by(Fraction.id.desc()).limit(300)).all()
+
+
+def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
+    query = select(Outbound).join(Fraction).join(SortingSession)
+    query = _own_sites(query, SortingSession.site_id, user)
+    return db.session.scalars(query.order_by(Outbound.shipped_at.desc()).limit(limit)).all()

@@ -1,0 +1,234 @@
+"""Pages of the sorting plant: intake, sorting sessions with a live balance, outbound register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.extensions import db
+from app.forms import choices
+from app.i18n import fmt_number
+from app.sorting import ledger, outbound, queries, services
+from app.sorting.csv_export import excel_csv
+from app.sorting.forms import (
+    FRACTION_LABELS,
+    SOURCE_LABELS,
+    ActionForm,
+    CloseForm,
+    FractionForm,
+    IntakeForm,
+    OutboundForm,
+    SessionForm,
+    id_list,
+    rome_now,
+    rome_to_utc,
+)
+from app.sorting.models import Fraction, IntakeBatch, SortingSession
+from app.views import form_status, save_form
+
+bp = Blueprint("sorting", __name__, url_prefix="/sorting")
+STAFF = ("operator", "coordinator")
+
+
+def _labels() -> dict[str, Any]:
+    return {"fraction_labels": FRACTION_LABELS, "source_labels": SOURCE_LABELS}
+
+
+def _visible(model: type, object_id: int) -> Any:
+    """An object of a site the user may act on, else 404/403."""
+    obj = db.get_or_404(model, object_id)
+    services.check_site_access(current_user, obj.site if hasattr(obj, "site") else obj.session.site)
+    return obj
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index() -> Any:
+    batches, sessions = queries.batches(current_user, limit=50), queries.sessions(current_user, limit=30)
+    return render_template("sorting/index.html", batches=batches, sessions=sessions, **_labels())
+
+
+@bp.route("/intake/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new_intake() -> Any:
+    form = IntakeForm()
+    form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
+    if not form.is_submitted():
+        form.received_at.data = rome_now()
+
+    def save() -> IntakeBatch:
+        data = services.IntakeData(
+            site_id=form.site_id.data or 0,
+            source=form.source.data or "",
+            received_at=rome_to_utc(form.received_at.data),
+            gross_kg=form.gross_kg.data,
+            tare_kg=form.tare_kg.data,
+            eer_code=form.eer_code.data or "",
+            source_ref=form.source_ref.data or "",
+            notes=form.notes.data or "",
+            pickup_ids=id_list(form.pickup_ids.data),
+        )
+        return services.record_intake(data, current_user)
+
+    done = save_form(form, save, _("Carico registrato."), url_for("sorting.index"))
+    return done or (render_template("sorting/intake_form.html", form=form), form_status(form))
+
+
+@bp.route("/intake/<int:batch_id>")
+@roles_required(*STAFF)
+def batch(batch_id: int) -> Any:
+    batch = _visible(IntakeBatch, batch_id)
+    return render_template("sorting/batch.html", batch=batch, check=services.pickup_check(batch), **_labels())
+
+
+@bp.route("/intake.csv")
+@roles_required(*STAFF)
+def intake_csv() -> Any:
+    header = ["Lotto", "Arrivo", "Impianto", "Provenienza", "Riferimento", "EER", "Lordo kg", "Tara kg", "Netto kg"]
+    rows = (
+        [b.lot_code, b.received_at, b.site.name, SOURCE_LABELS.get(b.source, b.source), b.source_ref, b.eer_code,
+         b.gross_kg, b.tare_kg, b.net_kg]
+        for b in queries.batches(current_user, limit=100_000)
+    )  # fmt: skip
+    return excel_csv("carichi.csv", header, rows)
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new_session() -> Any:
+    form = SessionForm()
+    form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
+    form.batch_ids.choices = choices(
+        (b.id, f"{b.lot_code} · {b.site.name} · {fmt_number(b.net_kg)} kg")
+        for b in queries.batches(current_user, unsorted_only=True)
+    )
+    created: list[SortingSession] = []
+
+    def save() -> None:
+        created.append(services.open_session(form.site_id.data or 0, form.batch_ids.data or [], current_user))
+
+    if save_form(form, save, _("Sessione di selezione aperta."), url_for("sorting.index")):
+        return redirect(url_for("sorting.session", session_id=created[0].id))
+    return render_template("sorting/session_form.html", form=form), form_status(form)
+
+
+def _session_page(session: SortingSession, fraction_form: FractionForm, close_form: CloseForm) -> Any:
+    status = form_status(fraction_form) if fraction_form.errors else form_status(close_form)
+    return render_template(
+        "sorting/session.html",
+        session=session,
+        balance=services.mass_balance(session),
+        fraction_form=fraction_form,
+        close_form=close_form,
+        action_form=ActionForm(),
+        **_labels(),
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>")
+@roles_required(*STAFF)
+def session(session_id: int) -> Any:
+    return _session_page(_visible(SortingSession, session_id), FractionForm(), CloseForm())
+
+
+@bp.route("/sessions/<int:session_id>/fractions", methods=["POST"])
+@roles_required(*STAFF)
+def add_fraction(session_id: int) -> Any:
+    session = _visible(SortingSession, session_id)
+    form = FractionForm()
+    here = url_for("sorting.session", session_id=session_id)
+
+    def save() -> Fraction:
+        return services.add_fraction(session_id, form.kind.data or "", form.weight_kg.data, current_user)
+
+    return save_form(form, save, _("Frazione aggiunta."), here) or _session_page(session, form, CloseForm())
+
+
+@bp.route("/sessions/<int:session_id>/fractions/<int:fraction_id>/delete", methods=["POST"])
+@roles_required(*STAFF)
+def remove_fraction(session_id: int, fraction_id: int) -> Any:
+    _visible(SortingSession, session_id)
+    here = url_for("sorting.session", session_id=session_id)
+    form = ActionForm()
+    done = save_form(
+        form, lambda: services.remove_fraction(session_id, fraction_id, current_user), _("Riga tolta."), here
+    )
+    return done or redirect(here)
+
+
+@bp.route("/sessions/<int:session_id>/close", methods=["POST"])
+@roles_required(*STAFF)
+def close_session(session_id: int) -> Any:
+    session = _visible(SortingSession, session_id)
+    form = CloseForm()
+    here = url_for("sorting.session", session_id=session_id)
+
+    def save() -> SortingSession:
+        return services.close_session(session_id, current_user, form.loss_reason.data or "")
+
+    done = save_form(form, save, _("Sessione chiusa: il bilancio di massa quadra."), here)
+    if done:
+        return done
+    db.session.refresh(session)
+    return _session_page(session, FractionForm(formdata=None), form)
+
+
+@bp.route("/fractions/<int:fraction_id>")
+@roles_required(*STAFF)
+def fraction(fraction_id: int) -> Any:
+    fraction = _visible(Fraction, fraction_id)
+    return render_template(
+        "sorting/fraction.html",
+        fraction=fraction,
+        trace=outbound.trace(fraction),
+        balance_kg=ledger.fraction_balance_kg(fraction.id),
+        **_labels(),
+    )
+
+
+@bp.route("/outbound", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def outbound_register() -> Any:
+    form = OutboundForm()
+    form.fraction_id.choices = choices(
+        (f.id, f"{f.lot_code} · {FRACTION_LABELS.get(f.kind, f.kind)} · {fmt_number(f.weight_kg)} kg")
+        for f in queries.closed_fractions(current_user)
+    )
+    if not form.is_submitted():
+        form.shipped_at.data = rome_now()
+
+    def save() -> Any:
+        data = outbound.OutboundData(
+            fraction_id=form.fraction_id.data or 0,
+            weight_kg=form.weight_kg.data,
+            destination_kind=form.destination_kind.data or "",
+            destination_name=form.destination_name.data or "",
+            shipped_at=rome_to_utc(form.shipped_at.data),
+            eer_code=form.eer_code.data or "",
+            document_ref=form.document_ref.data or "",
+        )
+        return outbound.record_outbound(data, current_user)
+
+    done = save_form(form, save, _("Uscita registrata."), url_for("sorting.outbound_register"))
+    rows = queries.shipments(current_user, limit=200)
+    page = render_template(
+        "sorting/outbound.html", form=form, shipments=rows, kinds=outbound.DESTINATION_KINDS, **_labels()
+    )
+    return done or (page, form_status(form))
+
+
+@bp.route("/outbound.csv")
+@roles_required(*STAFF)
+def outbound_csv() -> Any:
+    header = ["Data", "Lotto", "Frazione", "Peso kg", "EER", "Tipo destinatario", "Destinatario", "Documento"]
+    rows = (
+        [s.shipped_at, s.fraction.lot_code, FRACTION_LABELS.get(s.fraction.kind, s.fraction.kind), s.weight_kg,
+         s.eer_code, outbound.DESTINATION_KINDS.get(s.destination_kind, s.destination_kind), s.destination_name,
+         s.document_ref]
+        for s in queries.shipments(current_user)
+    )  # fmt: skip
+    return excel_csv("registro_uscite.csv", header, rows)
