@@ -118,3 +118,14 @@ def test_approximate_mode_without_network() -> None:
     route = route_geometry(None, [a, b], settings)
     assert route.approximate and route.geometry["coordinates"] == [[9.19, 45.46], [9.20, 45.47]]
     assert route.legs[0].streets == ()
+
+
+def test_matrix_names_the_far_point_even_when_others_are_cached(square: Square) -> None:
+    _, net = square
+    travel_matrix(net, [SQUARE[1], SQUARE[2]])
+    far = north_of(9.1905, 45.460, -300.0)
+    with pytest.raises(SnapError, match=r"point 2 \(lon 9\.190500"):
+        travel_matrix(net, [SQUARE[1], SQUARE[2], far])
+    with pytest.raises(InvalidInputError, match=r"locations\[0\]"):
+        travel_matrix(net, [(float("nan"), 45.46)])
+    assert travel_matrix(net, []).duration_s.shape == (0, 0)
