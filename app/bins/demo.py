@@ -144,7 +144,7 @@ def ensure_demo_bins(total: int = TOTAL_BINS) -> int:
         short: db.session.scalar(select(Organisation.id).where(Organisation.name == short + DEMO_SUFFIX))
         for short in PREFIX
     }
-    existing = set(db.session.execute(select(Bin.operator_id, Bin.code)).tuples())
+    existing = {(r.operator_id, r.code) for r in db.session.execute(select(Bin.operator_id, Bin.code))}
     rng, rnd = np.random.default_rng(SEED), random.Random(SEED)
     areas = _areas()
     counts = bins_per_comune(areas, total)
