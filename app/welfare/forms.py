@@ -62,9 +62,11 @@ class LineForm(FlaskForm):
     class Meta:
         csrf = False
 
-    member_id = SelectField(_l("Componente"), coerce=int, validators=[Optional()])
-    category = SelectField(_l("Capo"), choices=choices([("", "—"), *((k, v[0]) for k, v in CATEGORIES.items())]))
-    season = SelectField(_l("Stagione"), choices=choices(SEASONS.items()))
+    member_id = SelectField(_l("Componente"), coerce=int, default=0, validate_choice=False)
+    category = SelectField(
+        _l("Capo"), choices=choices([("", "—"), *((k, v[0]) for k, v in CATEGORIES.items())]), validate_choice=False
+    )
+    season = SelectField(_l("Stagione"), choices=choices(SEASONS.items()), validate_choice=False)
     size = StringField(_l("Taglia (vuota: quella del componente)"), validators=[Optional(), Length(max=10)])
     quantity = IntegerField(_l("Pezzi"), validators=[Optional()])
 
@@ -81,7 +83,7 @@ class RequestForm(FlaskForm):
     window_start = TimeField(_l("Disponibile dalle"), validators=[Optional()])
     window_end = TimeField(_l("Disponibile fino alle"), validators=[Optional()])
     availability = StringField(_l("Giorni di disponibilità"), validators=[Optional(), Length(max=200)])
-    pickup_site_id = SelectField(_l("Punto di distribuzione"), coerce=int, validators=[Optional()])
+    pickup_site_id = SelectField(_l("Punto di distribuzione"), coerce=int, default=0, validate_choice=False)
     submit = SubmitField(_l("Salva bozza"))
 
 

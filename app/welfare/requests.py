@@ -68,19 +68,19 @@ def max_items_per_month() -> int:
 def _line(household: Household, data: LineData, n: int) -> RequestLine:
     member = db.session.get(HouseholdMember, data.member_id)
     if member is None or member.household_id != household.id:
-        raise ValidationError(_("Riga %(n)d: componente del nucleo non valido.", n=n), field="lines")
+        raise ValidationError(_("Riga %(n)d: componente del nucleo non valido.", n=n), field="line")
     if data.category not in CATEGORIES:
-        raise ValidationError(_("Riga %(n)d: categoria non valida.", n=n), field="lines")
+        raise ValidationError(_("Riga %(n)d: categoria non valida.", n=n), field="line")
     if data.season not in SEASONS:
-        raise ValidationError(_("Riga %(n)d: stagione non valida.", n=n), field="lines")
+        raise ValidationError(_("Riga %(n)d: stagione non valida.", n=n), field="line")
     if not isinstance(data.quantity, int) or data.quantity <= 0:
-        raise ValidationError(_("Riga %(n)d: la quantità deve essere maggiore di zero.", n=n), field="lines")
+        raise ValidationError(_("Riga %(n)d: la quantità deve essere maggiore di zero.", n=n), field="line")
     system = default_size_system(data.category, member.gender)
     wanted = data.size.strip() or _member_size(member, system)
     try:
         size = normalise_size(system, wanted)
     except ValidationError as error:
-        raise ValidationError(_("Riga %(n)d: %(msg)s", n=n, msg=error.message), field="lines") from error
+        raise ValidationError(_("Riga %(n)d: %(msg)s", n=n, msg=error.message), field="line") from error
     return RequestLine(
         member=member,
         category=data.category,
@@ -118,7 +118,7 @@ def create_request(household: Household, data: RequestData, user: User) -> Garme
     if household.status != HouseholdStatus.ACTIVE:
         raise ValidationError(_("Il nucleo è stato anonimizzato."))
     if not data.lines:
-        raise ValidationError(_("Aggiungi almeno un capo alla richiesta."), field="lines")
+        raise ValidationError(_("Aggiungi almeno un capo alla richiesta."), field="line")
     _check_fulfilment(data)
     lines = [_line(household, line, n) for n, line in enumerate(data.lines, start=1)]
     request = GarmentRequest(
@@ -212,7 +212,7 @@ def check_quota(request: GarmentRequest) -> None:
                 used=used,
                 asked=request.total_pieces,
             ),
-            field="lines",
+            field="line",
         )
 
 
