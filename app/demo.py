@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.auth import services as auth
 from app.auth.models import Organisation, User
 from app.bins.demo import ensure_demo_bins
+from app.collection.demo import ensure_demo_history
 from app.extensions import db
 from app.fleet import services as fleet
 from app.fleet.models import Site, Vehicle
@@ -174,4 +175,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     credentials = _ensure_users()
     ensure_demo_bins()
     ensure_demo_sorting_and_stock()
+    ensure_demo_history()  # after the intake demo, which takes every free demo pickup into its batches
     return credentials

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import func, select
 
 from app.bins.models import Bin
@@ -32,8 +33,10 @@ class BinForecast:
 
 def local_days(moments: list[datetime]) -> np.ndarray:
     """Europe/Rome days since 1970-01-01, as floats, of aware datetimes."""
-    epoch = datetime(1970, 1, 1)
-    return np.array([(m.astimezone(ROME).replace(tzinfo=None) - epoch) / timedelta(days=1) for m in moments])
+    if not moments:
+        return np.zeros(0)
+    local = pd.DatetimeIndex(pd.to_datetime(moments, utc=True)).tz_convert(ROME).tz_localize(None)
+    return np.asarray((local - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1), dtype=float)
 
 
 def day_to_date(day: float) -> date:
@@ -130,13 +133,30 @@ def forecast_from_model(
     ]
 
 
+_cache: dict[tuple[object, ...], tuple[_Fleet, FillModel]] = {}
+
+
+def _fitted(until: datetime) -> tuple[_Fleet, FillModel]:
+    """The fleet's history and fitted model, refitted only when the pickups or bins seen change."""
+    valid = (Pickup.superseded.is_(False), Pickup.collected_at <= until)
+    pickups = db.session.execute(
+        select(func.count(), func.max(Pickup.id), func.max(Pickup.recorded_at)).where(*valid)
+    ).one()
+    bins = db.session.execute(select(func.count(), func.max(Bin.id), func.max(Bin.updated_at))).one()
+    key = (str(db.engine.url), *pickups, *bins)
+    if key not in _cache:
+        fleet = _load_fleet(until)
+        _cache.clear()
+        _cache[key] = (fleet, fit_fill_model(fleet.history))
+    return _cache[key]
+
+
 def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, BinForecast]:
     """Forecast of each bin at ``at`` (aware); bins without history get the estimate of similar bins."""
     if not bin_ids:
         return {}
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    fleet = _load_fleet(at)
-    model = fit_fill_model(fleet.history)
+    fleet, model = _fitted(at)
     wanted = np.array(sorted(set(bin_ids)), dtype=int)
     idx = np.searchsorted(fleet.ids, wanted)
     known = (idx < fleet.ids.size) & (fleet.ids[np.minimum(idx, fleet.ids.size - 1)] == wanted)
