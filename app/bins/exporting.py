@@ -29,6 +29,7 @@ def _cells(b: Bin, dialect: Dialect) -> dict[str, Any]:
         "stato": STATUS_WORDS.get(b.status, b.status),
         "note_accesso": b.access_notes,
         "orari_servizio": b.service_hours,
+        "demo": "sì" if b.is_demo else "",
     }
 
 
@@ -43,7 +44,7 @@ def bins_geojson(bins: list[Bin]) -> dict[str, Any]:
     features = []
     for b in bins:
         props: dict[str, Any] = {k: v for k, v in _cells(b, dialect).items() if k not in ("lon", "lat")}
-        props.update(capacita_l=b.capacity_l, peso_pieno_kg=b.full_weight_kg, demo=b.is_demo)
+        props.update(capacita_l=b.capacity_l, peso_pieno_kg=b.full_weight_kg, demo=b.is_demo)  # a boolean in JSON
         features.append(_feature(b, props))
     return {"type": "FeatureCollection", "features": features}
 

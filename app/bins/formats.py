@@ -33,6 +33,7 @@ COLUMNS = (
     "note_accesso",
     "orari_servizio",
 )
+EXPORT_COLUMNS = (*COLUMNS, "demo")  # "sì" on demo data; ignored when the file is imported again
 REQUIRED = ("codice", "tipo_via", "nome_via", "cap", "lon", "lat", "capacita_l", "peso_pieno_kg")
 ALIASES = {
     "code": "codice",
@@ -253,7 +254,7 @@ def write_csv(rows: list[dict[str, Any]], dialect: Dialect) -> bytes:
     """CSV with a BOM so that Excel opens it as UTF-8."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=dialect.separator, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS])
+        writer.writerow([row.get(c, "") for c in EXPORT_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -15,13 +15,14 @@ pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 
 def test_italian_excel_export_has_bom_semicolons_and_decimal_commas_and_reimports_as_updates(client, operator):
-    BinFactory(operator=operator.organisation, code="VS-1", access_notes="Dietro la chiesa; lato nord")
+    BinFactory(operator=operator.organisation, code="VS-1", access_notes="Dietro la chiesa; lato nord", is_demo=True)
     db.session.commit()
     body = client.get("/bins/export.csv").data
     assert body.startswith("\ufeff".encode())
     text = body.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("codice;operatore;flusso")
     assert ";9,161900;45,503700;" in text and '"Dietro la chiesa; lato nord"' in text
+    assert text.splitlines()[0].endswith(";demo") and text.splitlines()[1].endswith(";sì")
     response = upload(client, body)
     assert "0 contenitori nuovi, 1 da aggiornare" in response.get_data(as_text=True)
 
