@@ -44,6 +44,7 @@ def _nav_items() -> list[dict[str, str]]:
     from flask_babel import gettext as _
 
     items: list[tuple[tuple[str, ...], str, str]] = [
+        (("driver",), "driver.today", _("Il mio giro")),
         (("admin",), "admin.users", _("Utenti")),
         (("admin",), "admin.organisations", _("Organizzazioni")),
         (("admin", "coordinator", "operator", "driver"), "bins.index", _("Contenitori")),
@@ -55,6 +56,8 @@ def _nav_items() -> list[dict[str, str]]:
         (("admin", "coordinator", "operator", "social_worker"), "stock.index", _("Scorte")),
         (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),
         (("admin", "social_worker", "coordinator", "operator"), "welfare.request_list", _("Richieste vestiti")),
+        (("admin", "coordinator"), "welfare.deliveries", _("Consegne")),
+        (("driver",), "welfare.driver_deliveries", _("Consegne di oggi")),
     ]
     return [
         {"url": url_for(endpoint), "label": label} for roles, endpoint, label in items if current_user.role in roles

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import factory
 from argon2 import PasswordHasher
@@ -16,7 +17,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
-from app.rounds.models import RoundPlan
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop
 from app.stock.models import StockItem, StockLocation
 from app.welfare.models import Household, HouseholdIdentity, HouseholdMember
 
@@ -229,3 +230,78 @@ class BinFactory(_Base):
     capacity_l = 2500
     full_weight_kg = 350
     status = "active"
+
+
+class RoundRouteFactory(_Base):
+    """A published collection route leaving at 06:00 (Rome) from the vehicle's depot."""
+
+    class Meta:
+        model = RoundRoute
+
+    plan = factory.SubFactory(RoundPlanFactory, status="published")
+    position = 0
+    vehicle = factory.SubFactory(VehicleFactory)
+    driver = None
+    start_site = factory.LazyAttribute(lambda o: o.vehicle.home_site)
+    end_site = factory.SubFactory(SortingPlantFactory)
+    start_at = factory.LazyAttribute(
+        lambda o: datetime.combine(o.plan.service_date, time(6, 0), tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)
+    )
+    end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=5))
+    distance_m = 38_500
+    duration_s = 5 * 3600
+    load_kg = 0
+    geometry_json = ""
+    streets_json = "[]"
+
+
+class RouteStopFactory(_Base):
+    """A bin stop of a route, 20 minutes after the previous one."""
+
+    class Meta:
+        model = RouteStop
+
+    route = factory.SubFactory(RoundRouteFactory)
+    sequence = factory.Sequence(lambda n: n + 1)
+    kind = "bin"
+    bin = factory.SubFactory(BinFactory)
+    lon = factory.LazyAttribute(lambda o: o.bin.lon if o.bin else 9.2155)
+    lat = factory.LazyAttribute(lambda o: o.bin.lat if o.bin else 45.5550)
+    arrival_at = factory.LazyAttribute(lambda o: o.route.start_at + timedelta(minutes=20 * o.sequence))
+    departure_at = factory.LazyAttribute(lambda o: o.arrival_at + timedelta(minutes=3))
+    planned_kg = 150
+    load_after_kg = factory.LazyAttribute(lambda o: 150 * o.sequence)
+
+
+# Bins along a real walk through central Milan (Duomo → Brera → Porta Venezia), for route sheets.
+MILAN_STOPS = [
+    ("Via", "Pantano", "2", "20122", 9.19178, 45.45962),
+    ("Corso", "di Porta Romana", "61", "20122", 9.19771, 45.45611),
+    ("Via", "Larga", "12", "20122", 9.19386, 45.46184),
+    ("Via", "Brera", "28", "20121", 9.18801, 45.47226),
+    ("Corso", "Buenos Aires", "33", "20124", 9.21128, 45.47907),
+    ("Viale", "Piave", "40", "20129", 9.20651, 45.47052),
+]
+
+
+def driver_round(driver: User, stops: int = 3, status: str = "published", **plan_fields: object) -> RoundRoute:
+    """A route of ``stops`` bin stops driven by ``driver``; bins and vehicle belong to the driver's organisation."""
+    plan = RoundPlanFactory(status=status, **plan_fields)
+    vehicle = VehicleFactory(organisation=driver.organisation)
+    route = RoundRouteFactory(plan=plan, vehicle=vehicle, driver=driver)
+    for i in range(stops):
+        street_type, street, civic, cap, lon, lat = MILAN_STOPS[i % len(MILAN_STOPS)]
+        bin_ = BinFactory(
+            operator=driver.organisation,
+            street_type=street_type,
+            street_name=street,
+            civic_number=civic,
+            cap=cap,
+            lon=lon + 0.0004 * (i // len(MILAN_STOPS)),
+            lat=lat,
+            access_notes="Cortile interno, citofono portineria" if i == 0 else "",
+        )
+        RouteStopFactory(route=route, sequence=i + 1, bin=bin_)
+    route.load_kg = 150 * stops
+    db.session.flush()
+    return route

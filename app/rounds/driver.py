@@ -1,0 +1,128 @@
+"""Driver mode (phone sheet, offline JSON, idempotent stop actions) and route sheets (PDF, GPX, report)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from app.api import idempotency
+from app.api.tokens import AuthenticationRequired
+from app.auth.decorators import roles_required
+from app.errors import DomainError, error_payload
+from app.extensions import db
+from app.rounds import driver_services as services
+from app.rounds import sheets
+from app.rounds.models import RouteStop
+
+bp = Blueprint("driver", __name__, url_prefix="/driver")
+sheets_bp = Blueprint("round_sheets", __name__, url_prefix="/rounds")
+STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
+
+
+@bp.route("/")
+@roles_required("driver")
+def today() -> Any:
+    return render_template("rounds/driver_today.html", routes=services.todays_routes(current_user))
+
+
+def _page_context(route_id: int) -> dict[str, Any]:
+    route = services.visible_route(route_id, current_user)
+    can_act = route.driver_id == current_user.id and route.plan.status == "published"
+    return {"sheet": services.route_sheet(route), "can_act": can_act}
+
+
+@bp.route("/route/<int:route_id>")
+@login_required
+def route_page(route_id: int) -> Any:
+    context = _page_context(route_id)
+    return render_template(
+        "rounds/driver_route.html",
+        **context,
+        skip_reasons=services.skip_reason_labels(),
+        incidents=services.incident_labels(),
+    )
+
+
+@bp.route("/route/<int:route_id>.json")
+@login_required
+def route_json(route_id: int) -> Any:
+    context = _page_context(route_id)
+    response = jsonify({"route": context["sheet"], "can_act": context["can_act"], "csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> Any:
+    """Run a stop action once per Idempotency-Key; errors are always JSON (the phone reads them)."""
+    try:
+        if not current_user.is_authenticated:
+            raise AuthenticationRequired(_("Sessione scaduta: accedi di nuovo per sincronizzare."))
+        key = idempotency.check_key(request.headers.get("Idempotency-Key"))
+        payload = request.get_json(silent=True) if request.is_json else None
+        digest = idempotency.request_hash("POST", request.path, payload)
+        user = current_user._get_current_object()
+
+        def handle() -> tuple[int, dict[str, Any]]:
+            return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
+
+        status, body, replayed = idempotency.run_once(user.id, key, digest, handle)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error_payload(error.code, error.message, error.field, **error.details)), error.status
+    response = jsonify(body)
+    response.status_code = status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.post("/api/stops/<int:stop_id>/done")
+def stop_done(stop_id: int) -> Any:
+    return _stop_action(stop_id, services.mark_done)
+
+
+@bp.post("/api/stops/<int:stop_id>/skip")
+def stop_skip(stop_id: int) -> Any:
+    return _stop_action(stop_id, services.mark_skipped)
+
+
+@bp.route("/sw.js")
+def service_worker() -> Any:
+    """The offline worker, served under /driver/ so that its scope covers the sheets."""
+    headers = {"Service-Worker-Allowed": "/driver/", "Cache-Control": "no-cache"}
+    return Response((STATIC / "sw.js").read_bytes(), mimetype="text/javascript", headers=headers)
+
+
+@sheets_bp.route("/route/<int:route_id>/sheet.pdf")
+@login_required
+def sheet_pdf(route_id: int) -> Any:
+    route = services.visible_route(route_id, current_user)
+    pdf = sheets.route_sheet_pdf(route, request.host_url)
+    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@sheets_bp.route("/route/<int:route_id>.gpx")
+@login_required
+def sheet_gpx(route_id: int) -> Any:
+    route = services.visible_route(route_id, current_user)
+    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.gpx"
+    return Response(
+        sheets.route_gpx(route),
+        mimetype="application/gpx+xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@sheets_bp.route("/<int:plan_id>/report")
+@login_required
+def plan_report(plan_id: int) -> Any:
+    plan = services.visible_plan(plan_id, current_user)
+    return render_template("rounds/report.html", report=sheets.plan_report(plan))

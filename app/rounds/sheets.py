@@ -1,0 +1,201 @@
+"""Route sheets on paper (PDF with a server-drawn map and a QR code per stop), GPX for navigators, round reports."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+from urllib.parse import urlencode
+from xml.etree import ElementTree as ET
+
+import segno
+from flask import render_template
+
+from app.rounds import driver_services as services
+from app.rounds.models import RoundPlan, RoundRoute, StopKind, StopStatus
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+PICKUP_FORM = "collection/pickups/new"
+ATTRIBUTION = "© OpenStreetMap contributors"
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def route_line(route: RoundRoute) -> list[tuple[float, float]]:
+    """The road path (lon, lat) of the route, or straight lines through its points when none was saved."""
+    try:
+        geometry = json.loads(route.geometry_json or "null")
+    except ValueError:
+        geometry = None
+    if isinstance(geometry, dict) and geometry.get("type") == "LineString" and len(geometry.get("coordinates", ())) > 1:
+        return [(float(lon), float(lat)) for lon, lat, *_ in geometry["coordinates"]]
+    return [
+        (route.start_site.lon, route.start_site.lat),
+        *((stop.lon, stop.lat) for stop in route.stops),
+        (route.end_site.lon, route.end_site.lat),
+    ]
+
+
+def route_gpx(route: RoundRoute) -> str:
+    """GPX 1.1: a waypoint per stop in visiting order (name = number + bin code) and the road path as a track."""
+    ET.register_namespace("", GPX_NS)
+    root = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "FIT-MI Logistica"})
+    metadata = ET.SubElement(root, f"{{{GPX_NS}}}metadata")
+    ET.SubElement(metadata, f"{{{GPX_NS}}}name").text = _title(route)
+    ET.SubElement(metadata, f"{{{GPX_NS}}}copyright", {"author": "OpenStreetMap contributors"})
+    for row in services.route_sheet(route)["stops"]:
+        point = ET.SubElement(root, f"{{{GPX_NS}}}wpt", {"lat": f"{row['lat']:.6f}", "lon": f"{row['lon']:.6f}"})
+        ET.SubElement(point, f"{{{GPX_NS}}}name").text = f"{row['sequence']} {row['label']}"
+        ET.SubElement(point, f"{{{GPX_NS}}}desc").text = row["address"]
+        ET.SubElement(point, f"{{{GPX_NS}}}type").text = row["kind"]
+    track = ET.SubElement(root, f"{{{GPX_NS}}}trk")
+    ET.SubElement(track, f"{{{GPX_NS}}}name").text = _title(route)
+    segment = ET.SubElement(track, f"{{{GPX_NS}}}trkseg")
+    for lon, lat in route_line(route):
+        ET.SubElement(segment, f"{{{GPX_NS}}}trkpt", {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"})
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def _title(route: RoundRoute) -> str:
+    return f"FIT-MI {route.plan.service_date.isoformat()} {route.vehicle.plate}"
+
+
+def pickup_form_url(host_url: str, row: Mapping[str, Any]) -> str:
+    """The pickup form of a stop's bin, pre-filled: what its QR code opens."""
+    query = urlencode({"code": row["bin_code"], "operator": row["operator_id"]})
+    return f"{host_url.rstrip('/')}/{PICKUP_FORM}?{query}"
+
+
+def qr_svg(url: str) -> str:
+    """A QR code as an SVG data URI (vector: sharp on paper, tiny in the PDF)."""
+    return segno.make(url, error="m").svg_data_uri(scale=2, border=1)
+
+
+def overview_map_png(route: RoundRoute, width_px: int = 1400, height_px: int = 900) -> str:
+    """The route's road path and numbered stops drawn on the server, as a PNG data URI."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    line = route_line(route)
+    figure = Figure(figsize=(width_px / 200, height_px / 200), dpi=200)
+    axes = figure.add_axes((0, 0, 1, 1))
+    scale = math.cos(math.radians(sum(lat for _, lat in line) / len(line)))
+    axes.plot([lon * scale for lon, _ in line], [lat for _, lat in line], color="#1b5e20", linewidth=2, zorder=2)
+    for stop in route.stops:
+        colour = "#0d47a1" if stop.kind == StopKind.BIN else "#e65100"
+        axes.plot(stop.lon * scale, stop.lat, "o", markersize=9, color=colour, zorder=3)
+        axes.annotate(
+            str(stop.sequence),
+            (stop.lon * scale, stop.lat),
+            color="white",
+            fontsize=5,
+            ha="center",
+            va="center",
+            zorder=4,
+        )
+    start = route.start_site
+    axes.plot(start.lon * scale, start.lat, "s", markersize=10, color="black", zorder=3)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.margins(0.06)
+    axes.set_axis_off()
+    axes.text(
+        0.995,
+        0.005,
+        ATTRIBUTION,
+        transform=axes.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=6,
+        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor="white")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def route_sheet_pdf(route: RoundRoute, host_url: str) -> bytes:
+    """The printable route sheet: header, overview map, stop table with QR codes, notes and signature."""
+    from weasyprint import HTML
+
+    sheet = services.route_sheet(route)
+    qr = {row["id"]: qr_svg(pickup_form_url(host_url, row)) for row in sheet["stops"] if row["bin_code"]}
+    html = render_template("rounds/sheet.html", sheet=sheet, map_png=overview_map_png(route), qr=qr)
+    return HTML(string=html, base_url=host_url).write_pdf()
+
+
+def _haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lon1, lat1), (lon2, lat2) = (tuple(map(math.radians, p)) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def line_length_m(points: Sequence[tuple[float, float]]) -> float:
+    return sum(_haversine_m(a, b) for a, b in pairwise(points))
+
+
+@dataclass
+class RouteReport:
+    """Planned against actual for one route; actual km follow the road through the stops visited."""
+
+    route: RoundRoute
+    planned_km: float
+    actual_km: float | None
+    planned_min: int
+    actual_min: int | None
+    planned_kg: int
+    actual_kg: float
+    estimated_kg: float  # from fill percentages, where no weight was typed
+    done: int
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    pending: int = 0
+
+
+def _route_report(route: RoundRoute, road_km: Any) -> RouteReport:
+    stops = list(route.stops)
+    visited = sorted((s for s in stops if s.completed_at), key=lambda s: s.completed_at)
+    done = [s for s in stops if s.status == StopStatus.DONE and s.kind == StopKind.BIN]
+    weighed = sum(s.actual_kg or 0 for s in done)
+    estimated = sum(
+        (s.actual_fill_percent or 0) / 100 * s.bin.full_weight_kg for s in done if s.actual_kg is None and s.bin
+    )
+    actual_min = None
+    if visited:
+        actual_min = round((visited[-1].completed_at - route.start_at).total_seconds() / 60)
+    points = [(route.start_site.lon, route.start_site.lat), *((s.lon, s.lat) for s in visited)]
+    reasons = services.skip_reason_labels()
+    return RouteReport(
+        route=route,
+        planned_km=route.distance_m / 1000,
+        actual_km=road_km(points) if visited else None,
+        planned_min=round(route.duration_s / 60),
+        actual_min=actual_min,
+        planned_kg=route.load_kg,
+        actual_kg=weighed,
+        estimated_kg=estimated,
+        done=len([s for s in stops if s.status == StopStatus.DONE]),
+        skipped=[
+            {"stop": s, "reason": reasons.get(s.skip_reason, s.skip_reason)}
+            for s in stops
+            if s.status == StopStatus.SKIPPED
+        ],
+        pending=len([s for s in stops if s.status == StopStatus.PENDING]),
+    )
+
+
+def road_km(points: Sequence[tuple[float, float]]) -> float:
+    """Length of the road path through ``points`` on the loaded network (straight legs without one)."""
+    from app.rounds import adapters, editing  # the planning side owns the routing library
+
+    geometry, _streets = adapters.road_path(editing.network(), points)
+    return line_length_m([(p[0], p[1]) for p in geometry["coordinates"]]) / 1000
+
+
+def plan_report(plan: RoundPlan) -> list[RouteReport]:
+    """One planned-against-actual report per route of the plan."""
+    return [_route_report(route, road_km) for route in plan.routes]

@@ -1,0 +1,240 @@
+// Driver sheet: stop actions go to an outbox (localStorage) first, then to the server with an
+// Idempotency-Key made when the driver taps, so a resend after a lost answer never counts twice.
+(function () {
+  "use strict";
+  var root = document.getElementById("driver-sheet");
+  if (!root) return;
+  var messages = JSON.parse(document.getElementById("driver-messages").textContent);
+  var routeId = root.dataset.routeId;
+  var OUTBOX = "fitmi.driver.outbox";
+  var flushing = false;
+  var csrf = root.dataset.csrf;
+  var userId = root.dataset.userId;
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; }).replace("%%", "%");
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // Everyone's queued actions share one key; each user sends (and sees) only their own.
+  function readAll() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+
+  function readOutbox() {
+    return readAll().filter(function (item) { return item.userId === userId; });
+  }
+
+  function writeOutbox(items) {
+    var others = readAll().filter(function (item) { return item.userId !== userId; });
+    localStorage.setItem(OUTBOX, JSON.stringify(others.concat(items)));
+  }
+
+  function card(stopId) { return document.getElementById("stop-" + stopId); }
+
+  function outcome(stop) {
+    if (stop.status === "skipped") {
+      return format(messages.skipped, { reason: messages.reasons[stop.skip_reason] || stop.skip_reason });
+    }
+    if (stop.status !== "done") return "";
+    if (stop.actual_kg !== null && stop.actual_kg !== undefined) {
+      return format(messages.done_kg, { kg: String(stop.actual_kg).replace(".", ",") });
+    }
+    if (stop.actual_fill_percent !== null && stop.actual_fill_percent !== undefined) {
+      return format(messages.done_fill, { p: stop.actual_fill_percent });
+    }
+    return messages.done;
+  }
+
+  function show(stopId, stop, queued) {
+    var el = card(stopId);
+    if (!el) return;
+    el.dataset.status = stop.status;
+    el.dataset.queued = queued ? "true" : "false";
+    var badge = el.querySelector(".stop-status");
+    var state = queued ? "queued" : stop.status;
+    badge.textContent = badge.dataset["label" + state.charAt(0).toUpperCase() + state.slice(1)];
+    badge.className = "badge stop-status " + ({ pending: "text-bg-light border", done: "text-bg-success",
+      skipped: "text-bg-secondary", queued: "text-bg-warning" })[state];
+    el.querySelector(".stop-outcome").textContent = outcome(stop);
+    var actions = el.querySelector(".stop-actions");
+    if (actions) actions.hidden = stop.status !== "pending";
+    el.classList.toggle("opacity-75", stop.status !== "pending");
+  }
+
+  function refreshCounter() {
+    var count = readOutbox().length;
+    document.getElementById("sync-count").textContent = count;
+    document.getElementById("sync-status").classList.toggle("d-none", count === 0);
+  }
+
+  function showError(text) {
+    var box = document.getElementById("sync-error");
+    box.textContent = text;
+    box.classList.toggle("d-none", !text);
+  }
+
+  function localState(item) {
+    var body = item.body;
+    if (item.action === "skip") return { status: "skipped", skip_reason: body.reason };
+    return { status: "done", actual_kg: body.weight_kg, actual_fill_percent: body.fill_percent };
+  }
+
+  function enqueue(stopId, action, body) {
+    var item = { key: newKey(), stopId: stopId, action: action, body: body, routeId: routeId, userId: userId };
+    var items = readOutbox();
+    items.push(item);
+    writeOutbox(items);
+    show(stopId, localState(item), true);
+    refreshCounter();
+    flush();
+  }
+
+  function actionUrl(item) {
+    return root.dataset.actionUrl.replace("{id}", item.stopId).replace("{action}", item.action);
+  }
+
+  function send(item) {
+    return fetch(actionUrl(item), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+        "Idempotency-Key": item.key, "X-CSRFToken": csrf },
+      body: JSON.stringify(item.body),
+    });
+  }
+
+  function drop(key) {
+    writeOutbox(readOutbox().filter(function (other) { return other.key !== key; }));
+    refreshCounter();
+  }
+
+  // One item: true to go on with the next, false to stop (offline, logged out, server down).
+  function deliver(item) {
+    return send(item).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) {
+          drop(item.key);
+          show(item.stopId, body.stop, false);
+          return true;
+        }
+        var code = body.error && body.error.code;
+        if (response.status === 401 || code === "csrf_failed") {
+          showError(messages.login_needed);
+          return refreshSheet().then(function () { return false; });
+        }
+        if (response.status >= 500 || !body.error) return false;
+        drop(item.key);  // refused for good (409, 422, 403…): say why, keep the server's state
+        var el = card(item.stopId);
+        var label = el ? el.querySelector(".badge").textContent : item.stopId;
+        showError(format(messages.refused, { n: label }) + " " + body.error.message);
+        return refreshSheet().then(function () { return true; });
+      });
+    });
+  }
+
+  function flush() {
+    if (flushing) return Promise.resolve();
+    flushing = true;
+    var items = readOutbox();
+    var chain = Promise.resolve(true);
+    items.forEach(function (item) {
+      chain = chain.then(function (goOn) { return goOn ? deliver(item) : false; });
+    });
+    return chain.catch(function () { return false; }).then(function () {
+      flushing = false;
+      refreshCounter();
+      document.documentElement.dataset.syncIdle = String(Date.now());
+    });
+  }
+
+  // Server state of every stop (and a fresh CSRF token); queued actions stay drawn as queued.
+  function refreshSheet() {
+    return fetch(root.dataset.jsonUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        csrf = data.csrf_token;
+        if (!readOutbox().length) showError("");
+        data.route.stops.forEach(function (stop) { show(stop.id, stop, false); });
+        applyOutbox();
+      })
+      .catch(function () {});
+  }
+
+  function applyOutbox() {
+    readOutbox().forEach(function (item) { show(item.stopId, localState(item), true); });
+    refreshCounter();
+  }
+
+  function parseKg(text) {
+    text = text.trim();
+    if (!text) return null;
+    if (!/^\d{1,3}(\.\d{3})*(,\d+)?$|^\d+([,.]\d+)?$/.test(text)) return NaN;
+    return Number(text.indexOf(",") >= 0 ? text.replace(/\./g, "").replace(",", ".") : text);
+  }
+
+  function onDone(form) {
+    var error = form.querySelector(".form-error");
+    var kg = parseKg(form.elements.weight_kg.value);
+    var fillInput = form.elements.fill_percent;
+    var fill = fillInput && fillInput.value.trim() ? Number(fillInput.value.trim()) : null;
+    var incidents = Array.prototype.filter.call(form.querySelectorAll("input[name=incidents]"), function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+    if (Number.isNaN(kg) || (kg !== null && kg < 0)) { error.textContent = messages.kg_invalid; return; }
+    if (fill !== null && !(Number.isInteger(fill) && fill >= 0 && fill <= 150)) {
+      error.textContent = messages.fill_invalid; return;
+    }
+    var notEmptied = incidents.indexOf("inaccessible") >= 0 || incidents.indexOf("missing") >= 0;
+    if (kg === null && fill === null && !notEmptied && card(form.dataset.stopId).dataset.kind === "bin") {
+      error.textContent = messages.amount_missing; return;
+    }
+    error.textContent = "";
+    var body = { collected_at: new Date().toISOString(), incidents: incidents, notes: form.elements.notes.value };
+    if (kg !== null) body.weight_kg = kg;
+    if (fill !== null) body.fill_percent = fill;
+    enqueue(form.dataset.stopId, "done", body);
+  }
+
+  function onSkip(form) {
+    var reason = form.elements.reason.value;
+    if (!reason) { form.querySelector(".form-error").textContent = messages.reason_missing; return; }
+    var body = { reason: reason, notes: form.elements.notes.value, collected_at: new Date().toISOString() };
+    enqueue(form.dataset.stopId, "skip", body);
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    event.preventDefault();
+    if (form.classList.contains("js-done")) onDone(form);
+    if (form.classList.contains("js-skip")) onSkip(form);
+  });
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator)) return;  // the outbox above works without it
+    navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/driver/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var urls = [location.pathname, root.dataset.jsonUrl];
+      document.querySelectorAll("link[rel=stylesheet], script[src]").forEach(function (el) {
+        urls.push(el.getAttribute("href") || el.getAttribute("src"));
+      });
+      registration.active.postMessage({ type: "precache", urls: urls });
+    }).catch(function () {});
+  }
+
+  document.querySelectorAll(".stop").forEach(function (el) {
+    show(el.dataset.stopId, JSON.parse(el.dataset.state), false);
+  });
+  applyOutbox();
+  window.addEventListener("online", function () { flush(); });
+  registerWorker();
+  if (navigator.onLine) flush().then(refreshSheet);
+})();
