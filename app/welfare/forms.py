@@ -97,6 +97,7 @@ class PlanDeliveriesForm(FlaskForm):
     service_date = DateField(_l("Giorno di consegna"), validators=[REQUIRED])
     warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
     vehicle_ids = SelectField(_l("Veicolo"), coerce=int)
+    driver_id = SelectField(_l("Autista"), coerce=int, default=0)
     submit = SubmitField(_l("Pianifica"))
 
 

@@ -243,3 +243,6 @@ def point_pickups(site_id: int) -> Any:
         action_form=ActionForm(),
         **LABELS,
     )
+
+
+from app.welfare import delivery_routes  # noqa: E402, F401  (registers the delivery pages on the blueprint)

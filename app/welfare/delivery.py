@@ -1,0 +1,294 @@
+"""Delivery rounds of ready requests: planned with the rounds router, proved by a handover code.
+
+Delivery stops are plain records for the rounds adapter (``RouteStop.kind="delivery"``,
+``reference="delivery:<id>"``); the driver sees the address only for stops of their own
+published route on the service day, and every such read is logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import date, time
+from hashlib import sha256
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.db import utcnow
+from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from app.extensions import db
+from app.fleet.models import Site
+from app.rounds import services as rounds
+from app.rounds.driver_services import local_today
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RouteStop, StopStatus
+from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_record
+from app.welfare import messages
+from app.welfare.allocation import active_allocations, issue_all
+from app.welfare.catalog import FAILURE_REASONS
+from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, HouseholdIdentity, RequestStatus
+from app.welfare.privacy import read_identity_for_delivery
+from app.welfare.requests import change_status
+
+MAX_CODE_ATTEMPTS = 5
+PLANNERS = ("coordinator", "admin")
+
+
+def _hash(delivery_id: int, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{delivery_id}:{code}".encode(), sha256).hexdigest()
+
+
+def new_handover_code(delivery: Delivery, day: date) -> str:
+    """A fresh 6-digit code valid on ``day`` only; only its hash is stored."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    delivery.code_hash, delivery.code_expires_on, delivery.code_attempts = _hash(delivery.id, code), day, 0
+    return code
+
+
+def _demand_kg(request: GarmentRequest) -> int:
+    weight = sum(float(a.item.unit_weight_kg) * a.quantity for a in active_allocations(request))
+    return max(1, math.ceil(weight))
+
+
+def _window(request: GarmentRequest, day: date) -> tuple[int, int] | None:
+    if request.window_start is None:
+        return None
+    end = request.window_end or time(20, 0)
+    return seconds_of_day(day, request.window_start), seconds_of_day(day, end)
+
+
+def _stop_record(delivery: Delivery, day: date) -> rounds.StopRecord:
+    identity = db.session.get(HouseholdIdentity, delivery.request.household_id)
+    if identity is None:
+        raise ValidationError(_("Il nucleo %(code)s non ha un indirizzo.", code=delivery.request.household.code))
+    return rounds.StopRecord(
+        key=f"ref:{delivery.reference}",
+        lon=identity.lon,
+        lat=identity.lat,
+        demand_kg=_demand_kg(delivery.request),
+        service_s=300,
+        kind="delivery",
+        window=_window(delivery.request, day),
+    )
+
+
+def due_deliveries() -> list[Delivery]:
+    query = (
+        select(Delivery)
+        .join(GarmentRequest)
+        .where(
+            Delivery.status.in_((DeliveryStatus.TO_PLAN, DeliveryStatus.FAILED)),
+            GarmentRequest.status == RequestStatus.READY,
+        )
+        .order_by(GarmentRequest.urgent.desc(), Delivery.id)
+    )
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class DeliveryPlanParams:
+    service_date: date
+    warehouse_id: int
+    vehicle_ids: tuple[int, ...]
+    drivers: dict[int, int]
+    time_limit_s: float = 5.0
+
+
+def plan_deliveries(params: DeliveryPlanParams, user: User) -> RoundPlan:
+    """A draft delivery plan for the due deliveries, from one warehouse, with the rounds router."""
+    if user.role not in PLANNERS:
+        raise PermissionDenied(_("Solo i coordinatori pianificano le consegne."))
+    if params.service_date < local_today():
+        raise ValidationError(_("La data del servizio è nel passato."), field="service_date")
+    warehouse = db.session.get(Site, params.warehouse_id)
+    if warehouse is None or not warehouse.active:
+        raise ValidationError(_("Scegli un magazzino attivo."), field="warehouse_id")
+    due = due_deliveries()
+    if not due:
+        raise ValidationError(_("Nessuna consegna da pianificare."))
+    vehicles = load_vehicles(list(params.vehicle_ids))
+    plan_params = rounds.PlanParams(
+        service_date=params.service_date,
+        site_ids=(warehouse.id,),
+        vehicle_ids=tuple(v.id for v in vehicles),
+        drivers=params.drivers,
+        time_limit_s=params.time_limit_s,
+        kind=PlanKind.DELIVERY,
+        created_by_id=user.id,
+    )
+    prepared = rounds.Prepared(
+        params=plan_params,
+        sites=(site_record(warehouse),),
+        vehicles=tuple(vehicle_record(v, params.service_date, warehouse, warehouse) for v in vehicles),
+        stops=tuple(_stop_record(d, params.service_date) for d in due),
+        start_sites={f"veh:{v.id}": warehouse.id for v in vehicles},
+        plant_id=warehouse.id,
+        network_file=current_app.config.get("ROAD_NETWORK_FILE"),
+        cache_dir=current_app.config["GIS_CACHE_DIR"],
+    )
+    plan = rounds.save(prepared, rounds.compute(prepared))
+    _schedule(plan, due, user)
+    return plan
+
+
+def _schedule(plan: RoundPlan, due: list[Delivery], user: User) -> None:
+    """Deliveries that got a stop are scheduled: new handover code, household and worker told."""
+    stops = {s.reference: s for route in plan.routes for s in route.stops}
+    for delivery in due:
+        stop = stops.get(delivery.reference)
+        if stop is None:
+            continue
+        delivery.status, delivery.service_date, delivery.failure_reason = (
+            DeliveryStatus.SCHEDULED,
+            plan.service_date,
+            "",
+        )
+        code = new_handover_code(delivery, plan.service_date)
+        messages.delivery_scheduled(delivery.request, user, plan.service_date, stop.arrival_at, code)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class DeliveryStop:
+    stop: RouteStop
+    delivery: Delivery
+    address: str
+    notes: str
+    pieces: int
+
+
+def _delivery_of(stop: RouteStop) -> Delivery | None:
+    if not stop.reference.startswith("delivery:"):
+        return None
+    return db.session.get(Delivery, int(stop.reference.split(":", 1)[1]))
+
+
+def _drivable(stop: RouteStop, user: User, today: date) -> bool:
+    plan = stop.route.plan
+    return stop.route.driver_id == user.id and plan.status == PlanStatus.PUBLISHED and plan.service_date == today
+
+
+def stop_details(stop: RouteStop, user: User, today: date | None = None) -> DeliveryStop | None:
+    """Address and pieces of a delivery stop, for its driver on the service day only (the read is logged)."""
+    today = today or local_today()
+    delivery = _delivery_of(stop)
+    if delivery is None or not _drivable(stop, user, today):
+        return None
+    identity = read_identity_for_delivery(delivery.request.household, user, today)
+    address = f"{identity.address} {delivery.request.household.comune.name}" if identity else ""
+    pieces = sum(a.quantity for a in active_allocations(delivery.request))
+    return DeliveryStop(stop, delivery, address, identity.notes if identity else "", pieces)
+
+
+def todays_stops(user: User) -> list[DeliveryStop]:
+    """The delivery stops of the driver's published routes today."""
+    from app.rounds.driver_services import todays_routes
+
+    found = []
+    for route in todays_routes(user):
+        for stop in route.stops:
+            details = stop_details(stop, user)
+            if details is not None:
+                found.append(details)
+    return found
+
+
+def _locked_delivery(delivery_id: int, user: User) -> tuple[Delivery, RouteStop]:
+    query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    delivery = db.session.scalar(query.execution_options(populate_existing=True))
+    if delivery is None:
+        raise NotFoundError(_("Consegna non trovata."))
+    stop = db.session.scalar(
+        select(RouteStop).where(RouteStop.reference == delivery.reference).order_by(RouteStop.id.desc())
+    )
+    if stop is None or not _drivable(stop, user, local_today()):
+        raise PermissionDenied(_("Questa consegna non è nel tuo giro di oggi."))
+    if delivery.status != DeliveryStatus.SCHEDULED:
+        raise ConflictError(_("Questa consegna non è più da fare."))
+    return delivery, stop
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    ok: bool
+    message: str
+
+
+def _check_code(delivery: Delivery, code: str) -> str | None:
+    """None when the code is right; else why not (the attempt is counted)."""
+    if delivery.code_attempts >= MAX_CODE_ATTEMPTS:
+        return _("Troppi tentativi con codici errati: usa firma o foto, o contatta il coordinamento.")
+    if delivery.code_expires_on is None or local_today() > delivery.code_expires_on or not delivery.code_hash:
+        return _("Il codice di consegna è scaduto.")
+    if not hmac.compare_digest(delivery.code_hash, _hash(delivery.id, code.strip())):
+        delivery.code_attempts += 1
+        left = MAX_CODE_ATTEMPTS - delivery.code_attempts
+        return _("Codice di consegna errato (tentativi rimasti: %(left)s).", left=left)
+    return None
+
+
+def hand_over(delivery_id: int, user: User, proof_kind: str, code: str = "", note: str = "") -> HandoverResult:
+    """Deliver with the household's code (or a signature or photo): pieces leave the stock, request «consegnata»."""
+    delivery, stop = _locked_delivery(delivery_id, user)
+    if proof_kind == "code":
+        problem = _check_code(delivery, code)
+        if problem:
+            db.session.flush()
+            return HandoverResult(False, problem)
+    elif proof_kind in ("signature", "photo"):
+        if len(note.strip()) < 2:
+            raise ValidationError(_("Indica chi ha firmato o cosa mostra la foto."), field="proof_note")
+    else:
+        raise ValidationError(_("Prova di consegna non valida."), field="proof_kind")
+    request = change_status(delivery.request, RequestStatus.DELIVERED, user)
+    issue_all(request, user)
+    now = utcnow()
+    delivery.status, delivery.proof_kind, delivery.proof_note = DeliveryStatus.DELIVERED, proof_kind, note.strip()
+    delivery.completed_at, delivery.completed_by_id, delivery.code_hash = now, user.id, ""
+    stop.status, stop.completed_at = StopStatus.DONE, now
+    messages.completed(request, _("consegnata"))
+    db.session.flush()
+    return HandoverResult(True, _("Consegna registrata."))
+
+
+def fail(delivery_id: int, user: User, reason: str) -> Delivery:
+    """Not delivered (nobody home, wrong address, refused): back among the deliveries to plan."""
+    if reason not in FAILURE_REASONS:
+        raise ValidationError(_("Motivo non valido."), field="reason")
+    delivery, stop = _locked_delivery(delivery_id, user)
+    delivery.status, delivery.failure_reason, delivery.code_hash = DeliveryStatus.FAILED, reason, ""
+    delivery.completed_at, delivery.completed_by_id = utcnow(), user.id
+    stop.status, stop.skip_reason, stop.completed_at = StopStatus.SKIPPED, reason, utcnow()
+    messages.completed(delivery.request, _("non consegnata (%(reason)s)", reason=str(FAILURE_REASONS[reason])))
+    db.session.flush()
+    return delivery
+
+
+def delivery_plans() -> list[RoundPlan]:
+    """Recent delivery plans, newest first."""
+    query = select(RoundPlan).where(RoundPlan.kind == PlanKind.DELIVERY).order_by(RoundPlan.id.desc()).limit(20)
+    return list(db.session.scalars(query))
+
+
+def publish_delivery_plan(plan: RoundPlan, expected_version: int, user: User) -> RoundPlan:
+    """Make a delivery plan visible to its drivers.
+
+    The rounds' ``publish_plan`` re-checks loads as pickups (a delivery route would start empty
+    and go below zero), so delivery plans are published here after the solver's own check.
+    """
+    if user.role not in PLANNERS:
+        raise PermissionDenied(_("Solo i coordinatori pubblicano i giri."))
+    if plan.kind != PlanKind.DELIVERY:
+        raise ValidationError(_("Questo non è un giro di consegne."))
+    if plan.version != expected_version:
+        raise ConflictError(_("Il piano è stato modificato da qualcun altro: ricarica la pagina."))
+    if plan.status != PlanStatus.DRAFT or not plan.routes:
+        raise ValidationError(_("Solo una bozza con almeno un giro si può pubblicare."))
+    plan.status, plan.published_at, plan.version = PlanStatus.PUBLISHED, utcnow(), plan.version + 1
+    db.session.flush()
+    return plan
