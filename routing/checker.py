@@ -63,9 +63,7 @@ def _trip_deliveries(problem: Problem, steps: Sequence[tuple[VisitKind, str]]) -
     return [tuple(x) for x in loads]
 
 
-def replay(
-    problem: Problem, vehicle: Vehicle, start_s: int, steps: Sequence[tuple[VisitKind, str]]
-) -> list[Visit]:
+def replay(problem: Problem, vehicle: Vehicle, start_s: int, steps: Sequence[tuple[VisitKind, str]]) -> list[Visit]:
     """Recompute the visits of a route leaving at ``start_s`` and driving as early as possible.
 
     Parameters
@@ -114,9 +112,7 @@ def _check_structure(rp: _Replay, route: Route) -> bool:
         rp.errors.append(f"{route.vehicle_id}: must run {v.start_depot} -> {v.end}")
     for visit in route.visits:
         if visit.id not in p.index or p.is_depot(visit.id) != (visit.kind != "stop"):
-            rp.errors.append(
-                f"{route.vehicle_id}: {visit.kind} visit to unknown or wrong-kind id {visit.id!r}"
-            )
+            rp.errors.append(f"{route.vehicle_id}: {visit.kind} visit to unknown or wrong-kind id {visit.id!r}")
             return False
         if visit.kind == "reload" and visit.id not in v.reload_depots:
             rp.errors.append(f"{route.vehicle_id}: reload at {visit.id!r}, not a reload site of {v.id}")
@@ -141,9 +137,7 @@ def _check_visits(rp: _Replay, route: Route, expected: list[Visit]) -> None:
         else:
             opening = rp.problem.depot(got.id).opening
             if opening is not None and want.arrival_s > opening.end_s:
-                rp.errors.append(
-                    f"{where}: arrives {want.arrival_s} after the site closes at {opening.end_s}"
-                )
+                rp.errors.append(f"{where}: arrives {want.arrival_s} after the site closes at {opening.end_s}")
 
 
 def _check_times(rp: _Replay, route: Route, expected: list[Visit]) -> None:
@@ -253,8 +247,6 @@ def plan_from_sequences(
         visits = replay(problem, vehicle, start_window(problem, vehicle)[0], steps)
         routes.append(Route(f"{type_id}#{counter[type_id]}", type_id, tuple(visits)))
     served = {s for _, ids in sequences for s in ids}
-    unassigned = tuple(
-        Unassigned(s.id, "no_room", "not in any route") for s in problem.stops if s.id not in served
-    )
+    unassigned = tuple(Unassigned(s.id, "no_room", "not in any route") for s in problem.stops if s.id not in served)
     draft = Plan(tuple(routes), unassigned, 0, feasible, problem.approximate)
     return Plan(tuple(routes), unassigned, check_plan(problem, draft).cost, feasible, problem.approximate)

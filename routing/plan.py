@@ -192,9 +192,7 @@ class Plan:
 
     def to_gpx(self) -> str:
         """A GPX 1.1 document with one ``<rte>`` per route (visits with a location)."""
-        root = ET.Element(
-            "gpx", version="1.1", creator="FIT-MI Logistics", xmlns="http://www.topografix.com/GPX/1/1"
-        )
+        root = ET.Element("gpx", version="1.1", creator="FIT-MI Logistics", xmlns="http://www.topografix.com/GPX/1/1")
         for route in self.routes:
             rte = ET.SubElement(root, "rte")
             ET.SubElement(rte, "name").text = route.vehicle_id
