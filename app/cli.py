@@ -20,6 +20,10 @@ def register_cli(app: Flask) -> None:
     from app.rounds.cli import rounds_group
 
     app.cli.add_command(rounds_group)
+    from app.welfare.cli import gdpr_group, welfare_group
+
+    app.cli.add_command(gdpr_group)
+    app.cli.add_command(welfare_group)
 
 
 @click.group("gis", cls=AppGroup, help="Dati geografici: comuni, rete stradale.")
