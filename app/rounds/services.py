@@ -97,14 +97,14 @@ class Prepared:
         return {s.key: {"kg": s.demand_kg, "required": s.required} for s in self.stops}
 
 
-def _check_date(service_date: date) -> None:
+def check_date(service_date: date) -> None:
     if service_date < datetime.now(ROME).date():
         raise PlanningInputError(_("La data del servizio è nel passato: scegli oggi o un giorno futuro."))
 
 
 def prepare(params: PlanParams) -> Prepared:
     """Read sites, vehicles and candidate bins for the day (the only database reads of a plan)."""
-    _check_date(params.service_date)
+    check_date(params.service_date)
     plant = load_plant(list(params.site_ids))
     vehicles = load_vehicles(list(params.vehicle_ids))
     starts = {

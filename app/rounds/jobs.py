@@ -1,0 +1,247 @@
+"""Planning as a background job: a Huey queue (SQLite file by default, Redis when ``REDIS_URL`` is set).
+
+The web process runs an embedded consumer thread unless ``ROUNDS_WORKER=external`` (then run
+``flask rounds worker``). Progress and cancel go through the ``planning_job`` row, written in short
+transactions of their own; the plan itself is written in one transaction at the very end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.api import Result
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import DomainError, NotFoundError
+from app.extensions import db
+from app.rounds import services
+from app.rounds.adapters import SolveCancelled
+from app.rounds.models import JobStatus, PlanningJob
+from app.rounds.selection import load_plant, load_vehicles
+from app.rounds.services import PlanParams
+
+log = logging.getLogger(__name__)
+THROTTLE_S = 0.5
+ORPHAN_GRACE = timedelta(minutes=10)
+
+
+def make_huey(app: Flask) -> Huey:
+    """RedisHuey when ``REDIS_URL`` is set, else SqliteHuey in the instance folder."""
+    name = app.config.get("ROUNDS_QUEUE_NAME", "fitmi-rounds")
+    if app.config.get("REDIS_URL"):
+        return RedisHuey(name, url=app.config["REDIS_URL"])
+    path = app.config.get("ROUNDS_QUEUE_FILE") or str(Path(app.instance_path) / "rounds-queue.sqlite3")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=path)
+
+
+class JobQueue:
+    """A Huey instance bound to one Flask app, with its planning task and an optional embedded consumer."""
+
+    def __init__(self, app: Flask, huey: Huey) -> None:
+        self.app, self.huey = app, huey
+        self.task = huey.task(name="rounds.plan")(self._run)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def _run(self, job_id: int) -> str:
+        with self.app.app_context():
+            return run_job(job_id)
+
+    def enqueue(self, job_id: int) -> Result:
+        if self.app.config.get("ROUNDS_WORKER", "embedded") == "embedded":
+            self.start_embedded()
+        return self.task(job_id)
+
+    def run_pending(self) -> int:
+        """Execute every queued task in this thread (used by the embedded consumer and tests)."""
+        count = 0
+        while (task := self.huey.dequeue()) is not None:
+            self.huey.execute(task)
+            count += 1
+        return count
+
+    def start_embedded(self) -> None:
+        """Start the consumer thread inside the web process (once)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="rounds-worker", daemon=True)
+        self._thread.start()
+
+    def stop_embedded(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        with self.app.app_context():
+            fail_orphaned_jobs()
+        while not self._stop.is_set():
+            try:
+                if not self.run_pending():
+                    self._stop.wait(1.0)
+            except Exception:  # the consumer must survive a broken queue entry
+                log.exception("rounds worker: task failed outside the job")
+                self._stop.wait(1.0)
+
+
+def queue(app: Flask | None = None) -> JobQueue:
+    """The app's job queue, created on first use."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if "rounds_queue" not in app.extensions:
+        app.extensions["rounds_queue"] = JobQueue(app, make_huey(app))
+    return app.extensions["rounds_queue"]  # type: ignore[no-any-return]
+
+
+def run_consumer(app: Flask) -> None:
+    """``flask rounds worker``: Huey's own consumer, in the foreground."""
+    with app.app_context():
+        fail_orphaned_jobs()
+    queue(app).huey.create_consumer(workers=1, worker_type="thread").run()
+
+
+def start_planning(params: PlanParams) -> PlanningJob:
+    """Check the choices, record a queued job and enqueue it once the transaction commits."""
+    services.check_date(params.service_date)
+    load_plant(list(params.site_ids))
+    load_vehicles(list(params.vehicle_ids))
+    job = PlanningJob(kind=params.kind, params_json=params.to_json(), created_by_id=params.created_by_id)
+    db.session.add(job)
+    db.session.flush()
+    job_id, jobs = job.id, queue()
+    _on_commit(lambda: jobs.enqueue(job_id))
+    return job
+
+
+def _on_commit(action: Any) -> None:
+    """Run ``action`` after the current transaction commits; forget it if the transaction rolls back."""
+    live = [True]
+    session = db.session()
+    event.listen(session, "after_rollback", lambda _s: live.clear(), once=True)
+    event.listen(session, "after_commit", lambda _s: live and action(), once=True)
+
+
+def request_cancel(job: PlanningJob) -> PlanningJob:
+    """Ask a job to stop; a job not yet started is cancelled at once."""
+    if job.status == JobStatus.QUEUED:
+        _set_finished(job, JobStatus.CANCELLED, _("Calcolo annullato."))
+    elif job.status == JobStatus.RUNNING:
+        job.cancel_requested = True
+    db.session.flush()
+    return job
+
+
+def get_job(job_id: int) -> PlanningJob:
+    job = db.session.get(PlanningJob, job_id)
+    if job is None:
+        raise NotFoundError(_("Calcolo non trovato."))
+    return job
+
+
+def fail_orphaned_jobs() -> int:
+    """Jobs left running by a process that died are marked failed with the reason."""
+    cutoff = utcnow() - ORPHAN_GRACE
+    jobs = db.session.scalars(
+        select(PlanningJob).where(PlanningJob.status == JobStatus.RUNNING, PlanningJob.started_at < cutoff)
+    ).all()
+    for job in jobs:
+        _set_finished(job, JobStatus.FAILED, _("Il processo di calcolo si è interrotto prima di finire: riprova."))
+    db.session.commit()
+    return len(jobs)
+
+
+def _set_finished(job: PlanningJob, status: str, message: str = "", plan_id: int | None = None) -> None:
+    job.status, job.message, job.plan_id, job.finished_at = status, message, plan_id, utcnow()
+
+
+class _Reporter:
+    """Progress callback and cancel token of one job, each touching the row at most every 0.5 s."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.points: list[list[float]] = []
+        self._written = self._checked = 0.0
+        self._cancelled = False
+
+    def progress(self, elapsed_s: float, best_cost: int) -> None:
+        self.points.append([round(elapsed_s, 2), best_cost])
+        if time.monotonic() - self._written >= THROTTLE_S:
+            self._write()
+
+    def _write(self) -> None:
+        self._written = time.monotonic()
+        with Session(db.engine) as session, session.begin():
+            session.execute(
+                update(PlanningJob).where(PlanningJob.id == self.job_id).values(progress_json=json.dumps(self.points))
+            )
+
+    def is_set(self) -> bool:
+        if not self._cancelled and time.monotonic() - self._checked >= THROTTLE_S:
+            self._checked = time.monotonic()
+            with Session(db.engine) as session, session.begin():
+                job = session.get(PlanningJob, self.job_id)
+                self._cancelled = job is None or job.cancel_requested
+        return self._cancelled
+
+
+def run_job(job_id: int) -> str:
+    """Run one planning job in the current app context; never leaves a half-saved plan."""
+    job = db.session.get(PlanningJob, job_id)
+    if job is None or job.status != JobStatus.QUEUED:
+        return "skipped"
+    job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    params = PlanParams.from_json(job.params_json)
+    db.session.commit()
+    reporter = _Reporter(job_id)
+    try:
+        prepared = services.prepare(params)
+        db.session.rollback()  # end the read transaction: on SQLite it holds the write lock
+        computed = services.compute(prepared, reporter.progress, reporter)
+        plan = services.save(prepared, computed)
+        _finish(job_id, JobStatus.SUCCEEDED, "", plan.id, reporter)
+    except SolveCancelled:
+        _finish(job_id, JobStatus.CANCELLED, _("Calcolo annullato."), None, reporter)
+    except DomainError as error:
+        _finish(job_id, JobStatus.FAILED, error.message, None, reporter)
+    except Exception as error:
+        log.exception("planning job %s failed", job_id)
+        _finish(
+            job_id,
+            JobStatus.FAILED,
+            _(
+                "Errore interno durante il calcolo (%(error)s): il piano non è stato salvato.",
+                error=type(error).__name__,
+            ),
+            None,
+            reporter,
+        )
+    return status_of(job_id)
+
+
+def status_of(job_id: int) -> str:
+    job = db.session.get(PlanningJob, job_id)
+    return job.status if job else "missing"
+
+
+def _finish(job_id: int, status: str, message: str, plan_id: int | None, reporter: _Reporter) -> None:
+    """Commit the plan (if any) with the job's final state, or roll everything back and record why."""
+    if plan_id is None:
+        db.session.rollback()
+    job = db.session.get(PlanningJob, job_id)
+    if job is None:  # deleted meanwhile: nothing to record
+        return
+    job.progress_json = json.dumps(reporter.points)
+    _set_finished(job, status, message, plan_id)
+    db.session.commit()
