@@ -175,3 +175,9 @@ def test_html_in_access_notes_is_shown_escaped(client, operator):
     db.session.commit()
     html = client.get(f"/bins/{bin_.id}").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_the_bin_pages_are_translated_for_an_english_user(client, login_as):
+    login_as("operator", locale="en")
+    html = client.get("/bins/import").get_data(as_text=True)
+    assert "Import bins" in html and "Show preview" in html
