@@ -169,6 +169,8 @@ def _ensure_users() -> list[tuple[str, str, str]]:
 
 def build_demo() -> list[tuple[str, str, str]]:
     """Create or refresh the demo data; returns (role, e-mail, password) of the demo users."""
+    from app.welfare.demo import ensure_demo_welfare
+
     _ensure_comuni()
     _ensure_organisations()
     _ensure_fleet()
@@ -176,4 +178,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     ensure_demo_bins()
     ensure_demo_sorting_and_stock()
     ensure_demo_history()  # after the intake demo, which takes every free demo pickup into its batches
+    ensure_demo_welfare()
     return credentials

@@ -21,7 +21,16 @@ HOME_TEMPLATES = {
 @bp.route("/")
 @login_required
 def index() -> Any:
-    return render_template(HOME_TEMPLATES[current_user.role])
+    return render_template(HOME_TEMPLATES[current_user.role], **_home_context())
+
+
+def _home_context() -> dict[str, Any]:
+    """Data a role's home page shows (social workers: their households' requests)."""
+    if current_user.role == "social_worker":
+        from app.welfare.queries import overview
+
+        return {"welfare": overview(current_user)}
+    return {}
 
 
 @bp.route("/vendor/leaflet/<path:filename>")

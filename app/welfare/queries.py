@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -61,8 +63,14 @@ def site_for(site_id: int) -> Site:
     return site
 
 
-def overview(user: User) -> dict[str, list[GarmentRequest]]:
-    """The social worker's home: open requests and the ones recently completed."""
+def overview(user: User) -> dict[str, Any]:
+    """The social worker's home: open requests, the ones recently completed, and the status labels."""
+    from app.welfare.catalog import STATUS_LABELS
+
     rows = requests_for(user)
     done = (RequestStatus.DELIVERED, RequestStatus.COLLECTED, RequestStatus.CANCELLED)
-    return {"open": [r for r in rows if r.status not in done], "done": [r for r in rows if r.status in done][:20]}
+    return {
+        "open": [r for r in rows if r.status not in done],
+        "done": [r for r in rows if r.status in done][:20],
+        "labels": STATUS_LABELS,
+    }

@@ -120,3 +120,10 @@ def test_social_worker_cannot_approve(client, login_as, household):
     assert post_form(client, url + "/approve", {}, url).status_code == 303
     db.session.refresh(request)
     assert request.status == "inviata"
+
+
+def test_worker_home_page_lists_the_open_requests(client, login_as, household):
+    login_as("social_worker", organisation=household.office)
+    _new(client, household)
+    page = client.get("/").get_data(as_text=True)
+    assert household.code in page and "bozza" in page
