@@ -214,11 +214,13 @@ def outbound_register() -> Any:
         return outbound.record_outbound(data, current_user)
 
     done = save_form(form, save, _("Uscita registrata."), url_for("sorting.outbound_register"))
+    if done:
+        return done
     rows = queries.shipments(current_user, limit=200)
     page = render_template(
         "sorting/outbound.html", form=form, shipments=rows, kinds=outbound.DESTINATION_KINDS, **_labels()
     )
-    return done or (page, form_status(form))
+    return page, form_status(form)
 
 
 @bp.route("/outbound.csv")

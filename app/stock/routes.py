@@ -93,6 +93,8 @@ def item(item_id: int) -> Any:
         return operations.move(data, current_user)
 
     done = save_form(form, save, _("Movimento registrato."), url_for("stock.item", item_id=item.id))
+    if done:
+        return done
     page = render_template(
         "stock/item.html",
         item=item,
@@ -100,7 +102,7 @@ def item(item_id: int) -> Any:
         balances=queries.balances_of(item, current_user),
         movements=queries.movements(current_user, item_id=item.id),
     )
-    return done or (page, form_status(form))
+    return page, form_status(form)
 
 
 @bp.route("/locations", methods=["GET", "POST"])
@@ -114,8 +116,10 @@ def locations() -> Any:
         return save_location(form.site_id.data or 0, form.code.data or "", form.description.data or "", current_user)
 
     done = save_form(form, save, _("Ubicazione creata."), url_for("stock.locations"))
+    if done:
+        return done
     page = render_template("stock/locations.html", form=form, locations=queries.locations(current_user))
-    return done or (page, form_status(form))
+    return page, form_status(form)
 
 
 @bp.route("/locations/<int:location_id>")
@@ -151,8 +155,10 @@ def count(location_id: int) -> Any:
         return operations.count_location(location.id, counted, form.reason.data or "", current_user)
 
     done = save_form(form, save, _("Inventario registrato."), url_for("stock.location", location_id=location.id))
+    if done:
+        return done
     page = render_template("stock/count.html", location=location, balances=balances, form=form)
-    return done or (page, form_status(form))
+    return page, form_status(form)
 
 
 @bp.route("/receive/<int:fraction_id>", methods=["GET", "POST"])
@@ -175,5 +181,7 @@ def receive(fraction_id: int) -> Any:
         return operations.receive(fraction.id, data, form.quantity.data or 0, form.location_id.data or 0, current_user)
 
     done = save_form(form, save, _("Pezzi caricati a magazzino."), url_for("stock.receive", fraction_id=fraction.id))
+    if done:
+        return done
     page = render_template("stock/receive.html", form=form, fraction=fraction, fraction_labels=FRACTION_LABELS)
-    return done or (page, form_status(form))
+    return page, form_status(form)
