@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup run demo test test-sqlite test-postgresql browser translations lint bench
+.PHONY: setup run demo test test-sqlite test-postgresql browser system-deps translations lint bench
 
 setup: $(STAMP) translations
 
@@ -25,6 +25,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Install Chromium: sudo apt-get install chromium (browser tests are skipped without it)"; fi; }
 
+# Debian libraries WeasyPrint needs for the PDF route sheets (Pango, HarfBuzz subsetting), plus Chromium.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-deps: browser
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS); \
+	  else echo "Install the PDF libraries: sudo apt-get install $(PDF_LIBS)"; fi; }
+
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -33,7 +40,7 @@ demo: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
-test: setup browser test-sqlite test-postgresql
+test: setup system-deps test-sqlite test-postgresql
 
 test-sqlite: setup
 	FITMI_TEST_DB=sqlite $(PY) -m pytest tests

@@ -70,9 +70,10 @@ def pickup_form_url(host_url: str, row: Mapping[str, Any]) -> str:
     return f"{host_url.rstrip('/')}/{PICKUP_FORM}?{query}"
 
 
-def qr_svg(url: str) -> str:
-    """A QR code as an SVG data URI (vector: sharp on paper, tiny in the PDF)."""
-    return segno.make(url, error="m").svg_data_uri(scale=2, border=1)
+def qr_png(url: str) -> str:
+    """A QR code as a small PNG data URI (WeasyPrint draws SVG paths about 20 times slower)."""
+    # A fixed mask skips segno's best-mask search (40 ms a code); every mask decodes the same.
+    return segno.make(url, error="m", mask=0, micro=False).png_data_uri(scale=4, border=1)
 
 
 def overview_map_png(route: RoundRoute, width_px: int = 1400, height_px: int = 900) -> str:
@@ -124,7 +125,7 @@ def route_sheet_pdf(route: RoundRoute, host_url: str) -> bytes:
     from weasyprint import HTML
 
     sheet = services.route_sheet(route)
-    qr = {row["id"]: qr_svg(pickup_form_url(host_url, row)) for row in sheet["stops"] if row["bin_code"]}
+    qr = {row["id"]: qr_png(pickup_form_url(host_url, row)) for row in sheet["stops"] if row["bin_code"]}
     html = render_template("rounds/sheet.html", sheet=sheet, map_png=overview_map_png(route), qr=qr)
     return HTML(string=html, base_url=host_url).write_pdf()
 
