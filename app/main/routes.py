@@ -61,6 +61,7 @@ def _nav_items() -> list[dict[str, str]]:
         (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
         (("admin", "coordinator"), "fleet.sites", _("Sedi")),
         (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
+        (("admin", "coordinator", "operator"), "rounds.index", _("Giri")),
         (("admin", "coordinator", "operator"), "sorting.index", _("Selezione")),
         (("admin", "coordinator", "operator", "social_worker"), "stock.index", _("Scorte")),
         (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),

@@ -61,11 +61,15 @@ def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: s
             [stop_key(s) for s in rows],
         )
         for rid, rows in orders.items()
+        if rows
     }
     check = adapters.recheck(built, sequences)
     if check.violations:
         detail = "; ".join(check.violations[:3])
         raise ValidationError(_("Modifica non fattibile secondo il controllo del piano: %(detail)s", detail=detail))
+    for route in plan.routes:
+        if not orders[route.id]:
+            _make_idle(route)
     for result in check.routes:
         route = next(r for r in plan.routes if vehicle_key(r.vehicle_id) == result.vehicle_key)
         apply_visits(route, orders[route.id], result, plan.service_date)
@@ -74,6 +78,12 @@ def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: s
     refresh_totals(plan, check.cost)
     plan.version += 1
     db.session.flush()
+
+
+def _make_idle(route: RoundRoute) -> None:
+    route.stops = []
+    route.end_at, route.distance_m, route.duration_s, route.load_kg = route.start_at, 0, 0, 0
+    route.geometry_json, route.streets_json = "", "[]"
 
 
 def _find(plan: RoundPlan, stop_id: int) -> tuple[RoundRoute, RouteStop]:
@@ -126,7 +136,7 @@ def publish_plan(plan: RoundPlan, expected_version: int) -> RoundPlan:
     guard(plan, expected_version)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Solo una bozza si può pubblicare."))
-    if not plan.routes:
+    if not any(r.stops for r in plan.routes):
         raise ValidationError(_("Il piano non ha giri da pubblicare."))
     apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
     plan.status = PlanStatus.PUBLISHED

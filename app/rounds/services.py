@@ -20,6 +20,7 @@ from app.rounds.persist import apply_path, apply_visits, new_stop, refresh_total
 from app.rounds.replan import replan_remaining
 from app.rounds.selection import (
     ROME,
+    at_second,
     candidate_bins,
     key_id,
     load_plant,
@@ -170,11 +171,35 @@ def save(prepared: Prepared, computed: Computed) -> RoundPlan:
         apply_visits(route, [new_stop(v, coords, meta) for v in result.visits[1:-1]], result, p.service_date)
         apply_path(route, computed.paths[result.vehicle_key])
         plan.routes.append(route)
+    _add_idle_routes(plan, prepared)
     plan.unassigned = [_unassigned(key, reason, meta) for key, reason in sorted(computed.result.unassigned.items())]
     refresh_totals(plan, computed.result.cost)
     db.session.add(plan)
     db.session.flush()
     return plan
+
+
+def _add_idle_routes(plan: RoundPlan, prepared: Prepared) -> None:
+    """An empty route for each chosen vehicle the optimiser left idle, so stops can be moved onto it."""
+    used = {r.vehicle_id for r in plan.routes}
+    for record in prepared.vehicles:
+        vehicle_id = key_id(record.key)
+        if vehicle_id not in used:
+            start = at_second(prepared.params.service_date, record.shift[0])
+            plan.routes.append(
+                RoundRoute(
+                    position=len(plan.routes),
+                    vehicle_id=vehicle_id,
+                    driver_id=prepared.params.drivers.get(vehicle_id),
+                    start_site_id=prepared.start_sites[record.key],
+                    end_site_id=prepared.plant_id,
+                    start_at=start,
+                    end_at=start,
+                    distance_m=0,
+                    duration_s=0,
+                    load_kg=0,
+                )
+            )
 
 
 def _unassigned(key: str, reason: str, meta: dict[str, dict[str, Any]]) -> UnassignedStop:

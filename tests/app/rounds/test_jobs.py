@@ -18,15 +18,6 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def sqlite_queue(app, tmp_path, monkeypatch):
-    queue = jobs.JobQueue(app, SqliteHuey("fitmi-test", filename=str(tmp_path / "queue.sqlite3")))
-    monkeypatch.setitem(app.extensions, "rounds_queue", queue)
-    monkeypatch.setitem(app.config, "ROUNDS_WORKER", "external")
-    yield queue
-    queue.stop_embedded()
-
-
-@pytest.fixture
 def redis_queue(app, monkeypatch):
     queue = jobs.JobQueue(app, RedisHuey(f"fitmi-test-{uuid.uuid4().hex[:8]}", url=REDIS_URL))
     monkeypatch.setitem(app.extensions, "rounds_queue", queue)

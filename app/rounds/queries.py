@@ -1,0 +1,127 @@
+"""Read side of round planning: who sees which plan, and the data of the list, form and review pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.bins.models import Bin
+from app.errors import NotFoundError, PermissionDenied
+from app.extensions import db
+from app.fleet.models import Site, SiteKind, Vehicle
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
+from app.rounds.selection import ROME
+
+PLANNERS = ("admin", "coordinator")
+# Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
+COLOURS = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+    "#000000", "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD",
+]  # fmt: skip
+
+
+def hhmm(moment: Any) -> str:
+    """Local (Europe/Rome) hours and minutes of an aware datetime."""
+    return f"{moment.astimezone(ROME):%H:%M}"
+
+
+def colour(position: int) -> str:
+    return COLOURS[position % len(COLOURS)]
+
+
+def can_plan(user: User) -> bool:
+    return user.role in PLANNERS
+
+
+def _visible(query: Any, user: User) -> Any:
+    if can_plan(user):
+        return query
+    own = select(RoundRoute.plan_id).join(Vehicle).where(Vehicle.organisation_id == user.organisation_id)
+    return query.where(RoundPlan.id.in_(own))
+
+
+def plans_for(user: User) -> list[RoundPlan]:
+    """Plans by date (newest first): all for planners, their organisation's for operators."""
+    query = select(RoundPlan).order_by(RoundPlan.service_date.desc(), RoundPlan.id.desc()).limit(200)
+    return list(db.session.scalars(_visible(query, user).options(selectinload(RoundPlan.routes))))
+
+
+def plan_for(user: User, plan_id: int, *, edit: bool = False) -> RoundPlan:
+    """A plan the user may see (or edit); 404/403 otherwise."""
+    plan = db.session.scalar(
+        _visible(select(RoundPlan).where(RoundPlan.id == plan_id), user).options(
+            selectinload(RoundPlan.routes)
+            .selectinload(RoundRoute.stops)
+            .selectinload(RouteStop.bin)
+            .selectinload(Bin.comune),
+            selectinload(RoundPlan.routes).selectinload(RoundRoute.vehicle),
+            selectinload(RoundPlan.routes).selectinload(RoundRoute.driver),
+            selectinload(RoundPlan.unassigned).selectinload(UnassignedStop.bin).selectinload(Bin.comune),
+        )
+    )
+    if plan is None:
+        raise NotFoundError(_("Piano non trovato."))
+    if edit and not can_plan(user):
+        raise PermissionDenied(_("Solo il coordinamento può modificare i piani."))
+    return plan
+
+
+def form_choices() -> tuple[list[Site], list[Vehicle], dict[int, list[User]]]:
+    """Sorting plants, active vehicles and the drivers of each organisation, for the new-plan form."""
+    plants = db.session.scalars(
+        select(Site).where(Site.kind == SiteKind.SORTING_PLANT, Site.active.is_(True)).order_by(Site.name)
+    ).all()
+    vehicles = db.session.scalars(
+        select(Vehicle).where(Vehicle.active.is_(True)).options(selectinload(Vehicle.home_site)).order_by(Vehicle.plate)
+    ).all()
+    drivers: dict[int, list[User]] = {}
+    for user in db.session.scalars(select(User).where(User.role == "driver").order_by(User.full_name)):
+        drivers.setdefault(user.organisation_id, []).append(user)
+    return list(plants), list(vehicles), drivers
+
+
+def _stop_label(stop: RouteStop) -> dict[str, Any]:
+    if stop.kind == StopKind.RELOAD:
+        return {"code": "", "address": _("Scarico all'impianto: %(name)s", name=stop.site.name if stop.site else "")}
+    if stop.bin is not None:
+        return {"code": stop.bin.code, "address": stop.bin.address}
+    return {"code": stop.reference, "address": stop.reference}
+
+
+def map_data(plan: RoundPlan) -> dict[str, Any]:
+    """Routes (road path, colour) and numbered stops for the Leaflet map."""
+    routes = []
+    for route in plan.routes:
+        stops = [
+            {"n": s.sequence, "lon": s.lon, "lat": s.lat, "kind": s.kind, "eta": hhmm(s.arrival_at), **_stop_label(s)}
+            for s in route.stops
+        ]
+        routes.append(
+            {
+                "id": route.id,
+                "name": route.vehicle.plate,
+                "colour": colour(route.position),
+                "geometry": json.loads(route.geometry_json) if route.geometry_json else None,
+                "start": [route.start_site.lon, route.start_site.lat],
+                "end": [route.end_site.lon, route.end_site.lat],
+                "stops": stops,
+            }
+        )
+    return {"approximate": plan.approximate, "routes": routes}
+
+
+def route_rows(route: RoundRoute) -> list[dict[str, Any]]:
+    """The table rows of a route: stop, address, bin code, ETA, kg, load after, reload flag."""
+    return [{"stop": s, "reload": s.kind == StopKind.RELOAD, **_stop_label(s)} for s in route.stops]
+
+
+def unassigned_rows(plan: RoundPlan) -> list[dict[str, Any]]:
+    return [
+        {"code": u.bin.code if u.bin else u.reference, "address": u.bin.address if u.bin else "", "row": u}
+        for u in sorted(plan.unassigned, key=lambda u: (not u.required, u.reason))
+    ]

@@ -1,0 +1,165 @@
+"""Pages of round planning: list, new plan, job progress, review with edits, publication."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.errors import ConflictError, DomainError
+from app.extensions import db
+from app.rounds import jobs, queries, services
+from app.rounds.forms import CancelForm, EditForm, PublishForm, plan_form
+from app.rounds.models import JobStatus
+from app.views import form_status, save_form
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+PLANNERS = queries.PLANNERS
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "plan_status_labels": {"draft": _("bozza"), "published": _("pubblicato"), "closed": _("chiuso")},
+        "job_status_labels": {
+            "queued": _("In coda…"),
+            "running": _("Ottimizzazione in corso…"),
+            "succeeded": _("Fatto"),
+            "failed": _("Calcolo non riuscito"),
+            "cancelled": _("Calcolo annullato"),
+        },
+    }
+
+
+@bp.route("/")
+@roles_required("coordinator", "operator")
+def index() -> Any:
+    return render_template(
+        "rounds/plans.html", plans=queries.plans_for(current_user), can_plan=queries.can_plan(current_user)
+    )
+
+
+@bp.route("/plan/new", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def new_plan() -> Any:
+    plants, vehicles, drivers = queries.form_choices()
+    form = plan_form(plants, vehicles, drivers)
+    homes = {v.id: v.home_site_id for v in vehicles}
+    started: list[int] = []
+
+    def start() -> None:
+        started.append(jobs.start_planning(form.to_params(homes, current_user.id)).id)
+
+    if save_form(form, start, _("Calcolo dei giri avviato."), "") is not None:
+        return redirect(url_for("rounds.job", job_id=started[0]))
+    return render_template("rounds/plan_new.html", form=form), form_status(form)
+
+
+@bp.route("/jobs/<int:job_id>")
+@roles_required(*PLANNERS)
+def job(job_id: int) -> Any:
+    planning_job = jobs.get_job(job_id)
+    if planning_job.status == JobStatus.SUCCEEDED and planning_job.plan_id:
+        return redirect(url_for("rounds.review", plan_id=planning_job.plan_id))
+    return render_template("rounds/plan_job.html", job=planning_job, form=CancelForm())
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@roles_required(*PLANNERS)
+def job_status(job_id: int) -> Any:
+    planning_job = jobs.get_job(job_id)
+    progress = json.loads(planning_job.progress_json or "[]")
+    limit = json.loads(planning_job.params_json or "{}").get("time_limit_s", 30)
+    return jsonify(
+        {
+            "status": planning_job.status,
+            "message": planning_job.message,
+            "elapsed_s": progress[-1][0] if progress else 0,
+            "best_cost": progress[-1][1] if progress else None,
+            "time_limit_s": limit,
+            "plan_url": url_for("rounds.review", plan_id=planning_job.plan_id) if planning_job.plan_id else None,
+        }
+    )
+
+
+@bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
+@roles_required(*PLANNERS)
+def cancel_job(job_id: int) -> Any:
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    jobs.request_cancel(jobs.get_job(job_id))
+    db.session.commit()
+    flash(_("Annullamento richiesto."), "info")
+    return redirect(url_for("rounds.job", job_id=job_id))
+
+
+@bp.route("/<int:plan_id>")
+@roles_required("coordinator", "operator")
+def review(plan_id: int) -> Any:
+    return _review_page(plan_id)
+
+
+def _review_page(plan_id: int) -> Any:
+    plan = queries.plan_for(current_user, plan_id)
+    editable = queries.can_plan(current_user) and plan.status != "closed"
+    return render_template(
+        "rounds/plan_review.html",
+        plan=plan,
+        map_data=queries.map_data(plan),
+        route_rows=queries.route_rows,
+        colour=queries.colour,
+        hhmm=queries.hhmm,
+        unassigned=queries.unassigned_rows(plan),
+        editable=editable,
+        edit_form=EditForm(version=plan.version),
+        publish_form=PublishForm(version=plan.version),
+    )
+
+
+def _edit_redirect(plan_id: int, call: Any) -> Any:
+    """Run one edit; a stale version answers 409 with the reload message, other refusals flash."""
+    try:
+        call()
+    except ConflictError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _review_page(plan_id), 409
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("rounds.review", plan_id=plan_id))
+    db.session.commit()
+    flash(_("Piano aggiornato e ricontrollato."), "success")
+    return redirect(url_for("rounds.review", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/edit", methods=["POST"])
+@roles_required(*PLANNERS)
+def edit(plan_id: int) -> Any:
+    form = EditForm()
+    if not form.validate_on_submit():
+        flash(_("Modifica non valida: controlla i campi."), "danger")
+        return redirect(url_for("rounds.review", plan_id=plan_id))
+    plan = queries.plan_for(current_user, plan_id, edit=True)
+    version, stop_id = int(form.version.data), form.stop_id.data
+    if form.action.data == "move":
+        return _edit_redirect(
+            plan_id,
+            lambda: services.move_stop(plan, stop_id, form.to_route_id.data or 0, form.position.data or 1, version),
+        )
+    return _edit_redirect(plan_id, lambda: services.set_locked(plan, stop_id, form.action.data == "lock", version))
+
+
+@bp.route("/<int:plan_id>/publish", methods=["POST"])
+@roles_required(*PLANNERS)
+def publish(plan_id: int) -> Any:
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    plan = queries.plan_for(current_user, plan_id, edit=True)
+    return _edit_redirect(plan_id, lambda: services.publish_plan(plan, int(form.version.data)))
