@@ -59,20 +59,26 @@ def write_truck_extract(source: Path, target: Path, settings: RoutingSettings) -
         ways = _truck_ways(source, settings)
         if not ways:
             raise NetworkFileError(f"{source}: no drivable roads (no way a truck may use)")
-        needed = osmium.IdTracker()
-        for _, refs, _ in ways:
-            for ref in refs:
-                needed.add_node(ref)
-        nodes = osmium.FileProcessor(str(source), osmium.osm.NODE).with_filter(needed.id_filter())
-        with osmium.SimpleWriter(str(target)) as writer:
-            written = 0
-            for node in nodes:
-                writer.add_node(node)
-                written += 1
-            for way_id, refs, tags in ways:
-                writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))
+        written = _write_extract(source, target, ways)
     except RuntimeError as exc:
         raise NetworkFileError(f"{source}: not a readable OSM extract ({exc})") from exc
     if written == 0:
         raise NetworkFileError(f"{source}: the drivable ways reference no node present in the file")
     return len(ways)
+
+
+def _write_extract(source: Path, target: Path, ways: list[_Way]) -> int:
+    """Write the nodes of ``ways`` (read again from ``source``), then the ways; returns nodes written."""
+    needed = osmium.IdTracker()
+    for _, refs, _ in ways:
+        for ref in refs:
+            needed.add_node(ref)
+    nodes = osmium.FileProcessor(str(source), osmium.osm.NODE).with_filter(needed.id_filter())
+    written = 0
+    with osmium.SimpleWriter(str(target)) as writer:
+        for node in nodes:
+            writer.add_node(node)
+            written += 1
+        for way_id, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))
+    return written
