@@ -69,12 +69,14 @@ def _load_fleet(until: datetime) -> _Fleet:
     full_kg = np.array([b.full_weight_kg for b in bins], dtype=float)
     group, parent = _pooling_keys([b.operator_id for b in bins], [b.comune_code for b in bins])
     rows = db.session.execute(
-        select(Pickup.bin_id, Pickup.collected_at, Pickup.weight_kg, Pickup.fill_percent).where(
+        select(Pickup.bin_id, Pickup.collected_at, Pickup.weight_kg, Pickup.fill_percent)
+        .where(
             Pickup.superseded.is_(False),
             Pickup.collected_at <= until,
             # a visit that found the bin inaccessible or missing did not empty it
             Pickup.weight_kg.is_not(None) | Pickup.fill_percent.is_not(None),
-        ).order_by(Pickup.id)
+        )
+        .order_by(Pickup.id)
     ).all()
     index = np.searchsorted(ids, np.array([r.bin_id for r in rows], dtype=int))
     kg = (
