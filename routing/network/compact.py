@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -201,18 +202,16 @@ def hash_file(path: Path, extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def save_compact(compact: CompactGraph, path: Path) -> None:
-    """Write ``compact`` to ``path`` atomically (temporary file, then ``os.replace``).
+def save_arrays(arrays: dict[str, Any], meta: dict[str, Any], path: Path) -> None:
+    """Write arrays and JSON metadata to an ``.npz`` file atomically (temporary file, then ``os.replace``).
 
     A failure part-way leaves no file at ``path`` and no temporary file behind.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f.name: getattr(compact, f.name) for f in fields(compact) if f.name != "meta"}
-    arrays["meta"] = np.array(json.dumps(compact.meta))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays, meta=np.array(json.dumps(meta)))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -220,6 +219,27 @@ def save_compact(compact: CompactGraph, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def load_arrays(path: Path, names: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read the named arrays and the metadata of a file written by :func:`save_arrays`.
+
+    Raises
+    ------
+    NetworkFileError
+        Naming the file, if it is unreadable or incomplete.
+    """
+    try:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+            return {name: data[name] for name in names}, json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as exc:
+        raise NetworkFileError(f"{path}: not a complete routing cache file ({type(exc).__name__}: {exc})") from exc
+
+
+def save_compact(compact: CompactGraph, path: Path) -> None:
+    """Write ``compact`` to ``path`` atomically (see :func:`save_arrays`)."""
+    arrays = {f.name: getattr(compact, f.name) for f in fields(compact) if f.name != "meta"}
+    save_arrays(arrays, compact.meta, path)
 
 
 def load_compact(path: Path) -> CompactGraph:
@@ -230,12 +250,8 @@ def load_compact(path: Path) -> CompactGraph:
     NetworkFileError
         Naming the file, if it is not a complete compact network of this version.
     """
-    try:
-        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-            arrays = {f.name: data[f.name] for f in fields(CompactGraph) if f.name != "meta"}
-            meta = json.loads(str(data["meta"]))
-    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as exc:
-        raise NetworkFileError(f"{path}: not a compact road network ({type(exc).__name__}: {exc})") from exc
+    names = [f.name for f in fields(CompactGraph) if f.name != "meta"]
+    arrays, meta = load_arrays(path, names)
     if meta.get("format_version") != FORMAT_VERSION:
         raise NetworkFileError(f"{path}: compact network format {meta.get('format_version')!r} unsupported")
     return CompactGraph(**arrays, meta=meta)

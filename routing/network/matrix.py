@@ -11,7 +11,8 @@ there are fewer of them than new ones.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -107,6 +108,34 @@ class MatrixCache:
             idx = np.array([self._index[k] for k in keys], np.int64)
             block = np.ix_(idx, idx)
             return self._seconds[block], self._metres[block], [self._snaps[i] for i in idx]
+
+    def to_arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """The cache as arrays (for :func:`routing.network.compact.save_arrays`)."""
+        with self._lock:
+            k = len(self._snaps)
+            snaps = self._snaps
+            return {
+                "key": np.array(list(self._index), np.float64).reshape(-1, 2),
+                "location": np.array([(s.location.lon, s.location.lat) for s in snaps], np.float64).reshape(-1, 2),
+                "on_road": np.array([(s.on_road.lon, s.on_road.lat) for s in snaps], np.float64).reshape(-1, 2),
+                "edge": np.array([(s.edge, s.twin) for s in snaps], np.int64).reshape(-1, 2),
+                "fraction": np.array([(s.fraction, s.distance_m) for s in snaps], np.float64).reshape(-1, 2),
+                "seconds": self._seconds[:k, :k],
+                "metres": self._metres[:k, :k],
+            }
+
+    def from_arrays(self, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        """Replace the cache by one made with :meth:`to_arrays` on the same network."""
+        with self._lock:
+            self.clear()
+            loc, road, edge, frac = arrays["location"], arrays["on_road"], arrays["edge"], arrays["fraction"]
+            self._snaps = [
+                Snap(Location(*loc[i]), int(edge[i, 0]), int(edge[i, 1]), frac[i, 0], frac[i, 1], Location(*road[i]))
+                for i in range(len(loc))
+            ]
+            self._index = {(float(lon), float(lat)): i for i, (lon, lat) in enumerate(arrays["key"])}
+            self._seconds = np.array(arrays["seconds"], np.int64)
+            self._metres = np.array(arrays["metres"], np.int64)
 
     def _grow(self, size: int) -> None:
         """Make room for ``size`` points, with 25 % headroom so added points rarely copy."""

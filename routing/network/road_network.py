@@ -11,7 +11,14 @@ import networkx as nx
 import numpy as np
 
 from routing.geo import Location
-from routing.network.compact import CompactGraph, compact_from_graph, load_compact, save_compact
+from routing.network.compact import (
+    CompactGraph,
+    compact_from_graph,
+    load_arrays,
+    load_compact,
+    save_arrays,
+    save_compact,
+)
 from routing.network.matrix import MatrixCache
 from routing.network.paths import network_route
 from routing.network.results import RouteGeometry, TravelMatrix
@@ -132,6 +139,34 @@ class RoadNetwork:
     def path(self, locations: Sequence[PointLike]) -> RouteGeometry:
         """Road path through the stops in order (see :func:`routing.route_geometry`)."""
         return network_route(self._search, self.snap(locations))
+
+    def matrix_cache_path(self) -> Path:
+        """Default file of the persisted matrix cache (per network and snap threshold)."""
+        threshold = round(self.settings.snap_threshold_m)
+        return Path(self.settings.cache_dir) / f"matrix-{self.content_hash[:20]}-{threshold}m.npz"
+
+    def save_matrix_cache(self, path: Path | None = None) -> None:
+        """Write the matrix cache (snaps, seconds, metres) atomically, so other processes reuse it."""
+        save_arrays(
+            self._matrix_cache.to_arrays(), {"content_hash": self.content_hash}, path or self.matrix_cache_path()
+        )
+
+    def load_matrix_cache(self, path: Path | None = None) -> bool:
+        """Load a matrix cache saved for this network; ``False`` if there is none for it.
+
+        Raises
+        ------
+        NetworkFileError
+            If the file exists but is unreadable.
+        """
+        path = path or self.matrix_cache_path()
+        if not path.is_file():
+            return False
+        arrays, meta = load_arrays(path, ("key", "location", "on_road", "edge", "fraction", "seconds", "metres"))
+        if meta.get("content_hash") != self.content_hash:
+            return False
+        self._matrix_cache.from_arrays(arrays)
+        return True
 
     def clear_matrix_cache(self) -> None:
         """Forget the cached matrix rows."""

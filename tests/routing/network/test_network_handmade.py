@@ -129,3 +129,22 @@ def test_matrix_names_the_far_point_even_when_others_are_cached(square: Square) 
     with pytest.raises(InvalidInputError, match=r"locations\[0\]"):
         travel_matrix(net, [(float("nan"), 45.46)])
     assert travel_matrix(net, []).duration_s.shape == (0, 0)
+
+
+def test_matrix_cache_persists_for_another_process(square: Square, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, net = square
+    points = [SQUARE[1], (9.1905, 45.4605), SQUARE[3]]
+    expected = travel_matrix(net, points)
+    net.save_matrix_cache()
+    fresh = RoadNetwork(net.compact, net.settings)
+    assert fresh.load_matrix_cache()
+
+    def no_search(*_: object, **__: object) -> None:
+        raise AssertionError("searched although cached")
+
+    monkeypatch.setattr(fresh._search, "search", no_search)
+    again = travel_matrix(fresh, points[::-1])
+    assert np.array_equal(again.duration_s, expected.duration_s[::-1, ::-1])
+    assert np.array_equal(again.snap_distance_m, expected.snap_distance_m[::-1])
+    other = RoadNetwork(net.compact, RoutingSettings(cache_dir=net.settings.cache_dir, snap_threshold_m=100))
+    assert not other.load_matrix_cache()  # another snap threshold: its own file
