@@ -38,6 +38,7 @@ __all__ = [
     "Built",
     "PlanningInputError",
     "Recheck",
+    "RoadPath",
     "RouteResult",
     "SiteRecord",
     "SolveCancelled",
@@ -46,6 +47,7 @@ __all__ = [
     "VehicleRecord",
     "VisitResult",
     "build_problem",
+    "insert_cheapest",
     "network_for",
     "recheck",
     "road_path",
@@ -363,9 +365,31 @@ def recheck(built: Built, sequences: Mapping[str, tuple[int, Sequence[str]]]) ->
     return Recheck(_results(routes), report.violations, report.cost)
 
 
-def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> tuple[dict[str, Any], list]:
-    """GeoJSON LineString of the road path through ``points`` and street names per leg."""
+def insert_cheapest(built: Built, vehicle_key: str, keys: Sequence[str], key: str, earliest: int) -> list[str]:
+    """``keys`` with ``key`` inserted where it adds the least distance, at index ``earliest`` or later."""
+    problem = built.problem
+    vehicle = next(v for v in problem.vehicles if v.id == vehicle_key)
+    ids = [problem.index[k] for k in (vehicle.start_depot, *keys, vehicle.end)]
+    here, dist = problem.index[key], problem.distance_m
+    best = min(
+        range(earliest, len(keys) + 1),
+        key=lambda i: int(dist[ids[i], here]) + int(dist[here, ids[i + 1]]) - int(dist[ids[i], ids[i + 1]]),
+    )
+    return [*keys[:best], key, *keys[best:]]
+
+
+@dataclass(frozen=True)
+class RoadPath:
+    """The road path of a route: GeoJSON LineString, street names per leg, length."""
+
+    geometry: dict[str, Any]
+    streets: list[list[str]]
+    distance_m: int
+
+
+def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> RoadPath:
+    """The road path through ``points`` in order (straight legs in approximate mode)."""
     if len(points) < 2:
         points = [*points, *points][:2]
     path = route_geometry(network, points)
-    return path.geometry, path.streets
+    return RoadPath(path.geometry, path.streets, sum(leg.distance_m for leg in path.legs))

@@ -25,7 +25,7 @@ def guard(plan: RoundPlan, expected_version: int) -> None:
         raise ValidationError(_("Il piano è chiuso e non si può più modificare."))
 
 
-def network() -> adapters.RoadNetwork | None:  # type: ignore[name-defined]
+def network() -> object | None:
     return adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from app.rounds.adapters import RouteResult, VisitResult
+from app.rounds.adapters import RoadPath, RouteResult, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
 from app.rounds.selection import at_second, key_id
 
@@ -57,10 +57,9 @@ def apply_visits(route: RoundRoute, stops: Sequence[RouteStop], result: RouteRes
     route.load_kg = sum(s.planned_kg for s in stops if s.kind != StopKind.RELOAD)
 
 
-def apply_path(route: RoundRoute, path: tuple[dict[str, Any], list[Any]]) -> None:
-    geometry, streets = path
-    route.geometry_json = json.dumps(geometry, separators=(",", ":"))
-    route.streets_json = json.dumps(streets, ensure_ascii=False)
+def apply_path(route: RoundRoute, path: RoadPath) -> None:
+    route.geometry_json = json.dumps(path.geometry, separators=(",", ":"))
+    route.streets_json = json.dumps(path.streets, ensure_ascii=False)
 
 
 def route_points(route: RoundRoute) -> list[tuple[float, float]]:

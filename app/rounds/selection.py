@@ -135,15 +135,20 @@ def candidate_bins(operator_ids: set[int], at: datetime, threshold: float) -> li
     ids = [b.id for b in bins]
     forecasts = forecast_bins(ids, at) if ids else {}
     overflowing = open_overflows(ids) if ids else set()
-    out = []
-    for b in bins:
-        fc = forecasts.get(b.id)
-        predicted = fc.predicted_kg if fc else b.full_weight_kg / 2
-        ratio = fc.fill_ratio if fc else 0.5
-        risk = fc.overflow_probability if fc else 0.0
-        kg = max(1, math.ceil(min(predicted, b.full_weight_kg * MAX_FILL_FACTOR)))
-        required = ratio >= threshold or b.id in overflowing
-        prize = 0 if required else round(kg * KG_VALUE_UNITS + risk * OVERFLOW_VALUE_UNITS)
-        record = StopRecord(bin_key(b.id), b.lon, b.lat, kg, BIN_SERVICE_S, required, prize)
-        out.append(Candidate(b, record))
-    return out
+    return [Candidate(b, bin_stop(b, forecasts.get(b.id), threshold, b.id in overflowing)) for b in bins]
+
+
+def bin_stop(b: Bin, fc: Any, threshold: float, overflowing: bool = False) -> StopRecord:
+    """The routing stop of a bin: expected kg (capped), required over ``threshold`` or when overflowing."""
+    predicted = fc.predicted_kg if fc else b.full_weight_kg / 2
+    ratio = fc.fill_ratio if fc else 0.5
+    risk = fc.overflow_probability if fc else 0.0
+    kg = max(1, math.ceil(min(predicted, b.full_weight_kg * MAX_FILL_FACTOR)))
+    required = ratio >= threshold or overflowing
+    prize = 0 if required else optional_prize(kg, risk)
+    return StopRecord(bin_key(b.id), b.lon, b.lat, kg, BIN_SERVICE_S, required, prize)
+
+
+def optional_prize(kg: int, overflow_risk: float = 0.0) -> int:
+    """What serving an optional bin is worth, in cost units."""
+    return round(kg * KG_VALUE_UNITS + overflow_risk * OVERFLOW_VALUE_UNITS)

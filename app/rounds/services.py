@@ -133,7 +133,7 @@ def prepare(params: PlanParams) -> Prepared:
 class Computed:
     built: adapters.Built
     result: SolveResult
-    paths: dict[str, tuple[dict[str, Any], list[Any]]]
+    paths: dict[str, adapters.RoadPath]
 
 
 def compute(prepared: Prepared, progress: Callable[[float, int], None] | None = None, cancel: Any = None) -> Computed:
