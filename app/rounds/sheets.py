@@ -8,7 +8,6 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
@@ -22,7 +21,6 @@ from app.rounds.models import RoundPlan, RoundRoute, StopKind, StopStatus
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 PICKUP_FORM = "collection/pickups/new"
 ATTRIBUTION = "© OpenStreetMap contributors"
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def route_line(route: RoundRoute) -> list[tuple[float, float]]:
@@ -130,16 +128,6 @@ def route_sheet_pdf(route: RoundRoute, host_url: str) -> bytes:
     return HTML(string=html, base_url=host_url).write_pdf()
 
 
-def _haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    (lon1, lat1), (lon2, lat2) = (tuple(map(math.radians, p)) for p in (a, b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
-def line_length_m(points: Sequence[tuple[float, float]]) -> float:
-    return sum(_haversine_m(a, b) for a, b in pairwise(points))
-
-
 @dataclass
 class RouteReport:
     """Planned against actual for one route; actual km follow the road through the stops visited."""
@@ -193,8 +181,7 @@ def road_km(points: Sequence[tuple[float, float]]) -> float:
     """Length of the road path through ``points`` on the loaded network (straight legs without one)."""
     from app.rounds import adapters, editing  # the planning side owns the routing library
 
-    geometry, _streets = adapters.road_path(editing.network(), points)
-    return line_length_m([(p[0], p[1]) for p in geometry["coordinates"]]) / 1000
+    return adapters.road_path(editing.network(), points).distance_m / 1000
 
 
 def plan_report(plan: RoundPlan) -> list[RouteReport]:
