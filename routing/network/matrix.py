@@ -101,7 +101,9 @@ class MatrixCache:
                     missing.setdefault(k, position)
             if len(self._snaps) + len(missing) > self._capacity:
                 self.clear()
-                missing = {k: keys.index(k) for k in dict.fromkeys(keys)}
+                missing = {}
+                for position, k in enumerate(keys):
+                    missing.setdefault(k, position)
             if missing:
                 positions = list(missing.values())
                 self._extend(list(missing), self._snap([locations[i] for i in positions], positions))

@@ -148,3 +148,12 @@ def test_matrix_cache_persists_for_another_process(square: Square, monkeypatch: 
     assert np.array_equal(again.snap_distance_m, expected.snap_distance_m[::-1])
     other = RoadNetwork(net.compact, RoutingSettings(cache_dir=net.settings.cache_dir, snap_threshold_m=100))
     assert not other.load_matrix_cache()  # another snap threshold: its own file
+
+
+def test_full_matrix_cache_is_refilled(square: Square) -> None:
+    graph, net = square
+    small = RoadNetwork(net.compact, RoutingSettings(cache_dir=net.settings.cache_dir, matrix_cache_points=3))
+    first = travel_matrix(small, [SQUARE[1], SQUARE[2]]).duration_s
+    bigger = travel_matrix(small, [SQUARE[3], SQUARE[4], SQUARE[1], SQUARE[2]]).duration_s
+    assert np.array_equal(bigger[2:, 2:], first)
+    assert bigger[2, 3] == round(edge_length(graph, 1, 2) / 10)
