@@ -63,9 +63,12 @@ def record_outbound(data: OutboundData, user: User | None) -> Outbound:
         recorded_by=user,
         is_demo=data.is_demo,
     )
+    # Kilos first: a refused withdrawal leaves nothing behind, not even a pending shipment row.
+    entry = ledger.withdraw_from_fraction(fraction, kg, LedgerKind.OUTBOUND, "", user)
     db.session.add(shipment)
     db.session.flush()
-    ledger.withdraw_from_fraction(fraction, kg, LedgerKind.OUTBOUND, f"outbound:{shipment.id}", user)
+    entry.reference = f"outbound:{shipment.id}"
+    db.session.flush()
     return shipment
 
 

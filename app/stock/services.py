@@ -157,11 +157,13 @@ def receive_from_sorting(
     quantity = _positive(quantity)
     if fraction.kind not in REUSE_FRACTIONS:
         raise ValidationError(_("Solo le frazioni di riuso (A o B) diventano scorte."), field="fraction_id")
+    weight = kg_ledger.to_kg(item.unit_weight_kg * quantity, "quantity")
+    entry = kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, "", user)
     movement = _move(
         item, location, MovementKind.IN_FROM_SORTING, quantity, fraction=fraction, is_demo=is_demo, **_user_fields(user)
     )
-    weight = kg_ledger.to_kg(item.unit_weight_kg * quantity, "quantity")
-    kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, f"stock_movement:{movement.id}", user)
+    entry.reference = f"stock_movement:{movement.id}"
+    db.session.flush()
     return movement
 
 

@@ -138,3 +138,11 @@ def test_size_systems_and_adjacent_sizes():
     assert sizes.adjacent_sizes("letters", "M") == ["S", "L"]
     assert sizes.adjacent_sizes("shoes_eu", "16", steps=2) == ["17", "18"]
     assert sizes.adjacent_sizes("children", "2 anni") == ["18-24m", "3 anni"]
+
+
+def test_pieces_weighing_more_than_the_fraction_holds_are_refused_and_nothing_is_written():
+    fraction = reuse_b_fraction("10")  # 10 kg: at most 20 pieces of 0,5 kg
+    item, location = factories.StockItemFactory(), factories.StockLocationFactory()
+    with pytest.raises(ConflictError, match="solo 10,0 kg"):
+        services.receive_from_sorting(item, location, 21, fraction, None)
+    assert _movements() == 0 and services.balance(item, location) == services.Balance(0, 0)
