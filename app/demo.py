@@ -16,6 +16,7 @@ from app.fleet import services as fleet
 from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
 from app.geo.models import Comune
+from app.rounds.demo import ensure_demo_round
 from app.stock.demo import ensure_demo_sorting_and_stock
 
 DEMO = "(demo)"
@@ -179,4 +180,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     ensure_demo_sorting_and_stock()
     ensure_demo_history()  # after the intake demo, which takes every free demo pickup into its batches
     ensure_demo_welfare()
+    ensure_demo_round()
     return credentials

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,15 +317,52 @@ def solve_problem(
     problem = built.problem
     if not problem.stops:
         return SolveResult((), dict(built.excluded), 0)
-    plan = solve(problem, time_limit_s=time_limit_s, seed=seed, progress=progress, cancel=cancel)
+    with warnings.catch_warnings():
+        # PyVRP warns when it cannot find a feasible plan; routing then relaxes required stops itself.
+        warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
+        plan = solve(problem, time_limit_s=time_limit_s, seed=seed, progress=progress, cancel=cancel)
     report = check_plan(problem, plan)
+    unassigned = dict(built.excluded) | {u.stop_id: _unassigned_reason(u) for u in plan.unassigned}
+    if not report.ok and not plan.feasible:
+        return _repaired(built, plan, unassigned)
     if not report.ok:
         raise PlanningInputError(
             _("Il piano calcolato non supera il controllo: %(detail)s", detail="; ".join(report.violations[:3]))
         )
-    unassigned = dict(built.excluded) | {u.stop_id: _unassigned_reason(u) for u in plan.unassigned}
     missed = sum(problem.stop(u.stop_id).prize for u in plan.unassigned)
     return SolveResult(_results(plan.routes), unassigned, report.cost - missed, plan.progress)
+
+
+def _repaired(built: Built, plan: Plan, unassigned: dict[str, str]) -> SolveResult:
+    """Overloaded best-effort plan (routing returns one when required stops do not all fit):
+    leave out the stops that overflow a trip, then re-check what remains."""
+    problem, sequences = built.problem, {}
+    vehicles = {v.id: v for v in problem.vehicles}
+    for route in plan.routes:
+        keys, load, capacity = [], 0, vehicles[route.vehicle_type].capacity_kg
+        for visit in route.visits[1:-1]:
+            demand = 0 if visit.kind == "reload" else problem.stop(visit.id).demand_kg
+            if visit.kind != "reload" and load + demand > capacity:
+                unassigned[visit.id] = _unassigned_reason(Unassigned(visit.id, "no_room", "capacity"))
+                continue
+            load = 0 if visit.kind == "reload" else load + demand
+            keys.append(visit.id)
+        sequences[route.vehicle_type] = (route.visits[0].start_s, keys)
+    check = recheck(_subset(built, {k for _s, keys in sequences.values() for k in keys}), sequences)
+    if check.violations:
+        detail = "; ".join(check.violations[:3])
+        raise PlanningInputError(_("Il piano calcolato non supera il controllo: %(detail)s", detail=detail))
+    return SolveResult(check.routes, unassigned, check.cost, plan.progress)
+
+
+def _subset(built: Built, keys: set[str]) -> Built:
+    """The same problem restricted to the stops in ``keys`` (for re-checking partial plans)."""
+    problem = built.problem
+    rows = list(range(len(problem.depots))) + [problem.index[s.id] for s in problem.stops if s.id in keys]
+    duration, distance = (m[rows][:, rows] for m in (problem.duration_s, problem.distance_m))
+    stops = tuple(s for s in problem.stops if s.id in keys)
+    sub = Problem(problem.depots, problem.vehicles, stops, duration, distance, problem.approximate)
+    return Built(sub, built.excluded, built.approximate, built.network_hash)
 
 
 def _replay(problem: Problem, vehicle: Vehicle, start_s: int, keys: Sequence[str]) -> list[Visit]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.rounds.adapters import RoadPath, RouteResult, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
-from app.rounds.selection import at_second, key_id
+from app.rounds.selection import UNITS_PER_CENT, at_second, key_id
 
 
 def stop_key(stop: RouteStop) -> str:
@@ -74,4 +74,4 @@ def route_points(route: RoundRoute) -> list[tuple[float, float]]:
 def refresh_totals(plan: RoundPlan, cost_units: int) -> None:
     plan.distance_m = sum(r.distance_m for r in plan.routes)
     plan.duration_s = sum(r.duration_s for r in plan.routes)
-    plan.cost_eur_cents = round(cost_units / 1000)
+    plan.cost_eur_cents = round(cost_units / UNITS_PER_CENT)

@@ -21,10 +21,12 @@ ROME = ZoneInfo("Europe/Rome")
 BIN_SERVICE_S = 180  # emptying a bin: open, load the bags, close
 PLANT_SERVICE_S = 900  # weighing and unloading at the sorting plant
 DEPOT_SERVICE_S = 300  # leaving the depot
-# Cost units are thousandths of a euro cent (vehicle costs come in EUR/km and EUR/h).
-UNITS_PER_EUR = 100_000
-KG_VALUE_UNITS = 8_000  # 0.08 EUR per kg collected: what an optional bin is worth per kg
-OVERFLOW_VALUE_UNITS = 3_000_000  # 30 EUR: cost of an overflowing bin (complaints, bags on the street)
+# Cost units are hundredths of a euro cent (vehicle costs come in EUR/km and EUR/h). Finer units
+# make the optimiser's prizes so large that PyVRP's capacity penalties no longer dominate them.
+UNITS_PER_CENT = 100
+UNITS_PER_EUR = 100 * UNITS_PER_CENT
+KG_VALUE_UNITS = 8 * UNITS_PER_CENT  # 0.08 EUR per kg collected: what an optional bin is worth per kg
+OVERFLOW_VALUE_UNITS = 3_000 * UNITS_PER_CENT  # 30 EUR: cost of an overflowing bin (complaints, bags on the street)
 MAX_FILL_FACTOR = 1.5  # a bin cannot hold more than 150 % of its nominal full weight
 
 

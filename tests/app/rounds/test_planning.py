@@ -114,3 +114,15 @@ def test_a_site_outside_the_road_network_is_named_in_italian(world, on_milan_roa
 def test_planning_a_past_date_is_refused(world) -> None:
     with pytest.raises(PlanningInputError, match="nel passato"):
         plan_day(world.params(service_date=date.today() - timedelta(days=1)))
+
+
+def test_on_an_overloaded_day_required_bins_that_do_not_fit_are_listed_never_overloaded(world) -> None:
+    truck = world.vehicles[0]
+    truck.shift_end = truck.shift_start.replace(hour=truck.shift_start.hour + 1)  # one hour, 5 × 270 kg due
+
+    plan = plan_day(world.params(vehicle_ids=(truck.id,)))
+
+    assert all(s.load_after_kg <= truck.capacity_kg for r in plan.routes for s in r.stops)
+    left = [u for u in plan.unassigned if u.required]
+    assert left and all("senza capacità o tempo" in u.reason for u in left)
+    assert len(_planned_bins(plan)) + len(left) == len(world.bins)
