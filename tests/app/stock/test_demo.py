@@ -18,8 +18,6 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-# app/bins/demo.py (not ours) still calls Result.tuples(), deprecated in SQLAlchemy 2.1.
-@pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
 def test_demo_builds_a_reconciled_chain_and_is_idempotent(app):
     assert run_cli(app, "demo").exit_code == 0
     batches, sessions, movements = _count(IntakeBatch), _count(SortingSession), _count(StockMovement)
