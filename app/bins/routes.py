@@ -13,6 +13,7 @@ from app.bins import charts, queries, services
 from app.bins.forms import STATUS_LABELS, STREAM_LABELS, BinForm, StatusForm
 from app.bins.models import Bin
 from app.bins.validation import BinData
+from app.collection.forms import INCIDENT_LABELS
 from app.forms import choices
 from app.views import form_status, save_form
 
@@ -107,6 +108,7 @@ def detail(bin_id: int) -> Any:
         audit=services.history(bin_),
         status_form=StatusForm(status=bin_.status) if can_edit else None,
         can_edit=can_edit,
+        incident_labels=INCIDENT_LABELS,
     )
 
 

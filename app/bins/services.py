@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -157,7 +159,36 @@ def change_status(bin_: Bin, status: str, user: User, reason: str) -> Bin:
     return bin_
 
 
-def history(bin_: Bin) -> list[AuditEntry]:
-    """The bin's audit trail, newest first."""
-    query = select(AuditEntry).where(AuditEntry.entity == "bin", AuditEntry.entity_id == bin_.id)
-    return list(db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
+def _action_labels() -> dict[str, str]:
+    return {
+        "create": _("creato"),
+        "update": _("modificato"),
+        "move": _("spostato"),
+        "status": _("cambio di stato"),
+        "import": _("importato"),
+    }
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    action: str
+    user_name: str
+    summary: str
+
+
+def history(bin_: Bin) -> list[AuditLine]:
+    """The bin's audit trail, newest first, as lines a person can read."""
+    query = (
+        select(AuditEntry, User.full_name)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.entity == "bin", AuditEntry.entity_id == bin_.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    labels = _action_labels()
+    lines = []
+    for entry, user_name in db.session.execute(query):
+        changes = json.loads(entry.changes or "{}")
+        parts = [f"{k}: {v[0]} → {v[1]}" if isinstance(v, list) else f"{k}: {v}" for k, v in changes.items()]
+        lines.append(AuditLine(entry.at, labels.get(entry.action, entry.action), user_name or "", "; ".join(parts)))
+    return lines

@@ -94,6 +94,7 @@ def test_moving_a_bin_is_audited_as_a_move_with_old_and_new_coordinates(client, 
     changes = json.loads(entry.changes)
     assert entry.action == "move" and set(changes) == {"lon", "lat", "comune_code"}
     assert changes["comune_code"] == [factories.MILANO, bin_.comune_code]
+    assert "spostato" in client.get(f"/bins/{bin_.id}").get_data(as_text=True)
 
 
 def test_a_status_change_is_kept_in_the_history_with_its_reason(client, operator):
