@@ -20,7 +20,7 @@ DEMO_DRIVER = "autista@demo.fitmi.it"
 DEMO_TIME_LIMIT_S = 10.0
 
 
-def ensure_demo_round(today: date | None = None) -> RoundPlan | None:
+def ensure_demo_round(today: date | None = None, time_limit_s: float = DEMO_TIME_LIMIT_S) -> RoundPlan | None:
     """Plan and publish tomorrow's collection for the demo driver's organisation (once per date)."""
     tomorrow = (today or datetime.now(ROME).date()) + timedelta(days=1)
     existing = db.session.scalar(
@@ -36,7 +36,7 @@ def ensure_demo_round(today: date | None = None) -> RoundPlan | None:
     if not vehicles or plant is None:
         return None
     sites = (plant.id, *sorted({v.home_site_id for v in vehicles}))
-    params = PlanParams(tomorrow, sites, tuple(v.id for v in vehicles), time_limit_s=DEMO_TIME_LIMIT_S)
+    params = PlanParams(tomorrow, sites, tuple(v.id for v in vehicles), time_limit_s=time_limit_s)
     try:
         plan = plan_day(params)
     except DomainError as error:  # e.g. no bins in the demo yet: the rest of the demo still works
