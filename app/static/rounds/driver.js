@@ -219,6 +219,9 @@
 
   function registerWorker() {
     if (!("serviceWorker" in navigator)) return;  // the outbox above works without it
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "precached") document.documentElement.dataset.offlineReady = "true";
+    });
     navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/driver/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {

@@ -15,6 +15,8 @@ self.addEventListener("message", function (event) {
     return Promise.all(data.urls.map(function (url) {
       return cache.add(new Request(url, { credentials: "same-origin" })).catch(function () {});
     }));
+  }).then(function () {
+    if (event.source) event.source.postMessage({ type: "precached" });
   }));
 });
 

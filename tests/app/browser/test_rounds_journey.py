@@ -50,7 +50,7 @@ def test_driver_marks_stops_offline_and_they_sync_exactly_once(phone: Any) -> No
     phone.goto("/driver/")
     phone.locator("#driver-routes a").first.click()
     phone.wait_for_url(f"**/driver/route/{route_id}")
-    phone.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    phone.wait_for_function("document.documentElement.dataset.offlineReady === 'true'")  # sheet cached
     phone.wait_for_function("document.documentElement.dataset.syncIdle")
 
     phone.context.set_offline(True)
