@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -79,3 +80,19 @@ def run_once(
             raise
         return _replay(row, digest)
     return status, body, False
+
+
+def respond_once(user_id: int, handler: Callable[[], tuple[int, dict[str, Any]]]) -> Response:
+    """Handle the current JSON request once per ``Idempotency-Key`` header, commit, and answer.
+
+    A replay answers with the stored body and the header ``Idempotent-Replayed: true``.
+    """
+    key = check_key(request.headers.get("Idempotency-Key"))
+    payload = request.get_json(silent=True) if request.is_json else None
+    status, body, replayed = run_once(user_id, key, request_hash(request.method, request.path, payload), handler)
+    db.session.commit()
+    response = jsonify(body)
+    response.status_code = status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -50,21 +50,13 @@ def openapi() -> Any:
 @bp.post("/v1/pickups")
 def create_pickup() -> Any:
     user = _user()
-    key = idempotency.check_key(request.headers.get("Idempotency-Key"))
     payload = _payload()
-    digest = idempotency.request_hash("POST", request.path, payload)
 
     def handle() -> tuple[int, dict[str, Any]]:
         pickup = services.record_pickup(schemas.parse_pickup(payload), user, source=PickupSource.API)
         return 201, {"pickup": schemas.pickup_json(pickup)}
 
-    status, body, replayed = idempotency.run_once(user.id, key, digest, handle)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = status
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return idempotency.respond_once(user.id, handle)
 
 
 @bp.post("/v1/bins/<int:bin_id>/fill-readings")

@@ -63,24 +63,16 @@ def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> 
     try:
         if not current_user.is_authenticated:
             raise AuthenticationRequired(_("Sessione scaduta: accedi di nuovo per sincronizzare."))
-        key = idempotency.check_key(request.headers.get("Idempotency-Key"))
         payload = request.get_json(silent=True) if request.is_json else None
-        digest = idempotency.request_hash("POST", request.path, payload)
         user = current_user._get_current_object()
 
         def handle() -> tuple[int, dict[str, Any]]:
             return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
 
-        status, body, replayed = idempotency.run_once(user.id, key, digest, handle)
-        db.session.commit()
+        return idempotency.respond_once(user.id, handle)
     except DomainError as error:
         db.session.rollback()
         return jsonify(error_payload(error.code, error.message, error.field, **error.details)), error.status
-    response = jsonify(body)
-    response.status_code = status
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
 
 
 @bp.post("/api/stops/<int:stop_id>/done")
