@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -77,16 +77,6 @@ def comuni_data() -> Any:
     response = jsonify(queries.comuni_outlines())
     response.cache_control.max_age = 3600
     return response
-
-
-@bp.route("/vendor/markercluster/<path:filename>")
-def markercluster(filename: str) -> Any:
-    """Leaflet.markercluster from the XStatic package (never a CDN)."""
-    from xstatic.pkg import leaflet_markercluster
-
-    if ".." in filename:
-        abort(404)
-    return send_from_directory(leaflet_markercluster.BASE_DIR, filename, max_age=86400)
 
 
 @bp.route("/<int:bin_id>")

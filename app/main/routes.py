@@ -33,14 +33,18 @@ def _home_context() -> dict[str, Any]:
     return {}
 
 
-@bp.route("/vendor/leaflet/<path:filename>")
-def leaflet(filename: str) -> Any:
-    """Leaflet from the XStatic-Leaflet package: the map never depends on a CDN."""
-    from xstatic.pkg import leaflet as xleaflet
+# Front-end libraries served from their XStatic packages: the maps never depend on a CDN.
+VENDOR_PACKAGES = {"leaflet": "leaflet", "markercluster": "leaflet_markercluster"}
 
-    if ".." in filename:
+
+@bp.route("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str) -> Any:
+    import importlib
+
+    if package not in VENDOR_PACKAGES or ".." in filename:
         abort(404)
-    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
+    module = importlib.import_module(f"xstatic.pkg.{VENDOR_PACKAGES[package]}")
+    return send_from_directory(module.BASE_DIR, filename, max_age=86400)
 
 
 @bp.route("/healthz")

@@ -51,10 +51,10 @@ def test_geojson_export_reimports_and_open_data_shows_only_active_bins_without_a
 
 def test_map_uses_local_leaflet_and_markercluster_and_osm_attribution(client, operator):
     html = client.get("/bins/map").get_data(as_text=True)
-    assert "/vendor/leaflet/leaflet.js" in html and "/bins/vendor/markercluster/leaflet.markercluster.js" in html
+    assert "/vendor/leaflet/leaflet.js" in html and "/vendor/markercluster/leaflet.markercluster.js" in html
     assert "unpkg" not in html and "cdn" not in html.lower()
     assert "OpenStreetMap contributors" in html
-    script = client.get("/bins/vendor/markercluster/leaflet.markercluster.js")
+    script = client.get("/vendor/markercluster/leaflet.markercluster.js")
     assert script.status_code == 200
     script.close()
 

@@ -30,7 +30,7 @@ from tests.app.welfare.conftest import SESTO
 
 pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
-SKIP_ENDPOINTS = {"static", "bootstrap.static", "auth.logout", "main.leaflet"}
+SKIP_ENDPOINTS = {"static", "bootstrap.static", "auth.logout", "main.vendor"}
 ACTIONS = ("send", "approve", "allocate", "ready", "collected", "cancel")
 # A payload that would succeed if a route forgot its check: a new identity inside comune A, a member, a request.
 PAYLOAD = {
