@@ -365,10 +365,26 @@ def _subset(built: Built, keys: set[str]) -> Built:
     return Built(sub, built.excluded, built.approximate, built.network_hash)
 
 
+def _trip_deliveries(problem: Problem, keys: Sequence[str]) -> list[int]:
+    """Kilograms to load at the start depot and at each reload: the deliveries of the trip that follows."""
+    loads = [0]
+    for key in keys:
+        if problem.is_depot(key):
+            loads.append(0)
+        elif problem.stop(key).kind == "delivery":
+            loads[-1] += problem.stop(key).demand_kg
+    return loads
+
+
 def _replay(problem: Problem, vehicle: Vehicle, start_s: int, keys: Sequence[str]) -> list[Visit]:
-    """Visits of a route driven as early as possible from ``start_s`` (pickups and reloads)."""
+    """Visits of a route driven as early as possible from ``start_s``.
+
+    Pickups add load; deliveries are loaded at the start depot (or the reload before their
+    trip) and each one lowers the load, as ``routing.check_plan`` expects.
+    """
     steps = [("depot", vehicle.start_depot), *(("reload" if problem.is_depot(k) else "stop", k) for k in keys)]
     steps.append(("depot", vehicle.end))
+    trip_loads = _trip_deliveries(problem, keys)
     visits, clock, load, prev, trip = [], start_s, 0, -1, -1
     for pos, (kind, key) in enumerate(steps):
         here = problem.index[key]
@@ -382,7 +398,8 @@ def _replay(problem: Problem, vehicle: Vehicle, start_s: int, keys: Sequence[str
         else:
             last = pos == len(steps) - 1
             start, service = arrival, 0 if last else problem.depot(key).service_s
-            load, trip = 0, trip if last else trip + 1
+            trip = trip if last else trip + 1
+            load = 0 if last else trip_loads[trip]
         clock = start + service
         visits.append(Visit(kind, key, arrival, start, clock, (load,), distance, max(trip, 0), None))  # type: ignore[arg-type]
         prev = here
