@@ -53,8 +53,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.auth.admin_routes import bp as admin_bp
     from app.api.routes import bp as api_bp
+    from app.auth.admin_routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.bins.routes import bp as bins_bp
     from app.collection.routes import bp as collection_bp

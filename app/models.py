@@ -5,6 +5,7 @@ from app.bins.models import AuditEntry, Bin, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
+from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 from app.sorting.models import Fraction, IntakeBatch, KgEntry, Outbound, SessionInput, SortingSession
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.welfare.models import (
@@ -18,26 +19,23 @@ from app.welfare.models import (
     RequestLine,
     RequestStatusChange,
 )
-from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
 
 __all__ = [
     "Allocation",
-    "Delivery",
-    "GarmentRequest",
-    "Household",
-    "HouseholdIdentity",
-    "HouseholdMember",
-    "IdentityAccessLog",
-    "RequestLine",
-    "RequestStatusChange",
     "ApiToken",
     "AuditEntry",
     "Bin",
     "BinStatusChange",
     "Comune",
+    "Delivery",
     "FillReading",
     "Fraction",
+    "GarmentRequest",
+    "Household",
+    "HouseholdIdentity",
+    "HouseholdMember",
     "IdempotencyKey",
+    "IdentityAccessLog",
     "IntakeBatch",
     "KgEntry",
     "LoginSession",
@@ -45,6 +43,8 @@ __all__ = [
     "Outbound",
     "Pickup",
     "PlanningJob",
+    "RequestLine",
+    "RequestStatusChange",
     "RoundPlan",
     "RoundRoute",
     "RouteStop",
