@@ -10,7 +10,8 @@ A. Metro day on the demo data (``flask demo`` into a temporary SQLite file: 1,09
 B. The same scale on real roads: 1,100 bins and 12 trucks on the Turin drive network through the
    adapter's pure functions, matrix cold then warm, then solve, check and road paths.
 C. Review page of plan A through the Flask test client (coordinator logged in), 5 loads.
-D. Re-plan of a 60-stop round: one truck planned alone, 10 stops done, a full-bin alert, re-plan at 10:00.
+D. Re-plan of a ~60-stop round: one truck (10-hour shift) planned alone, 10 stops done, a full-bin alert,
+   re-plan at 10:00.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def review_page(app: Any, plan_id: int) -> dict[str, Any]:
 
 def replan_60(tomorrow: date) -> dict[str, Any]:
     truck = db.session.scalar(select(Vehicle).where(Vehicle.plate == "GD101FM"))
-    plan = services.plan_day(_params([truck], 20.0, tomorrow) if truck else None)  # type: ignore[arg-type]
+    assert truck is not None
+    truck.shift_end = dtime(16)  # a ten-hour shift: about 60 stops
+    plan = services.plan_day(_params([truck], 20.0, tomorrow))
     route = plan.routes[0]
     bins = [s for s in route.stops if s.kind == "bin"]
     for stop in bins[:10]:

@@ -37,7 +37,7 @@ from app.rounds.selection import (
     vehicle_record,
 )
 
-REPLAN_TIME_LIMIT_S = 5.0
+REPLAN_TIME_LIMIT_S = 3.0  # the routing library may search twice (second pass relaxed)
 
 
 @dataclass
