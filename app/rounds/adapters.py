@@ -5,13 +5,23 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 
-from app.errors import ValidationError
+from app.rounds.records import (
+    PlanningInputError,
+    Recheck,
+    RoadPath,
+    RouteResult,
+    SiteRecord,
+    SolveResult,
+    StopRecord,
+    VehicleRecord,
+    VisitResult,
+)
 from routing import (
     Depot,
     Location,
@@ -56,51 +66,6 @@ __all__ = [
 ]
 
 
-class PlanningInputError(ValidationError):
-    """The planning inputs cannot be routed (site off the road network, no vehicles...)."""
-
-
-@dataclass(frozen=True)
-class SiteRecord:
-    """A depot or sorting plant: ``key`` is unique among sites and stops."""
-
-    key: str
-    name: str
-    lon: float
-    lat: float
-    service_s: int = 600
-
-
-@dataclass(frozen=True)
-class StopRecord:
-    """A bin to empty (``kind="pickup"``) or a delivery; optional stops carry a prize (cost units)."""
-
-    key: str
-    lon: float
-    lat: float
-    demand_kg: int
-    service_s: int = 180
-    required: bool = True
-    prize: int = 0
-    kind: str = "pickup"
-    window: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class VehicleRecord:
-    """One truck; shift and costs in seconds from local midnight and cost units per metre/second."""
-
-    key: str
-    capacity_kg: int
-    shift: tuple[int, int]
-    start: str
-    end: str
-    reloads: tuple[str, ...] = ()
-    cost_per_m: int = 1
-    cost_per_s: int = 0
-    fixed_cost: int = 0
-
-
 @dataclass(frozen=True)
 class Built:
     """A validated routing problem and the stops that could not even enter it (key → reason)."""
@@ -109,51 +74,6 @@ class Built:
     excluded: dict[str, str]
     approximate: bool
     network_hash: str
-
-
-@dataclass(frozen=True)
-class VisitResult:
-    kind: str  # depot | stop | reload
-    key: str
-    arrival_s: int
-    departure_s: int
-    load_kg: int
-    distance_m: int
-
-
-@dataclass(frozen=True)
-class RouteResult:
-    vehicle_key: str
-    visits: tuple[VisitResult, ...]
-
-    @property
-    def distance_m(self) -> int:
-        return sum(v.distance_m for v in self.visits)
-
-    @property
-    def start_s(self) -> int:
-        return self.visits[0].arrival_s
-
-    @property
-    def end_s(self) -> int:
-        return self.visits[-1].arrival_s
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    routes: tuple[RouteResult, ...]
-    unassigned: dict[str, str]  # key -> Italian reason
-    cost: int  # cost units of the routes alone (prizes of the bins left out excluded)
-    progress: tuple[tuple[float, int], ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Recheck:
-    """Outcome of re-checking hand-edited sequences: routes recomputed, violations if any."""
-
-    routes: tuple[RouteResult, ...]
-    violations: tuple[str, ...]
-    cost: int
 
 
 _networks: dict[str, RoadNetwork] = {}
@@ -431,15 +351,6 @@ def insert_cheapest(built: Built, vehicle_key: str, keys: Sequence[str], key: st
         key=lambda i: int(dist[ids[i], here]) + int(dist[here, ids[i + 1]]) - int(dist[ids[i], ids[i + 1]]),
     )
     return [*keys[:best], key, *keys[best:]]
-
-
-@dataclass(frozen=True)
-class RoadPath:
-    """The road path of a route: GeoJSON LineString, street names per leg, length."""
-
-    geometry: dict[str, Any]
-    streets: list[list[str]]
-    distance_m: int
 
 
 def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> RoadPath:
