@@ -71,7 +71,6 @@ def _nav_items() -> list[dict[str, str]]:
         (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),
         (("admin", "social_worker", "coordinator", "operator"), "welfare.request_list", _("Richieste vestiti")),
         (("admin", "coordinator"), "welfare.deliveries", _("Consegne")),
-        (("driver",), "welfare.driver_deliveries", _("Consegne di oggi")),
     ]
     return [
         {"url": url_for(endpoint), "label": label} for roles, endpoint, label in items if current_user.role in roles

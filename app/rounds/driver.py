@@ -32,9 +32,12 @@ def today() -> Any:
 
 
 def _page_context(route_id: int) -> dict[str, Any]:
+    """The sheet of a visible route; the reads of delivery addresses it logs are committed here."""
     route = services.visible_route(route_id, current_user)
     can_act = route.driver_id == current_user.id and route.plan.status == "published"
-    return {"sheet": services.route_sheet(route), "can_act": can_act}
+    sheet = services.driver_sheet(route, current_user)
+    db.session.commit()
+    return {"sheet": sheet, "can_act": can_act}
 
 
 @bp.route("/route/<int:route_id>")
@@ -45,6 +48,7 @@ def route_page(route_id: int) -> Any:
         "rounds/driver_route.html",
         **context,
         skip_reasons=services.skip_reason_labels(),
+        **services.delivery_labels(),
         incidents=services.incident_labels(),
     )
 
@@ -67,7 +71,11 @@ def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> 
         user = current_user._get_current_object()
 
         def handle() -> tuple[int, dict[str, Any]]:
-            return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
+            try:
+                return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
+            except services.RecordedRefusal as refusal:  # kept (the attempt counts) and stored for a resend
+                body = error_payload(refusal.code, refusal.message, refusal.field)
+                return refusal.status, body | {"stop": services.stop_json(refusal.stop)}
 
         return idempotency.respond_once(user.id, handle)
     except DomainError as error:

@@ -26,6 +26,7 @@ ROME = ZoneInfo("Europe/Rome")
 SEE_ALL = ("admin", "coordinator")
 DONE_FIELDS = {"weight_kg", "fill_percent", "incidents", "notes", "collected_at"}
 SKIP_FIELDS = {"reason", "notes", "collected_at"}
+HANDOVER_FIELDS = {"proof_kind", "code", "proof_note", "collected_at"}  # «done» at a delivery stop
 MAX_NON_BIN_KG = 40_000  # more than any truck carries
 
 
@@ -44,6 +45,33 @@ SKIP_INCIDENTS = {SkipReason.INACCESSIBLE: IncidentCode.INACCESSIBLE, SkipReason
 
 class RoundNotOpen(ConflictError):
     code = "round_not_open"
+
+
+class RecordedRefusal(ValidationError):
+    """Refused, but the attempt itself is kept (a wrong handover code counts): answered and stored once."""
+
+    code = "refused"
+
+    def __init__(self, message: str, stop: RouteStop, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.stop = stop
+
+
+def _deliveries() -> Any:
+    """The welfare delivery rules (welfare builds on rounds, so it is imported when first needed)."""
+    from app.welfare import delivery
+
+    return delivery
+
+
+def delivery_labels() -> dict[str, dict[str, str]]:
+    """Proofs of a handover and why a delivery failed (its «skip»: the delivery is planned again)."""
+    from app.welfare.catalog import FAILURE_REASONS, PROOF_KINDS
+
+    return {
+        "delivery_reasons": {code: str(label) for code, label in FAILURE_REASONS.items()},
+        "proof_kinds": {code: str(label) for code, label in PROOF_KINDS.items()},
+    }
 
 
 def skip_reason_labels() -> dict[str, str]:
@@ -165,9 +193,16 @@ def _record_visit(stop: RouteStop, data: collection.PickupData, user: User, now:
     db.session.flush()
 
 
+def _moment(body: dict[str, Any]) -> datetime | None:
+    return schemas.parse_moment(body.get("collected_at"), "collected_at")
+
+
 def mark_done(stop_id: int, payload: Any, user: User, now: datetime | None = None) -> RouteStop:
     """Record a stop as done; at a bin this is a pickup (``source="round"``) through ``record_pickup``."""
     stop = _actable(stop_id, user)
+    if stop.kind == StopKind.DELIVERY:
+        body = _object(payload, HANDOVER_FIELDS)
+        return _deliveries().done_at_stop(stop, body, user, _moment(body))  # type: ignore[no-any-return]
     data = schemas.parse_pickup({**_object(payload, DONE_FIELDS), "bin_id": stop.bin_id or 0})
     now = now or utcnow()
     if stop.kind != StopKind.BIN or stop.bin_id is None:
@@ -192,11 +227,13 @@ def mark_skipped(stop_id: int, payload: Any, user: User, now: datetime | None = 
     """Record a stop as skipped with a reason code; a missing or unreachable bin is also logged as a visit."""
     stop = _actable(stop_id, user)
     body = _object(payload, SKIP_FIELDS)
+    if stop.kind == StopKind.DELIVERY:
+        return _deliveries().failed_at_stop(stop, body, user, _moment(body))  # type: ignore[no-any-return]
     reason = _reason(body)
     notes = body.get("notes") or ""
     if not isinstance(notes, str):
         raise ValidationError(_("Serve un testo."), field="notes")
-    at = schemas.parse_moment(body.get("collected_at"), "collected_at")
+    at = _moment(body)
     now = now or utcnow()
     _claim(stop, StopStatus.SKIPPED, at or now, skip_reason=reason.value)
     if reason in SKIP_INCIDENTS and stop.bin_id is not None:
@@ -270,6 +307,15 @@ def _site_address(site: Any) -> str:
     if site is None:
         return ""
     return f"{site.street} {site.civic_number}, {site.cap}".strip(" ,")
+
+
+def driver_sheet(route: RoundRoute, user: User) -> dict[str, Any]:
+    """The route sheet as ``user`` sees it: a delivery's address only for its driver on the day (read logged)."""
+    sheet = route_sheet(route)
+    for row, stop in zip(sheet["stops"], route.stops, strict=True):
+        if stop.kind == StopKind.DELIVERY:
+            row.update(_deliveries().sheet_fields(stop, user))
+    return sheet
 
 
 def route_sheet(route: RoundRoute) -> dict[str, Any]:

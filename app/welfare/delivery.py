@@ -11,8 +11,9 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from hashlib import sha256
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from app.errors import ConflictError, NotFoundError, PermissionDenied, Validatio
 from app.extensions import db
 from app.fleet.models import Site
 from app.rounds import services as rounds
-from app.rounds.driver_services import local_today
+from app.rounds.driver_services import RecordedRefusal, local_today
 from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RouteStop, StopStatus
 from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_record
 from app.welfare import messages
@@ -185,19 +186,6 @@ def stop_details(stop: RouteStop, user: User, today: date | None = None) -> Deli
     return DeliveryStop(stop, delivery, address, identity.notes if identity else "", pieces)
 
 
-def todays_stops(user: User) -> list[DeliveryStop]:
-    """The delivery stops of the driver's published routes today."""
-    from app.rounds.driver_services import todays_routes
-
-    found = []
-    for route in todays_routes(user):
-        for stop in route.stops:
-            details = stop_details(stop, user)
-            if details is not None:
-                found.append(details)
-    return found
-
-
 def _locked_delivery(delivery_id: int, user: User) -> tuple[Delivery, RouteStop]:
     query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
     delivery = db.session.scalar(query.execution_options(populate_existing=True))
@@ -232,7 +220,9 @@ def _check_code(delivery: Delivery, code: str) -> str | None:
     return None
 
 
-def hand_over(delivery_id: int, user: User, proof_kind: str, code: str = "", note: str = "") -> HandoverResult:
+def hand_over(
+    delivery_id: int, user: User, proof_kind: str, code: str = "", note: str = "", at: datetime | None = None
+) -> HandoverResult:
     """Deliver with the household's code (or a signature or photo): pieces leave the stock, request «consegnata»."""
     delivery, stop = _locked_delivery(delivery_id, user)
     if proof_kind == "code":
@@ -247,7 +237,7 @@ def hand_over(delivery_id: int, user: User, proof_kind: str, code: str = "", not
         raise ValidationError(_("Prova di consegna non valida."), field="proof_kind")
     request = change_status(delivery.request, RequestStatus.DELIVERED, user)
     issue_all(request, user)
-    now = utcnow()
+    now = at or utcnow()
     delivery.status, delivery.proof_kind, delivery.proof_note = DeliveryStatus.DELIVERED, proof_kind, note.strip()
     delivery.completed_at, delivery.completed_by_id, delivery.code_hash = now, user.id, ""
     stop.status, stop.completed_at = StopStatus.DONE, now
@@ -256,14 +246,15 @@ def hand_over(delivery_id: int, user: User, proof_kind: str, code: str = "", not
     return HandoverResult(True, _("Consegna registrata."))
 
 
-def fail(delivery_id: int, user: User, reason: str) -> Delivery:
+def fail(delivery_id: int, user: User, reason: str, at: datetime | None = None) -> Delivery:
     """Not delivered (nobody home, wrong address, refused): back among the deliveries to plan."""
     if reason not in FAILURE_REASONS:
         raise ValidationError(_("Motivo non valido."), field="reason")
     delivery, stop = _locked_delivery(delivery_id, user)
+    now = at or utcnow()
     delivery.status, delivery.failure_reason, delivery.code_hash = DeliveryStatus.FAILED, reason, ""
-    delivery.completed_at, delivery.completed_by_id = utcnow(), user.id
-    stop.status, stop.skip_reason, stop.completed_at = StopStatus.SKIPPED, reason, utcnow()
+    delivery.completed_at, delivery.completed_by_id = now, user.id
+    stop.status, stop.skip_reason, stop.completed_at = StopStatus.SKIPPED, reason, now
     messages.completed(delivery.request, _("non consegnata (%(reason)s)", reason=str(FAILURE_REASONS[reason])))
     db.session.flush()
     return delivery
@@ -275,20 +266,44 @@ def delivery_plans() -> list[RoundPlan]:
     return list(db.session.scalars(query))
 
 
-def publish_delivery_plan(plan: RoundPlan, expected_version: int, user: User) -> RoundPlan:
-    """Make a delivery plan visible to its drivers.
+class HandoverRefused(RecordedRefusal):
+    code = "handover_refused"
 
-    The rounds' ``publish_plan`` re-checks loads as pickups (a delivery route would start empty
-    and go below zero), so delivery plans are published here after the solver's own check.
-    """
-    if user.role not in PLANNERS:
-        raise PermissionDenied(_("Solo i coordinatori pubblicano i giri."))
-    if plan.kind != PlanKind.DELIVERY:
-        raise ValidationError(_("Questo non è un giro di consegne."))
-    if plan.version != expected_version:
-        raise ConflictError(_("Il piano è stato modificato da qualcun altro: ricarica la pagina."))
-    if plan.status != PlanStatus.DRAFT or not plan.routes:
-        raise ValidationError(_("Solo una bozza con almeno un giro si può pubblicare."))
-    plan.status, plan.published_at, plan.version = PlanStatus.PUBLISHED, utcnow(), plan.version + 1
-    db.session.flush()
-    return plan
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name) or ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Serve un testo."), field=name)
+    return value
+
+
+def _stop_delivery(stop: RouteStop) -> Delivery:
+    delivery = _delivery_of(stop)
+    if delivery is None:
+        raise NotFoundError(_("Consegna non trovata."))
+    return delivery
+
+
+def done_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None) -> RouteStop:
+    """The driver's «done» at a delivery stop: the handover; a wrong code is refused but counted."""
+    proof_kind, code, note = (_text(body, name) for name in ("proof_kind", "code", "proof_note"))
+    result = hand_over(_stop_delivery(stop).id, user, proof_kind or "code", code, note, at)
+    if not result.ok:
+        raise HandoverRefused(result.message, stop, field="code")
+    return stop
+
+
+def failed_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None) -> RouteStop:
+    """The driver's «skip» at a delivery stop: a failed delivery with its reason, to be planned again."""
+    fail(_stop_delivery(stop).id, user, _text(body, "reason"), at)
+    return stop
+
+
+def sheet_fields(stop: RouteStop, user: User) -> dict[str, Any]:
+    """A delivery stop on a route sheet: the household's address and pieces only for its driver on the day."""
+    delivery = _stop_delivery(stop)
+    fields: dict[str, Any] = {"label": _("Consegna %(code)s", code=delivery.request.household.code)}
+    details = stop_details(stop, user)
+    if details is not None:
+        fields |= {"address": details.address, "access_notes": details.notes, "pieces": details.pieces}
+    return fields

@@ -1,10 +1,10 @@
-"""Pages of delivery rounds: coordinators plan and publish, drivers hand over with the household's code."""
+"""Pages of delivery rounds: coordinators plan them here, then review and publish them on the rounds map."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,8 +17,8 @@ from app.forms import choices
 from app.rounds.models import RoundPlan
 from app.views import save_form
 from app.welfare import delivery
-from app.welfare.catalog import DELIVERY_STATUS_LABELS, FAILURE_REASONS
-from app.welfare.forms import ActionForm, FailedDeliveryForm, HandoverForm, PlanDeliveriesForm
+from app.welfare.catalog import DELIVERY_STATUS_LABELS
+from app.welfare.forms import PlanDeliveriesForm
 from app.welfare.routes import bp
 
 
@@ -57,72 +57,12 @@ def deliveries() -> Any:
         form=form,
         due=delivery.due_deliveries(),
         plans=delivery.delivery_plans(),
-        action_form=ActionForm(),
         labels=DELIVERY_STATUS_LABELS,
     )
-
-
-@bp.route("/deliveries/plans/<int:plan_id>/publish", methods=["POST"])
-@roles_required("coordinator")
-def publish_deliveries(plan_id: int) -> Any:
-    plan = db.get_or_404(RoundPlan, plan_id)
-    form = ActionForm()
-    done = save_form(
-        form,
-        lambda: delivery.publish_delivery_plan(plan, plan.version, current_user),
-        _("Giro pubblicato: l'autista lo vede nella modalità autista."),
-        url_for("welfare.deliveries"),
-    )
-    return done or redirect(url_for("welfare.deliveries"))
 
 
 @bp.route("/driver")
 @roles_required("driver")
 def driver_deliveries() -> Any:
-    stops = delivery.todays_stops(current_user)
-    db.session.commit()  # the access log entries of the addresses shown
-    return render_template(
-        "welfare/driver.html",
-        stops=stops,
-        handover_form=HandoverForm(),
-        failed_form=FailedDeliveryForm(),
-        reasons=FAILURE_REASONS,
-    )
-
-
-@bp.route("/deliveries/<int:delivery_id>/handover", methods=["POST"])
-@roles_required("driver")
-def handover(delivery_id: int) -> Any:
-    form = HandoverForm()
-    outcome: list[delivery.HandoverResult] = []
-
-    def save() -> None:
-        data = form.proof_kind.data or "", form.code.data or "", form.proof_note.data or ""
-        outcome.append(delivery.hand_over(delivery_id, current_user, *data))
-
-    done = save_form(form, save, _("Consegna registrata."), url_for("welfare.driver_deliveries"))
-    if outcome and not outcome[0].ok:
-        flash(outcome[0].message, "danger")
-        return redirect(url_for("welfare.driver_deliveries")), 303
-    if done is None:
-        for message in form.form_errors or [m for errs in form.errors.values() for m in errs]:
-            flash(str(message), "danger")
-        return redirect(url_for("welfare.driver_deliveries")), 303
-    return done
-
-
-@bp.route("/deliveries/<int:delivery_id>/failed", methods=["POST"])
-@roles_required("driver")
-def delivery_failed(delivery_id: int) -> Any:
-    form = FailedDeliveryForm()
-    done = save_form(
-        form,
-        lambda: delivery.fail(delivery_id, current_user, form.reason.data or ""),
-        _("Consegna non riuscita registrata: tornerà da pianificare."),
-        url_for("welfare.driver_deliveries"),
-    )
-    if done is None:
-        for message in form.form_errors or [_("Modulo non valido.")]:
-            flash(str(message), "danger")
-        return redirect(url_for("welfare.driver_deliveries")), 303
-    return done
+    """Deliveries are done in the rounds' driver mode (address, handover code, offline outbox)."""
+    return redirect(url_for("driver.today"))

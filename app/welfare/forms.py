@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from app.forms import LocalDecimalField, choices
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
-from app.welfare.catalog import AGE_BANDS, FAILURE_REASONS, GENDERS
+from app.welfare.catalog import AGE_BANDS, GENDERS
 from app.welfare.households import CLOTHING_SYSTEMS
 from app.welfare.models import Fulfilment
 
@@ -99,18 +99,3 @@ class PlanDeliveriesForm(FlaskForm):
     vehicle_ids = SelectField(_l("Veicolo"), coerce=int)
     driver_id = SelectField(_l("Autista"), coerce=int, default=0)
     submit = SubmitField(_l("Pianifica"))
-
-
-class HandoverForm(FlaskForm):
-    proof_kind = SelectField(
-        _l("Prova di consegna"),
-        choices=choices([("code", _l("Codice di consegna")), ("signature", _l("Firma")), ("photo", _l("Foto"))]),
-    )
-    code = StringField(_l("Codice di consegna (6 cifre)"), validators=[Optional(), Length(max=6)])
-    proof_note = StringField(_l("Nome di chi firma / descrizione della foto"), validators=[Optional(), Length(max=200)])
-    submit = SubmitField(_l("Consegnato"))
-
-
-class FailedDeliveryForm(FlaskForm):
-    reason = SelectField(_l("Motivo"), choices=choices(FAILURE_REASONS.items()))
-    submit = SubmitField(_l("Consegna non riuscita"))

@@ -38,11 +38,13 @@
 
   function card(stopId) { return document.getElementById("stop-" + stopId); }
 
-  function outcome(stop) {
+  function outcome(stop, kind) {
     if (stop.status === "skipped") {
-      return format(messages.skipped, { reason: messages.reasons[stop.skip_reason] || stop.skip_reason });
+      var why = { reason: messages.reasons[stop.skip_reason] || stop.skip_reason };
+      return format(kind === "delivery" ? messages.not_delivered : messages.skipped, why);
     }
     if (stop.status !== "done") return "";
+    if (kind === "delivery") return messages.delivered;
     if (stop.actual_kg !== null && stop.actual_kg !== undefined) {
       return format(messages.done_kg, { kg: String(stop.actual_kg).replace(".", ",") });
     }
@@ -62,7 +64,7 @@
     badge.textContent = badge.dataset["label" + state.charAt(0).toUpperCase() + state.slice(1)];
     badge.className = "badge stop-status " + ({ pending: "text-bg-light border", done: "text-bg-success",
       skipped: "text-bg-secondary", queued: "text-bg-warning" })[state];
-    el.querySelector(".stop-outcome").textContent = outcome(stop);
+    el.querySelector(".stop-outcome").textContent = outcome(stop, el.dataset.kind);
     var actions = el.querySelector(".stop-actions");
     if (actions) actions.hidden = stop.status !== "pending";
     el.classList.toggle("opacity-75", stop.status !== "pending");
@@ -86,7 +88,14 @@
     return { status: "done", actual_kg: body.weight_kg, actual_fill_percent: body.fill_percent };
   }
 
+  // A refusal that concerns one stop (a wrong handover code) stays on its card until the next try.
+  function stopError(stopId, text) {
+    var el = card(stopId);
+    if (el) el.querySelector(".stop-error").textContent = text;
+  }
+
   function enqueue(stopId, action, body) {
+    stopError(stopId, "");
     var item = { key: newKey(), stopId: stopId, action: action, body: body, routeId: routeId, userId: userId };
     var items = readOutbox();
     items.push(item);
@@ -119,7 +128,7 @@
   function deliver(item) {
     return send(item).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.ok) {
+        if (response.ok && !body.error) {  // a replayed refusal comes back as 200 with its error
           drop(item.key);
           show(item.stopId, body.stop, false);
           return true;
@@ -134,6 +143,7 @@
         var el = card(item.stopId);
         var label = el ? el.querySelector(".badge").textContent : item.stopId;
         showError(format(messages.refused, { n: label }) + " " + body.error.message);
+        stopError(item.stopId, body.error.message);
         return refreshSheet().then(function () { return true; });
       });
     });
@@ -180,7 +190,23 @@
     return Number(text.indexOf(",") >= 0 ? text.replace(/\./g, "").replace(",", ".") : text);
   }
 
+  // A delivery is proved by the household's 6-digit code (checked by the server, also after an offline sync)
+  // or by who signed / what the photo shows.
+  function onHandover(form) {
+    var error = form.querySelector(".form-error");
+    var kind = form.elements.proof_kind.value;
+    var code = form.elements.code.value.trim();
+    var note = form.elements.proof_note.value.trim();
+    if (kind === "code" && !/^\d{6}$/.test(code)) { error.textContent = messages.code_invalid; return; }
+    if (kind !== "code" && note.length < 2) { error.textContent = messages.proof_note_missing; return; }
+    error.textContent = "";
+    var body = { proof_kind: kind, code: kind === "code" ? code : "", proof_note: note,
+      collected_at: new Date().toISOString() };
+    enqueue(form.dataset.stopId, "done", body);
+  }
+
   function onDone(form) {
+    if (card(form.dataset.stopId).dataset.kind === "delivery") { onHandover(form); return; }
     var error = form.querySelector(".form-error");
     var kg = parseKg(form.elements.weight_kg.value);
     var fillInput = form.elements.fill_percent;

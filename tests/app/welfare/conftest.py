@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -48,3 +49,45 @@ def stock_of(location: Any, quantity: int, **item: Any) -> StockItem:
     stock.adjust(stock_item, location, quantity, "carico iniziale di prova")
     db.session.flush()
     return stock_item
+
+
+@pytest.fixture
+def memory_notify(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Messages to households and workers kept in memory (the handover code is read from the SMS)."""
+    from app.welfare.notify import outbox
+
+    monkeypatch.setitem(app.config, "NOTIFY_BACKEND", "memory")
+    outbox(app).clear()
+    return outbox(app)
+
+
+@pytest.fixture
+def people(household: Any) -> tuple[Any, Any, Any, Any]:
+    """A social worker of the household's office, a coordinator, a warehouse operator and a shelf."""
+    worker = factories.UserFactory(role="social_worker", organisation=household.office)
+    coordinator = factories.UserFactory(role="coordinator")
+    operator = factories.UserFactory(role="operator")
+    shelf = factories.StockLocationFactory(site__organisation=operator.organisation)
+    db.session.commit()
+    return worker, coordinator, operator, shelf
+
+
+def approved(household: Any, worker: Any, coordinator: Any, **fields: Any) -> Any:
+    """A sent and approved request: a winter coat for the boy, two jumpers for the girl, at home 9–13."""
+    from app.welfare import requests
+
+    boy, girl = household.members
+    data = requests.RequestData(
+        lines=[
+            requests.LineData(boy.id, "cappotto", "inverno", 1),
+            requests.LineData(girl.id, "maglione", "inverno", 2),
+        ],
+        window_start=time(9, 0),
+        window_end=time(13, 0),
+        **fields,
+    )
+    request = requests.create_request(household, data, worker)
+    requests.send(request, worker)
+    requests.approve(request, coordinator)
+    db.session.commit()
+    return request

@@ -1,0 +1,176 @@
+"""Delivery rounds in the rounds' driver mode: planned, published by the rounds, handed over with the code."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.rounds import services as rounds
+from app.rounds.driver_services import local_today
+from app.rounds.models import RoundPlan, RouteStop
+from app.stock import services as stock
+from app.welfare import allocation, delivery, privacy, workflow
+from app.welfare.models import Delivery, GarmentRequest
+from tests.app import factories
+from tests.app.conftest import csrf_token, login
+from tests.app.welfare.conftest import approved, stock_of
+
+pytestmark = pytest.mark.usefixtures("comuni_loaded")
+ADDRESS = "Via dei Cinquecento"
+
+
+@dataclass
+class Round:
+    plan: RoundPlan
+    stop: RouteStop
+    delivery: Delivery
+    request: GarmentRequest
+    code: str
+    driver: Any
+    worker: Any
+    coat: Any
+    shelf: Any
+
+
+def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = True) -> Round:
+    """A ready request of the household on today's delivery round, published with the rounds' publish."""
+    worker, coordinator, operator, shelf = people
+    coat = stock_of(shelf, 3)
+    request = approved(household, worker, coordinator)
+    allocation.allocate(request, operator)
+    workflow.mark_ready(request, operator)
+    driver = factories.UserFactory(role="driver")
+    vehicle = factories.VehicleFactory(home_site=shelf.site)
+    db.session.commit()
+    params = delivery.DeliveryPlanParams(local_today(), shelf.site_id, (vehicle.id,), {vehicle.id: driver.id}, 1.0)
+    plan = delivery.plan_deliveries(params, coordinator)
+    if publish:
+        rounds.publish_plan(plan, plan.version)
+    db.session.commit()
+    code = re.search(r"\b(\d{6})\b", next(m for m in outbox if m.channel == "sms").body).group(1)  # type: ignore[union-attr]
+    stop = plan.routes[0].stops[0]
+    return Round(plan, stop, db.session.scalar(select(Delivery)), request, code, driver, worker, coat, shelf)
+
+
+def _act(client: FlaskClient, stop: RouteStop, action: str, body: Any, key: str | None = None) -> Any:
+    headers = {"Idempotency-Key": key or str(uuid.uuid4()), "X-CSRFToken": csrf_token(client, "/account")}
+    return client.post(f"/driver/api/stops/{stop.id}/{action}", json=body, headers=headers)
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_rounds_publish_accepts_a_delivery_plan_loaded_at_the_warehouse(household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    db.session.refresh(trip.plan)
+    assert trip.plan.status == "published"
+    assert trip.stop.kind == "delivery" and trip.stop.load_after_kg == 0 and trip.stop.planned_kg > 0
+
+
+def test_the_driver_sees_the_address_on_the_service_day_and_the_read_is_logged(
+    client, household, people, memory_notify
+):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    html = client.get(f"/driver/route/{trip.stop.route_id}").get_data(as_text=True)
+    assert ADDRESS in html and "Codice di consegna (6 cifre)" in html and "Nessuno in casa" in html
+    assert f"Consegna {household.code}" in html and "1 capo" in html
+    purposes = [entry.purpose for entry in privacy.access_log(household)]
+    assert f"delivery {local_today().isoformat()}" in purposes
+
+
+def test_no_address_for_another_driver_a_coordinator_or_before_publication(
+    app, client, household, people, memory_notify
+):
+    trip = _planned(household, people, memory_notify, publish=False)
+    login(client, trip.driver.email)
+    assert ADDRESS not in client.get(f"/driver/route/{trip.stop.route_id}").get_data(as_text=True)
+    for role in ("driver", "coordinator"):
+        other = app.test_client()
+        login(other, factories.UserFactory(role=role).email)
+        db.session.commit()
+        assert ADDRESS not in other.get(f"/driver/route/{trip.stop.route_id}.json").get_data(as_text=True)
+
+
+def test_a_wrong_code_is_refused_counted_and_a_resend_gets_the_same_answer(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    key = str(uuid.uuid4())
+    first = _act(client, trip.stop, "done", {"proof_kind": "code", "code": _wrong(trip.code)}, key)
+    assert first.status_code == 422
+    assert "Codice di consegna errato" in first.get_json()["error"]["message"]
+    assert first.get_json()["stop"]["status"] == "pending"
+    again = _act(client, trip.stop, "done", {"proof_kind": "code", "code": _wrong(trip.code)}, key)
+    assert again.get_json()["error"] == first.get_json()["error"]
+    db.session.refresh(trip.delivery)
+    assert trip.delivery.code_attempts == 1 and trip.delivery.status == "scheduled"
+    assert stock.balance(trip.coat, trip.shelf).on_hand == 3
+
+
+def test_the_right_code_delivers_issues_the_pieces_and_tells_the_social_worker(
+    client, household, people, memory_notify
+):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    response = _act(client, trip.stop, "done", {"proof_kind": "code", "code": trip.code})
+    assert response.status_code == 200 and response.get_json()["stop"]["status"] == "done"
+    db.session.refresh(trip.request)
+    assert trip.request.status == "consegnata"
+    assert stock.balance(trip.coat, trip.shelf).on_hand == 2 and stock.balance(trip.coat, trip.shelf).reserved == 0
+    assert any("consegnata" in m.body and m.to == trip.worker.email for m in memory_notify)
+
+
+def test_a_signature_needs_the_name_of_who_signed(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    refused = _act(client, trip.stop, "done", {"proof_kind": "signature", "proof_note": ""})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "proof_note"
+    assert _act(client, trip.stop, "done", {"proof_kind": "signature", "proof_note": "Maria R."}).status_code == 200
+    db.session.refresh(trip.delivery)
+    assert (trip.delivery.status, trip.delivery.proof_kind) == ("delivered", "signature")
+
+
+def test_not_at_home_is_a_failed_delivery_to_plan_again(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    assert _act(client, trip.stop, "skip", {"reason": "no_time"}).status_code == 422  # a bin reason
+    response = _act(client, trip.stop, "skip", {"reason": "not_home"})
+    assert response.status_code == 200 and response.get_json()["stop"]["skip_reason"] == "not_home"
+    db.session.refresh(trip.delivery)
+    assert trip.delivery.status == "failed" and trip.delivery.failure_reason == "not_home"
+    assert [d.id for d in delivery.due_deliveries()] == [trip.delivery.id]
+
+
+def test_another_driver_cannot_hand_over(app, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    intruder = app.test_client()
+    login(intruder, factories.UserFactory(role="driver").email)
+    db.session.commit()
+    response = _act(intruder, trip.stop, "done", {"proof_kind": "signature", "proof_note": "Mario"})
+    assert response.status_code == 403
+    db.session.refresh(trip.request)
+    assert trip.request.status == "pronta"
+
+
+def test_the_old_driver_page_leads_to_the_driver_mode(client, login_as):
+    login_as("driver")
+    response = client.get("/welfare/driver")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/driver/")
+
+
+def test_delivery_plans_open_on_the_rounds_map_without_addresses(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify, publish=False)
+    login(client, people[1].email)
+    listing = client.get("/welfare/deliveries").get_data(as_text=True)
+    assert f"/rounds/{trip.plan.id}" in listing
+    review = client.get(f"/rounds/{trip.plan.id}")
+    assert review.status_code == 200
+    assert ADDRESS not in review.get_data(as_text=True)
