@@ -12,6 +12,7 @@ from flask_login import current_user
 from app.auth.decorators import roles_required
 from app.errors import ConflictError, DomainError
 from app.extensions import db
+from app.i18n import fmt_number
 from app.rounds import jobs, queries, services
 from app.rounds.forms import CancelForm, EditForm, PublishForm, plan_form
 from app.rounds.models import JobStatus
@@ -124,7 +125,7 @@ def _review_page(plan_id: int) -> Any:
 def _edit_redirect(plan_id: int, call: Any) -> Any:
     """Run one edit; a stale version answers 409 with the reload message, other refusals flash."""
     try:
-        call()
+        plan = call()
     except ConflictError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -134,7 +135,13 @@ def _edit_redirect(plan_id: int, call: Any) -> Any:
         flash(error.message, "danger")
         return redirect(url_for("rounds.review", plan_id=plan_id))
     db.session.commit()
-    flash(_("Piano aggiornato e ricontrollato."), "success")
+    message = _(
+        "Piano aggiornato e ricontrollato: %(km)s km, %(hours)s ore, costo stimato %(eur)s €.",
+        km=fmt_number(plan.distance_m / 1000, 1),
+        hours=fmt_number(plan.duration_s / 3600, 1),
+        eur=fmt_number(plan.cost_eur_cents / 100, 2),
+    )
+    flash(message, "success")
     return redirect(url_for("rounds.review", plan_id=plan_id))
 
 

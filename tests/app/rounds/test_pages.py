@@ -105,6 +105,7 @@ def test_moving_a_stop_from_the_review_page_saves_a_new_version(client, login_as
     db.session.expire_all()
     assert db.session.get(RoundPlan, plan.id).version == 2
     assert db.session.get(type(stop), stop.id).route_id == target.id
+    assert "ricontrollato" in client.get(f"/rounds/{plan.id}").get_data(as_text=True)
 
 
 def test_publish_button_publishes_the_plan(client, login_as, plan) -> None:
