@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from datetime import timedelta
@@ -36,12 +37,17 @@ THROTTLE_S = 0.5
 ORPHAN_GRACE = timedelta(minutes=10)
 
 
+def setting(app: Flask, name: str, default: str | None = None) -> str | None:
+    """A jobs setting from the app config, else from the environment (``ROUNDS_WORKER``, ``ROUNDS_QUEUE_*``)."""
+    return app.config.get(name) or os.environ.get(name) or default
+
+
 def make_huey(app: Flask) -> Huey:
     """RedisHuey when ``REDIS_URL`` is set, else SqliteHuey in the instance folder."""
-    name = app.config.get("ROUNDS_QUEUE_NAME", "fitmi-rounds")
+    name = setting(app, "ROUNDS_QUEUE_NAME", "fitmi-rounds")
     if app.config.get("REDIS_URL"):
         return RedisHuey(name, url=app.config["REDIS_URL"])
-    path = app.config.get("ROUNDS_QUEUE_FILE") or str(Path(app.instance_path) / "rounds-queue.sqlite3")
+    path = setting(app, "ROUNDS_QUEUE_FILE") or str(Path(app.instance_path) / "rounds-queue.sqlite3")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=path)
 
@@ -60,7 +66,7 @@ class JobQueue:
             return run_job(job_id)
 
     def enqueue(self, job_id: int) -> Result:
-        if self.app.config.get("ROUNDS_WORKER", "embedded") == "embedded":
+        if setting(self.app, "ROUNDS_WORKER", "embedded") == "embedded":
             self.start_embedded()
         return self.task(job_id)
 
