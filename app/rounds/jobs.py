@@ -156,6 +156,22 @@ def get_job(job_id: int) -> PlanningJob:
     return job
 
 
+def summary(job: PlanningJob) -> dict[str, Any]:
+    """Status, elapsed seconds against the time limit, best cost so far, failure reason."""
+    progress = json.loads(job.progress_json or "[]")
+    limit = json.loads(job.params_json or "{}").get("time_limit_s", 30)
+    end = job.finished_at or utcnow()
+    elapsed = (end - job.started_at).total_seconds() if job.started_at else 0.0
+    return {
+        "status": job.status,
+        "message": job.message,
+        "elapsed_s": round(elapsed, 1),
+        "best_cost": progress[-1][1] if progress else None,
+        "time_limit_s": limit,
+        "plan_id": job.plan_id,
+    }
+
+
 def fail_orphaned_jobs() -> int:
     """Jobs left running by a process that died are marked failed with the reason."""
     cutoff = utcnow() - ORPHAN_GRACE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
@@ -72,19 +71,10 @@ def job(job_id: int) -> Any:
 @bp.route("/jobs/<int:job_id>.json")
 @roles_required(*PLANNERS)
 def job_status(job_id: int) -> Any:
-    planning_job = jobs.get_job(job_id)
-    progress = json.loads(planning_job.progress_json or "[]")
-    limit = json.loads(planning_job.params_json or "{}").get("time_limit_s", 30)
-    return jsonify(
-        {
-            "status": planning_job.status,
-            "message": planning_job.message,
-            "elapsed_s": progress[-1][0] if progress else 0,
-            "best_cost": progress[-1][1] if progress else None,
-            "time_limit_s": limit,
-            "plan_url": url_for("rounds.review", plan_id=planning_job.plan_id) if planning_job.plan_id else None,
-        }
-    )
+    summary = jobs.summary(jobs.get_job(job_id))
+    plan_id = summary.pop("plan_id")
+    summary["plan_url"] = url_for("rounds.review", plan_id=plan_id) if plan_id else None
+    return jsonify(summary)
 
 
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
