@@ -57,7 +57,7 @@ def page(chromium: Any, live_server: str) -> Iterator[Any]:
     db.session.commit()
     context = chromium.new_context(base_url=live_server, locale="it-IT", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 
@@ -70,7 +70,7 @@ def phone(chromium: Any, live_server: str) -> Iterator[Any]:
         base_url=live_server, locale="it-IT", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 

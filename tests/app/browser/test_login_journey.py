@@ -43,6 +43,7 @@ def test_logout_from_a_phone_returns_to_login(phone):
     log_in(phone, user.email, factories.DEFAULT_PASSWORD)
     phone.wait_for_selector("h1[data-role=driver]")
     phone.click("button.navbar-toggler")
-    phone.click("text=Esci")
-    phone.wait_for_url("**/login")
+    phone.wait_for_selector("#nav.show")  # the collapsed menu has finished opening
+    with phone.expect_navigation(url="**/login"):
+        phone.get_by_role("button", name="Esci").click()
     assert "Sei uscito." in phone.inner_text("main")
