@@ -63,6 +63,39 @@ def load_comuni(file_: Path | None, population: Path | None) -> int:
     return count
 
 
+@gis_group.command("build-network")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Estratto OSM locale: .osm, .osm.bz2, .osm.pbf, .graphml[.gz].",
+)
+@click.option("--place", default=None, help="Nome di luogo da scaricare da OpenStreetMap (serve internet).")
+@click.option(
+    "--comuni",
+    "use_comuni",
+    is_flag=True,
+    help="Scarica l'area dei comuni caricati (unione dei confini; serve internet).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File della rete compatta da scrivere (.npz); poi imposta ROAD_NETWORK_FILE.",
+)
+def build_network_command(source: Path | None, place: str | None, use_comuni: bool, out: Path) -> None:
+    """Build the truck road network used by the round planner (see gis_data/README.md)."""
+    from app.rounds.adapters import build_network_file
+
+    if sum(x is not None and x is not False for x in (source, place, use_comuni or None)) != 1:
+        raise click.UsageError("Indica una sola sorgente: --source, --place oppure --comuni.")
+    try:
+        area = geo.metro_area() if use_comuni else None
+        click.echo(build_network_file(out, current_app.config["GIS_CACHE_DIR"], source=source, place=place, area=area))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
 @click.command("demo", help="Crea o aggiorna il database dimostrativo (idempotente).")
 @with_appcontext
 def demo_command() -> None:

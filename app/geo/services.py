@@ -120,6 +120,14 @@ def _index() -> _ComuneIndex:
     return cached[1]
 
 
+def metro_area() -> BaseGeometry:
+    """The union of the loaded comuni boundaries (the area the service covers)."""
+    geometries = _index().geometries
+    if not geometries:
+        raise ValidationError(_("Nessun comune caricato: esegui «flask gis load-comuni»."))
+    return shapely.union_all(geometries)
+
+
 def comune_at(lon: float, lat: float) -> Comune:
     """The comune containing a WGS84 point; a clear error outside the configured area."""
     if not (isinstance(lon, (int, float)) and isinstance(lat, (int, float))) or not (

@@ -30,6 +30,7 @@ from routing import (
     ProblemError,
     RoadNetwork,
     Route,
+    RoutingError,
     RoutingSettings,
     SnapError,
     SolveCancelled,
@@ -38,6 +39,7 @@ from routing import (
     Unassigned,
     Vehicle,
     Visit,
+    build_network,
     check_plan,
     load_network,
     route_geometry,
@@ -88,6 +90,34 @@ def network_for(path: str | None, cache_dir: str) -> RoadNetwork | None:
         if path not in _networks:
             _networks[path] = load_network(Path(path), RoutingSettings(cache_dir=Path(cache_dir)))
         return _networks[path]
+
+
+def build_network_file(
+    out: Path, cache_dir: str, *, source: Path | None = None, place: str | None = None, area: Any = None
+) -> str:
+    """Build the truck road network from a local OSM file, a place name or an area, save it; a summary line.
+
+    ``place`` and ``area`` (a Shapely polygon, e.g. the union of the comuni) download from OpenStreetMap.
+    """
+    settings = RoutingSettings(cache_dir=Path(cache_dir))
+    try:
+        if source is not None:
+            network = load_network(source, settings)
+        else:
+            network = build_network(place=place, polygon=area, settings=settings)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        network.save(out)
+    except RoutingError as error:
+        raise PlanningInputError(str(error)) from error
+    dropped = float(network.report.get("dropped_node_share", 0.0))
+    return _(
+        "%(out)s: %(nodes)d nodi, %(edges)d archi, %(dropped)s%% dei nodi scartati (fuori dalla componente "
+        "fortemente connessa principale). © OpenStreetMap contributors (ODbL)",
+        out=str(out),
+        nodes=network.node_count,
+        edges=network.edge_count,
+        dropped=f"{dropped * 100:.1f}",
+    )
 
 
 def _snap_failures(network: RoadNetwork, points: Sequence[tuple[float, float]]) -> dict[int, str]:

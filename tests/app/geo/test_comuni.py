@@ -85,3 +85,26 @@ def test_cli_load_comuni_refuses_a_corrupt_file(app, tmp_path):
     assert result.exit_code != 0
     assert "File GeoJSON non leggibile" in result.output
     assert db.session.scalar(select(func.count()).select_from(Comune)) == 133
+
+
+def test_cli_builds_the_road_network_from_a_local_osm_extract(app, shared_dir, tmp_path):
+    out = tmp_path / "centro.npz"
+    source = shared_dir / "gis/roads/milano_centro_partial_overpass_2019-02-26.osm.bz2"
+    result = run_cli(app, "gis", "build-network", "--source", str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "© OpenStreetMap contributors" in result.output
+
+
+def test_cli_build_network_refuses_a_corrupt_file_without_writing(app, tmp_path):
+    bad = tmp_path / "rotto.osm"
+    bad.write_text("<osm><way")
+    out = tmp_path / "rete.npz"
+    result = run_cli(app, "gis", "build-network", "--source", str(bad), "--out", str(out))
+    assert result.exit_code != 0 and "rotto.osm" in result.output
+    assert not out.exists()
+
+
+def test_metro_area_is_the_union_of_the_133_comuni():
+    area = geo.metro_area()
+    assert area.contains(__import__("shapely").Point(9.19, 45.4642))
+    assert not area.contains(__import__("shapely").Point(9.67, 45.698))
