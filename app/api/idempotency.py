@@ -47,7 +47,9 @@ def check_key(key: str | None) -> str:
 def _replay(row: IdempotencyKey, digest: str) -> tuple[int, dict[str, Any], bool]:
     if row.request_hash != digest:
         raise KeyReused(_("Questa Idempotency-Key è già stata usata per un invio diverso."), field="Idempotency-Key")
-    return 200, json.loads(row.response_body), True
+    # A success is replayed as 200 (nothing new was created); a stored refusal keeps its status.
+    status = row.response_status if row.response_status >= 400 else 200
+    return status, json.loads(row.response_body), True
 
 
 def run_once(

@@ -109,6 +109,7 @@ def test_a_wrong_code_is_refused_counted_and_a_resend_gets_the_same_answer(clien
     assert "Codice di consegna errato" in first.get_json()["error"]["message"]
     assert first.get_json()["stop"]["status"] == "pending"
     again = _act(client, trip.stop, "done", {"proof_kind": "code", "code": _wrong(trip.code)}, key)
+    assert again.status_code == 422 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["error"] == first.get_json()["error"]
     db.session.refresh(trip.delivery)
     assert trip.delivery.code_attempts == 1 and trip.delivery.status == "scheduled"
