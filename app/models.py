@@ -5,7 +5,7 @@ from app.bins.models import AuditEntry, Bin, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
-from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, UnassignedStop
+from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, StopPhoto, UnassignedStop
 from app.sorting.models import Fraction, IntakeBatch, KgEntry, Outbound, SessionInput, SortingSession
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.welfare.models import (
@@ -55,6 +55,7 @@ __all__ = [
     "StockItem",
     "StockLocation",
     "StockMovement",
+    "StopPhoto",
     "UnassignedStop",
     "User",
     "Vehicle",

@@ -54,7 +54,9 @@ def logout() -> Any:
     logout_user()
     session.clear()
     flash(_("Sei uscito."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'  # no copy of pages seen (addresses) left in the browser cache
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -121,6 +121,15 @@ def sheet_gpx(route_id: int) -> Any:
     )
 
 
+@sheets_bp.route("/stops/<int:stop_id>/photo")
+@login_required
+def stop_photo(stop_id: int) -> Any:
+    """A stop's photo, for whoever may see its route sheet; never cached by the browser or the phone."""
+    photo = services.visible_stop_photo(stop_id, current_user)
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(photo.data, mimetype=photo.content_type, headers=headers)
+
+
 @sheets_bp.route("/<int:plan_id>/report")
 @login_required
 def plan_report(plan_id: int) -> Any:

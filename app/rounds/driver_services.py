@@ -20,7 +20,8 @@ from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Vehicle
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
+from app.rounds import photos
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopPhoto, StopStatus
 
 ROME = ZoneInfo("Europe/Rome")
 SEE_ALL = ("admin", "coordinator")
@@ -147,6 +148,13 @@ def visible_plan(plan_id: int, user: User) -> RoundPlan:
     return plan
 
 
+def visible_stop_photo(stop_id: int, user: User) -> StopPhoto:
+    """The photo of a stop on a route the user may see (404 if none, 403 if not theirs)."""
+    stop: RouteStop = _found(RouteStop, stop_id, _("Fermata non trovata."))
+    visible_route(stop.route_id, user)
+    return photos.photo_of(stop)
+
+
 def _actable(stop_id: int, user: User) -> RouteStop:
     """A stop of a published route driven by ``user``: only the assigned driver reports on it."""
     stop: RouteStop = _found(RouteStop, stop_id, _("Fermata non trovata."))
@@ -198,19 +206,27 @@ def _moment(body: dict[str, Any]) -> datetime | None:
 
 
 def mark_done(stop_id: int, payload: Any, user: User, now: datetime | None = None) -> RouteStop:
-    """Record a stop as done; at a bin this is a pickup (``source="round"``) through ``record_pickup``."""
+    """Record a stop as done (with an optional checked photo); at a bin this is a pickup through ``record_pickup``."""
     stop = _actable(stop_id, user)
+    fields = HANDOVER_FIELDS if stop.kind == StopKind.DELIVERY else DONE_FIELDS
+    body = dict(_object(payload, fields | {"photo"}))
+    photo = photos.parse_photo(body.pop("photo", None))
     if stop.kind == StopKind.DELIVERY:
-        body = _object(payload, HANDOVER_FIELDS)
-        return _deliveries().done_at_stop(stop, body, user, _moment(body))  # type: ignore[no-any-return]
-    data = schemas.parse_pickup({**_object(payload, DONE_FIELDS), "bin_id": stop.bin_id or 0})
-    now = now or utcnow()
+        _deliveries().done_at_stop(stop, body, user, _moment(body), with_photo=photo is not None)
+    else:
+        _done_at_stop(stop, body, user, now or utcnow())
+    photos.attach(stop, photo, user)
+    return stop
+
+
+def _done_at_stop(stop: RouteStop, body: dict[str, Any], user: User, now: datetime) -> None:
+    """«Done» at a bin (a pickup through ``record_pickup``) or at a reload stop (kilograms only)."""
+    data = schemas.parse_pickup({**body, "bin_id": stop.bin_id or 0})
     if stop.kind != StopKind.BIN or stop.bin_id is None:
         _claim(stop, StopStatus.DONE, data.collected_at or now, actual_kg=_non_bin_kg(data))
-        return stop
+        return
     _claim(stop, StopStatus.DONE, data.collected_at or now)
     _record_visit(stop, data, user, now)
-    return stop
 
 
 def _reason(body: dict[str, Any]) -> SkipReason:

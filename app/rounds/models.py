@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -129,6 +129,20 @@ class RouteStop(Base):
     actual_fill_percent: Mapped[int | None]
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"))
+
+
+class StopPhoto(Base):
+    """The optional photo taken when a stop is marked done (a delivery's proof); one per stop."""
+
+    __tablename__ = "stop_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_stop_id: Mapped[int] = mapped_column(ForeignKey("route_stop.id", ondelete="CASCADE"), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int]
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class UnassignedStop(Base):

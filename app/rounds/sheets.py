@@ -16,7 +16,8 @@ import segno
 from flask import render_template
 
 from app.rounds import driver_services as services
-from app.rounds.models import RoundPlan, RoundRoute, StopKind, StopStatus
+from app.rounds import photos
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 PICKUP_FORM = "collection/pickups/new"
@@ -143,6 +144,7 @@ class RouteReport:
     done: int
     skipped: list[dict[str, Any]] = field(default_factory=list)
     pending: int = 0
+    photo_stops: list[RouteStop] = field(default_factory=list)  # done with a photo (delivery proof, bin state)
 
 
 def _route_report(route: RoundRoute, road_km: Any) -> RouteReport:
@@ -185,5 +187,9 @@ def road_km(points: Sequence[tuple[float, float]]) -> float:
 
 
 def plan_report(plan: RoundPlan) -> list[RouteReport]:
-    """One planned-against-actual report per route of the plan."""
-    return [_route_report(route, road_km) for route in plan.routes]
+    """One planned-against-actual report per route of the plan, with the stops that have a photo."""
+    reports = [_route_report(route, road_km) for route in plan.routes]
+    with_photo = photos.stops_with_photo(stop.id for route in plan.routes for stop in route.stops)
+    for report in reports:
+        report.photo_stops = [stop for stop in report.route.stops if stop.id in with_photo]
+    return reports

@@ -221,9 +221,18 @@ def _check_code(delivery: Delivery, code: str) -> str | None:
 
 
 def hand_over(
-    delivery_id: int, user: User, proof_kind: str, code: str = "", note: str = "", at: datetime | None = None
+    delivery_id: int,
+    user: User,
+    proof_kind: str,
+    code: str = "",
+    note: str = "",
+    at: datetime | None = None,
+    with_photo: bool = False,
 ) -> HandoverResult:
-    """Deliver with the household's code (or a signature or photo): pieces leave the stock, request «consegnata»."""
+    """Deliver with the household's code (or a signature or photo): pieces leave the stock, request «consegnata».
+
+    An attached photo is itself the «photo» proof; otherwise a signature or photo needs a description.
+    """
     delivery, stop = _locked_delivery(delivery_id, user)
     if proof_kind == "code":
         problem = _check_code(delivery, code)
@@ -231,7 +240,7 @@ def hand_over(
             db.session.flush()
             return HandoverResult(False, problem)
     elif proof_kind in ("signature", "photo"):
-        if len(note.strip()) < 2:
+        if len(note.strip()) < 2 and not (proof_kind == "photo" and with_photo):
             raise ValidationError(_("Indica chi ha firmato o cosa mostra la foto."), field="proof_note")
     else:
         raise ValidationError(_("Prova di consegna non valida."), field="proof_kind")
@@ -284,10 +293,12 @@ def _stop_delivery(stop: RouteStop) -> Delivery:
     return delivery
 
 
-def done_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None) -> RouteStop:
+def done_at_stop(
+    stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None, with_photo: bool = False
+) -> RouteStop:
     """The driver's «done» at a delivery stop: the handover; a wrong code is refused but counted."""
     proof_kind, code, note = (_text(body, name) for name in ("proof_kind", "code", "proof_note"))
-    result = hand_over(_stop_delivery(stop).id, user, proof_kind or "code", code, note, at)
+    result = hand_over(_stop_delivery(stop).id, user, proof_kind or "code", code, note, at, with_photo)
     if not result.ok:
         raise HandoverRefused(result.message, stop, field="code")
     return stop

@@ -7,7 +7,7 @@
   var messages = JSON.parse(document.getElementById("driver-messages").textContent);
   var routeId = root.dataset.routeId;
   var OUTBOX = "fitmi.driver.outbox";
-  var flushing = false;
+  var flushing = null;
   var csrf = root.dataset.csrf;
   var userId = root.dataset.userId;
 
@@ -99,7 +99,14 @@
     var item = { key: newKey(), stopId: stopId, action: action, body: body, routeId: routeId, userId: userId };
     var items = readOutbox();
     items.push(item);
-    writeOutbox(items);
+    try {
+      writeOutbox(items);
+    } catch (e) {  // the phone's storage is full: keep the action, leave the photo out
+      if (!body.photo) throw e;
+      delete body.photo;
+      writeOutbox(items);
+      stopError(stopId, messages.photo_dropped);
+    }
     show(stopId, localState(item), true);
     refreshCounter();
     flush();
@@ -149,19 +156,19 @@
     });
   }
 
-  function flush() {
-    if (flushing) return Promise.resolve();
-    flushing = true;
+  function flush() {  // one run at a time; a second caller waits for the run under way
+    if (flushing) return flushing;
     var items = readOutbox();
     var chain = Promise.resolve(true);
     items.forEach(function (item) {
       chain = chain.then(function (goOn) { return goOn ? deliver(item) : false; });
     });
-    return chain.catch(function () { return false; }).then(function () {
-      flushing = false;
+    flushing = chain.catch(function () { return false; }).then(function () {
+      flushing = null;
       refreshCounter();
       document.documentElement.dataset.syncIdle = String(Date.now());
     });
+    return flushing;
   }
 
   // Server state of every stop (and a fresh CSRF token); queued actions stay drawn as queued.
@@ -190,6 +197,35 @@
     return Number(text.indexOf(",") >= 0 ? text.replace(/\./g, "").replace(",", ".") : text);
   }
 
+  // The optional photo, shrunk on the phone to at most 1280 px as a JPEG data URL (small enough for the outbox).
+  var MAX_SIDE = 1280;
+  function readPhoto(form) {
+    var file = form.elements.photo && form.elements.photo.files[0];
+    if (!file) return Promise.resolve(null);
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () {
+        var scale = Math.min(1, MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+        canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve(canvas.toDataURL("image/jpeg", 0.7));
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("photo")); };
+      img.src = url;
+    });
+  }
+
+  function enqueueDone(form, body) {
+    readPhoto(form).then(function (photo) {
+      if (photo) body.photo = photo;
+      enqueue(form.dataset.stopId, "done", body);
+    }, function () { form.querySelector(".form-error").textContent = messages.photo_unreadable; });
+  }
+
   // A delivery is proved by the household's 6-digit code (checked by the server, also after an offline sync)
   // or by who signed / what the photo shows.
   function onHandover(form) {
@@ -198,11 +234,14 @@
     var code = form.elements.code.value.trim();
     var note = form.elements.proof_note.value.trim();
     if (kind === "code" && !/^\d{6}$/.test(code)) { error.textContent = messages.code_invalid; return; }
-    if (kind !== "code" && note.length < 2) { error.textContent = messages.proof_note_missing; return; }
+    var photoTaken = form.elements.photo && form.elements.photo.files.length > 0;
+    if (kind !== "code" && note.length < 2 && !(kind === "photo" && photoTaken)) {
+      error.textContent = messages.proof_note_missing; return;
+    }
     error.textContent = "";
     var body = { proof_kind: kind, code: kind === "code" ? code : "", proof_note: note,
       collected_at: new Date().toISOString() };
-    enqueue(form.dataset.stopId, "done", body);
+    enqueueDone(form, body);
   }
 
   function onDone(form) {
@@ -226,7 +265,7 @@
     var body = { collected_at: new Date().toISOString(), incidents: incidents, notes: form.elements.notes.value };
     if (kg !== null) body.weight_kg = kg;
     if (fill !== null) body.fill_percent = fill;
-    enqueue(form.dataset.stopId, "done", body);
+    enqueueDone(form, body);
   }
 
   function onSkip(form) {
@@ -263,6 +302,7 @@
     show(el.dataset.stopId, JSON.parse(el.dataset.state), false);
   });
   applyOutbox();
+  window.fitmiFlushOutbox = flush;  // logout.js sends what it can before the outbox is cleared
   window.addEventListener("online", function () { flush(); });
   registerWorker();
   if (navigator.onLine) flush().then(refreshSheet);

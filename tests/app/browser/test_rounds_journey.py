@@ -4,6 +4,8 @@ worked offline by the driver on a phone, and nothing counted twice."""
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -20,7 +22,7 @@ from app.collection.models import Pickup
 from app.extensions import db
 from app.rounds import driver_services, jobs
 from app.rounds.driver_services import local_today
-from app.rounds.models import RoundRoute, RouteStop
+from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
 
@@ -90,6 +92,25 @@ def _seed() -> Seeded:
     seeded = Seeded(coordinator.email, driver.email, driver.id, trucks[0].id)
     release_db()
     return seeded
+
+
+def _png(width: int, height: int) -> bytes:
+    """A plain yellow PNG picture (what a phone camera would hand over, only simpler)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xc8\xb4\x28" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def _jpeg_long_side(data: bytes) -> int:
+    at = data.index(b"\xff\xc0")  # baseline frame header: height, width
+    return max(struct.unpack(">HH", data[at + 5 : at + 9]))
+
+
+PNG = _png(2000, 1500)
 
 
 def _pickups() -> int:
@@ -202,3 +223,30 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     phone.wait_for_function("document.documentElement.dataset.syncIdle")
     assert phone.locator(f"#stop-{stop_ids[2]} .stop-status").inner_text() == "Saltato"
     assert _pickups() == 2
+
+    _done_with_photo(phone, stop_ids[3])
+    assert _photo_sizes() == [1280]  # the 2000 px picture shrunk on the phone before it was queued
+    _log_out(phone)
+    assert phone.evaluate("caches.keys()") == [] and phone.evaluate("localStorage.length") == 0
+
+
+def _done_with_photo(phone: Any, stop_id: int) -> None:
+    card = phone.locator(f"#stop-{stop_id}")
+    card.locator("summary", has_text="Fatto").click()
+    card.locator("input[name=fill_percent]").fill("50")
+    card.locator("input[name=photo]").set_input_files({"name": "bin.png", "mimeType": "image/png", "buffer": PNG})
+    card.get_by_role("button", name="Conferma fatto").click()
+    card.locator(".stop-status", has_text="Fatto").wait_for()
+
+
+def _photo_sizes() -> list[int]:
+    sizes = [_jpeg_long_side(photo.data) for photo in db.session.scalars(select(StopPhoto))]
+    release_db()
+    return sizes
+
+
+def _log_out(phone: Any) -> None:
+    phone.click("button.navbar-toggler")
+    phone.wait_for_selector("#nav.show")
+    with phone.expect_navigation(url="**/login"):
+        phone.get_by_role("button", name="Esci").click()

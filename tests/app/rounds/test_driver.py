@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from app.collection.models import Pickup
 from app.extensions import db
 from app.rounds.driver_services import local_today
-from app.rounds.models import RouteStop
+from app.rounds.models import RouteStop, StopPhoto
 from tests.app import factories
 from tests.app.conftest import csrf_token
 
@@ -228,3 +229,81 @@ def test_service_worker_is_served_for_the_driver_scope(client: FlaskClient) -> N
     assert response.status_code == 200
     assert response.headers["Service-Worker-Allowed"] == "/driver/"
     assert "javascript" in response.mimetype
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
+
+def _data_url(data: bytes, kind: str = "image/jpeg") -> str:
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def _photos() -> list[StopPhoto]:
+    return list(db.session.scalars(select(StopPhoto)))
+
+
+def test_a_photo_with_done_is_stored_once_even_when_the_phone_resends(client: FlaskClient, login_as: Any) -> None:
+    driver, route = _driver_and_round(login_as, stops=1)
+    body, key = {"weight_kg": 80, "photo": _data_url(JPEG)}, str(uuid.uuid4())
+    assert _done(client, route.stops[0], body, key).status_code == 200
+    again = _done(client, route.stops[0], body, key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    (photo,) = _photos()
+    assert (photo.route_stop_id, photo.content_type, photo.data) == (route.stops[0].id, "image/jpeg", JPEG)
+    assert (photo.size_bytes, photo.taken_by_id) == (len(JPEG), driver.id)
+    shown = client.get(f"/rounds/stops/{route.stops[0].id}/photo")
+    assert (shown.status_code, shown.mimetype, shown.data) == (200, "image/jpeg", JPEG)
+    assert "no-store" in shown.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        _data_url(b"%PDF-1.7 not an image"),
+        "data:image/jpeg;base64,@@not-base64@@",
+        "http://example.org/photo.jpg",
+        _data_url(JPEG + b"\x00" * (2 * 1024 * 1024)),
+        123,
+    ],
+    ids=["pdf", "bad-base64", "not-a-data-url", "over-2mb", "number"],
+)
+def test_a_non_image_or_oversized_photo_is_refused_and_nothing_is_written(
+    client: FlaskClient, login_as: Any, photo: Any
+) -> None:
+    _, route = _driver_and_round(login_as, stops=1)
+    response = _done(client, route.stops[0], {"weight_kg": 80, "photo": photo})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "photo" and response.get_json()["error"]["message"]
+    db.session.refresh(route.stops[0])
+    assert route.stops[0].status == "pending" and _pickups() == 0 and _photos() == []
+
+
+def test_another_driver_cannot_fetch_a_stops_photo_but_the_coordinator_sees_it_on_the_report(
+    client: FlaskClient, login_as: Any
+) -> None:
+    _, route = _driver_and_round(login_as, stops=1)
+    _done(client, route.stops[0], {"weight_kg": 80, "photo": _data_url(JPEG)})
+    url = f"/rounds/stops/{route.stops[0].id}/photo"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login_as("driver")
+    assert client.get(url).status_code in (403, 404)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login_as("coordinator")
+    assert client.get(url).status_code == 200
+    assert url in client.get(f"/rounds/{route.plan_id}/report").get_data(as_text=True)
+
+
+def test_the_done_form_offers_an_optional_camera_photo(client: FlaskClient, login_as: Any) -> None:
+    _, route = _driver_and_round(login_as, stops=1)
+    html = client.get(f"/driver/route/{route.id}").get_data(as_text=True)
+    assert 'type="file"' in html and 'accept="image/*"' in html and 'capture="environment"' in html
+
+
+def test_logout_clears_the_browser_cache_and_every_page_loads_the_outbox_guard(
+    client: FlaskClient, login_as: Any
+) -> None:
+    _, route = _driver_and_round(login_as, stops=1)
+    html = client.get(f"/driver/route/{route.id}").get_data(as_text=True)
+    assert 'id="logout-form"' in html and "/static/logout.js" in html and "azioni non sincronizzate" in html
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302 and response.headers["Clear-Site-Data"] == '"cache"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.rounds import services as rounds
 from app.rounds.driver_services import local_today
-from app.rounds.models import RoundPlan, RouteStop
+from app.rounds.models import RoundPlan, RouteStop, StopPhoto
 from app.stock import services as stock
 from app.welfare import allocation, delivery, privacy, workflow
 from app.welfare.models import Delivery, GarmentRequest
@@ -175,3 +176,22 @@ def test_delivery_plans_open_on_the_rounds_map_without_addresses(client, househo
     review = client.get(f"/rounds/{trip.plan.id}")
     assert review.status_code == 200
     assert ADDRESS not in review.get_data(as_text=True)
+
+
+def test_a_photo_is_itself_the_photo_proof_of_a_delivery(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    jpeg = "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 32).decode()
+    assert _act(client, trip.stop, "done", {"proof_kind": "photo", "photo": jpeg}).status_code == 200
+    db.session.refresh(trip.delivery)
+    assert (trip.delivery.status, trip.delivery.proof_kind) == ("delivered", "photo")
+    assert db.session.scalar(select(StopPhoto.route_stop_id)) == trip.stop.id
+
+
+def test_a_refused_handover_code_keeps_no_photo(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    jpeg = "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 32).decode()
+    refused = _act(client, trip.stop, "done", {"proof_kind": "code", "code": _wrong(trip.code), "photo": jpeg})
+    assert refused.status_code == 422
+    assert db.session.scalar(select(StopPhoto.id)) is None
