@@ -9,8 +9,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired
 
 from app.i18n import fmt_number, parse_number
+
+REQUIRED = DataRequired(_l("Campo obbligatorio."))
+# InputRequired keeps the parse error of a number field (DataRequired would replace it).
+NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 
 
 class LocalDecimalField(StringField):

@@ -6,13 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from app.bins.models import BinStatus, Stream
-from app.forms import LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
 
-REQUIRED = DataRequired(_l("Campo obbligatorio."))
-NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 STREAM_LABELS = {Stream.REUSE: _l("Riuso"), Stream.MATERIAL_RECOVERY: _l("Recupero di materia")}
 STATUS_LABELS = {
     BinStatus.ACTIVE: _l("Attivo"),

@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.fleet.models import SiteKind
-from app.forms import LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
 
-REQUIRED = DataRequired(_l("Campo obbligatorio."))
-# InputRequired keeps the parse error of a number field (DataRequired would replace it).
-NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 SITE_KIND_LABELS = {
     SiteKind.DEPOT: _l("Deposito"),
     SiteKind.SORTING_PLANT: _l("Impianto di selezione"),

@@ -11,10 +11,8 @@ from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectFiel
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import choices
+from app.forms import REQUIRED, choices
 from app.rounds.services import PlanParams
-
-REQUIRED = DataRequired(_l("Campo obbligatorio."))
 
 
 def _tomorrow() -> date:

@@ -9,15 +9,13 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from app.forms import LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
 from app.sorting.models import FractionKind, IntakeSource
 from app.sorting.outbound import DESTINATION_KINDS
 
 ROME = ZoneInfo("Europe/Rome")
-REQUIRED = DataRequired(_l("Campo obbligatorio."))
-NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 
 SOURCE_LABELS = {
     IntakeSource.ROUND: _l("Giro di raccolta"),

@@ -16,17 +16,15 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import Email, Length, Optional
 
-from app.forms import LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
 from app.welfare.catalog import AGE_BANDS, GENDERS
 from app.welfare.households import CLOTHING_SYSTEMS
 from app.welfare.models import Fulfilment
 
-REQUIRED = DataRequired(_l("Campo obbligatorio."))
-NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 LINE_ROWS = 6
 
 
