@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import flash, redirect
 from flask_wtf import FlaskForm
 
 from app.errors import DomainError
 from app.extensions import db
+
+T = TypeVar("T")
 
 
 def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, next_url: str) -> Any | None:
@@ -37,3 +40,25 @@ def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, ne
 def form_status(form: FlaskForm) -> int:
     """422 when the form came back with errors, so tests and clients can tell."""
     return 422 if form.errors or form.form_errors else 200
+
+
+def form_values(data_class: type[T], form: FlaskForm, **overrides: Any) -> T:
+    """Build a service's input dataclass from the form fields of the same names.
+
+    ``overrides`` supply values that need converting; an empty field falls back to the
+    dataclass default, or to "" for text fields without one.
+    """
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(data_class):  # type: ignore[arg-type]
+        if item.name in overrides:
+            values[item.name] = overrides[item.name]
+            continue
+        field = getattr(form, item.name, None)
+        if field is None:
+            continue
+        value = field.data
+        if value is None and item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            value = ""
+        if value is not None:
+            values[item.name] = value
+    return data_class(**values)

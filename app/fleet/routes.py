@@ -15,7 +15,7 @@ from app.fleet import services
 from app.fleet.forms import SITE_KIND_LABELS, SiteForm, VehicleForm
 from app.fleet.models import Site, Vehicle
 from app.forms import choices
-from app.views import form_status, save_form
+from app.views import form_status, form_values, save_form
 
 bp = Blueprint("fleet", __name__, url_prefix="/fleet")
 MANAGERS = ("admin", "coordinator")
@@ -41,17 +41,12 @@ def edit_site(site_id: int | None = None) -> Any:
     form.organisation_id.choices = choices([(0, "—"), *_organisation_choices()])
 
     def save() -> Site:
-        data = services.SiteData(
-            name=form.name.data or "",
-            kind=form.kind.data or "",
-            street=form.street.data or "",
-            civic_number=form.civic_number.data or "",
-            cap=form.cap.data or "",
+        data = form_values(
+            services.SiteData,
+            form,
             lon=float(form.lon.data or 0),
             lat=float(form.lat.data or 0),
             organisation_id=form.organisation_id.data or None,
-            opening_hours=form.opening_hours.data or "",
-            active=form.active.data,
         )
         return services.save_site(data, site)
 
@@ -76,20 +71,7 @@ def edit_vehicle(vehicle_id: int | None = None) -> Any:
     form.home_site_id.choices = choices((s.id, s.name) for s in db.session.scalars(select(Site).order_by(Site.name)))
 
     def save() -> Vehicle:
-        data = services.VehicleData(
-            plate=form.plate.data or "",
-            label=form.label.data or "",
-            organisation_id=form.organisation_id.data or 0,
-            home_site_id=form.home_site_id.data or 0,
-            capacity_kg=form.capacity_kg.data or 0,
-            capacity_m3=form.capacity_m3.data,
-            shift_start=form.shift_start.data,
-            shift_end=form.shift_end.data,
-            cost_per_km_eur=form.cost_per_km_eur.data,
-            cost_per_hour_eur=form.cost_per_hour_eur.data,
-            ztl_allowed=form.ztl_allowed.data,
-            active=form.active.data,
-        )
+        data = form_values(services.VehicleData, form)
         return services.save_vehicle(data, vehicle)
 
     done = save_form(form, save, _("Veicolo salvato."), url_for("fleet.vehicles"))

@@ -23,7 +23,7 @@ from app.stock.forms import MOVE_KINDS, CountForm, FilterForm, LocationForm, Mov
 from app.stock.items import STOCK_SITE_KINDS, ItemData, save_location
 from app.stock.models import StockItem, StockLocation
 from app.stock.sizes import SYSTEM_LABELS
-from app.views import form_status, save_form
+from app.views import form_status, form_values, save_form
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 STAFF = ("operator", "coordinator")
@@ -170,14 +170,7 @@ def receive(fraction_id: int) -> Any:
     form.location_id.choices = choices((loc.id, loc.label) for loc in queries.locations(current_user))
 
     def save() -> object:
-        data = ItemData(
-            category=form.category.data or "",
-            age_group=form.age_group.data or "",
-            size_system=form.size_system.data or "",
-            size=form.size.data or "",
-            season=form.season.data or "",
-            grade=form.grade.data or "",
-        )
+        data = form_values(ItemData, form)
         return operations.receive(fraction.id, data, form.quantity.data or 0, form.location_id.data or 0, current_user)
 
     done = save_form(form, save, _("Pezzi caricati a magazzino."), url_for("stock.receive", fraction_id=fraction.id))

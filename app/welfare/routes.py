@@ -13,7 +13,7 @@ from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import choices
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
-from app.views import form_status, save_form
+from app.views import form_status, form_values, save_form
 from app.welfare import allocation, households, privacy, queries, requests, workflow
 from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, STATUS_LABELS
 from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
@@ -108,14 +108,7 @@ def member_add(household_id: int) -> Any:
     form = MemberForm()
 
     def save() -> None:
-        data = households.MemberData(
-            label=form.label.data or "",
-            age_band=form.age_band.data or "",
-            gender=form.gender.data or "",
-            clothing_size_system=form.clothing_size_system.data or "",
-            clothing_size=form.clothing_size.data or "",
-            shoe_size=form.shoe_size.data or "",
-        )
+        data = form_values(households.MemberData, form)
         households.add_member(household, data, current_user)
 
     target = url_for("welfare.household_detail", household_id=household_id)
