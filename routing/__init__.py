@@ -6,7 +6,7 @@ out are WGS84 lon/lat; solver inputs are integer seconds, metres and kilograms.
 Road data: © OpenStreetMap contributors (ODbL).
 """
 
-from routing.checker import CheckReport, check_plan
+from routing.checker import CheckReport, check_plan, replay
 from routing.errors import (
     InvalidInputError,
     NetworkFileError,
@@ -46,6 +46,7 @@ __all__ = [
     "build_network",
     "check_plan",
     "load_network",
+    "replay",
     "route_geometry",
     "solve",
     "travel_matrix",

@@ -24,19 +24,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from routing.errors import InvalidInputError, ProblemError
+from routing.estimates import IntMatrix, approximate_matrices, as_matrix
 from routing.geo import Location
 
-IntMatrix = npt.NDArray[np.int64]
 StopKind = Literal["pickup", "delivery"]
 
-#: Road distance over straight-line distance used by :func:`approximate_matrices`.
-DEFAULT_CIRCUITY = 1.3
-#: Average speed (km/h) used by :func:`approximate_matrices`.
-DEFAULT_SPEED_KMH = 25.0
+#: Load dimensions in the order of :attr:`Problem.dimensions` vectors (a problem uses the first 1, 2 or 3).
+LOAD_DIMENSIONS = ("kg", "volume", "pieces")
+#: Capacity of a vehicle in a dimension it sets no limit for (``None``).
+NO_LIMIT = 1_000_000_000
 _DAY_S = 7 * 86_400
+_DEMAND = {"kg": "demand_kg", "volume": "volume", "pieces": "pieces"}
 
 
 def _check_int(field_name: str, value: object, *, minimum: int = 0) -> None:
@@ -116,8 +116,8 @@ class Stop:
         end depot) or ``"delivery"`` (the goods are loaded at the depot).
     demand_kg
         Weight collected or delivered.
-    volume
-        Second capacity dimension (litres, pieces...), 0 when unused.
+    volume, pieces
+        Further capacity dimensions (e.g. litres and garments), 0 when unused.
     service_s
         Time spent at the stop.
     window
@@ -134,6 +134,7 @@ class Stop:
     kind: StopKind = "pickup"
     demand_kg: int = 0
     volume: int = 0
+    pieces: int = 0
     service_s: int = 0
     window: TimeWindow | None = None
     required: bool = True
@@ -143,7 +144,7 @@ class Stop:
         _check_id("Stop.id", self.id)
         if self.kind not in ("pickup", "delivery"):
             raise InvalidInputError(f"Stop {self.id}.kind", f"must be 'pickup' or 'delivery', got {self.kind!r}")
-        for name in ("demand_kg", "volume", "service_s", "prize"):
+        for name in ("demand_kg", "volume", "pieces", "service_s", "prize"):
             _check_int(f"Stop {self.id}.{name}", getattr(self, name))
         if self.required and self.prize:
             raise InvalidInputError(f"Stop {self.id}.prize", "a required stop has no prize; set required=False")
@@ -159,8 +160,9 @@ class Vehicle:
         Caller's identifier of the type; routes are named ``"<id>#<n>"``.
     start_depot, end_depot
         Depot ids; ``end_depot`` defaults to ``start_depot``.
-    capacity_kg, capacity_volume
-        Capacities per trip (``capacity_volume`` only matters for stops with volume).
+    capacity_kg, capacity_volume, capacity_pieces
+        Capacities per trip; ``None`` sets no limit in that dimension (volume and
+        pieces only count when some stop has them).
     count
         Number of vehicles of this type.
     shift
@@ -180,6 +182,7 @@ class Vehicle:
     count: int = 1
     end_depot: str | None = None
     capacity_volume: int | None = None
+    capacity_pieces: int | None = None
     shift: TimeWindow | None = None
     max_duration_s: int | None = None
     reload_depots: tuple[str, ...] = ()
@@ -193,7 +196,7 @@ class Vehicle:
         _check_int(f"Vehicle {self.id}.count", self.count, minimum=1)
         for name in ("capacity_kg", "fixed_cost", "cost_per_m", "cost_per_s"):
             _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
-        for name in ("capacity_volume", "max_duration_s", "max_reloads"):
+        for name in ("capacity_volume", "capacity_pieces", "max_duration_s", "max_reloads"):
             if getattr(self, name) is not None:
                 _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
         if not isinstance(self.reload_depots, tuple):
@@ -205,70 +208,14 @@ class Vehicle:
         return self.end_depot if self.end_depot is not None else self.start_depot
 
     def capacity(self, dimensions: int) -> tuple[int, ...]:
-        """Capacities for the first ``dimensions`` load dimensions (kg, volume)."""
-        volume = self.capacity_volume if self.capacity_volume is not None else 0
-        return (self.capacity_kg, volume)[:dimensions]
+        """Capacities for the first ``dimensions`` of :data:`LOAD_DIMENSIONS` (no limit = :data:`NO_LIMIT`)."""
+        extra = (NO_LIMIT if c is None else c for c in (self.capacity_volume, self.capacity_pieces))
+        return (self.capacity_kg, *extra)[:dimensions]
 
 
 def demand_vector(stop: Stop, dimensions: int) -> tuple[int, ...]:
-    """The stop's demand for the first ``dimensions`` load dimensions (kg, volume)."""
-    return (stop.demand_kg, stop.volume)[:dimensions]
-
-
-def _as_matrix(name: str, value: object, n: int) -> IntMatrix:
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInputError(name, f"not a matrix: {exc}") from exc
-    if arr.shape != (n, n):
-        raise InvalidInputError(name, f"shape {arr.shape} but {n} locations need ({n}, {n})")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or not np.array_equal(arr, np.round(arr)):
-            raise InvalidInputError(name, "must hold finite integers (seconds or metres)")
-    elif arr.dtype.kind not in "iu":
-        raise InvalidInputError(name, f"must hold integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if n and arr.min() < 0:
-        i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
-        raise InvalidInputError(name, f"negative value {arr[i, j]} at [{i}, {j}]")
-    arr.setflags(write=False)
-    return arr
-
-
-def approximate_matrices(
-    locations: Sequence[Location],
-    *,
-    circuity: float = DEFAULT_CIRCUITY,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
-) -> tuple[IntMatrix, IntMatrix]:
-    """Crow-fly estimates when no road network is available.
-
-    Parameters
-    ----------
-    locations
-        Points in matrix order.
-    circuity
-        Road distance over great-circle distance (1.3 by default).
-    speed_kmh
-        Average speed (25 km/h by default).
-
-    Returns
-    -------
-    duration_s, distance_m
-        Integer matrices (rounded to the nearest second and metre).
-    """
-    if circuity < 1 or speed_kmh <= 0:
-        raise InvalidInputError("circuity/speed_kmh", f"need circuity >= 1 and speed > 0, got {circuity}, {speed_kmh}")
-    lon = np.radians([p.lon for p in locations])
-    lat = np.radians([p.lat for p in locations])
-    h = (
-        np.sin((lat[None, :] - lat[:, None]) / 2) ** 2
-        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[None, :] - lon[:, None]) / 2) ** 2
-    )
-    metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1))) * circuity
-    distance = np.rint(metres).astype(np.int64)
-    duration = np.rint(metres / (speed_kmh / 3.6)).astype(np.int64)
-    return duration, distance
+    """The stop's demand for the first ``dimensions`` of :data:`LOAD_DIMENSIONS`."""
+    return (stop.demand_kg, stop.volume, stop.pieces)[:dimensions]
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,7 +246,7 @@ class Problem:
     distance_m: IntMatrix
     approximate: bool = False
     index: dict[str, int] = field(init=False, repr=False)
-    #: Number of load dimensions: 1 (kg) or 2 (kg and volume, when any stop or vehicle uses volume).
+    #: Number of load dimensions (:data:`LOAD_DIMENSIONS`): 1 (kg), 2 (+ volume) or 3 (+ pieces), by what stops use.
     dimensions: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -310,11 +257,11 @@ class Problem:
         if not self.vehicles:
             raise ProblemError("vehicles", "at least one vehicle is needed")
         n = len(self.depots) + len(self.stops)
-        object.__setattr__(self, "duration_s", _as_matrix("duration_s", self.duration_s, n))
-        object.__setattr__(self, "distance_m", _as_matrix("distance_m", self.distance_m, n))
+        object.__setattr__(self, "duration_s", as_matrix("duration_s", self.duration_s, n))
+        object.__setattr__(self, "distance_m", as_matrix("distance_m", self.distance_m, n))
         object.__setattr__(self, "index", self._build_index())
-        uses_volume = any(s.volume for s in self.stops) or any(v.capacity_volume is not None for v in self.vehicles)
-        object.__setattr__(self, "dimensions", 2 if uses_volume else 1)
+        used = [i for i, name in enumerate(LOAD_DIMENSIONS) if any(getattr(s, _DEMAND[name]) for s in self.stops)]
+        object.__setattr__(self, "dimensions", max(used, default=0) + 1)
         _validate_references(self)
         for stop in self.stops:
             reason = self.why_unservable(stop.id)
@@ -380,8 +327,9 @@ class Problem:
         need = demand_vector(stop, dims)
         fitting = [v for v in self.vehicles if all(d <= c for d, c in zip(need, v.capacity(dims), strict=True))]
         if not fitting:
-            best = max(v.capacity_kg for v in self.vehicles)
-            return f"demand {need} (kg, volume) above every vehicle capacity (largest {best} kg)"
+            names = ", ".join(LOAD_DIMENSIONS[:dims])
+            largest = tuple(max(c) for c in zip(*(v.capacity(dims) for v in self.vehicles), strict=True))
+            return f"demand {need} ({names}) above every vehicle capacity (largest {largest})"
         reasons = [self._timing_problem(v, stop) for v in fitting]
         if all(reasons):
             return f"{reasons[0]} (vehicle {fitting[0].id!r})"

@@ -1,8 +1,8 @@
 """The result of a solve: routes of timed visits, totals and unassigned stops.
 
 Times are integer seconds from midnight of the planning day, distances integer
-metres, loads integer kilograms (plus a second dimension, volume, when the
-problem uses one). Plans export to GeoJSON and GPX.
+metres, loads integer kilograms (then volume and pieces, when the problem's
+stops use them: see ``routing.model.LOAD_DIMENSIONS``). Plans export to GeoJSON and GPX.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Visit:
         Arrival, start of service (after any wait for the time window) and
         departure. At the start depot ``arrival_s == start_s`` is when loading begins.
     load
-        Load on board after the visit, per dimension (kg, then volume if used).
+        Load on board after the visit, per dimension (kg, then volume and pieces if used).
         At a depot or reload visit it is the load taken on for the next trip.
     distance_m
         Distance driven from the previous visit.

@@ -50,6 +50,7 @@ class Vehicle(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("capacity_kg > 0", name="capacity_kg_positive"),
         CheckConstraint("shift_end > shift_start", name="shift_order"),
+        CheckConstraint("capacity_pieces IS NULL OR capacity_pieces > 0", name="capacity_pieces_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +62,7 @@ class Vehicle(TimestampMixin, Base):
     home_site: Mapped[Site] = relationship()
     capacity_kg: Mapped[int]
     capacity_m3: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    capacity_pieces: Mapped[int | None]  # garments per trip for deliveries (crates, rails); None = no limit
     shift_start: Mapped[time] = mapped_column(Time())
     shift_end: Mapped[time] = mapped_column(Time())
     cost_per_km_eur: Mapped[Decimal] = mapped_column(Numeric(8, 3))

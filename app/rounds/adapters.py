@@ -38,10 +38,10 @@ from routing import (
     TimeWindow,
     Unassigned,
     Vehicle,
-    Visit,
     build_network,
     check_plan,
     load_network,
+    replay,
     route_geometry,
     solve,
     travel_matrix,
@@ -170,6 +170,8 @@ def _stop(record: StopRecord, required: bool | None = None) -> Stop:
         Location(record.lon, record.lat),
         kind="delivery" if record.kind == "delivery" else "pickup",
         demand_kg=record.demand_kg,
+        volume=record.volume_l,
+        pieces=record.pieces,
         service_s=record.service_s,
         window=window,
         required=required,
@@ -183,6 +185,8 @@ def _vehicle(record: VehicleRecord) -> Vehicle:
         start_depot=record.start,
         end_depot=record.end,
         capacity_kg=record.capacity_kg,
+        capacity_volume=record.capacity_l,
+        capacity_pieces=record.capacity_pieces,
         shift=TimeWindow(*record.shift),
         reload_depots=record.reloads,
         cost_per_m=record.cost_per_m,
@@ -191,14 +195,24 @@ def _vehicle(record: VehicleRecord) -> Vehicle:
     )
 
 
-def _too_heavy(stops: Sequence[StopRecord], vehicles: Sequence[VehicleRecord]) -> dict[str, str]:
-    largest = max(v.capacity_kg for v in vehicles)
+def _fits(stop: StopRecord, vehicle: VehicleRecord) -> bool:
+    limits = ((vehicle.capacity_l, stop.volume_l), (vehicle.capacity_pieces, stop.pieces))
+    return stop.demand_kg <= vehicle.capacity_kg and all(cap is None or need <= cap for cap, need in limits)
+
+
+def _too_big(stops: Sequence[StopRecord], vehicles: Sequence[VehicleRecord]) -> dict[str, str]:
+    """Stops that fit no vehicle in kg, litres or pieces, with what they need."""
+
+    def need(s: StopRecord) -> str:
+        parts = [f"{s.demand_kg} kg"]
+        parts += [_("%(l)s litri", l=s.volume_l)] if s.volume_l else []
+        parts += [_("%(n)s capi", n=s.pieces)] if s.pieces else []
+        return ", ".join(parts)
+
     return {
-        s.key: _(
-            "Richiede %(kg)s kg, più della capacità del veicolo più grande (%(cap)s kg)", kg=s.demand_kg, cap=largest
-        )
+        s.key: _("Richiede %(need)s: non entra in nessuno dei veicoli scelti", need=need(s))
         for s in stops
-        if s.demand_kg > largest
+        if not any(_fits(s, v) for v in vehicles)
     }
 
 
@@ -212,7 +226,7 @@ def build_problem(
     if not vehicles:
         raise PlanningInputError(_("Nessun veicolo disponibile: scegline almeno uno."))
     placed, excluded = _place(network, sites, stops)
-    excluded |= _too_heavy(placed, vehicles)
+    excluded |= _too_big(placed, vehicles)
     placed = [s for s in placed if s.key not in excluded]
     points = [(s.lon, s.lat) for s in (*sites, *placed)]
     matrix = travel_matrix(network, points)
@@ -315,45 +329,10 @@ def _subset(built: Built, keys: set[str]) -> Built:
     return Built(sub, built.excluded, built.approximate, built.network_hash)
 
 
-def _trip_deliveries(problem: Problem, keys: Sequence[str]) -> list[int]:
-    """Kilograms to load at the start depot and at each reload: the deliveries of the trip that follows."""
-    loads = [0]
-    for key in keys:
-        if problem.is_depot(key):
-            loads.append(0)
-        elif problem.stop(key).kind == "delivery":
-            loads[-1] += problem.stop(key).demand_kg
-    return loads
-
-
-def _replay(problem: Problem, vehicle: Vehicle, start_s: int, keys: Sequence[str]) -> list[Visit]:
-    """Visits of a route driven as early as possible from ``start_s``.
-
-    Pickups add load; deliveries are loaded at the start depot (or the reload before their
-    trip) and each one lowers the load, as ``routing.check_plan`` expects.
-    """
-    steps = [("depot", vehicle.start_depot), *(("reload" if problem.is_depot(k) else "stop", k) for k in keys)]
-    steps.append(("depot", vehicle.end))
-    trip_loads = _trip_deliveries(problem, keys)
-    visits, clock, load, prev, trip = [], start_s, 0, -1, -1
-    for pos, (kind, key) in enumerate(steps):
-        here = problem.index[key]
-        arrival = clock + (0 if prev < 0 else int(problem.duration_s[prev, here]))
-        distance = 0 if prev < 0 else int(problem.distance_m[prev, here])
-        if kind == "stop":
-            stop = problem.stop(key)
-            start = max(arrival, stop.window.start_s if stop.window else 0)
-            load += stop.demand_kg if stop.kind == "pickup" else -stop.demand_kg
-            service = stop.service_s
-        else:
-            last = pos == len(steps) - 1
-            start, service = arrival, 0 if last else problem.depot(key).service_s
-            trip = trip if last else trip + 1
-            load = 0 if last else trip_loads[trip]
-        clock = start + service
-        visits.append(Visit(kind, key, arrival, start, clock, (load,), distance, max(trip, 0), None))  # type: ignore[arg-type]
-        prev = here
-    return visits
+def _steps(problem: Problem, vehicle: Vehicle, keys: Sequence[str]) -> list[tuple[Any, str]]:
+    """A hand-edited sequence as routing visit steps: start depot, stops and reloads, end depot."""
+    inner = [("reload" if problem.is_depot(k) else "stop", k) for k in keys]
+    return [("depot", vehicle.start_depot), *inner, ("depot", vehicle.end)]
 
 
 def recheck(built: Built, sequences: Mapping[str, tuple[int, Sequence[str]]]) -> Recheck:
@@ -361,7 +340,7 @@ def recheck(built: Built, sequences: Mapping[str, tuple[int, Sequence[str]]]) ->
     problem = built.problem
     by_key = {v.id: v for v in problem.vehicles}
     routes = tuple(
-        Route(f"{key}#1", key, tuple(_replay(problem, by_key[key], start_s, keys)))
+        Route(f"{key}#1", key, tuple(replay(problem, by_key[key], start_s, _steps(problem, by_key[key], keys))))
         for key, (start_s, keys) in sequences.items()
     )
     draft = Plan(routes, (), 0, True, problem.approximate)

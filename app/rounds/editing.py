@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.auth.models import User
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.rounds import adapters
+from app.rounds import adapters, kinds
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
-from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key
-from app.rounds.selection import BIN_SERVICE_S, local_midnight, site_record, vehicle_key, vehicle_record
+from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key, stop_record
+from app.rounds.selection import local_midnight, site_record, vehicle_key, vehicle_record
 
 
 def guard(plan: RoundPlan, expected_version: int) -> None:
@@ -35,17 +36,8 @@ def _records(plan: RoundPlan, orders: dict[int, Sequence[RouteStop]]) -> adapter
     for route in plan.routes:
         sites[route.start_site_id], sites[route.end_site_id] = route.start_site, route.end_site
     vehicles = [vehicle_record(r.vehicle, plan.service_date, r.start_site, r.end_site) for r in plan.routes]
-    stops = [
-        adapters.StopRecord(stop_key(s), s.lon, s.lat, s.planned_kg, BIN_SERVICE_S, True, 0, _kind(s))
-        for rows in orders.values()
-        for s in rows
-        if s.kind != StopKind.RELOAD
-    ]
+    stops = [stop_record(s) for rows in orders.values() for s in rows if s.kind != StopKind.RELOAD]
     return adapters.build_problem([site_record(s) for s in sites.values()], vehicles, stops, network())
-
-
-def _kind(stop: RouteStop) -> str:
-    return "delivery" if stop.kind == StopKind.DELIVERY else "pickup"
 
 
 def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: set[int]) -> None:
@@ -131,14 +123,15 @@ def set_locked(plan: RoundPlan, stop_id: int, locked: bool, expected_version: in
     return plan
 
 
-def publish_plan(plan: RoundPlan, expected_version: int) -> RoundPlan:
-    """Make the plan visible to drivers, after a last full check."""
+def publish_plan(plan: RoundPlan, expected_version: int, user: User | None = None) -> RoundPlan:
+    """Make the plan visible to drivers, after a last full check and what its kind does on publication."""
     guard(plan, expected_version)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Solo una bozza si può pubblicare."))
     if not any(r.stops for r in plan.routes):
         raise ValidationError(_("Il piano non ha giri da pubblicare."))
     apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
+    kinds.get(plan.kind).on_publish(plan, user)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = utcnow()
     db.session.flush()

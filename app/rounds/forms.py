@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import REQUIRED, choices
+from app.i18n import fmt_number
 from app.rounds.services import PlanParams
 
 
@@ -19,9 +20,9 @@ def _tomorrow() -> date:
     return date.today() + timedelta(days=1)
 
 
-class PlanForm(FlaskForm):
-    service_date = DateField(_l("Data del giro"), default=_tomorrow, validators=[REQUIRED])
-    plant_id = SelectField(_l("Impianto di selezione (scarico e fine giro)"), coerce=int)
+class FleetForm(FlaskForm):
+    """The vehicles of a plan, each with an optional driver (``driver_<vehicle id>`` fields, see :func:`with_fleet`)."""
+
     vehicle_ids = SelectMultipleField(
         _l("Veicoli disponibili"),
         coerce=int,
@@ -29,6 +30,43 @@ class PlanForm(FlaskForm):
         option_widget=CheckboxInput(),
         validators=[DataRequired(_l("Scegli almeno un veicolo."))],
     )
+
+    def driver_fields(self) -> list[Any]:
+        return [f for name, f in self._fields.items() if name.startswith("driver_")]
+
+    def fleet(self) -> tuple[tuple[int, ...], dict[int, int]]:
+        """The chosen vehicle ids and, for those with one, their driver."""
+        vehicles = tuple(self.vehicle_ids.data or ())
+        drivers = {v: getattr(self, f"driver_{v}").data for v in vehicles if getattr(self, f"driver_{v}", None)}
+        return vehicles, {v: d for v, d in drivers.items() if d}
+
+
+F = TypeVar("F", bound=FleetForm)
+
+
+def vehicle_label(v: Any) -> str:
+    pieces = f" · {v.capacity_pieces} {_l('capi')}" if v.capacity_pieces else ""
+    return f"{v.plate} {v.label} · {v.capacity_kg} kg · {fmt_number(v.capacity_m3)} m³{pieces} · {v.home_site.name}"
+
+
+def with_fleet(form_class: type[F], vehicles: list[Any], drivers: dict[int, list[Any]]) -> F:
+    """An instance of ``form_class`` with one driver choice per vehicle (drivers of the vehicle's organisation)."""
+
+    class _Form(form_class):  # type: ignore[valid-type, misc]
+        pass
+
+    for v in vehicles:
+        options = [(0, _l("— nessuno —")), *((u.id, u.full_name) for u in drivers.get(v.organisation_id, []))]
+        field = SelectField(v.plate, coerce=int, choices=choices(options), default=0, validators=[Optional()])
+        setattr(_Form, f"driver_{v.id}", field)
+    form: F = _Form()
+    form.vehicle_ids.choices = choices((v.id, vehicle_label(v)) for v in vehicles)
+    return form
+
+
+class PlanForm(FleetForm):
+    service_date = DateField(_l("Data del giro"), default=_tomorrow, validators=[REQUIRED])
+    plant_id = SelectField(_l("Impianto di selezione (scarico e fine giro)"), coerce=int)
     threshold_percent = IntegerField(
         _l("Soglia di riempimento (%)"),
         default=80,
@@ -39,18 +77,14 @@ class PlanForm(FlaskForm):
     )
     submit = SubmitField(_l("Calcola i giri"))
 
-    def driver_fields(self) -> list[Any]:
-        return [f for name, f in self._fields.items() if name.startswith("driver_")]
-
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> PlanParams:
         """The planning choices; ``depot_ids`` maps vehicle id → its home site id."""
-        vehicles = tuple(self.vehicle_ids.data or ())
-        drivers = {v: getattr(self, f"driver_{v}").data for v in vehicles if getattr(self, f"driver_{v}", None)}
+        vehicles, drivers = self.fleet()
         return PlanParams(
             service_date=self.service_date.data,
             site_ids=(self.plant_id.data, *sorted({depot_ids[v] for v in vehicles})),
             vehicle_ids=vehicles,
-            drivers={v: d for v, d in drivers.items() if d},
+            drivers=drivers,
             threshold=self.threshold_percent.data / 100,
             time_limit_s=float(self.time_limit_s.data),
             created_by_id=user_id,
@@ -58,20 +92,9 @@ class PlanForm(FlaskForm):
 
 
 def plan_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> PlanForm:
-    """The new-plan form with one driver choice per vehicle (drivers of the vehicle's organisation)."""
-
-    class _Form(PlanForm):
-        pass
-
-    for v in vehicles:
-        options = [(0, _l("— nessuno —")), *((u.id, u.full_name) for u in drivers.get(v.organisation_id, []))]
-        field = SelectField(v.plate, coerce=int, choices=choices(options), default=0, validators=[Optional()])
-        setattr(_Form, f"driver_{v.id}", field)
-    form = _Form()
+    """The new-plan form with one driver choice per vehicle."""
+    form = with_fleet(PlanForm, vehicles, drivers)
     form.plant_id.choices = choices((s.id, s.name) for s in plants)
-    form.vehicle_ids.choices = choices(
-        (v.id, f"{v.plate} {v.label} · {v.capacity_kg} kg · {v.home_site.name}") for v in vehicles
-    )
     return form
 
 

@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import DomainError, NotFoundError
 from app.extensions import db
-from app.rounds import services
+from app.rounds import kinds, services
 from app.rounds.adapters import SolveCancelled
 from app.rounds.models import JobStatus, PlanningJob
-from app.rounds.selection import load_plant, load_vehicles
 from app.rounds.services import PlanParams
 
 log = logging.getLogger(__name__)
@@ -120,9 +119,7 @@ def run_consumer(app: Flask) -> None:
 
 def start_planning(params: PlanParams) -> PlanningJob:
     """Check the choices, record a queued job and enqueue it once the transaction commits."""
-    services.check_date(params.service_date)
-    load_plant(list(params.site_ids))
-    load_vehicles(list(params.vehicle_ids))
+    kinds.get(params.kind).check(params)
     job = PlanningJob(kind=params.kind, params_json=params.to_json(), created_by_id=params.created_by_id)
     db.session.add(job)
     db.session.flush()
@@ -228,7 +225,7 @@ def run_job(job_id: int) -> str:
     db.session.commit()
     reporter = _Reporter(job_id)
     try:
-        prepared = services.prepare(params)
+        prepared = kinds.get(params.kind).prepare(params)
         db.session.rollback()  # end the read transaction: on SQLite it holds the write lock
         computed = services.compute(prepared, reporter.progress, reporter)
         plan = services.save(prepared, computed)

@@ -120,6 +120,11 @@ class RouteStop(Base):
     arrival_at: Mapped[datetime] = mapped_column(UTCDateTime())
     departure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     planned_kg: Mapped[int] = mapped_column(default=0)
+    planned_pieces: Mapped[int] = mapped_column(default=0)  # garments to hand over (deliveries)
+    planned_volume_l: Mapped[int] = mapped_column(default=0)  # packed litres (deliveries)
+    service_s: Mapped[int] = mapped_column(default=180)  # time at the stop, as planned
+    window_start_s: Mapped[int | None]  # the stop's time window, seconds from local midnight
+    window_end_s: Mapped[int | None]
     load_after_kg: Mapped[int] = mapped_column(default=0)
     required: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)  # kept in place by re-optimisation

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from app.rounds.adapters import RoadPath, RouteResult, VisitResult
+from app.rounds.adapters import RoadPath, RouteResult, StopRecord, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
 from app.rounds.selection import UNITS_PER_CENT, at_second, key_id
 
@@ -21,13 +20,14 @@ def stop_key(stop: RouteStop) -> str:
     return f"ref:{stop.reference}"
 
 
-def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], meta: dict[str, Any]) -> RouteStop:
-    """A stop row for a visit of a fresh solve (``meta`` holds planned kg and required per key)."""
+def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], records: dict[str, StopRecord]) -> RouteStop:
+    """A stop row for a visit of a fresh solve, keeping what it was planned with (load, service time, window)."""
     lon, lat = coords[visit.key]
     if visit.kind == "reload":
         return RouteStop(kind=StopKind.RELOAD, site_id=key_id(visit.key), lon=lon, lat=lat, sequence=0)
-    info = meta[visit.key]
+    record = records[visit.key]
     is_bin = visit.key.startswith("bin:")
+    window = record.window or (None, None)
     return RouteStop(
         kind=StopKind.BIN if is_bin else StopKind.DELIVERY,
         bin_id=key_id(visit.key) if is_bin else None,
@@ -35,8 +35,30 @@ def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], meta: d
         lon=lon,
         lat=lat,
         sequence=0,
-        planned_kg=info["kg"],
-        required=info["required"],
+        planned_kg=record.demand_kg,
+        planned_pieces=record.pieces,
+        planned_volume_l=record.volume_l,
+        service_s=record.service_s,
+        window_start_s=window[0],
+        window_end_s=window[1],
+        required=record.required,
+    )
+
+
+def stop_record(stop: RouteStop) -> StopRecord:
+    """The routing record of a planned stop, as it was planned (for re-checking edits); required, no prize."""
+    window = None if stop.window_start_s is None else (stop.window_start_s, stop.window_end_s or stop.window_start_s)
+    kind = "delivery" if stop.kind == StopKind.DELIVERY else "pickup"
+    return StopRecord(
+        stop_key(stop),
+        stop.lon,
+        stop.lat,
+        stop.planned_kg,
+        stop.service_s,
+        kind=kind,
+        window=window,
+        volume_l=stop.planned_volume_l,
+        pieces=stop.planned_pieces,
     )
 
 

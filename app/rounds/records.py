@@ -25,7 +25,10 @@ class SiteRecord:
 
 @dataclass(frozen=True)
 class StopRecord:
-    """A bin to empty (``kind="pickup"``) or a delivery; optional stops carry a prize (cost units)."""
+    """A bin to empty (``kind="pickup"``) or a delivery; optional stops carry a prize (cost units).
+
+    Deliveries also load the van in packed litres and in pieces; ``window`` is in seconds from local midnight.
+    """
 
     key: str
     lon: float
@@ -36,11 +39,16 @@ class StopRecord:
     prize: int = 0
     kind: str = "pickup"
     window: tuple[int, int] | None = None
+    volume_l: int = 0
+    pieces: int = 0
 
 
 @dataclass(frozen=True)
 class VehicleRecord:
-    """One truck; shift and costs in seconds from local midnight and cost units per metre/second."""
+    """One truck; shift and costs in seconds from local midnight and cost units per metre/second.
+
+    ``capacity_l`` and ``capacity_pieces`` only count for stops that load litres or pieces (None = no limit).
+    """
 
     key: str
     capacity_kg: int
@@ -51,6 +59,8 @@ class VehicleRecord:
     cost_per_m: int = 1
     cost_per_s: int = 0
     fixed_cost: int = 0
+    capacity_l: int | None = None
+    capacity_pieces: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ the result is then re-checked as a whole with the plan checker.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -23,9 +23,8 @@ from app.rounds import adapters
 from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
 from app.rounds.editing import network
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus, UnassignedStop
-from app.rounds.persist import apply_path, new_stop, refresh_totals, route_points, stop_key
+from app.rounds.persist import apply_path, new_stop, refresh_totals, route_points, stop_key, stop_record
 from app.rounds.selection import (
-    BIN_SERVICE_S,
     at_second,
     bin_stop,
     forecast_bins,
@@ -88,7 +87,7 @@ def _carry(truck: _Truck) -> StopRecord:
 
 def _stop_record(row: RouteStop) -> StopRecord:
     prize = 0 if row.required else optional_prize(row.planned_kg)
-    return StopRecord(stop_key(row), row.lon, row.lat, row.planned_kg, BIN_SERVICE_S, row.required, prize)
+    return replace(stop_record(row), required=row.required, prize=prize)
 
 
 def _extra_stops(plan: RoundPlan, bin_ids: Iterable[int], now: datetime, known: set[str]) -> list[StopRecord]:
@@ -123,8 +122,8 @@ def replan_remaining(
     free = [_stop_record(s) for s in pool] + _extra_stops(plan, extra_bin_ids, now, set(rows))
     if not working:
         raise ValidationError(_("Nessun veicolo disponibile per ripianificare."))
-    check, built, left_out = _solve(plan, working, free, time_limit_s, seed)
-    _write(plan, working, trucks, built, check, rows)
+    check, left_out = _solve(plan, working, free, time_limit_s, seed)
+    _write(plan, working, trucks, check, rows, {r.key: r for r in free})
     _unassigned(plan, left_out, rows)
     db.session.flush()
     return plan
@@ -138,18 +137,13 @@ def _vehicles(plan: RoundPlan, working: list[_Truck]) -> list[VehicleRecord]:
     out = []
     for t in working:
         base = vehicle_record(t.route.vehicle, plan.service_date, t.route.start_site, t.route.end_site)
-        out.append(
-            VehicleRecord(
-                base.key, base.capacity_kg, (t.start_s, max(base.shift[1], t.start_s)), t.site.key, base.end,
-                base.reloads, base.cost_per_m, base.cost_per_s,
-            )
-        )  # fmt: skip
+        out.append(replace(base, shift=(t.start_s, max(base.shift[1], t.start_s)), start=t.site.key))
     return out
 
 
 def _solve(
     plan: RoundPlan, working: list[_Truck], free: list[StopRecord], time_limit_s: float, seed: int
-) -> tuple[adapters.Recheck, adapters.Built, dict[str, str]]:
+) -> tuple[adapters.Recheck, dict[str, str]]:
     """Solve the free stops, then put locked stops back on their routes and check everything."""
     plant = site_record(working[0].route.end_site)
     sites = list({s.key: s for s in [plant, *(t.site for t in working)]}.values())
@@ -175,27 +169,26 @@ def _solve(
         detail = "; ".join(check.violations[:3])
         raise ValidationError(_("La ripianificazione non supera il controllo del piano: %(detail)s", detail=detail))
     left_out = {k: r for k, r in solved.unassigned.items() if not k.startswith("carry:")}
-    return check, built, left_out
+    return check, left_out
 
 
 def _write(
     plan: RoundPlan,
     working: list[_Truck],
     trucks: list[_Truck],
-    built: adapters.Built,
     check: adapters.Recheck,
     rows: dict[str, RouteStop],
+    records: dict[str, StopRecord],
 ) -> None:
     """Keep history rows, append the re-planned tail of each truck, list what no truck can take."""
     by_key = {r.vehicle_key: r for r in check.routes}
-    coords = {s.id: (s.location.lon, s.location.lat) for s in built.problem.stops if s.location}
-    coords |= {d.id: (d.location.lon, d.location.lat) for d in built.problem.depots if d.location}
+    sites = [site_record(t.route.end_site) for t in working]
+    coords = {r.key: (r.lon, r.lat) for r in [*records.values(), *sites]}
     locked_rows = {stop_key(s): s for t in working for s in t.locked}
-    meta = {s.id: {"kg": s.demand_kg, "required": s.required} for s in built.problem.stops}
     for t in trucks:
         result = by_key.get(t.key)
         visits = [v for v in (result.visits[1:-1] if result else ()) if not v.key.startswith("carry:")]
-        tail = [locked_rows.get(v.key) or rows.get(v.key) or new_stop(v, coords, meta) for v in visits]
+        tail = [locked_rows.get(v.key) or rows.get(v.key) or new_stop(v, coords, records) for v in visits]
         for row, visit in zip(tail, visits, strict=True):
             row.arrival_at = at_second(plan.service_date, visit.arrival_s)
             row.departure_at = at_second(plan.service_date, visit.departure_s)

@@ -159,4 +159,4 @@ def publish(plan_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     plan = queries.plan_for(current_user, plan_id, edit=True)
-    return _edit_redirect(plan_id, lambda: services.publish_plan(plan, int(form.version.data)))
+    return _edit_redirect(plan_id, lambda: services.publish_plan(plan, int(form.version.data), current_user))

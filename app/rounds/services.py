@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.rounds import adapters
+from app.rounds import adapters, kinds
 from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
 from app.rounds.editing import move_stop, publish_plan, reorder_stop, set_locked
 from app.rounds.models import PlanKind, RoundPlan, RoundRoute, UnassignedStop
@@ -94,8 +94,8 @@ class Prepared:
         return {r.key: (r.lon, r.lat) for r in (*self.sites, *self.stops)}
 
     @property
-    def meta(self) -> dict[str, dict[str, Any]]:
-        return {s.key: {"kg": s.demand_kg, "required": s.required} for s in self.stops}
+    def records(self) -> dict[str, StopRecord]:
+        return {s.key: s for s in self.stops}
 
 
 def check_date(service_date: date) -> None:
@@ -158,7 +158,7 @@ def save(prepared: Prepared, computed: Computed) -> RoundPlan:
         params_json=p.to_json(),
         created_by_id=p.created_by_id,
     )
-    coords, meta = prepared.coords, prepared.meta
+    coords, records = prepared.coords, prepared.records
     for position, result in enumerate(computed.result.routes):
         vehicle_id = key_id(result.vehicle_key)
         route = RoundRoute(
@@ -168,11 +168,11 @@ def save(prepared: Prepared, computed: Computed) -> RoundPlan:
             start_site_id=prepared.start_sites[result.vehicle_key],
             end_site_id=prepared.plant_id,
         )
-        apply_visits(route, [new_stop(v, coords, meta) for v in result.visits[1:-1]], result, p.service_date)
+        apply_visits(route, [new_stop(v, coords, records) for v in result.visits[1:-1]], result, p.service_date)
         apply_path(route, computed.paths[result.vehicle_key])
         plan.routes.append(route)
     _add_idle_routes(plan, prepared)
-    plan.unassigned = [_unassigned(key, reason, meta) for key, reason in sorted(computed.result.unassigned.items())]
+    plan.unassigned = [_unassigned(key, reason, records) for key, reason in sorted(computed.result.unassigned.items())]
     refresh_totals(plan, computed.result.cost)
     db.session.add(plan)
     db.session.flush()
@@ -202,17 +202,30 @@ def _add_idle_routes(plan: RoundPlan, prepared: Prepared) -> None:
             )
 
 
-def _unassigned(key: str, reason: str, meta: dict[str, dict[str, Any]]) -> UnassignedStop:
+def _unassigned(key: str, reason: str, records: dict[str, StopRecord]) -> UnassignedStop:
     is_bin = key.startswith("bin:")
+    record = records.get(key)
     return UnassignedStop(
         bin_id=key_id(key) if is_bin else None,
         reference="" if is_bin else key.split(":", 1)[1],
-        required=meta.get(key, {}).get("required", False),
+        required=record.required if record else False,
         reason=reason[:300],
     )
 
 
 def plan_day(params: PlanParams, progress: Callable[[float, int], None] | None = None, cancel: Any = None) -> RoundPlan:
-    """Plan a day's collection synchronously (used by the job worker and by the CLI)."""
-    prepared = prepare(params)
+    """Plan a day of any kind synchronously (the CLI, the demo and tests; the web queues a job instead)."""
+    kind = kinds.get(params.kind)
+    kind.check(params)
+    prepared = kind.prepare(params)
     return save(prepared, compute(prepared, progress, cancel))
+
+
+def check_collection(params: PlanParams) -> None:
+    """Refuse a past date, a missing sorting plant or no vehicles before queuing a collection plan."""
+    check_date(params.service_date)
+    load_plant(list(params.site_ids))
+    load_vehicles(list(params.vehicle_ids))
+
+
+kinds.register(PlanKind.COLLECTION, kinds.KindRules(check=check_collection, prepare=prepare))

@@ -26,6 +26,25 @@ CATEGORIES = {
     "accessori": (_l("Accessori"), SizeSystem.ONE_SIZE, Decimal("0.150")),
 }
 
+# category: litres one piece takes folded in a delivery bag or crate (our estimates: a coat about 8 L,
+# a T-shirt 1 L, shoes in a box 6 L). Delivery vans are loaded by kg, by these litres and by pieces.
+PACKED_LITRES = {
+    "cappotto": Decimal("8.0"),
+    "giacca": Decimal("5.0"),
+    "maglione": Decimal("3.0"),
+    "felpa": Decimal("3.0"),
+    "camicia": Decimal("1.5"),
+    "t-shirt": Decimal("1.0"),
+    "pantaloni": Decimal("2.0"),
+    "gonna": Decimal("1.5"),
+    "abito": Decimal("2.0"),
+    "tuta": Decimal("3.0"),
+    "intimo": Decimal("0.3"),
+    "pigiama": Decimal("1.5"),
+    "scarpe": Decimal("6.0"),
+    "accessori": Decimal("1.0"),
+}
+
 AGE_GROUPS = {
     "donna": _l("Donna"),
     "uomo": _l("Uomo"),
@@ -53,6 +72,11 @@ DESTINATIONS = {
     "shop": _l("Negozio dell'usato"),
     "recycler": _l("Riciclatore"),
 }
+
+
+def packed_litres(category: str) -> Decimal:
+    """Litres of one packed piece of ``category`` (2 L for a category without an estimate)."""
+    return PACKED_LITRES.get(category, Decimal("2.0"))
 
 
 def category_label(category: str) -> str:

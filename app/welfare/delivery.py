@@ -17,17 +17,19 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.auth.models import User
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.fleet.models import Site
+from app.fleet.models import Site, SiteKind
+from app.rounds import jobs, kinds
 from app.rounds import services as rounds
 from app.rounds.driver_services import RecordedRefusal, local_today
-from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RouteStop, StopStatus
-from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_record
+from app.rounds.models import PlanKind, PlanningJob, PlanStatus, RoundPlan, RouteStop, StopStatus
+from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_key, vehicle_record
+from app.stock.catalog import packed_litres
 from app.welfare import messages
 from app.welfare.allocation import active_allocations, issue_all
 from app.welfare.catalog import FAILURE_REASONS
@@ -36,6 +38,7 @@ from app.welfare.privacy import read_identity_for_delivery
 from app.welfare.requests import change_status
 
 MAX_CODE_ATTEMPTS = 5
+DELIVERY_SERVICE_S = 300  # park, ring, check the code, hand over the bags
 PLANNERS = ("coordinator", "admin")
 
 
@@ -51,9 +54,21 @@ def new_handover_code(delivery: Delivery, day: date) -> str:
     return code
 
 
-def _demand_kg(request: GarmentRequest) -> int:
-    weight = sum(float(a.item.unit_weight_kg) * a.quantity for a in active_allocations(request))
-    return max(1, math.ceil(weight))
+@dataclass(frozen=True)
+class Load:
+    """What a request's reserved pieces take on the van."""
+
+    kg: int
+    litres: int
+    pieces: int
+
+
+def load_of(request: GarmentRequest) -> Load:
+    """Weight (rounded up to the kg), packed litres (by category) and number of the reserved pieces."""
+    lines = [(a.item, a.quantity) for a in active_allocations(request)]
+    kg = sum(float(item.unit_weight_kg) * n for item, n in lines)
+    litres = sum(float(packed_litres(item.category)) * n for item, n in lines)
+    return Load(max(1, math.ceil(kg)), math.ceil(litres), sum(n for _item, n in lines))
 
 
 def _window(request: GarmentRequest, day: date) -> tuple[int, int] | None:
@@ -67,19 +82,22 @@ def _stop_record(delivery: Delivery, day: date) -> rounds.StopRecord:
     identity = db.session.get(HouseholdIdentity, delivery.request.household_id)
     if identity is None:
         raise ValidationError(_("Il nucleo %(code)s non ha un indirizzo.", code=delivery.request.household.code))
+    load = load_of(delivery.request)
     return rounds.StopRecord(
         key=f"ref:{delivery.reference}",
         lon=identity.lon,
         lat=identity.lat,
-        demand_kg=_demand_kg(delivery.request),
-        service_s=300,
+        demand_kg=load.kg,
+        service_s=DELIVERY_SERVICE_S,
         kind="delivery",
         window=_window(delivery.request, day),
+        volume_l=load.litres,
+        pieces=load.pieces,
     )
 
 
-def due_deliveries() -> list[Delivery]:
-    query = (
+def _due_query() -> Select[tuple[Delivery]]:
+    return (
         select(Delivery)
         .join(GarmentRequest)
         .where(
@@ -88,7 +106,11 @@ def due_deliveries() -> list[Delivery]:
         )
         .order_by(GarmentRequest.urgent.desc(), Delivery.id)
     )
-    return list(db.session.scalars(query))
+
+
+def due_deliveries() -> list[Delivery]:
+    """Ready requests to deliver: never planned, or failed and to try again (a draft plan does not take them)."""
+    return list(db.session.scalars(_due_query()))
 
 
 @dataclass(frozen=True)
@@ -99,51 +121,93 @@ class DeliveryPlanParams:
     drivers: dict[int, int]
     time_limit_s: float = 5.0
 
+    def plan_params(self, user: User) -> rounds.PlanParams:
+        return rounds.PlanParams(
+            service_date=self.service_date,
+            site_ids=(self.warehouse_id,),
+            vehicle_ids=self.vehicle_ids,
+            drivers=self.drivers,
+            time_limit_s=self.time_limit_s,
+            kind=PlanKind.DELIVERY,
+            created_by_id=user.id,
+        )
 
-def plan_deliveries(params: DeliveryPlanParams, user: User) -> RoundPlan:
-    """A draft delivery plan for the due deliveries, from one warehouse, with the rounds router."""
-    if user.role not in PLANNERS:
-        raise PermissionDenied(_("Solo i coordinatori pianificano le consegne."))
+
+def _warehouse(params: rounds.PlanParams) -> Site:
+    warehouse = db.session.get(Site, params.site_ids[0]) if params.site_ids else None
+    if warehouse is None or not warehouse.active or warehouse.kind != SiteKind.WAREHOUSE:
+        raise ValidationError(_("Scegli un magazzino attivo."), field="warehouse_id")
+    return warehouse
+
+
+def check_plan_params(params: rounds.PlanParams) -> None:
+    """Refuse a past day, a missing warehouse, no vehicles or nothing to deliver, before queuing."""
     if params.service_date < local_today():
         raise ValidationError(_("La data del servizio è nel passato."), field="service_date")
-    warehouse = db.session.get(Site, params.warehouse_id)
-    if warehouse is None or not warehouse.active:
-        raise ValidationError(_("Scegli un magazzino attivo."), field="warehouse_id")
+    _warehouse(params)
+    load_vehicles(list(params.vehicle_ids))
+    if db.session.scalar(_due_query().limit(1)) is None:
+        raise ValidationError(_("Nessuna consegna da pianificare."))
+
+
+def prepare(params: rounds.PlanParams) -> rounds.Prepared:
+    """The due deliveries as stops, loaded at the warehouse (kg, litres, pieces), with the households' windows."""
+    warehouse = _warehouse(params)
+    vehicles = load_vehicles(list(params.vehicle_ids))
     due = due_deliveries()
     if not due:
         raise ValidationError(_("Nessuna consegna da pianificare."))
-    vehicles = load_vehicles(list(params.vehicle_ids))
-    plan_params = rounds.PlanParams(
-        service_date=params.service_date,
-        site_ids=(warehouse.id,),
-        vehicle_ids=tuple(v.id for v in vehicles),
-        drivers=params.drivers,
-        time_limit_s=params.time_limit_s,
-        kind=PlanKind.DELIVERY,
-        created_by_id=user.id,
-    )
-    prepared = rounds.Prepared(
-        params=plan_params,
+    day = params.service_date
+    return rounds.Prepared(
+        params=params,
         sites=(site_record(warehouse),),
-        vehicles=tuple(vehicle_record(v, params.service_date, warehouse, warehouse) for v in vehicles),
-        stops=tuple(_stop_record(d, params.service_date) for d in due),
-        start_sites={f"veh:{v.id}": warehouse.id for v in vehicles},
+        vehicles=tuple(vehicle_record(v, day, warehouse, warehouse) for v in vehicles),
+        stops=tuple(_stop_record(d, day) for d in due),
+        start_sites={vehicle_key(v.id): warehouse.id for v in vehicles},
         plant_id=warehouse.id,
         network_file=current_app.config.get("ROAD_NETWORK_FILE"),
         cache_dir=current_app.config["GIS_CACHE_DIR"],
     )
-    plan = rounds.save(prepared, rounds.compute(prepared))
-    _schedule(plan, due, user)
-    return plan
 
 
-def _schedule(plan: RoundPlan, due: list[Delivery], user: User) -> None:
-    """Deliveries that got a stop are scheduled: new handover code, household and worker told."""
-    stops = {s.reference: s for route in plan.routes for s in route.stops}
-    for delivery in due:
-        stop = stops.get(delivery.reference)
-        if stop is None:
-            continue
+def _require_planner(user: User) -> None:
+    if user.role not in PLANNERS:
+        raise PermissionDenied(_("Solo i coordinatori pianificano le consegne."))
+
+
+def plan_deliveries(params: DeliveryPlanParams, user: User) -> RoundPlan:
+    """A draft delivery plan computed now (CLI, demo, tests); the web page queues a job instead."""
+    _require_planner(user)
+    return rounds.plan_day(params.plan_params(user))
+
+
+def start_planning(params: DeliveryPlanParams, user: User) -> PlanningJob:
+    """Queue the delivery plan as a background job (progress and cancel on the rounds' job page)."""
+    _require_planner(user)
+    return jobs.start_planning(params.plan_params(user))
+
+
+def _publish(plan: RoundPlan, user: User | None) -> None:
+    """Publishing takes the deliveries: each must still be due; it gets a handover code, the household is told."""
+    stops = [s for route in plan.routes for s in route.stops if s.reference.startswith("delivery:")]
+    ids = [int(s.reference.split(":", 1)[1]) for s in stops]
+    locked = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id).with_for_update()
+    deliveries = {d.id: d for d in db.session.scalars(locked.execution_options(populate_existing=True))}
+    taken = [
+        d.request.household.code
+        for d in deliveries.values()
+        if d.status not in (DeliveryStatus.TO_PLAN, DeliveryStatus.FAILED) or d.request.status != RequestStatus.READY
+    ]
+    if taken:
+        raise ConflictError(
+            _(
+                "Consegne non più da pianificare (già in un giro pubblicato o annullate): %(codes)s. "
+                "Ricalcola le consegne.",
+                codes=", ".join(sorted(taken)),
+            )
+        )
+    for stop, delivery_id in zip(stops, ids, strict=True):
+        delivery = deliveries[delivery_id]
         delivery.status, delivery.service_date, delivery.failure_reason = (
             DeliveryStatus.SCHEDULED,
             plan.service_date,
@@ -152,6 +216,9 @@ def _schedule(plan: RoundPlan, due: list[Delivery], user: User) -> None:
         code = new_handover_code(delivery, plan.service_date)
         messages.delivery_scheduled(delivery.request, user, plan.service_date, stop.arrival_at, code)
     db.session.flush()
+
+
+kinds.register(PlanKind.DELIVERY, kinds.KindRules(check=check_plan_params, prepare=prepare, on_publish=_publish))
 
 
 @dataclass(frozen=True)

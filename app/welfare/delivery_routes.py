@@ -10,12 +10,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.decorators import roles_required
-from app.auth.models import User
 from app.extensions import db
-from app.fleet.models import Site, SiteKind, Vehicle
+from app.fleet.models import Site, SiteKind
 from app.forms import choices
-from app.rounds.models import RoundPlan
-from app.views import save_form
+from app.rounds import queries
+from app.rounds.forms import with_fleet
+from app.views import form_status, save_form
 from app.welfare import delivery
 from app.welfare.catalog import DELIVERY_STATUS_LABELS
 from app.welfare.forms import PlanDeliveriesForm
@@ -23,15 +23,12 @@ from app.welfare.routes import bp
 
 
 def _plan_form() -> PlanDeliveriesForm:
-    form = PlanDeliveriesForm()
-    sites = db.session.scalars(select(Site).where(Site.kind == SiteKind.WAREHOUSE, Site.active.is_(True)))
-    form.warehouse_id.choices = choices((s.id, s.name) for s in sites)
-    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.active.is_(True)).order_by(Vehicle.plate))
-    form.vehicle_ids.choices = choices((v.id, f"{v.plate} {v.label}") for v in vehicles)
-    drivers = db.session.scalars(
-        select(User).where(User.role == "driver", User.active.is_(True)).order_by(User.full_name)
+    _plants, vehicles, drivers = queries.form_choices()
+    form = with_fleet(PlanDeliveriesForm, vehicles, drivers)
+    sites = db.session.scalars(
+        select(Site).where(Site.kind == SiteKind.WAREHOUSE, Site.active.is_(True)).order_by(Site.name)
     )
-    form.driver_id.choices = choices([(0, "—"), *((u.id, u.full_name) for u in drivers)])
+    form.warehouse_id.choices = choices((s.id, s.name) for s in sites)
     return form
 
 
@@ -39,26 +36,29 @@ def _plan_form() -> PlanDeliveriesForm:
 @roles_required("coordinator")
 def deliveries() -> Any:
     form = _plan_form()
-    plans: list[RoundPlan] = []
+    started: list[int] = []
 
-    def save() -> None:
-        vehicle_id = form.vehicle_ids.data or 0
+    def start() -> None:
+        vehicles, drivers = form.fleet()
         params = delivery.DeliveryPlanParams(
             service_date=form.service_date.data,  # type: ignore[arg-type]
             warehouse_id=form.warehouse_id.data or 0,
-            vehicle_ids=(vehicle_id,),
-            drivers={vehicle_id: form.driver_id.data} if form.driver_id.data else {},
+            vehicle_ids=vehicles,
+            drivers=drivers,
+            time_limit_s=float(form.time_limit_s.data or 10),
         )
-        plans.append(delivery.plan_deliveries(params, current_user))
+        started.append(delivery.start_planning(params, current_user).id)
 
-    done = save_form(form, save, _("Giro di consegne pianificato (bozza)."), url_for("welfare.deliveries"))
-    return done or render_template(
+    if save_form(form, start, _("Calcolo del giro di consegne avviato."), "") is not None:
+        return redirect(url_for("rounds.job", job_id=started[0]))
+    page = render_template(
         "welfare/deliveries.html",
         form=form,
-        due=delivery.due_deliveries(),
+        due=[(d, delivery.load_of(d.request)) for d in delivery.due_deliveries()],
         plans=delivery.delivery_plans(),
         labels=DELIVERY_STATUS_LABELS,
     )
+    return page, form_status(form)
 
 
 @bp.route("/driver")

@@ -16,9 +16,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.rounds.forms import FleetForm
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
 from app.welfare.catalog import AGE_BANDS, GENDERS
@@ -91,9 +92,10 @@ class ActionForm(FlaskForm):
     note = StringField(_l("Nota"), validators=[Optional(), Length(max=200)])
 
 
-class PlanDeliveriesForm(FlaskForm):
+class PlanDeliveriesForm(FleetForm):
     service_date = DateField(_l("Giorno di consegna"), validators=[REQUIRED])
     warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
-    vehicle_ids = SelectField(_l("Veicolo"), coerce=int)
-    driver_id = SelectField(_l("Autista"), coerce=int, default=0)
+    time_limit_s = IntegerField(
+        _l("Tempo di calcolo (secondi)"), default=10, validators=[InputRequired(), NumberRange(min=1, max=300)]
+    )
     submit = SubmitField(_l("Pianifica"))

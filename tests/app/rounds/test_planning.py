@@ -87,7 +87,7 @@ def test_a_bin_heavier_than_every_truck_is_left_out_with_the_reason(world, forec
     plan = plan_day(world.params())
 
     reasons = {u.bin_id: u.reason for u in plan.unassigned}
-    assert "più della capacità del veicolo più grande (600 kg)" in reasons[big.id]
+    assert reasons[big.id] == "Richiede 1800 kg: non entra in nessuno dei veicoli scelti"
     assert big.id not in _planned_bins(plan)
 
 

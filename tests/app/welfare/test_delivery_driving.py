@@ -55,7 +55,8 @@ def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = Tru
     if publish:
         rounds.publish_plan(plan, plan.version)
     db.session.commit()
-    code = re.search(r"\b(\d{6})\b", next(m for m in outbox if m.channel == "sms").body).group(1)  # type: ignore[union-attr]
+    sms = [m.body for m in outbox if m.channel == "sms"]
+    code = re.search(r"\b(\d{6})\b", sms[0]).group(1) if sms else ""  # type: ignore[union-attr]
     stop = plan.routes[0].stops[0]
     return Round(plan, stop, db.session.scalar(select(Delivery)), request, code, driver, worker, coat, shelf)
 

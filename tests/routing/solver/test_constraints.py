@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
-from routing.checker import check_plan
+from routing.checker import check_plan, replay
+from routing.errors import ProblemError
 from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+from routing.plan import Plan, Route
 from tests.routing.solver.conftest import checked_solve, line_problem
 
 
@@ -118,6 +121,44 @@ def test_volume_is_a_second_capacity() -> None:
     van = Vehicle("van", "plant", 100, count=2, capacity_volume=4)
     plan = checked_solve(line_problem([0, 10, 11], stops, [van]))
     assert len(plan.routes) == 2 and {v.load for r in plan.routes for v in r.visits} >= {(1, 3)}
+
+
+def test_pieces_are_a_third_capacity_and_no_limit_in_unset_dimensions() -> None:
+    # 2 × 30 pieces exceed the van's 40 pieces though kg and volume (no limit set) would fit.
+    stops = [Stop("a", kind="delivery", demand_kg=9, pieces=30), Stop("b", kind="delivery", demand_kg=9, pieces=30)]
+    van = Vehicle("van", "plant", 100, count=2, capacity_pieces=40)
+    plan = checked_solve(line_problem([0, 10, 11], stops, [van]))
+    assert plan.routes[0].visits[0].load == (9, 0, 30)
+    assert len(plan.routes) == 2 and problem_dimensions(stops, van) == 3
+    roomy = Vehicle("van", "plant", 100, count=2, capacity_pieces=60)
+    assert len(checked_solve(line_problem([0, 10, 11], stops, [roomy])).routes) == 1
+
+
+def problem_dimensions(stops: list[Stop], vehicle: Vehicle) -> int:
+    return line_problem([0, 10, 11], stops, [vehicle]).dimensions
+
+
+def test_dimensions_follow_what_stops_use_and_over_capacity_names_them() -> None:
+    van = Vehicle("van", "plant", 100, capacity_volume=5, capacity_pieces=10)
+    assert problem_dimensions([Stop("a", demand_kg=1), Stop("b", demand_kg=1)], van) == 1
+    with pytest.raises(ProblemError, match=r"\(kg, volume, pieces\) above every vehicle capacity"):
+        line_problem([0, 10], [Stop("a", kind="delivery", demand_kg=1, pieces=11)], [van])
+
+
+def replay_single_route(problem: Problem, vehicle: Vehicle, stop_ids: list[str]) -> Plan:
+    steps = [("depot", vehicle.start_depot), *(("stop", i) for i in stop_ids), ("depot", vehicle.end)]
+    visits = replay(problem, vehicle, 0, steps)  # type: ignore[arg-type]
+    return Plan((Route(f"{vehicle.id}#1", vehicle.id, tuple(visits)),), (), 0, True, False)
+
+
+def test_checker_rejects_a_route_over_the_pieces_capacity() -> None:
+    stops = [Stop("a", kind="delivery", demand_kg=1, pieces=6), Stop("b", kind="delivery", demand_kg=1, pieces=6)]
+    van = Vehicle("van", "plant", 100, count=2, capacity_pieces=10)
+    problem = line_problem([0, 10, 11], stops, [van])
+    plan = checked_solve(problem)
+    merged = replay_single_route(problem, van, ["a", "b"])
+    assert check_plan(problem, plan).ok
+    assert any("outside capacity (100, 1000000000, 10)" in v for v in check_plan(problem, merged).violations)
 
 
 def test_mixed_fleet_picks_cheapest_vehicles() -> None:
