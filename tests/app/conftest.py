@@ -179,3 +179,17 @@ def login_as(client: FlaskClient) -> Any:
         return user
 
     return _login
+
+
+@pytest.fixture
+def sqlite_queue(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The planning job queue on a SQLite file of this test, run by the test (no consumer thread)."""
+    from huey import SqliteHuey
+
+    from app.rounds import jobs
+
+    queue = jobs.JobQueue(app, SqliteHuey("fitmi-test", filename=str(tmp_path / "queue.sqlite3")))
+    monkeypatch.setitem(app.extensions, "rounds_queue", queue)
+    monkeypatch.setitem(app.config, "ROUNDS_WORKER", "external")
+    yield queue
+    queue.stop_embedded()

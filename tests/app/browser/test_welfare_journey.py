@@ -57,8 +57,8 @@ def _seed() -> People:
             category=category, age_group=group, size_system="children", size=size, season="inverno", grade="A"
         )
         stock.adjust(item, shelf, pieces, "carico di prova")
-    factories.VehicleFactory(plate="FW123DL", home_site=shelf.site)
-    driver = factories.UserFactory(role="driver", full_name="Luca Brambilla")
+    van = factories.VehicleFactory(plate="FW123DL", home_site=shelf.site, capacity_pieces=300)
+    driver = factories.UserFactory(role="driver", full_name="Luca Brambilla", organisation=van.organisation)
     db.session.flush()
     people = People(worker.email, other.email, coordinator.email, driver.email)
     release_db()
@@ -123,11 +123,11 @@ def _approve_allocate_and_plan(page: Any, request_url: str) -> None:
     assert page.locator("td[data-allocated]").all_inner_texts() == ["1", "2"]  # reserved on the shelf
     page.goto("/welfare/deliveries")
     page.get_by_label("Giorno di consegna").fill(local_today().isoformat())
+    page.get_by_label("Tempo di calcolo (secondi)").fill("1")
+    page.get_by_label(re.compile("FW123DL .*300 capi")).check()
     page.get_by_label("Autista").select_option(label="Luca Brambilla")
     page.get_by_role("button", name="Pianifica").click()
-    page.get_by_text("Giro di consegne pianificato (bozza).").wait_for()
-    page.get_by_role("link", name="Mappa e pubblicazione").click()
-    page.wait_for_url(re.compile(r"/rounds/\d+$"))
+    page.wait_for_url(re.compile(r"/rounds/\d+$"))  # the job page opens the plan when the calculation ends
     page.locator("#plan-map, .leaflet-container").first.wait_for()
     page.get_by_role("button", name="Pubblica").click()
     page.locator("h1 .badge", has_text="pubblicato").wait_for()

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from huey import SqliteHuey
 
 from app.bins.forecast import BinForecast
 from app.extensions import db
-from app.rounds import adapters, jobs, selection
+from app.rounds import adapters, selection
 from tests.app import factories
 
 MILAN_FILE = "gis/roads/milano_centro_partial_overpass_2019-02-26.osm.bz2"
@@ -125,12 +124,3 @@ def world(forecasts: Forecasts) -> Iterator[World]:
     driver = factories.UserFactory(role="driver", organisation=org)
     db.session.flush()
     yield World(plant, depot, vehicles, bins, driver)
-
-
-@pytest.fixture
-def sqlite_queue(app, tmp_path, monkeypatch):
-    queue = jobs.JobQueue(app, SqliteHuey("fitmi-test", filename=str(tmp_path / "queue.sqlite3")))
-    monkeypatch.setitem(app.extensions, "rounds_queue", queue)
-    monkeypatch.setitem(app.config, "ROUNDS_WORKER", "external")
-    yield queue
-    queue.stop_embedded()

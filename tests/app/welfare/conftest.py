@@ -77,15 +77,8 @@ def approved(household: Any, worker: Any, coordinator: Any, **fields: Any) -> An
     from app.welfare import requests
 
     boy, girl = household.members
-    data = requests.RequestData(
-        lines=[
-            requests.LineData(boy.id, "cappotto", "inverno", 1),
-            requests.LineData(girl.id, "maglione", "inverno", 2),
-        ],
-        window_start=time(9, 0),
-        window_end=time(13, 0),
-        **fields,
-    )
+    lines = [requests.LineData(boy.id, "cappotto", "inverno", 1), requests.LineData(girl.id, "maglione", "inverno", 2)]
+    data = requests.RequestData(**({"lines": lines, "window_start": time(9, 0), "window_end": time(13, 0)} | fields))
     request = requests.create_request(household, data, worker)
     requests.send(request, worker)
     requests.approve(request, coordinator)
