@@ -68,7 +68,8 @@ SITES = [
     ),
 ]
 
-# plate, label, organisation, home site, kg, m3, EUR/km, EUR/h, ZTL
+# plate, label, organisation, home site, kg, m3, pieces, EUR/km, EUR/h, ZTL. Pieces limit only the delivery van
+# (based at the warehouse): about 100 folded garments per m³ in crates and on rails; collection trucks: None.
 VEHICLES = [
     (
         f"GD{n:03d}FM",
@@ -77,24 +78,25 @@ VEHICLES = [
         home,
         kg,
         Decimal(m3),
+        pieces,
         Decimal("0.42"),
         Decimal("32.00"),
         n % 3 == 0,
     )
-    for n, (org, home, kg, m3) in enumerate(
+    for n, (org, home, kg, m3, pieces) in enumerate(
         [
-            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18"),
-            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18"),
-            ("Vesti Solidale", "Deposito San Donato", 2500, "16"),
-            ("Vesti Solidale", "Deposito San Donato", 2000, "12"),
-            ("AMSA", "Deposito Milano Nord", 3000, "18"),
-            ("AMSA", "Deposito Milano Nord", 3000, "18"),
-            ("AMSA", "Deposito Milano Nord", 2500, "16"),
-            ("AMSA", "Deposito Milano Nord", 2000, "12"),
-            ("CEM Ambiente", "Deposito Rho", 3000, "18"),
-            ("CEM Ambiente", "Deposito Rho", 2500, "16"),
-            ("CEM Ambiente", "Deposito Rho", 2000, "12"),
-            ("Vesti Solidale", "Magazzino solidale Milano", 2000, "12"),
+            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18", None),
+            ("Vesti Solidale", "Impianto di selezione Cinisello", 3000, "18", None),
+            ("Vesti Solidale", "Deposito San Donato", 2500, "16", None),
+            ("Vesti Solidale", "Deposito San Donato", 2000, "12", None),
+            ("AMSA", "Deposito Milano Nord", 3000, "18", None),
+            ("AMSA", "Deposito Milano Nord", 3000, "18", None),
+            ("AMSA", "Deposito Milano Nord", 2500, "16", None),
+            ("AMSA", "Deposito Milano Nord", 2000, "12", None),
+            ("CEM Ambiente", "Deposito Rho", 3000, "18", None),
+            ("CEM Ambiente", "Deposito Rho", 2500, "16", None),
+            ("CEM Ambiente", "Deposito Rho", 2000, "12", None),
+            ("Vesti Solidale", "Magazzino solidale Milano", 2000, "12", 1200),
         ],
         start=101,
     )
@@ -134,7 +136,7 @@ def _ensure_fleet() -> None:
         organisation = _by_name(Organisation, f"{org} {DEMO}")
         data = fleet.SiteData(name, kind, street, civic, cap, lon, lat, organisation.id)  # type: ignore[union-attr]
         fleet.save_site(data, _by_name(Site, name))  # type: ignore[arg-type]
-    for plate, label, org, home, kg, m3, per_km, per_h, ztl in VEHICLES:
+    for plate, label, org, home, kg, m3, pieces, per_km, per_h, ztl in VEHICLES:
         data = fleet.VehicleData(
             plate=plate,
             label=label,
@@ -142,6 +144,7 @@ def _ensure_fleet() -> None:
             home_site_id=_by_name(Site, f"{home} {DEMO}").id,  # type: ignore[union-attr]
             capacity_kg=kg,
             capacity_m3=m3,
+            capacity_pieces=pieces,
             shift_start=time(6, 0),
             shift_end=time(14, 0),
             cost_per_km_eur=per_km,

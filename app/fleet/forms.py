@@ -42,6 +42,11 @@ class VehicleForm(FlaskForm):
         validators=[REQUIRED, NumberRange(min=1, max=44000, message=_l("Valore non plausibile."))],
     )
     capacity_m3 = LocalDecimalField(_l("Volume (m³)"), validators=[NUMBER_REQUIRED])
+    capacity_pieces = IntegerField(
+        _l("Capienza in capi (consegne)"),
+        validators=[Optional()],
+        description=_l("Capi che il furgone porta in un viaggio di consegna; vuoto = nessun limite."),
+    )
     shift_start = TimeField(_l("Inizio turno"), validators=[REQUIRED])
     shift_end = TimeField(_l("Fine turno"), validators=[REQUIRED])
     cost_per_km_eur = LocalDecimalField(_l("Costo per km (€)"), decimals=3, validators=[NUMBER_REQUIRED])

@@ -20,6 +20,7 @@ from app.geo.services import comune_at
 _PLATE = re.compile(r"^[A-HJ-NPR-TV-Z]{2}\d{3}[A-HJ-NPR-TV-Z]{2}$")
 _CAP = re.compile(r"^\d{5}$")
 MAX_VEHICLE_KG = 44_000
+MAX_VEHICLE_PIECES = 20_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class VehicleData:
     ztl_allowed: bool = False
     label: str = ""
     active: bool = True
+    capacity_pieces: int | None = None  # garments per delivery trip; None = no limit
 
 
 def normalise_plate(plate: str) -> str:
@@ -90,6 +92,10 @@ def save_vehicle(data: VehicleData, vehicle: Vehicle | None = None) -> Vehicle:
         raise ValidationError(_("Portata in kg non plausibile (1–44.000)."), field="capacity_kg")
     if not Decimal(0) < data.capacity_m3 <= Decimal(150):
         raise ValidationError(_("Volume in m³ non plausibile."), field="capacity_m3")
+    if data.capacity_pieces is not None and not 0 < data.capacity_pieces <= MAX_VEHICLE_PIECES:
+        raise ValidationError(
+            _("Capienza in capi non plausibile (1–20.000, vuoto = nessun limite)."), field="capacity_pieces"
+        )
     if data.shift_end <= data.shift_start:
         raise ValidationError(_("Il turno deve finire dopo l'inizio."), field="shift_end")
     if data.cost_per_km_eur < 0 or data.cost_per_hour_eur < 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -95,3 +97,68 @@ def test_invalid_vehicle_is_refused_with_a_message(client, login_as, changes, me
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+
+
+def _vehicle_row(client, plate):
+    """The cells (tags stripped) of the vehicle list row of ``plate``."""
+    page = client.get("/fleet/vehicles").get_data(as_text=True)
+    rows = [row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if f">{plate}</a>" in row]
+    assert len(rows) == 1, page
+    return [re.sub(r"<[^>]+>", "", cell).split()[0] for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)]
+
+
+@pytest.mark.parametrize(("typed", "saved", "listed"), [("350", 350, "350"), ("1200", 1200, "1.200"), ("", None, "—")])
+def test_new_vehicle_pieces_capacity_is_saved_and_listed(client, login_as, typed, saved, listed):
+    user = login_as("coordinator")
+    site = factories.SiteFactory()
+    db.session.commit()
+    response = post_form(client, "/fleet/vehicles/new", _vehicle_form(site, user.organisation, capacity_pieces=typed))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(select(Vehicle)).capacity_pieces == saved
+    # plate, organisation, depot, kg, m³, pieces, ...
+    assert _vehicle_row(client, "GD123FM")[3:6] == ["3.000", "18,5", listed]
+
+
+def test_edited_pieces_capacity_is_shown_changed_and_cleared(client, login_as):
+    user = login_as("coordinator")
+    vehicle = factories.VehicleFactory(organisation=user.organisation, capacity_pieces=300, plate="GD123FM")
+    db.session.commit()
+    url = f"/fleet/vehicles/{vehicle.id}"
+    assert re.search(r'name="capacity_pieces"[^>]*value="300"', client.get(url).get_data(as_text=True))
+
+    response = post_form(client, url, _vehicle_form(vehicle.home_site, user.organisation, capacity_pieces="1500"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _vehicle_row(client, "GD123FM")[5] == "1.500"
+
+    response = post_form(client, url, _vehicle_form(vehicle.home_site, user.organisation, capacity_pieces=""))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Vehicle, vehicle.id).capacity_pieces is None
+    assert _vehicle_row(client, "GD123FM")[5] == "—"
+
+
+PIECES_REFUSED = "Capienza in capi non plausibile (1–20.000, vuoto = nessun limite)."
+
+
+@pytest.mark.parametrize("pieces", ["0", "-5", "20001"])
+def test_implausible_pieces_capacity_is_refused_and_nothing_saved(client, login_as, pieces):
+    user = login_as("coordinator")
+    site = factories.SiteFactory()
+    db.session.commit()
+    response = post_form(client, "/fleet/vehicles/new", _vehicle_form(site, user.organisation, capacity_pieces=pieces))
+    assert response.status_code == 422
+    assert PIECES_REFUSED in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+
+
+def test_implausible_pieces_capacity_leaves_an_edited_vehicle_unchanged(client, login_as):
+    user = login_as("coordinator")
+    vehicle = factories.VehicleFactory(organisation=user.organisation, capacity_pieces=300, plate="GD123FM")
+    db.session.commit()
+    url = f"/fleet/vehicles/{vehicle.id}"
+    response = post_form(client, url, _vehicle_form(vehicle.home_site, user.organisation, capacity_pieces="0"))
+    assert response.status_code == 422
+    assert PIECES_REFUSED in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Vehicle, vehicle.id).capacity_pieces == 300
+    assert _vehicle_row(client, "GD123FM")[5] == "300"
