@@ -11,7 +11,7 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from hashlib import sha256
 from typing import Any
 
@@ -38,6 +38,7 @@ from app.welfare.privacy import read_identity_for_delivery
 from app.welfare.requests import change_status
 
 MAX_CODE_ATTEMPTS = 5
+LATE_SYNC_DAYS = 2  # a phone offline at the end of the round may sync its actions up to two days later
 DELIVERY_SERVICE_S = 300  # park, ring, check the code, hand over the bags
 PLANNERS = ("coordinator", "admin")
 
@@ -253,7 +254,27 @@ def stop_details(stop: RouteStop, user: User, today: date | None = None) -> Deli
     return DeliveryStop(stop, delivery, address, identity.notes if identity else "", pieces)
 
 
-def _locked_delivery(delivery_id: int, user: User) -> tuple[Delivery, RouteStop]:
+def action_day(at: datetime | None) -> date:
+    """The service day a driver's action belongs to: when it happened (sent later by the phone's outbox).
+
+    An action queued offline in the evening and synced after midnight still counts for its day; a time
+    in the future or more than ``LATE_SYNC_DAYS`` old is refused.
+    """
+    now = utcnow()
+    if at is None:
+        return local_today(now)
+    if at > now + timedelta(minutes=5):
+        raise ValidationError(
+            _("L'ora dell'azione è nel futuro: controlla l'orologio del telefono."), field="collected_at"
+        )
+    if local_today(now) - local_today(at) > timedelta(days=LATE_SYNC_DAYS):
+        raise ValidationError(
+            _("Azione troppo vecchia per essere registrata: contatta il coordinamento."), field="collected_at"
+        )
+    return local_today(at)
+
+
+def _locked_delivery(delivery_id: int, user: User, at: datetime | None = None) -> tuple[Delivery, RouteStop]:
     query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
     delivery = db.session.scalar(query.execution_options(populate_existing=True))
     if delivery is None:
@@ -261,7 +282,7 @@ def _locked_delivery(delivery_id: int, user: User) -> tuple[Delivery, RouteStop]
     stop = db.session.scalar(
         select(RouteStop).where(RouteStop.reference == delivery.reference).order_by(RouteStop.id.desc())
     )
-    if stop is None or not _drivable(stop, user, local_today()):
+    if stop is None or not _drivable(stop, user, action_day(at)):
         raise PermissionDenied(_("Questa consegna non è nel tuo giro di oggi."))
     if delivery.status != DeliveryStatus.SCHEDULED:
         raise ConflictError(_("Questa consegna non è più da fare."))
@@ -274,11 +295,11 @@ class HandoverResult:
     message: str
 
 
-def _check_code(delivery: Delivery, code: str) -> str | None:
-    """None when the code is right; else why not (the attempt is counted)."""
+def _check_code(delivery: Delivery, code: str, day: date) -> str | None:
+    """None when the code is right on ``day``; else why not (the attempt is counted)."""
     if delivery.code_attempts >= MAX_CODE_ATTEMPTS:
         return _("Troppi tentativi con codici errati: usa firma o foto, o contatta il coordinamento.")
-    if delivery.code_expires_on is None or local_today() > delivery.code_expires_on or not delivery.code_hash:
+    if delivery.code_expires_on is None or day > delivery.code_expires_on or not delivery.code_hash:
         return _("Il codice di consegna è scaduto.")
     if not hmac.compare_digest(delivery.code_hash, _hash(delivery.id, code.strip())):
         delivery.code_attempts += 1
@@ -300,9 +321,9 @@ def hand_over(
 
     An attached photo is itself the «photo» proof; otherwise a signature or photo needs a description.
     """
-    delivery, stop = _locked_delivery(delivery_id, user)
+    delivery, stop = _locked_delivery(delivery_id, user, at)
     if proof_kind == "code":
-        problem = _check_code(delivery, code)
+        problem = _check_code(delivery, code, action_day(at))
         if problem:
             db.session.flush()
             return HandoverResult(False, problem)
@@ -322,13 +343,14 @@ def hand_over(
     return HandoverResult(True, _("Consegna registrata."))
 
 
-def fail(delivery_id: int, user: User, reason: str, at: datetime | None = None) -> Delivery:
-    """Not delivered (nobody home, wrong address, refused): back among the deliveries to plan."""
+def fail(delivery_id: int, user: User, reason: str, at: datetime | None = None, note: str = "") -> Delivery:
+    """Not delivered (nobody home, wrong address, refused), with the driver's note: back among those to plan."""
     if reason not in FAILURE_REASONS:
         raise ValidationError(_("Motivo non valido."), field="reason")
-    delivery, stop = _locked_delivery(delivery_id, user)
+    delivery, stop = _locked_delivery(delivery_id, user, at)
     now = at or utcnow()
     delivery.status, delivery.failure_reason, delivery.code_hash = DeliveryStatus.FAILED, reason, ""
+    delivery.failure_note = note.strip()[:200]
     delivery.completed_at, delivery.completed_by_id = now, user.id
     stop.status, stop.skip_reason, stop.completed_at = StopStatus.SKIPPED, reason, now
     messages.completed(delivery.request, _("non consegnata (%(reason)s)", reason=str(FAILURE_REASONS[reason])))
@@ -373,7 +395,7 @@ def done_at_stop(
 
 def failed_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None) -> RouteStop:
     """The driver's «skip» at a delivery stop: a failed delivery with its reason, to be planned again."""
-    fail(_stop_delivery(stop).id, user, _text(body, "reason"), at)
+    fail(_stop_delivery(stop).id, user, _text(body, "reason"), at, _text(body, "notes"))
     return stop
 
 

@@ -17,7 +17,7 @@ from app.rounds import queries
 from app.rounds.forms import with_fleet
 from app.views import form_status, save_form
 from app.welfare import delivery
-from app.welfare.catalog import DELIVERY_STATUS_LABELS
+from app.welfare.catalog import DELIVERY_STATUS_LABELS, FAILURE_REASONS
 from app.welfare.forms import PlanDeliveriesForm
 from app.welfare.routes import bp
 
@@ -57,6 +57,7 @@ def deliveries() -> Any:
         due=[(d, delivery.load_of(d.request)) for d in delivery.due_deliveries()],
         plans=delivery.delivery_plans(),
         labels=DELIVERY_STATUS_LABELS,
+        failures=FAILURE_REASONS,
     )
     return page, form_status(form)
 

@@ -232,6 +232,7 @@ class Delivery(TimestampMixin, Base):
     proof_kind: Mapped[str] = mapped_column(String(20), default="")  # code, signature, photo
     proof_note: Mapped[str] = mapped_column(String(200), default="")
     failure_reason: Mapped[str] = mapped_column(String(20), default="")
+    failure_note: Mapped[str] = mapped_column(String(200), default="")  # the driver's words on a failed delivery
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -64,10 +64,20 @@ def read_identity(household: Household, user: User | None, purpose: str = "view"
 
 
 def read_identity_for_delivery(household: Household, user: User, service_date: date) -> HouseholdIdentity | None:
-    """The identity read by a driver for a stop of their own published route today (checked by the caller)."""
+    """The identity read by a driver for a stop of their own published route today (checked by the caller).
+
+    Logged once per driver, household and service day: the driver's phone refreshes its route sheet
+    every few minutes, and one row already says who could read the address that day.
+    """
     identity = db.session.get(HouseholdIdentity, household.id)
-    if identity is not None:
-        log_access(household, user, f"delivery {service_date.isoformat()}")
+    purpose = f"delivery {service_date.isoformat()}"
+    logged = select(IdentityAccessLog.id).where(
+        IdentityAccessLog.household_id == household.id,
+        IdentityAccessLog.user_id == user.id,
+        IdentityAccessLog.purpose == purpose,
+    )
+    if identity is not None and db.session.scalar(logged.limit(1)) is None:
+        log_access(household, user, purpose)
     return identity
 
 

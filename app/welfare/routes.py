@@ -15,7 +15,7 @@ from app.forms import choices
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
 from app.views import form_status, form_values, save_form
 from app.welfare import allocation, households, privacy, queries, requests, workflow
-from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, STATUS_LABELS
+from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
 from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
 
 bp = Blueprint("welfare", __name__, url_prefix="/welfare")
@@ -24,6 +24,7 @@ STAFF = ("coordinator", "operator")
 LABELS = {
     "status_labels": STATUS_LABELS,
     "delivery_labels": DELIVERY_STATUS_LABELS,
+    "failure_labels": FAILURE_REASONS,
     "categories": {k: v[0] for k, v in CATEGORIES.items()},
     "seasons": SEASONS,
     "genders": AGE_GROUPS,

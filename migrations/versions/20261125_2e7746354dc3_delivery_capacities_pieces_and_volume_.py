@@ -1,4 +1,4 @@
-"""delivery capacities: pieces and volume, stop service time and window
+"""delivery capacities: pieces and volume, stop service time and window, failed-delivery note
 
 Revision ID: 2e7746354dc3
 Revises: 500d39cc0595
@@ -33,8 +33,14 @@ def upgrade():
             'capacity_pieces_positive', 'capacity_pieces IS NULL OR capacity_pieces > 0'
         )
 
+    with op.batch_alter_table('welfare_delivery', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failure_note', sa.String(length=200), nullable=False, server_default=''))
+
 
 def downgrade():
+    with op.batch_alter_table('welfare_delivery', schema=None) as batch_op:
+        batch_op.drop_column('failure_note')
+
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
         batch_op.drop_constraint('capacity_pieces_positive', type_='check')
         batch_op.drop_column('capacity_pieces')

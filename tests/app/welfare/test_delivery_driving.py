@@ -6,6 +6,7 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -196,3 +197,44 @@ def test_a_refused_handover_code_keeps_no_photo(client, household, people, memor
     refused = _act(client, trip.stop, "done", {"proof_kind": "code", "code": _wrong(trip.code), "photo": jpeg})
     assert refused.status_code == 422
     assert db.session.scalar(select(StopPhoto.id)) is None
+
+
+def test_the_reason_and_note_of_a_failed_delivery_reach_the_social_worker(
+    app, client, household, people, memory_notify
+):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    body = {"reason": "wrong_address", "notes": "Citofono senza nome, scala C"}
+    assert _act(client, trip.stop, "skip", body).status_code == 200
+    worker = app.test_client()
+    login(worker, trip.worker.email)
+    page = worker.get(f"/welfare/requests/{trip.request.id}").get_data(as_text=True)
+    assert "Indirizzo errato" in page and "«Citofono senza nome, scala C»" in page
+
+
+def test_a_handover_synced_after_midnight_counts_for_its_day_but_not_days_later(
+    client, household, people, memory_notify, monkeypatch
+):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    handed_at = datetime.now(UTC)
+    body = {"proof_kind": "code", "code": trip.code, "collected_at": handed_at.isoformat()}
+    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=3))
+    too_late = _act(client, trip.stop, "done", body)
+    assert too_late.status_code == 422 and too_late.get_json()["error"]["field"] == "collected_at"
+    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at - timedelta(hours=1))
+    assert _act(client, trip.stop, "done", body).status_code == 422  # an hour in the phone's future
+    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=1))
+    response = _act(client, trip.stop, "done", body)
+    assert response.status_code == 200 and response.get_json()["stop"]["status"] == "done"
+    db.session.refresh(trip.request)
+    assert trip.request.status == "consegnata"
+
+
+def test_route_sheet_refreshes_log_the_driver_reading_an_address_once_a_day(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    for _refresh in range(3):
+        assert ADDRESS in client.get(f"/driver/route/{trip.stop.route_id}.json").get_data(as_text=True)
+    reads = [e for e in privacy.access_log(household) if e.purpose.startswith("delivery")]
+    assert [(e.user_id, e.purpose) for e in reads] == [(trip.driver.id, f"delivery {local_today().isoformat()}")]
