@@ -15,7 +15,7 @@ from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
-from app.rounds.selection import ROME
+from app.rounds.selection import ROME, at_second
 
 PLANNERS = ("admin", "coordinator")
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
@@ -115,9 +115,20 @@ def map_data(plan: RoundPlan) -> dict[str, Any]:
     return {"approximate": plan.approximate, "routes": routes}
 
 
+def _window(stop: RouteStop, service_date: Any) -> str:
+    if stop.window_start_s is None:
+        return ""
+    start, end = (at_second(service_date, s) for s in (stop.window_start_s, stop.window_end_s or stop.window_start_s))
+    return f"{hhmm(start)}–{hhmm(end)}"
+
+
 def route_rows(route: RoundRoute) -> list[dict[str, Any]]:
-    """The table rows of a route: stop, address, bin code, ETA, kg, load after, reload flag."""
-    return [{"stop": s, "reload": s.kind == StopKind.RELOAD, **_stop_label(s)} for s in route.stops]
+    """The table rows of a route: stop, address, bin code, ETA, time window, kg, load after, reload flag."""
+    day = route.plan.service_date
+    return [
+        {"stop": s, "reload": s.kind == StopKind.RELOAD, "window": _window(s, day), **_stop_label(s)}
+        for s in route.stops
+    ]
 
 
 def unassigned_rows(plan: RoundPlan) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Demo households (clearly fake names, labelled demo) in Milano and Sesto San Giovanni, with requests. Idempotent."""
+"""Demo households (clearly fake names, labelled demo) in Milano and Sesto San Giovanni, with requests at
+every stage up to «pronta» (reserved from the demo stock, ready for a delivery round). Idempotent."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from app.welfare import households, requests
+from app.welfare import allocation, households, requests, workflow
 from app.welfare.models import GarmentRequest, Household, RequestStatus
 
 # e-mail of the worker, name, street, civic, CAP, lon, lat, members, final status
@@ -50,7 +51,7 @@ DEMO_HOUSEHOLDS = [
             ("Figlio 1", "11-14", "bambino", "children", "12 anni", "38"),
             ("Padre", "18-64", "uomo", "letters", "L", "43"),
         ],
-        RequestStatus.APPROVED,
+        RequestStatus.READY,
     ),
 ]
 
@@ -88,12 +89,16 @@ def _demo_request(household: Household, worker: User, status: str) -> GarmentReq
         household, requests.RequestData(lines=lines, window_start=time(9, 0), window_end=time(13, 0)), worker
     )
     request.is_demo = True
-    if status in (RequestStatus.SENT, RequestStatus.APPROVED):
+    if status in (RequestStatus.SENT, RequestStatus.APPROVED, RequestStatus.READY):
         requests.send(request, worker)
-    if status == RequestStatus.APPROVED:
-        coordinator = db.session.scalar(select(User).where(User.email == "coordinatore@demo.fitmi.it"))
-        if coordinator is not None:
-            requests.approve(request, coordinator)
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinatore@demo.fitmi.it"))
+    if status in (RequestStatus.APPROVED, RequestStatus.READY) and coordinator is not None:
+        requests.approve(request, coordinator)
+    operator = db.session.scalar(select(User).where(User.email == "operatore@demo.fitmi.it"))
+    if status == RequestStatus.READY and operator is not None and request.status == RequestStatus.APPROVED:
+        # prepared from the demo stock, so a coordinator can plan a delivery round straight away
+        allocation.allocate(request, operator)
+        workflow.mark_ready(request, operator)
     return request
 
 

@@ -196,6 +196,8 @@ def test_the_deliveries_page_plans_in_a_background_job_with_vans_and_drivers(
     served = next(r for r in plan.routes if r.stops)
     assert [s.reference for s in served.stops] == [_delivery(request).reference]
     assert client.get(response.headers["Location"]).status_code == 302  # the job page opens the plan
+    review = client.get(f"/rounds/{plan.id}").get_data(as_text=True)
+    assert "<td data-window>09:00–13:00</td>" in review and '<td class="text-end" data-pieces>3</td>' in review
 
 
 def test_bad_delivery_planning_choices_are_refused_before_anything_is_queued(client, household, people, sqlite_queue):
