@@ -190,9 +190,8 @@ def start_planning(params: DeliveryPlanParams, user: User) -> PlanningJob:
 
 def _publish(plan: RoundPlan, user: User | None) -> None:
     """Publishing takes the deliveries: each must still be due; it gets a handover code, the household is told."""
-    stops = [s for route in plan.routes for s in route.stops if s.reference.startswith("delivery:")]
-    ids = [int(s.reference.split(":", 1)[1]) for s in stops]
-    locked = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id).with_for_update()
+    stops = {i: s for route in plan.routes for s in route.stops if (i := _delivery_id(s)) is not None}
+    locked = select(Delivery).where(Delivery.id.in_(stops)).order_by(Delivery.id).with_for_update()
     deliveries = {d.id: d for d in db.session.scalars(locked.execution_options(populate_existing=True))}
     taken = [
         d.request.household.code
@@ -207,7 +206,7 @@ def _publish(plan: RoundPlan, user: User | None) -> None:
                 codes=", ".join(sorted(taken)),
             )
         )
-    for stop, delivery_id in zip(stops, ids, strict=True):
+    for delivery_id, stop in stops.items():
         delivery = deliveries[delivery_id]
         delivery.status, delivery.service_date, delivery.failure_reason = (
             DeliveryStatus.SCHEDULED,
@@ -231,10 +230,15 @@ class DeliveryStop:
     pieces: int
 
 
+def _delivery_id(stop: RouteStop) -> int | None:
+    """The delivery a stop is for (``reference="delivery:<id>"``), or None for any other stop."""
+    prefix, _colon, number = stop.reference.partition(":")
+    return int(number) if prefix == "delivery" else None
+
+
 def _delivery_of(stop: RouteStop) -> Delivery | None:
-    if not stop.reference.startswith("delivery:"):
-        return None
-    return db.session.get(Delivery, int(stop.reference.split(":", 1)[1]))
+    delivery_id = _delivery_id(stop)
+    return None if delivery_id is None else db.session.get(Delivery, delivery_id)
 
 
 def _drivable(stop: RouteStop, user: User, today: date) -> bool:
@@ -250,8 +254,7 @@ def stop_details(stop: RouteStop, user: User, today: date | None = None) -> Deli
         return None
     identity = read_identity_for_delivery(delivery.request.household, user, today)
     address = f"{identity.address} {delivery.request.household.comune.name}" if identity else ""
-    pieces = sum(a.quantity for a in active_allocations(delivery.request))
-    return DeliveryStop(stop, delivery, address, identity.notes if identity else "", pieces)
+    return DeliveryStop(stop, delivery, address, identity.notes if identity else "", load_of(delivery.request).pieces)
 
 
 def action_day(at: datetime | None) -> date:
