@@ -94,6 +94,14 @@ def log_in(page: Any, email: str, password: str) -> None:
     page.click("input[type=submit], button[type=submit]")
 
 
+def open_phone_menu(page: Any) -> None:
+    """Open the collapsed navigation on a phone, once Bootstrap's click handlers exist (the page's
+    elements are there before the scripts at the end of the body have run) and its animation is over."""
+    page.wait_for_function("() => window.bootstrap !== undefined")
+    page.click("button.navbar-toggler")
+    page.wait_for_selector("#nav.show")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Chromium may abort a static-file download of the live dev server mid-transfer (navigation,
     going offline); the server thread's file handle is then closed by the garbage collector later,

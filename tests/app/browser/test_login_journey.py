@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from tests.app import factories
-from tests.app.browser.conftest import log_in
+from tests.app.browser.conftest import log_in, open_phone_menu
 
 pytestmark = pytest.mark.browser
 
@@ -42,8 +42,7 @@ def test_logout_from_a_phone_returns_to_login(phone):
     db.session.commit()
     log_in(phone, user.email, factories.DEFAULT_PASSWORD)
     phone.wait_for_selector("h1[data-role=driver]")
-    phone.click("button.navbar-toggler")
-    phone.wait_for_selector("#nav.show")  # the collapsed menu has finished opening
+    open_phone_menu(phone)
     with phone.expect_navigation(url="**/login"):
         phone.get_by_role("button", name="Esci").click()
     assert "Sei uscito." in phone.inner_text("main")

@@ -24,7 +24,7 @@ from app.rounds import driver_services, jobs
 from app.rounds.driver_services import local_today
 from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
-from tests.app.browser.conftest import log_in, release_db
+from tests.app.browser.conftest import log_in, open_phone_menu, release_db
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("comuni_loaded")]
 DRIVER = "Luca Ferrari"
@@ -246,7 +246,6 @@ def _photo_sizes() -> list[int]:
 
 
 def _log_out(phone: Any) -> None:
-    phone.click("button.navbar-toggler")
-    phone.wait_for_selector("#nav.show")
+    open_phone_menu(phone)
     with phone.expect_navigation(url="**/login"):
         phone.get_by_role("button", name="Esci").click()
