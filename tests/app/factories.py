@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import factory
@@ -16,7 +15,6 @@ from app.bins.models import Bin
 from app.db import utcnow
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
-from app.geo import services as geo
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop
 from app.stock.models import StockItem, StockLocation
 from app.welfare.models import Household, HouseholdIdentity, HouseholdMember
@@ -29,12 +27,6 @@ MILANO = "015146"
 def _default_hash() -> str:
     # Hashed once: argon2 is slow on purpose, and every factory user shares the password.
     return PasswordHasher().hash(DEFAULT_PASSWORD)
-
-
-def load_real_comuni(shared: Path) -> None:
-    records = geo.records_from_geojson(shared / "gis/boundaries/openpolis_limits_P_15_municipalities.geojson")
-    population = geo.population_from_csv(shared / "gis/socioeconomic/istat_population_2023_cm_milano_comuni.csv")
-    geo.load_comuni(records, population)
 
 
 class _Base(factory.alchemy.SQLAlchemyModelFactory):

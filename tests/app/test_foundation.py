@@ -67,7 +67,7 @@ def test_numbers_typed_the_italian_or_plain_way_are_understood(typed, value):
         assert float(parse_number(typed)) == value
 
 
-def test_demo_command_is_idempotent(app, comuni_loaded):
+def test_demo_command_is_idempotent(app):
     first = run_cli(app, "demo")
     assert first.exit_code == 0, first.output
     assert "fitmi-admin-demo" in first.output

@@ -73,7 +73,7 @@ def test_social_worker_must_belong_to_a_social_services_office(client, login_as)
     assert db.session.scalar(select(User).where(User.email == "as@comune.it")) is None
 
 
-def test_social_services_office_needs_a_comune(client, login_as, comuni_loaded):
+def test_social_services_office_needs_a_comune(client, login_as):
     login_as("admin")
     response = post_form(client, "/admin/organisations/new", {"name": "Servizi sociali Rho", "kind": "social_services"})
     assert response.status_code == 422

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import select
 
 from app.bins.models import Bin
 from app.extensions import db
 from tests.app.bins.conftest import BinFactory, bin_count, upload
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 
 def test_italian_excel_export_has_bom_semicolons_and_decimal_commas_and_reimports_as_updates(client, operator):

@@ -18,7 +18,6 @@ from tests.app import factories
 from tests.app.bins.conftest import GOOD_ROWS, HEADER, bin_count, csv_bytes, upload
 from tests.app.conftest import login, post_form
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 _TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 
 

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from app.bins.models import AuditEntry, Bin, BinStatusChange
@@ -15,8 +14,6 @@ from app.extensions import db
 from tests.app import factories
 from tests.app.bins.conftest import BinFactory, bin_count
 from tests.app.conftest import post_form
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 
 def _form(operator_id, **changes):

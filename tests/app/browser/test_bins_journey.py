@@ -12,7 +12,7 @@ from tests.app import factories
 from tests.app.bins.conftest import GOOD_ROWS, csv_bytes
 from tests.app.browser.conftest import log_in, release_db
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("comuni_loaded")]
+pytestmark = [pytest.mark.browser]
 BAD_ROW = GOOD_ROWS[1].replace(";20099;", ";2009;")  # a CAP with four digits, on line 3
 
 

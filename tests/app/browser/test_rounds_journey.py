@@ -26,7 +26,7 @@ from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
 from tests.app.browser.conftest import log_in, open_phone_menu, release_db
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("comuni_loaded")]
+pytestmark = [pytest.mark.browser]
 DRIVER = "Luca Ferrari"
 TRUCK, SPARE = "EZ482KM", "FA913TR"
 # Yellow bins of central Milan (the route-sheet walk) and of NoLo and Loreto, between Lambrate and Cinisello.

@@ -8,7 +8,7 @@ from app.extensions import db
 from tests.app import factories
 from tests.app.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("comuni_loaded")]
+pytestmark = [pytest.mark.browser]
 
 
 def test_operator_weighs_a_load_sorts_it_with_a_live_balance_and_sees_the_new_stock(page):

@@ -16,7 +16,6 @@ from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
 from tests.app.welfare.conftest import SESTO, memory_notify  # noqa: F401  (the SMS outbox fixture)
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 NAME = "Giulia Fumagalli"
 STREET = "Via dei Cinquecento"
 

@@ -12,8 +12,6 @@ from app.fleet.models import Site, Vehicle
 from tests.app import factories
 from tests.app.conftest import post_form
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 SITE = {
     "name": "Deposito Bovisa",
     "kind": "depot",

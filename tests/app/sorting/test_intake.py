@@ -18,7 +18,6 @@ from app.sorting.models import IntakeBatch, KgEntry
 from tests.app import factories
 from tests.app.sorting.helpers import intake
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 _CODES = itertools.count(1)
 
 

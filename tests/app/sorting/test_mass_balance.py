@@ -15,8 +15,6 @@ from app.sorting.models import KgEntry, SortingSession
 from tests.app import factories
 from tests.app.sorting.helpers import closed_session, intake, reuse_b_fraction
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 def _session_with(outputs_kg: str, net_kg: str = "1000") -> SortingSession:
     batch = intake(gross=str(Decimal(net_kg) + 400), tare="400")

@@ -12,8 +12,6 @@ from tests.app import factories
 from tests.app.conftest import post_form
 from tests.app.sorting.helpers import closed_session, intake
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 def _operator_with_plant(login_as):
     user = login_as("operator")

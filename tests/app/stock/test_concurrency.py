@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from app.extensions import db
 from app.stock import services
 from app.stock.models import StockItem, StockLocation
 from tests.app import factories
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 THREADS = 20
 
 

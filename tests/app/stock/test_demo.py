@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -10,8 +9,6 @@ from app.sorting import outbound
 from app.sorting.models import IntakeBatch, SortingSession
 from app.stock.models import StockMovement
 from tests.app.conftest import run_cli
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 
 def _count(model) -> int:

@@ -16,8 +16,6 @@ from app.stock.models import StockMovement
 from tests.app import factories
 from tests.app.sorting.helpers import reuse_b_fraction
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 @pytest.fixture
 def stocked():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,8 +10,6 @@ from app.extensions import db
 from app.stock import services
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from tests.app import factories
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 REFS = ["request:1:line:1", "request:2:line:1", "request:3:line:2"]
 OPERATIONS = st.one_of(

@@ -10,8 +10,6 @@ from tests.app import factories
 from tests.app.conftest import post_form
 from tests.app.sorting.helpers import reuse_b_fraction
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 @pytest.fixture
 def stock_row():

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -24,7 +23,6 @@ from tests.app import factories
 from tests.app.conftest import csrf_token, login
 from tests.app.welfare.conftest import approved, stock_of
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 ADDRESS = "Via dei Cinquecento"
 
 

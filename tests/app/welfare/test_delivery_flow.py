@@ -11,8 +11,6 @@ from app.welfare import allocation, workflow
 from app.welfare.models import GarmentRequest
 from tests.app.welfare.conftest import approved, stock_of
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 def test_allocation_takes_exact_size_then_adjacent_and_keeps_the_rest_open(household, people):
     worker, coordinator, operator, shelf = people

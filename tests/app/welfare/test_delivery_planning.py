@@ -23,8 +23,6 @@ from tests.app import factories
 from tests.app.conftest import login, post_form
 from tests.app.welfare.conftest import approved, stock_of
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 # Three households of Milano a few kilometres apart (Città Studi, Porta Romana, Lorenteggio).
 PLACES = [(9.2270, 45.4780), (9.2030, 45.4520), (9.1300, 45.4520)]
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-import pytest
-
 from app.extensions import db
 from app.welfare.models import Household, HouseholdIdentity, IdentityAccessLog
 from tests.app import factories
 from tests.app.conftest import run_cli
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 
 def test_export_prints_everything_held_and_is_logged(app, household):

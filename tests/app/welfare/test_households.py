@@ -12,8 +12,6 @@ from app.welfare.models import Household, HouseholdIdentity, HouseholdMember, Id
 from tests.app import factories
 from tests.app.conftest import post_form
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 FORM = {
     "name": "Famiglia Bianchi Demo",
     "phone": "+39 333 765 4321",

@@ -10,7 +10,6 @@ import re
 from datetime import date
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -27,8 +26,6 @@ from app.welfare.models import (
 from tests.app import factories
 from tests.app.conftest import login
 from tests.app.welfare.conftest import SESTO
-
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
 
 SKIP_ENDPOINTS = {"static", "bootstrap.static", "auth.logout", "main.vendor"}
 ACTIONS = ("send", "approve", "allocate", "ready", "collected", "cancel")

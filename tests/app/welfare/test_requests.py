@@ -10,8 +10,6 @@ from app.welfare.models import GarmentRequest, RequestLine
 from tests.app import factories
 from tests.app.conftest import login, post_form
 
-pytestmark = pytest.mark.usefixtures("comuni_loaded")
-
 
 def _lines(household, **changes):
     boy, girl = household.members

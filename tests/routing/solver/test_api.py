@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import math
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from routing.geo import Location
 from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
 from routing.solver import solve
 from tests.routing.solver.conftest import checked_solve, line_problem
+from tests.shared_data import shared_file
 
 VAN = Vehicle("van", "plant", 10)
 
@@ -145,12 +145,10 @@ def test_geojson_and_gpx_exports() -> None:
     assert gpx.count("<rte>") == len(plan.routes) and 'lat="45.4600000"' in gpx
 
 
-def test_bench_instance_within_ten_percent_of_bks(shared_dir: Path) -> None:
+def test_bench_instance_within_ten_percent_of_bks() -> None:
     vrplib = pytest.importorskip("vrplib")
-    path = shared_dir / "bench" / "X-n101-k25.vrp"
-    if not path.exists():
-        pytest.skip(f"bench instance not found at {path}")
-    with open(shared_dir / "bench" / "bks.csv") as fh:
+    path = shared_file("bench/X-n101-k25.vrp")
+    with open(shared_file("bench/bks.csv")) as fh:
         bks = {r["instance"]: float(r["bks"]) for r in csv.DictReader(fh)}["X-n101-k25"]
     raw = vrplib.read_instance(path)
     dist = np.round(raw["edge_weight"]).astype(np.int64)
