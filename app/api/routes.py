@@ -25,9 +25,9 @@ def _authenticate() -> None:
     if header.lower().startswith("bearer "):
         g.api_user = tokens.user_for_token(header[7:])
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()  # the session cookie rides along by itself: require the X-CSRFToken header
     g.api_user = current_user if current_user.is_authenticated else None
+    if g.api_user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # the session cookie rides along by itself: require the X-CSRFToken header
 
 
 def _user() -> Any:

@@ -104,6 +104,13 @@ def test_an_invalid_token_is_a_401(client, bin_):
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
+def test_a_post_without_any_credentials_is_a_401_as_documented(client, bin_):
+    response = client.post(URL, json=_body(), headers={"Idempotency-Key": "k"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert _count() == 0
+
+
 def test_a_browser_session_needs_the_csrf_header(client, login_as):
     login_as("driver")
     assert client.post(URL, json=_body(), headers={"Idempotency-Key": "k"}).status_code == 400
