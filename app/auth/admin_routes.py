@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.api import tokens
 from app.auth import services
 from app.auth.decorators import roles_required
-from app.auth.forms import KIND_LABELS, ROLE_LABELS, OrganisationForm, UserForm
+from app.auth.forms import KIND_LABELS, ROLE_LABELS, OrganisationForm, RevokeTokenForm, UserForm
 from app.auth.models import Organisation, User
+from app.db import utcnow
 from app.extensions import db
 from app.forms import choices
 from app.geo.models import Comune
@@ -89,3 +91,20 @@ def edit_organisation(org_id: int | None = None) -> Any:
         render_template("admin/organisation_form.html", form=form, organisation=organisation),
         form_status(form),
     )
+
+
+@bp.route("/tokens")
+@roles_required("admin")
+def api_tokens() -> Any:
+    return render_template("admin/tokens.html", tokens=tokens.list_tokens(), form=RevokeTokenForm(), now=utcnow())
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required("admin")
+def revoke_api_token(token_id: int) -> Any:
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    tokens.revoke_token_id(token_id)
+    db.session.commit()
+    flash(_("Token API revocato."), "success")
+    return redirect(url_for("admin.api_tokens"))

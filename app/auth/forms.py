@@ -42,6 +42,10 @@ class LogoutForm(FlaskForm):
     pass
 
 
+class RevokeTokenForm(FlaskForm):
+    """Only the CSRF token: the token to revoke is in the URL."""
+
+
 class AccountForm(FlaskForm):
     locale = SelectField(_l("Lingua"), choices=choices([("it", "Italiano"), ("en", "English")]))
     submit = SubmitField(_l("Salva"))
