@@ -53,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.admin_routes import bp as api_admin_bp
     from app.api.routes import bp as api_bp
     from app.auth.admin_routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_admin_bp)
     app.register_blueprint(sorting_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(driver_bp)

@@ -24,6 +24,7 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         g.api_user = tokens.user_for_token(header[7:])
+        db.session.commit()  # the last-use time, in its own short transaction (also for GET requests)
         return
     g.api_user = current_user if current_user.is_authenticated else None
     if g.api_user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -75,18 +76,49 @@ def bin_forecast(bin_id: int) -> Any:
     return jsonify({"forecast": schemas.forecast_json(bin_, forecast)})
 
 
-@bp.cli.command("create-token")
-@click.argument("email")
-@click.option("--name", default="", help="Etichetta del token (es. 'telefono furgone 3').")
-def create_token_command(email: str, name: str) -> None:
-    """Create a personal API token for EMAIL and print it once."""
+def _cli_call(call: Any) -> Any:
+    """Run a token service from the command line: a refusal is a click error, success is committed."""
     from app.errors import DomainError
 
     try:
-        row, token = tokens.create_token(email, name)
+        result = call()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
+    return result
+
+
+@bp.cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="", help="Etichetta del token (es. 'telefono furgone 3').")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Scade dopo N giorni (se omesso: mai).")
+def create_token_command(email: str, name: str, expires_days: int | None) -> None:
+    """Create a personal API token for EMAIL and print it once."""
+    row, token = _cli_call(lambda: tokens.create_token(email, name, expires_days))
     click.echo(f"Token API per {row.user.email} (mostrato una sola volta):")
     click.echo(token)
+
+
+def _when(moment: Any) -> str:
+    return moment.isoformat(timespec="minutes") if moment else "-"
+
+
+@bp.cli.command("list-tokens")
+@click.argument("email", required=False)
+def list_tokens_command(email: str | None) -> None:
+    """List API tokens (of EMAIL if given): prefix, name, user, created, last used, expires, revoked."""
+    click.echo("prefisso\tnome\tutente\tcreato\tultimo uso\tscade\trevocato")
+    for row in tokens.list_tokens(email):
+        times = (row.created_at, row.last_used_at, row.expires_at, row.revoked_at)
+        click.echo("\t".join([row.prefix, row.name or "-", row.user.email, *(_when(t) for t in times)]))
+
+
+@bp.cli.command("revoke-token")
+@click.argument("prefix")
+def revoke_token_command(prefix: str) -> None:
+    """Revoke the API tokens with PREFIX (as listed by list-tokens)."""
+    count = _cli_call(lambda: tokens.revoke_token(prefix))
+    if count == 0:
+        raise click.ClickException(f"Nessun token attivo con prefisso {prefix}.")
+    click.echo(f"Token revocati: {count}")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from app.bins.formats import STATUS_WORDS, STREAM_WORDS, Dialect, format_number, write_csv
+from app.bins.formats import EXPORT_COLUMNS, STATUS_WORDS, STREAM_WORDS, Dialect
 from app.bins.models import Bin, BinStatus
+from app.exports import csv_text
 
 OPEN_DATA_LICENCE = "CC BY 4.0"
 OSM_FREE_NOTE = "Coordinate WGS84 (EPSG:4326)."
 
 
-def _cells(b: Bin, dialect: Dialect) -> dict[str, Any]:
+def _cells(b: Bin) -> dict[str, Any]:
+    """A bin's cells: text as typed, numbers as numbers (the CSV writer formats and escapes them)."""
     return {
         "codice": b.code,
         "operatore": b.operator.name,
@@ -22,10 +25,10 @@ def _cells(b: Bin, dialect: Dialect) -> dict[str, Any]:
         "civico": b.civic_number,
         "cap": b.cap,
         "comune": b.comune.name,
-        "lon": format_number(b.lon, dialect, 6),
-        "lat": format_number(b.lat, dialect, 6),
-        "capacita_l": str(b.capacity_l),
-        "peso_pieno_kg": str(b.full_weight_kg),
+        "lon": Decimal(f"{b.lon:.6f}"),
+        "lat": Decimal(f"{b.lat:.6f}"),
+        "capacita_l": b.capacity_l,
+        "peso_pieno_kg": b.full_weight_kg,
         "stato": STATUS_WORDS.get(b.status, b.status),
         "note_accesso": b.access_notes,
         "orari_servizio": b.service_hours,
@@ -35,15 +38,15 @@ def _cells(b: Bin, dialect: Dialect) -> dict[str, Any]:
 
 def bins_csv(bins: list[Bin], dialect: Dialect) -> bytes:
     """The bins as a CSV that the import reads back (same columns, same dialect)."""
-    return write_csv([_cells(b, dialect) for b in bins], dialect)
+    rows = ([cells.get(c, "") for c in EXPORT_COLUMNS] for cells in map(_cells, bins))
+    return csv_text(EXPORT_COLUMNS, rows, dialect.separator, dialect.decimal).encode("utf-8")
 
 
 def bins_geojson(bins: list[Bin]) -> dict[str, Any]:
     """The bins as a GeoJSON FeatureCollection with the import's property names."""
-    dialect = Dialect(",", ".")
     features = []
     for b in bins:
-        props: dict[str, Any] = {k: v for k, v in _cells(b, dialect).items() if k not in ("lon", "lat")}
+        props: dict[str, Any] = {k: v for k, v in _cells(b).items() if k not in ("lon", "lat")}
         props.update(capacita_l=b.capacity_l, peso_pieno_kg=b.full_weight_kg, demo=b.is_demo)  # a boolean in JSON
         features.append(_feature(b, props))
     return {"type": "FeatureCollection", "features": features}

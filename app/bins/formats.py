@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.bins.models import BinStatus, Stream
+from app.exports import restore
 
 # Column names in files (Italian, as a person in the office would write them), in export order.
 COLUMNS = (
@@ -146,11 +147,6 @@ def parse_number(value: Any, dialect: Dialect, integer: bool = False) -> Decimal
     return number
 
 
-def format_number(value: float | int, dialect: Dialect, decimals: int = 0) -> str:
-    text = f"{value:.{decimals}f}"
-    return text.replace(".", ",") if dialect.decimal == "," else text
-
-
 def _column(name: str) -> str:
     key = re.sub(r"\s+", "_", name.strip().lower().lstrip("\ufeff"))
     return ALIASES.get(key, key)
@@ -212,7 +208,8 @@ def read_csv(content: bytes) -> tuple[Dialect, list[RawRow]]:
 
 
 def _csv_row(line: int, cells: list[str], columns: list[str]) -> RawRow:
-    row = RawRow(line, dict(zip(columns, (c.strip() for c in cells), strict=False)))
+    # A cell our own export escaped ('=…) is read back as it was typed.
+    row = RawRow(line, dict(zip(columns, (restore(c.strip()) for c in cells), strict=False)))
     if len(cells) != len(columns):
         message = _(
             "La riga ha %(got)d campi invece di %(want)d: controlla il separatore e le virgole decimali.",
@@ -248,13 +245,3 @@ def _feature_row(n: int, feature: Any) -> RawRow:
     else:
         row.errors.append(("lon", _("Geometria mancante o non di tipo punto.")))
     return row
-
-
-def write_csv(rows: list[dict[str, Any]], dialect: Dialect) -> bytes:
-    """CSV with a BOM so that Excel opens it as UTF-8."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=dialect.separator, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in EXPORT_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -35,7 +35,7 @@ def _page_context(route_id: int) -> dict[str, Any]:
     """The sheet of a visible route; the reads of delivery addresses it logs are committed here."""
     route = services.visible_route(route_id, current_user)
     can_act = route.driver_id == current_user.id and route.plan.status == "published"
-    sheet = services.driver_sheet(route, current_user)
+    sheet = services.route_sheet(route, current_user)
     db.session.commit()
     return {"sheet": sheet, "can_act": can_act}
 
@@ -104,7 +104,8 @@ def service_worker() -> Any:
 @login_required
 def sheet_pdf(route_id: int) -> Any:
     route = services.visible_route(route_id, current_user)
-    pdf = sheets.route_sheet_pdf(route, request.host_url)
+    pdf = sheets.route_sheet_pdf(route, request.host_url, current_user)
+    db.session.commit()  # the reads of delivery addresses it logs
     filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
@@ -114,8 +115,10 @@ def sheet_pdf(route_id: int) -> Any:
 def sheet_gpx(route_id: int) -> Any:
     route = services.visible_route(route_id, current_user)
     filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.gpx"
+    gpx = sheets.route_gpx(route, current_user)
+    db.session.commit()  # the reads of delivery addresses it logs
     return Response(
-        sheets.route_gpx(route),
+        gpx,
         mimetype="application/gpx+xml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

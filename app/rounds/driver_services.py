@@ -294,7 +294,12 @@ def clock(moment: datetime | None) -> str:
     return moment.astimezone(ROME).strftime("%H:%M") if moment else ""
 
 
-def _stop_row(stop: RouteStop) -> dict[str, Any]:
+def located(stop: RouteStop, user: User | None) -> bool:
+    """Whether ``user`` may see a stop's exact point: a household's door is identity (welfare decides and logs)."""
+    return stop.kind != StopKind.DELIVERY or _deliveries().may_locate(stop, user)
+
+
+def _stop_row(stop: RouteStop, exact: bool) -> dict[str, Any]:
     bin_ = stop.bin
     if bin_ is not None:
         label, address, notes = bin_.code, bin_.address, bin_.access_notes
@@ -313,9 +318,9 @@ def _stop_row(stop: RouteStop) -> dict[str, Any]:
         "planned_kg": stop.planned_kg,
         "load_after_kg": stop.load_after_kg,
         "arrival": clock(stop.arrival_at),
-        "lon": stop.lon,
-        "lat": stop.lat,
-        "nav": navigation(stop.lon, stop.lat).__dict__,
+        "lon": stop.lon if exact else None,
+        "lat": stop.lat if exact else None,
+        "nav": navigation(stop.lon, stop.lat).__dict__ if exact else None,
     }
 
 
@@ -325,18 +330,23 @@ def _site_address(site: Any) -> str:
     return f"{site.street} {site.civic_number}, {site.cap}".strip(" ,")
 
 
-def driver_sheet(route: RoundRoute, user: User) -> dict[str, Any]:
-    """The route sheet as ``user`` sees it: a delivery's address only for its driver on the day (read logged)."""
-    sheet = route_sheet(route)
-    for row, stop in zip(sheet["stops"], route.stops, strict=True):
+def hides_points(sheet: dict[str, Any]) -> bool:
+    """Whether a sheet leaves out some stop's point: then the road path, which runs to that door, is left out too."""
+    return any(row["lon"] is None for row in sheet["stops"])
+
+
+def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
+    """Everything a route sheet shows (phone page, its offline JSON, the PDF, the GPX), as ``user`` may see it.
+
+    A delivery's address and point are given only to its driver on the service day (the read is logged).
+    """
+    plan = route.plan
+    stops = []
+    for stop in route.stops:
+        row = _stop_row(stop, located(stop, user))
         if stop.kind == StopKind.DELIVERY:
             row.update(_deliveries().sheet_fields(stop, user))
-    return sheet
-
-
-def route_sheet(route: RoundRoute) -> dict[str, Any]:
-    """Everything a route sheet shows (phone page, its offline JSON, the PDF), as plain values."""
-    plan = route.plan
+        stops.append(row)
     return {
         "id": route.id,
         "plan_id": plan.id,
@@ -352,5 +362,5 @@ def route_sheet(route: RoundRoute) -> dict[str, Any]:
         "duration_s": route.duration_s,
         "load_kg": route.load_kg,
         "approximate": plan.approximate,
-        "stops": [_stop_row(stop) for stop in route.stops],
+        "stops": stops,
     }

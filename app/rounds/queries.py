@@ -14,6 +14,7 @@ from app.bins.models import Bin
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
+from app.rounds.driver_services import located
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
 from app.rounds.selection import ROME, at_second
 
@@ -93,20 +94,26 @@ def _stop_label(stop: RouteStop) -> dict[str, Any]:
     return {"code": stop.reference, "address": stop.reference}
 
 
-def map_data(plan: RoundPlan) -> dict[str, Any]:
-    """Routes (road path, colour) and numbered stops for the Leaflet map."""
+def map_data(plan: RoundPlan, user: User) -> dict[str, Any]:
+    """Routes (road path, colour) and numbered stops for the Leaflet map, as ``user`` may see them.
+
+    A stop whose point the user may not see (a household's door) is left off the map, and so is the road
+    path of its route, which runs to that door.
+    """
     routes = []
     for route in plan.routes:
+        shown = [s for s in route.stops if located(s, user)]
         stops = [
             {"n": s.sequence, "lon": s.lon, "lat": s.lat, "kind": s.kind, "eta": hhmm(s.arrival_at), **_stop_label(s)}
-            for s in route.stops
+            for s in shown
         ]
+        whole = len(shown) == len(route.stops)
         routes.append(
             {
                 "id": route.id,
                 "name": route.vehicle.plate,
                 "colour": colour(route.position),
-                "geometry": json.loads(route.geometry_json) if route.geometry_json else None,
+                "geometry": json.loads(route.geometry_json) if route.geometry_json and whole else None,
                 "start": [route.start_site.lon, route.start_site.lat],
                 "end": [route.end_site.lon, route.end_site.lat],
                 "stops": stops,

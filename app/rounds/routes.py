@@ -98,10 +98,12 @@ def review(plan_id: int) -> Any:
 def _review_page(plan_id: int) -> Any:
     plan = queries.plan_for(current_user, plan_id)
     editable = queries.can_plan(current_user) and plan.status != "closed"
+    map_data = queries.map_data(plan, current_user)
+    db.session.commit()  # the reads of household points it may log
     return render_template(
         "rounds/plan_review.html",
         plan=plan,
-        map_data=queries.map_data(plan),
+        map_data=map_data,
         route_rows=queries.route_rows,
         colour=queries.colour,
         hhmm=queries.hhmm,

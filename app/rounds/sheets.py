@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 import segno
 from flask import render_template
 
+from app.auth.models import User
 from app.rounds import driver_services as services
 from app.rounds import photos
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
@@ -39,14 +40,18 @@ def route_line(route: RoundRoute) -> list[tuple[float, float]]:
     ]
 
 
-def route_gpx(route: RoundRoute) -> str:
-    """GPX 1.1: a waypoint per stop in visiting order (name = number + bin code) and the road path as a track."""
+def route_gpx(route: RoundRoute, user: User | None = None) -> str:
+    """GPX 1.1: a waypoint per stop in visiting order (name = number + bin code) and the road path as a track.
+
+    Stops whose point ``user`` may not see (a household's door) have no waypoint, and the track is left out.
+    """
+    sheet = services.route_sheet(route, user)
     ET.register_namespace("", GPX_NS)
     root = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "FIT-MI Logistica"})
     metadata = ET.SubElement(root, f"{{{GPX_NS}}}metadata")
     ET.SubElement(metadata, f"{{{GPX_NS}}}name").text = _title(route)
     ET.SubElement(metadata, f"{{{GPX_NS}}}copyright", {"author": "OpenStreetMap contributors"})
-    for row in services.route_sheet(route)["stops"]:
+    for row in (row for row in sheet["stops"] if row["lon"] is not None):
         point = ET.SubElement(root, f"{{{GPX_NS}}}wpt", {"lat": f"{row['lat']:.6f}", "lon": f"{row['lon']:.6f}"})
         ET.SubElement(point, f"{{{GPX_NS}}}name").text = f"{row['sequence']} {row['label']}"
         ET.SubElement(point, f"{{{GPX_NS}}}desc").text = row["address"]
@@ -54,7 +59,7 @@ def route_gpx(route: RoundRoute) -> str:
     track = ET.SubElement(root, f"{{{GPX_NS}}}trk")
     ET.SubElement(track, f"{{{GPX_NS}}}name").text = _title(route)
     segment = ET.SubElement(track, f"{{{GPX_NS}}}trkseg")
-    for lon, lat in route_line(route):
+    for lon, lat in [] if services.hides_points(sheet) else route_line(route):
         ET.SubElement(segment, f"{{{GPX_NS}}}trkpt", {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"})
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
@@ -75,31 +80,41 @@ def qr_png(url: str) -> str:
     return segno.make(url, error="m", mask=0, micro=False).png_data_uri(scale=4, border=1)
 
 
-def overview_map_png(route: RoundRoute, width_px: int = 1400, height_px: int = 900) -> str:
+def drawn_points(route: RoundRoute, sheet: Mapping[str, Any]) -> tuple[list[tuple[float, float]], list[Any]]:
+    """What the overview map draws: the stops whose point the sheet shows, and the road path only when it
+    hides none (the path runs to every door); otherwise just the start and end sites."""
+    stops = [row for row in sheet["stops"] if row["lon"] is not None]
+    if services.hides_points(sheet):
+        sites = (route.start_site, route.end_site)
+        return [(site.lon, site.lat) for site in sites], stops
+    return route_line(route), stops
+
+
+def overview_map_png(route: RoundRoute, sheet: Mapping[str, Any], width_px: int = 1400, height_px: int = 900) -> str:
     """The route's road path and numbered stops drawn on the server, as a PNG data URI."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    line = route_line(route)
+    start = route.start_site
+    line, stops = drawn_points(route, sheet)
     figure = Figure(figsize=(width_px / 200, height_px / 200), dpi=200)
     axes = figure.add_axes((0, 0, 1, 1))
     scale = math.cos(math.radians(sum(lat for _, lat in line) / len(line)))
     axes.plot([lon * scale for lon, _ in line], [lat for _, lat in line], color="#1b5e20", linewidth=2, zorder=2)
-    for stop in route.stops:
-        colour = "#0d47a1" if stop.kind == StopKind.BIN else "#e65100"
-        axes.plot(stop.lon * scale, stop.lat, "o", markersize=9, color=colour, zorder=3)
+    for stop in stops:
+        colour = "#0d47a1" if stop["kind"] == StopKind.BIN else "#e65100"
+        axes.plot(stop["lon"] * scale, stop["lat"], "o", markersize=9, color=colour, zorder=3)
         axes.annotate(
-            str(stop.sequence),
-            (stop.lon * scale, stop.lat),
+            str(stop["sequence"]),
+            (stop["lon"] * scale, stop["lat"]),
             color="white",
             fontsize=5,
             ha="center",
             va="center",
             zorder=4,
         )
-    start = route.start_site
     axes.plot(start.lon * scale, start.lat, "s", markersize=10, color="black", zorder=3)
     axes.set_aspect("equal", adjustable="datalim")
     axes.margins(0.06)
@@ -119,13 +134,13 @@ def overview_map_png(route: RoundRoute, width_px: int = 1400, height_px: int = 9
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def route_sheet_pdf(route: RoundRoute, host_url: str) -> bytes:
-    """The printable route sheet: header, overview map, stop table with QR codes, notes and signature."""
+def route_sheet_pdf(route: RoundRoute, host_url: str, user: User | None = None) -> bytes:
+    """The printable route sheet as ``user`` may see it: header, overview map, stops with QR codes, signature."""
     from weasyprint import HTML
 
-    sheet = services.route_sheet(route)
+    sheet = services.route_sheet(route, user)
     qr = {row["id"]: qr_png(pickup_form_url(host_url, row)) for row in sheet["stops"] if row["bin_code"]}
-    html = render_template("rounds/sheet.html", sheet=sheet, map_png=overview_map_png(route), qr=qr)
+    html = render_template("rounds/sheet.html", sheet=sheet, map_png=overview_map_png(route, sheet), qr=qr)
     return HTML(string=html, base_url=host_url).write_pdf()
 
 

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
+from app.exports import excel_csv
 from app.extensions import db
 from app.forms import choices
 from app.i18n import fmt_number
 from app.sorting import ledger, outbound, queries, services
-from app.sorting.csv_export import excel_csv
 from app.sorting.forms import (
     FRACTION_LABELS,
     SOURCE_LABELS,

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
+from app.exports import excel_csv
 from app.extensions import db
 from app.forms import choices
 from app.sorting import queries as sorting_queries
-from app.sorting.csv_export import excel_csv
 from app.sorting.forms import FRACTION_LABELS
 from app.sorting.models import Fraction
 from app.sorting.services import check_site_access

@@ -246,13 +246,29 @@ def _drivable(stop: RouteStop, user: User, today: date) -> bool:
     return stop.route.driver_id == user.id and plan.status == PlanStatus.PUBLISHED and plan.service_date == today
 
 
-def stop_details(stop: RouteStop, user: User, today: date | None = None) -> DeliveryStop | None:
-    """Address and pieces of a delivery stop, for its driver on the service day only (the read is logged)."""
+def _read_for_driver(
+    stop: RouteStop, user: User | None, today: date | None
+) -> tuple[Delivery, HouseholdIdentity | None] | None:
+    """The delivery and household identity of a stop, for its driver on the service day only (the read is logged)."""
     today = today or local_today()
     delivery = _delivery_of(stop)
-    if delivery is None or not _drivable(stop, user, today):
+    if delivery is None or user is None or not _drivable(stop, user, today):
         return None
-    identity = read_identity_for_delivery(delivery.request.household, user, today)
+    return delivery, read_identity_for_delivery(delivery.request.household, user, today)
+
+
+def may_locate(stop: RouteStop, user: User | None, today: date | None = None) -> bool:
+    """Whether ``user`` may see where a delivery stop is: its point is the household's door, shown like the address."""
+    read = _read_for_driver(stop, user, today)
+    return read is not None and read[1] is not None
+
+
+def stop_details(stop: RouteStop, user: User | None, today: date | None = None) -> DeliveryStop | None:
+    """Address and pieces of a delivery stop, for its driver on the service day only (the read is logged)."""
+    read = _read_for_driver(stop, user, today)
+    if read is None:
+        return None
+    delivery, identity = read
     address = f"{identity.address} {delivery.request.household.comune.name}" if identity else ""
     return DeliveryStop(stop, delivery, address, identity.notes if identity else "", load_of(delivery.request).pieces)
 
@@ -402,7 +418,7 @@ def failed_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: dateti
     return stop
 
 
-def sheet_fields(stop: RouteStop, user: User) -> dict[str, Any]:
+def sheet_fields(stop: RouteStop, user: User | None) -> dict[str, Any]:
     """A delivery stop on a route sheet: the household's address and pieces only for its driver on the day."""
     delivery = _stop_delivery(stop)
     fields: dict[str, Any] = {"label": _("Consegna %(code)s", code=delivery.request.household.code)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from sqlalchemy import select
 
+from app.bins import formats
 from app.bins.models import Bin
 from app.extensions import db
 from tests.app.bins.conftest import BinFactory, bin_count, upload
@@ -92,3 +95,17 @@ def test_demo_bins_are_about_1100_inside_their_comune_with_area_operators_and_id
     assert by_comune["Rho"] == {"Vesti Solidale (demo)"}
     milano = sum(1 for b in bins if b.comune.name == "Milano")
     assert 400 <= milano <= 520
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_formula_in_a_bin_note_is_neutralised_in_the_export_and_read_back_as_typed(client, operator):
+    BinFactory(operator=operator.organisation, code="VS-1", access_notes=FORMULA)
+    db.session.commit()
+    body = client.get("/bins/export.csv").data
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0]["note_accesso"] == "'" + FORMULA
+    assert rows[0]["lon"] == "9,161900"  # numbers stay numbers
+    _dialect, read = formats.read_csv(body)
+    assert read[0].cells["note_accesso"] == FORMULA

@@ -66,7 +66,7 @@ def test_sheet_html_has_map_attribution_a_qr_per_bin_and_signature(app: Any, log
     sheet = sheets.services.route_sheet(route)
     with app.test_request_context():
         html = sheets.render_template(
-            "rounds/sheet.html", sheet=sheet, map_png=sheets.overview_map_png(route), qr={1: "data:x"}
+            "rounds/sheet.html", sheet=sheet, map_png=sheets.overview_map_png(route, sheet), qr={1: "data:x"}
         )
     assert html.count("data:image/png;base64,") == 1
     assert "© OpenStreetMap contributors" in html and "Firma autista" in html

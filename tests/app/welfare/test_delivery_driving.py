@@ -6,7 +6,7 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -39,8 +39,8 @@ class Round:
     shelf: Any
 
 
-def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = True) -> Round:
-    """A ready request of the household on today's delivery round, published with the rounds' publish."""
+def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = True, day: date | None = None) -> Round:
+    """A ready request of the household on a delivery round of ``day`` (today), published with the rounds' publish."""
     worker, coordinator, operator, shelf = people
     coat = stock_of(shelf, 3)
     request = approved(household, worker, coordinator)
@@ -49,7 +49,9 @@ def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = Tru
     driver = factories.UserFactory(role="driver")
     vehicle = factories.VehicleFactory(home_site=shelf.site)
     db.session.commit()
-    params = delivery.DeliveryPlanParams(local_today(), shelf.site_id, (vehicle.id,), {vehicle.id: driver.id}, 1.0)
+    params = delivery.DeliveryPlanParams(
+        day or local_today(), shelf.site_id, (vehicle.id,), {vehicle.id: driver.id}, 1.0
+    )
     plan = delivery.plan_deliveries(params, coordinator)
     if publish:
         rounds.publish_plan(plan, plan.version)
