@@ -57,27 +57,28 @@ def run_once(
 ) -> tuple[int, dict[str, Any], bool]:
     """(status, body, replayed): the stored answer for a known key, else run ``handler`` and store its answer.
 
-    The key row's primary key is the guard: of two identical submissions racing, the second
-    fails to insert it, its work is rolled back to the savepoint, and it replays the first.
+    The key row's primary key is the guard: of two identical submissions racing, the second fails to
+    insert it and replays the first. The request's transaction holds nothing else, so that failure
+    rolls it back whole (no savepoint: two round trips fewer on every submission).
     """
     row = db.session.get(IdempotencyKey, (user_id, key))
     if row is not None:
         return _replay(row, digest)
+    status, body = handler()
+    db.session.add(
+        IdempotencyKey(
+            user_id=user_id,
+            key=key,
+            request_hash=digest,
+            response_status=status,
+            response_body=json.dumps(body, ensure_ascii=False),
+        )
+    )
     try:
-        with db.session.begin_nested():
-            status, body = handler()
-            db.session.add(
-                IdempotencyKey(
-                    user_id=user_id,
-                    key=key,
-                    request_hash=digest,
-                    response_status=status,
-                    response_body=json.dumps(body, ensure_ascii=False),
-                )
-            )
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
-        row = db.session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+        db.session.rollback()
+        row = db.session.get(IdempotencyKey, (user_id, key))
         if row is None:
             raise
         return _replay(row, digest)

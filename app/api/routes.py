@@ -23,8 +23,9 @@ csrf.exempt(bp)
 def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        g.api_user = tokens.user_for_token(header[7:])
-        db.session.commit()  # the last-use time, in its own short transaction (also for GET requests)
+        g.api_user, touched = tokens.user_for_token(header[7:])
+        if touched:  # the last-use time, in its own short transaction (also for GET requests)
+            db.session.commit()
         return
     g.api_user = current_user if current_user.is_authenticated else None
     if g.api_user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):

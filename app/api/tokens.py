@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.collection.models import ApiToken
@@ -50,9 +50,14 @@ def create_token(email: str, name: str = "", expires_days: int | None = None) ->
     return row, token
 
 
-def user_for_token(token: str) -> User:
-    """The active user of a valid, unrevoked, unexpired token; 401 otherwise."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token.strip())))
+def user_for_token(token: str) -> tuple[User, bool]:
+    """The active user of a valid, unrevoked, unexpired token (401 otherwise), and whether its last use was written.
+
+    One query reads the token with its user: this runs on every API request.
+    """
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _hash(token.strip()))
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or not row.user.active:
         raise AuthenticationRequired(_("Token API non valido o revocato."))
@@ -60,7 +65,8 @@ def user_for_token(token: str) -> User:
         raise AuthenticationRequired(_("Token API scaduto."))
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
         _touch(row.id, now)
-    return row.user
+        return row.user, True
+    return row.user, False
 
 
 def _touch(token_id: int, now: datetime) -> None:
