@@ -3,7 +3,8 @@
 :func:`check_plan` replays every route of a :class:`~routing.plan.Plan` against the
 problem's own matrices and rules — travel times and distances, waits for time
 windows, loads per trip between reloads, capacities, shifts, maximum durations,
-reload sites and counts, vehicle counts, required stops served exactly once — and
+reload sites and counts, the final unload of vehicles that must end empty,
+vehicle counts, required stops served exactly once — and
 recomputes the objective. It shares no code with any solver backend.
 """
 
@@ -79,7 +80,7 @@ def replay(problem: Problem, vehicle: Vehicle, start_s: int, steps: Sequence[tup
     out: list[Visit] = []
     trip, load, clock, prev = -1, (0,) * dims, start_s, -1
     for pos, (kind, item_id) in enumerate(steps):
-        here = problem.index[item_id]
+        here, on_arrival = problem.index[item_id], load
         travel = 0 if prev < 0 else int(problem.duration_s[prev, here])
         distance = 0 if prev < 0 else int(problem.distance_m[prev, here])
         arrival = clock + travel
@@ -94,10 +95,12 @@ def replay(problem: Problem, vehicle: Vehicle, start_s: int, steps: Sequence[tup
             start = max(arrival, depot.opening.start_s if depot.opening else 0)
             last = pos == len(steps) - 1
             service = 0 if last else depot.service_s
-            trip, load = (trip, (0,) * dims) if last else (trip + 1, trip_loads[trip + 1])
+            ends_trips = last or pos == len(steps) - 2  # a final unload closes the last trip
+            trip, load = (trip, (0,) * dims) if ends_trips and pos else (trip + 1, trip_loads[trip + 1])
         clock = start + service
         location = problem.item(item_id).location
-        out.append(Visit(kind, item_id, arrival, start, clock, load, distance, max(trip, 0), location))
+        visit = Visit(kind, item_id, arrival, start, clock, load, distance, max(trip, 0), location, on_arrival)
+        out.append(visit)
         prev = here
     return out
 
@@ -116,6 +119,9 @@ def _check_structure(rp: _Replay, route: Route) -> bool:
             return False
         if visit.kind == "reload" and visit.id not in v.reload_depots:
             rp.errors.append(f"{route.vehicle_id}: reload at {visit.id!r}, not a reload site of {v.id}")
+    if v.end_empty and route.final_unload is None:
+        sites = ", ".join(v.reload_depots)
+        rp.errors.append(f"{route.vehicle_id}: must end empty: the last visit before {v.end} is no unload at {sites}")
     if v.max_reloads is not None and route.num_reloads > v.max_reloads:
         rp.errors.append(f"{route.vehicle_id}: {route.num_reloads} reloads > max_reloads {v.max_reloads}")
     return True
@@ -125,7 +131,7 @@ def _check_visits(rp: _Replay, route: Route, expected: list[Visit]) -> None:
     cap = rp.vehicle.capacity(rp.problem.dimensions)
     for got, want in zip(route.visits, expected, strict=True):
         where = f"{route.vehicle_id} at {got.id}"
-        for name in ("arrival_s", "start_s", "departure_s", "load", "distance_m", "trip"):
+        for name in ("arrival_s", "start_s", "departure_s", "load", "load_on_arrival", "distance_m", "trip"):
             if getattr(got, name) != getattr(want, name):
                 rp.errors.append(f"{where}: {name} {getattr(got, name)} but recomputed {getattr(want, name)}")
         if any(x > c or x < 0 for x, c in zip(want.load, cap, strict=True)):
@@ -147,6 +153,8 @@ def _check_times(rp: _Replay, route: Route, expected: list[Visit]) -> None:
         rp.errors.append(f"{route.vehicle_id}: starts at {start}, outside [{early}, {late}]")
     if end > end_limit(rp.problem, rp.vehicle):
         rp.errors.append(f"{route.vehicle_id}: returns at {end} after {end_limit(rp.problem, rp.vehicle)}")
+    if rp.vehicle.end_empty and any(expected[-1].load_on_arrival):
+        rp.errors.append(f"{route.vehicle_id}: arrives at {expected[-1].id} loaded {expected[-1].load_on_arrival}")
     limit = rp.vehicle.max_duration_s
     if limit is not None and end - start > limit:
         rp.errors.append(f"{route.vehicle_id}: lasts {end - start} s > max_duration_s {limit}")

@@ -88,7 +88,9 @@ class Depot:
         Opening hours; vehicles leave and return within them. ``None`` = always.
     service_s
         Handling time at each departure from this site: loading at the start of a
-        round and unloading/loading at each reload visit (not on the final return).
+        round and unloading/loading at each reload visit, including the final
+        unload of a vehicle that must end empty (not on the final return). At a
+        plant this is its fixed unloading time.
     """
 
     id: str
@@ -171,7 +173,12 @@ class Vehicle:
         Longest round (return minus departure), ``None`` = no limit.
     reload_depots, max_reloads
         Depots where the vehicle may unload/reload during the round, and at most
-        how many times (``None`` = unlimited).
+        how many times (``None`` = unlimited; the final unload of ``end_empty`` is
+        not counted).
+    end_empty
+        Whether the vehicle must come back empty: its last visit before the end
+        depot is then an unload at one of ``reload_depots``, chosen by the solver.
+        The end depot itself never unloads.
     fixed_cost, cost_per_m, cost_per_s
         Cost units per vehicle used, per metre driven and per second of round.
     """
@@ -190,9 +197,12 @@ class Vehicle:
     fixed_cost: int = 0
     cost_per_m: int = 1
     cost_per_s: int = 0
+    end_empty: bool = False
 
     def __post_init__(self) -> None:
         _check_id("Vehicle.id", self.id)
+        if not isinstance(self.end_empty, bool):
+            raise InvalidInputError(f"Vehicle {self.id}.end_empty", f"expected True or False, got {self.end_empty!r}")
         _check_int(f"Vehicle {self.id}.count", self.count, minimum=1)
         for name in ("capacity_kg", "fixed_cost", "cost_per_m", "cost_per_s"):
             _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
@@ -201,6 +211,10 @@ class Vehicle:
                 _check_int(f"Vehicle {self.id}.{name}", getattr(self, name))
         if not isinstance(self.reload_depots, tuple):
             object.__setattr__(self, "reload_depots", tuple(self.reload_depots))
+        if self.end_empty and not self.reload_depots:
+            raise InvalidInputError(
+                f"Vehicle {self.id}.reload_depots", "end_empty=True needs at least one site to unload at, got none"
+            )
 
     @property
     def end(self) -> str:
@@ -343,14 +357,31 @@ class Problem:
         window = stop.window or TimeWindow(0, _DAY_S)
         if arrival > window.end_s:
             return f"time window {window.start_s}-{window.end_s} s unreachable: earliest arrival {arrival} s"
-        back = max(arrival, window.start_s) + stop.service_s + int(self.duration_s[i, e])
+        leave = max(arrival, window.start_s) + stop.service_s
+        back = leave + int(self.duration_s[i, e])
+        if vehicle.end_empty:
+            backs = self._via_unload(vehicle, i, leave)
+            if not backs:
+                return f"no unload site of {vehicle.id!r} is still open when it could get there"
+            back = min(backs)
         latest = end_limit(self, vehicle)
         if back > latest:
             return f"cannot return to {vehicle.end!r} by {latest} s (earliest return {back} s)"
-        shortest = back - max(arrival, window.start_s) + arrival - leave_from
+        shortest = back - leave + stop.service_s + arrival - leave_from
         if vehicle.max_duration_s is not None and shortest > vehicle.max_duration_s:
             return f"round of at least {shortest} s exceeds max_duration_s {vehicle.max_duration_s}"
         return None
+
+    def _via_unload(self, vehicle: Vehicle, row: int, leave: int) -> list[int]:
+        """Earliest return to the end depot through each open unload site, leaving ``row`` at ``leave``."""
+        e, backs = self.index[vehicle.end], []
+        for site_id in vehicle.reload_depots:
+            p, site = self.index[site_id], self.depot(site_id)
+            arrive = leave + int(self.duration_s[row, p])
+            opening = site.opening or TimeWindow(0, _DAY_S)
+            if arrive <= opening.end_s:
+                backs.append(max(arrive, opening.start_s) + site.service_s + int(self.duration_s[p, e]))
+        return backs
 
 
 def start_window(problem: Problem, vehicle: Vehicle) -> tuple[int, int]:

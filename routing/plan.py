@@ -29,7 +29,7 @@ class Visit:
     ----------
     kind
         ``"depot"`` (start or end of the round), ``"reload"`` (unload/reload at a
-        site mid-round) or ``"stop"``.
+        site mid-round, or the final unload just before the end depot) or ``"stop"``.
     id
         The depot or stop id.
     arrival_s, start_s, departure_s
@@ -41,9 +41,11 @@ class Visit:
     distance_m
         Distance driven from the previous visit.
     trip
-        Trip number (0 before the first reload).
+        Trip number (0 before the first reload; a final unload ends the last trip).
     location
         Coordinates when known.
+    load_on_arrival
+        Load on board when arriving (what a reload visit unloads), per dimension.
     """
 
     kind: VisitKind
@@ -55,6 +57,7 @@ class Visit:
     distance_m: int
     trip: int
     location: Location | None = None
+    load_on_arrival: tuple[int, ...] = ()
 
     @property
     def load_kg(self) -> int:
@@ -111,9 +114,15 @@ class Route:
         return tuple(v.id for v in self.visits if v.kind == "stop")
 
     @property
+    def final_unload(self) -> Visit | None:
+        """The unload visit just before the end depot (vehicles that must end empty), if any."""
+        last = self.visits[-2] if len(self.visits) > 2 else None
+        return last if last is not None and last.kind == "reload" else None
+
+    @property
     def num_reloads(self) -> int:
-        """Number of reload visits."""
-        return sum(v.kind == "reload" for v in self.visits)
+        """Number of reloads between trips (a final unload is not one)."""
+        return sum(v.kind == "reload" for v in self.visits) - (self.final_unload is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +210,17 @@ class Plan:
                     continue
                 pt = ET.SubElement(rte, "rtept", lat=f"{v.location.lat:.7f}", lon=f"{v.location.lon:.7f}")
                 ET.SubElement(pt, "name").text = v.id
-                ET.SubElement(pt, "desc").text = f"{v.kind} arrival {_hhmm(v.arrival_s)} load {v.load_kg} kg"
+                ET.SubElement(pt, "desc").text = _describe(v)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _describe(v: Visit) -> str:
+    unloaded = f" unload {v.load_on_arrival[0]} kg" if v.kind == "reload" and v.load_on_arrival else ""
+    return f"{v.kind} arrival {_hhmm(v.arrival_s)}{unloaded} load {v.load_kg} kg"
 
 
 def _route_feature(route: Route, geometry: GeometryProvider | None) -> dict[str, Any]:
@@ -224,6 +238,7 @@ def _route_feature(route: Route, geometry: GeometryProvider | None) -> dict[str,
         "end_s": route.end_s,
         "stops": len(route.stop_ids),
         "reloads": route.num_reloads,
+        "final_unload": route.final_unload.id if route.final_unload else None,
     }
     return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}, "properties": props}
 
@@ -238,6 +253,7 @@ def _visit_feature(route: Route, seq: int, visit: Visit) -> dict[str, Any]:
         "arrival_s": visit.arrival_s,
         "departure_s": visit.departure_s,
         "load_kg": visit.load_kg,
+        "load_on_arrival_kg": visit.load_on_arrival[0] if visit.load_on_arrival else None,
         "trip": visit.trip,
     }
     geom = {"type": "Point", "coordinates": [visit.location.lon, visit.location.lat]}

@@ -7,13 +7,14 @@ is :class:`~routing.solver.pyvrp_backend.PyVRPBackend` (PyVRP 0.14).
 from __future__ import annotations
 
 import math
+import time
 
 from routing.errors import InvalidInputError
 from routing.model import Problem
 from routing.plan import Plan
-from routing.solver.base import Backend, CancelToken, ProgressCallback
+from routing.solver.base import Backend, CancelToken, Clock, Deadline, ProgressCallback
 
-__all__ = ["Backend", "CancelToken", "ProgressCallback", "solve"]
+__all__ = ["Backend", "CancelToken", "Clock", "Deadline", "ProgressCallback", "solve"]
 
 
 def solve(
@@ -27,6 +28,7 @@ def solve(
     workers: int = 1,
     relax_required: bool = False,
     backend: Backend | None = None,
+    clock: Clock = time.monotonic,
 ) -> Plan:
     """Plan the rounds of ``problem``.
 
@@ -36,7 +38,10 @@ def solve(
         A validated problem (required stops that no vehicle can serve are already
         refused there, with the cause).
     time_limit_s
-        Wall-clock budget in seconds for the search.
+        Wall-clock budget in seconds for the whole call, counted from its start:
+        mapping the problem, every search pass and mapping the plan back. The
+        call returns within the budget plus a fraction of a second (one search
+        iteration).
     seed
         Random seed. With ``max_iterations`` the result is identical for a given
         seed; under a pure time limit it depends on how many iterations fit.
@@ -46,7 +51,8 @@ def solve(
         Checked every iteration (e.g. a :class:`threading.Event`); once set, the
         solve stops and raises :class:`~routing.errors.SolveCancelled`.
     max_iterations
-        Stop after this many iterations (before the time limit if reached first).
+        Stop each search pass after this many iterations, whatever the time (for
+        reproducible results); the budget then only splits the passes.
     workers
         Independent searches run in parallel (seeds ``seed .. seed+workers-1``,
         one process each); the best plan wins. Progress comes from the first.
@@ -56,16 +62,21 @@ def solve(
         looking for a plan that serves them all.
     backend
         Solver engine; PyVRP when ``None``.
+    clock
+        Monotonic clock the budget is measured with (tests inject a fake one).
 
     Returns
     -------
     Plan
         Routes, totals, cost and unassigned stops with reasons. If no plan serves
-        every required stop, a second search of the same budget treats them as
-        optional with a large prize; the plan is then marked ``feasible=False``
-        and lists the required stops left out (code ``"no_room"``).
+        every required stop by half the budget, a second search in the time left
+        treats them as optional with a large prize; the plan is then marked
+        ``feasible=False`` and lists the required stops left out (code ``"no_room"``).
+        When vehicles may reload and the plan uses several, the last part of the
+        budget searches again with one vehicle fewer and keeps the cheaper plan.
     """
-    if not isinstance(time_limit_s, (int, float)) or not math.isfinite(time_limit_s) or time_limit_s <= 0:
+    deadline = Deadline(float(time_limit_s), clock) if _positive(time_limit_s) else None
+    if deadline is None:
         raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
@@ -79,11 +90,17 @@ def solve(
         backend = PyVRPBackend()
     return backend.solve(
         problem,
-        time_limit_s=float(time_limit_s),
+        deadline=deadline,
         seed=seed,
         progress=progress,
         cancel=cancel,
         max_iterations=max_iterations,
         workers=workers,
         relax_required=relax_required,
+    )
+
+
+def _positive(seconds: object) -> bool:
+    return (
+        isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds) and seconds > 0
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -10,6 +11,41 @@ from routing.plan import Plan
 
 #: Called with ``(elapsed seconds, best cost so far)`` whenever the best plan improves.
 ProgressCallback = Callable[[float, int], None]
+
+
+#: A monotonic clock in seconds (``time.monotonic``; tests pass a fake one).
+Clock = Callable[[], float]
+
+
+class Deadline:
+    """When a solve must be over: an absolute time on a monotonic clock, fixed when the solve starts.
+
+    Parameters
+    ----------
+    seconds
+        The budget, counted from now.
+    clock
+        The clock; ``time.monotonic`` (system-wide on Linux, so worker processes
+        can share the end time).
+    """
+
+    def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.end = self.start + seconds
+
+    def remaining(self) -> float:
+        """Seconds left (negative once past)."""
+        return self.end - self.clock()
+
+    def elapsed(self) -> float:
+        """Seconds since the solve started."""
+        return self.clock() - self.start
+
+    def share(self, fraction: float) -> float:
+        """The time (on this clock) when ``fraction`` of what remains now will have passed."""
+        now = self.clock()
+        return now + fraction * max(self.end - now, 0.0)
 
 
 class CancelToken(Protocol):
@@ -29,7 +65,7 @@ class Backend(Protocol):
         self,
         problem: Problem,
         *,
-        time_limit_s: float,
+        deadline: Deadline,
         seed: int,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,

@@ -10,20 +10,18 @@ model and are reported as infeasible.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pyvrp
-from pyvrp.stop import MaxRuntime
 
-from routing.errors import SolveCancelled
 from routing.model import Depot, Problem, Stop, Vehicle, demand_vector
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
-from routing.solver.base import CancelToken, ProgressCallback
+from routing.solver.base import CancelToken, Deadline, ProgressCallback
+from routing.solver.pyvrp_search import ProgressStop, SearchLog, best_of
+from routing.solver.unload import VirtualEnd, unload_and_return, virtual_ends, with_virtual_ends
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,7 @@ class Mapped:
     stops: tuple[Stop, ...]
     excluded: tuple[Unassigned, ...]
     offset: int
+    ends: tuple[VirtualEnd, ...] = ()
 
 
 def _client(problem: Problem, stop: Stop, location: int, relax_prize: int | None) -> pyvrp.Client:
@@ -52,7 +51,7 @@ def _client(problem: Problem, stop: Stop, location: int, relax_prize: int | None
     return pyvrp.Client(location, delivery=delivery, pickup=pickup, name=stop.id, **kwargs)
 
 
-def _vehicle_type(problem: Problem, v: Vehicle) -> pyvrp.VehicleType:
+def _vehicle_type(problem: Problem, v: Vehicle, end_depot: int) -> pyvrp.VehicleType:
     kwargs: dict[str, Any] = {}
     if v.shift is not None:
         kwargs.update(tw_early=v.shift.start_s, tw_late=v.shift.end_s)
@@ -64,7 +63,7 @@ def _vehicle_type(problem: Problem, v: Vehicle) -> pyvrp.VehicleType:
         num_available=v.count,
         capacity=list(v.capacity(problem.dimensions)),
         start_depot=problem.index[v.start_depot],
-        end_depot=problem.index[v.end],
+        end_depot=end_depot,
         fixed_cost=v.fixed_cost,
         unit_distance_cost=v.cost_per_m,
         unit_duration_cost=v.cost_per_s,
@@ -95,58 +94,32 @@ def to_pyvrp(problem: Problem, *, relax_prize: int | None = None) -> Mapped:
             kept.append(stop)
         else:
             excluded.append(Unassigned(stop.id, "infeasible", f"no vehicle can serve it: {reason}"))
-    nd = len(problem.depots)
+    nd, ends = len(problem.depots), virtual_ends(problem)
     rows = np.r_[np.arange(nd), [problem.index[s.id] for s in kept]].astype(np.int64)
     locations = []
-    items: tuple[Depot | Stop, ...] = (*problem.depots, *kept)
+    items: tuple[Depot | Stop, ...] = (*problem.depots, *kept, *(problem.depots[e.end_row] for e in ends))
     for item in items:
         loc = item.location
         locations.append(pyvrp.Location(loc.lon if loc else 0.0, loc.lat if loc else 0.0, name=item.id))
+    virtual = [
+        pyvrp.Depot(len(rows) + j, *e.window, name=f"{problem.depots[e.end_row].id} (empty)")
+        for j, e in enumerate(ends)
+    ]
+    end_of = {e.vehicle_type: nd + j for j, e in enumerate(ends)}
+    distance: Any = with_virtual_ends(problem.distance_m, rows, ends, "distance")
+    duration: Any = with_virtual_ends(problem.duration_s, rows, ends, "duration")
     data = pyvrp.ProblemData(
         locations=locations,
         clients=[_client(problem, s, nd + k, relax_prize) for k, s in enumerate(kept)],
-        depots=[_depot(i, problem) for i in range(nd)],
-        vehicle_types=[_vehicle_type(problem, v) for v in problem.vehicles],
-        distance_matrices=[_submatrix(problem.distance_m, rows)],
-        duration_matrices=[_submatrix(problem.duration_s, rows)],
+        depots=[_depot(i, problem) for i in range(nd)] + virtual,
+        vehicle_types=[
+            _vehicle_type(problem, v, end_of.get(k, problem.index[v.end])) for k, v in enumerate(problem.vehicles)
+        ],
+        distance_matrices=[distance],
+        duration_matrices=[duration],
     )
     offset = sum(problem.stop(u.stop_id).prize for u in excluded)
-    return Mapped(data, tuple(kept), tuple(excluded), offset)
-
-
-def _submatrix(matrix: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]) -> Any:
-    return np.ascontiguousarray(matrix[np.ix_(rows, rows)])
-
-
-class ProgressStop:
-    """PyVRP stopping criterion: time/iteration limit, cancel check and progress log."""
-
-    def __init__(
-        self,
-        time_limit_s: float,
-        max_iterations: int | None,
-        progress: ProgressCallback | None,
-        cancel: CancelToken | None,
-        offset: int = 0,
-    ) -> None:
-        self._runtime = MaxRuntime(max(time_limit_s, 0.0))
-        self._max_iterations = max_iterations
-        self._progress, self._cancel, self._offset = progress, cancel, offset
-        self._start = time.perf_counter()
-        self.iterations = -1
-        self.log: list[tuple[float, int]] = []
-
-    def __call__(self, best_cost: int) -> bool:
-        if self._cancel is not None and self._cancel.is_set():
-            raise SolveCancelled("solve cancelled by the caller")
-        self.iterations += 1
-        if best_cost < np.iinfo(np.int64).max // 2 and (not self.log or best_cost + self._offset < self.log[-1][1]):
-            self.log.append((round(time.perf_counter() - self._start, 3), best_cost + self._offset))
-            if self._progress is not None:
-                self._progress(*self.log[-1])
-        if self._max_iterations is not None:
-            return self.iterations >= self._max_iterations
-        return self._runtime(best_cost)
+    return Mapped(data, tuple(kept), tuple(excluded), offset, ends)
 
 
 def _trip_loads(activities: list[tuple[VisitKind, Stop | None]], dims: int) -> list[tuple[int, ...]]:
@@ -170,27 +143,34 @@ def _trip_loads(activities: list[tuple[VisitKind, Stop | None]], dims: int) -> l
 
 def _route(problem: Problem, mapped: Mapped, route: pyvrp.Route, name: str) -> Route:
     schedule = list(route.schedule())
-    nd = len(problem.depots)
+    nd, last = len(problem.depots), len(schedule) - 1
     acts: list[tuple[VisitKind, Stop | None]] = []
     for pos, act in enumerate(schedule):
         if act.is_depot():
-            acts.append(("depot" if pos in (0, len(schedule) - 1) else "reload", None))
+            acts.append(("depot" if pos in (0, last) else "reload", None))
         else:
             acts.append(("stop", mapped.stops[act.idx]))
     loads = _trip_loads(acts, problem.dimensions)
     visits: list[Visit] = []
-    prev = -1
     for pos, act in enumerate(schedule):
         kind, stop = acts[pos]
+        if stop is None and act.idx >= nd:  # virtual end: unload at the chosen site, then go home
+            end = next(e for e in mapped.ends if e.vehicle_type == route.vehicle_type())
+            visits += unload_and_return(problem, end, visits[-1])
+            break
         item_id = stop.id if stop is not None else problem.depots[act.idx].id
         row = problem.index[item_id]
-        dist = 0 if prev < 0 else int(problem.distance_m[prev, row])
+        before = visits[-1] if visits else None
+        dist = 0 if before is None else int(problem.distance_m[problem.index[before.id], row])
         arrival = act.start_time - act.wait_duration
         location = problem.item(item_id).location
-        trip = visits[-1].trip if pos == len(schedule) - 1 else act.trip  # the return ends the last trip
-        visits.append(Visit(kind, item_id, arrival, act.start_time, act.end_time, loads[pos], dist, trip, location))
-        prev = row
-    assert sum(v.distance_m for v in visits) == route.distance() and nd >= 1
+        closes = before is not None and stop is None and pos >= last - 1  # the return or a final unload
+        trip = before.trip if closes and before is not None else act.trip
+        on_arrival = before.load if before is not None else (0,) * problem.dimensions
+        visits.append(
+            Visit(kind, item_id, arrival, act.start_time, act.end_time, loads[pos], dist, trip, location, on_arrival)
+        )
+    assert sum(v.distance_m for v in visits) == route.distance()
     vtype = problem.vehicles[route.vehicle_type()].id
     return Route(name, vtype, tuple(visits))
 
@@ -218,81 +198,15 @@ def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution) -> Pl
         else:
             why = f"optional: prize {stop.prize} does not pay for the detour with the capacity and time left"
             unassigned.append(Unassigned(stop.id, "not_worth_it", why))
-    cost = sum(_route_cost(problem.vehicles[r.vehicle_type()], r) for r in solution.routes())
+    vehicles = {v.id: v for v in problem.vehicles}
+    cost = sum(_route_cost(vehicles[r.vehicle_type], r) for r in routes)
     cost += sum(0 if problem.stop(u.stop_id).required else problem.stop(u.stop_id).prize for u in unassigned)
     feasible = not any(u.code == "no_room" for u in unassigned)
     return Plan(tuple(routes), tuple(unassigned), cost, feasible, problem.approximate)
 
 
-def _route_cost(v: Vehicle, r: pyvrp.Route) -> int:
-    return int(v.fixed_cost + v.cost_per_m * r.distance() + v.cost_per_s * r.duration())
-
-
-def _empty_start(data: pyvrp.ProblemData, seed: int, params: pyvrp.SolveParams) -> pyvrp.Solution | None:
-    """Initial solution for problems with optional clients: local search from an empty plan.
-
-    PyVRP starts from a random solution that visits every client; when many optional
-    clients are not worth their detour it spends most of the budget removing them
-    (PC-RC1_10_1: 40 % from the BKS after 10 s, 2 % from an empty start).
-    """
-    if all(c.required for c in data.clients()):
-        return None
-    from pyvrp.PenaltyManager import PenaltyManager
-    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
-
-    rng = pyvrp.RandomNumberGenerator(seed=seed)
-    neighbours = compute_neighbours(data, params.neighbourhood)
-    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
-    for op in params.operators:
-        if op.supports(data):
-            ls.add_operator(op(data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
-    return ls(pyvrp.Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
-
-
-def _run_one(
-    data: pyvrp.ProblemData, stop: Any, seed: int, params: pyvrp.SolveParams
-) -> tuple[bool, int, pyvrp.Solution]:
-    init = _empty_start(data, seed, params)
-    res = pyvrp.solve(data, stop, seed=seed, collect_stats=False, params=params, initial_solution=init)
-    feasible = bool(res.best.is_feasible())
-    return feasible, int(res.cost()) if feasible else 0, res.best
-
-
-def _worker(
-    data: pyvrp.ProblemData, seed: int, time_limit_s: float, max_iterations: int | None
-) -> tuple[bool, int, pyvrp.Solution]:
-    stop = ProgressStop(time_limit_s, max_iterations, None, None)
-    return _run_one(data, stop, seed, pyvrp.SolveParams())
-
-
-def _best_of(
-    data: pyvrp.ProblemData,
-    stop: ProgressStop,
-    seed: int,
-    workers: int,
-    params: pyvrp.SolveParams,
-    limits: tuple[float, int | None],
-) -> pyvrp.Solution:
-    """Run ``workers`` independent seeds (the first in this process) and keep the best."""
-    if workers <= 1:
-        return _run_one(data, stop, seed, params)[2]
-    if params != pyvrp.SolveParams():
-        raise ValueError("workers > 1 supports PyVRP's default parameters only (SolveParams cannot be pickled)")
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_worker, data, seed + k, *limits) for k in range(1, workers)]
-        try:
-            results = [_run_one(data, stop, seed, params)]
-        except SolveCancelled:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            raise
-        results += [f.result() for f in futures]
-    return min(results, key=lambda r: (not r[0], r[1]))[2]
+def _route_cost(v: Vehicle, r: Route) -> int:
+    return v.fixed_cost + v.cost_per_m * r.distance_m + v.cost_per_s * r.duration_s
 
 
 class PyVRPBackend:
@@ -313,7 +227,7 @@ class PyVRPBackend:
         self,
         problem: Problem,
         *,
-        time_limit_s: float,
+        deadline: Deadline,
         seed: int,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
@@ -322,26 +236,99 @@ class PyVRPBackend:
         relax_required: bool,
     ) -> Plan:
         """Solve ``problem``; see :func:`routing.solver.solve`."""
-        started = time.perf_counter()
-        limits = (time_limit_s, max_iterations)
+        log = SearchLog(deadline, progress)
         relax = required_prize(problem) if relax_required else None
         mapped = to_pyvrp(problem, relax_prize=relax)
-        stop = ProgressStop(*limits, progress, cancel, mapped.offset)
         if not mapped.stops:
-            return from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, []))
-        best = _best_of(mapped.data, stop, seed, workers, self.params, limits)
+            return _finish(from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, [])), seed, log)
+        run = _Passes(self.params, log, cancel, seed, workers, max_iterations)
+        two_passes = relax is None and _may_reload(problem) and sum(v.count for v in problem.vehicles) > 1
+        give_up = deadline.share(0.5) if relax is None else None
+        best = run(mapped, deadline.share(MAIN_SHARE) if two_passes else deadline.end, give_up_at=give_up)
         if not best.is_feasible() and relax is None:
             mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
-            stop = ProgressStop(*limits, progress, cancel, mapped.offset)
-            best = _best_of(mapped.data, stop, seed, workers, self.params, limits)
+            return _finish(from_pyvrp(problem, mapped, run(mapped, deadline.end)), seed, log)
         plan = from_pyvrp(problem, mapped, best)
-        return dataclasses.replace(
-            plan,
-            seed=seed,
-            runtime_s=time.perf_counter() - started,
-            iterations=max(stop.iterations, 0),
-            progress=tuple(stop.log),
-        )
+        if two_passes:
+            plan = _fewer_vehicles(problem, mapped, best, plan, run)
+        return _finish(plan, seed, log)
+
+
+#: Share of the budget for the first search when a second one may try fewer vehicles.
+MAIN_SHARE = 0.6
+
+
+@dataclass
+class _Passes:
+    """Runs one search pass of a solve until a given time (shared log, seeds, workers)."""
+
+    params: pyvrp.SolveParams
+    log: SearchLog
+    cancel: CancelToken | None
+    seed: int
+    workers: int
+    max_iterations: int | None
+
+    def __call__(
+        self, mapped: Mapped, until: float, *, give_up_at: float | None = None, init: pyvrp.Solution | None = None
+    ) -> pyvrp.Solution:
+        stop = ProgressStop(until, self.max_iterations, self.log, self.cancel, mapped.offset, give_up_at)
+        seconds = until - self.log.deadline.clock()
+        limits = (seconds, self.max_iterations)
+        return best_of(mapped.data, stop, self.seed, self.workers, self.params, limits, init)
+
+
+def _may_reload(problem: Problem) -> bool:
+    return any(v.reload_depots and v.max_reloads != 0 for v in problem.vehicles)
+
+
+def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan: Plan, run: _Passes) -> Plan:
+    """Search again with one vehicle fewer (one that may reload), from ``best`` without its smallest route.
+
+    PyVRP's search keeps the number of routes once it has found a feasible plan
+    and rarely turns two trucks into one truck with a reload; forcing the fleet
+    down finds those plans. The cheaper of the two plans is kept. When the plan
+    has one route, or no route of a vehicle that may reload, the first search
+    goes on instead.
+    """
+    routes = best.routes()
+    reloading = [r for r in routes if _can_reload(problem.vehicles[r.vehicle_type()])]
+    end = run.log.deadline.end
+    if len(routes) < 2 or not reloading:
+        return from_pyvrp(problem, mapped, run(mapped, end, init=best))
+    smallest = min(reloading, key=lambda r: (r.num_clients(), r.distance()))
+    used = Counter(r.vehicle_type() for r in routes)
+    used[smallest.vehicle_type()] -= 1
+    penalty = required_prize(problem)
+    types = [
+        t.replace(num_available=used[k]) if used[k] else t.replace(fixed_cost=t.fixed_cost + penalty)
+        for k, t in enumerate(mapped.data.vehicle_types())
+    ]
+    reduced = dataclasses.replace(mapped, data=mapped.data.replace(vehicle_types=types))
+    kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest]
+    other = from_pyvrp(problem, mapped, run(reduced, end, init=pyvrp.Solution(reduced.data, kept)))
+    return other if other.feasible and other.cost < plan.cost else plan
+
+
+def _can_reload(v: Vehicle) -> bool:
+    return bool(v.reload_depots) and v.max_reloads != 0
+
+
+def _copy_route(data: pyvrp.ProblemData, route: pyvrp.Route) -> pyvrp.Route:
+    inner = list(route.schedule())[1:-1]
+    return pyvrp.Route(data, [pyvrp.Activity(a.type, a.idx) for a in inner], route.vehicle_type())
+
+
+def _finish(plan: Plan, seed: int, log: SearchLog) -> Plan:
+    if plan.feasible:
+        log.offer(plan.cost)  # the plan kept may have been found outside the log (another pass's mapping)
+    return dataclasses.replace(
+        plan,
+        seed=seed,
+        runtime_s=log.deadline.elapsed(),
+        iterations=log.iterations,
+        progress=tuple(log.entries),
+    )
 
 
 def required_prize(problem: Problem) -> int:
