@@ -6,7 +6,7 @@ out are WGS84 lon/lat; solver inputs are integer seconds, metres and kilograms.
 Road data: © OpenStreetMap contributors (ODbL).
 """
 
-from routing.checker import CheckReport, check_plan, replay
+from routing.checker import CheckReport, check_plan, check_week_plan, replay
 from routing.errors import (
     InvalidInputError,
     NetworkFileError,
@@ -18,16 +18,20 @@ from routing.errors import (
 from routing.geo import Location
 from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
 from routing.network import RoadNetwork, TravelMatrix, build_network, load_network, route_geometry, travel_matrix
+from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
 from routing.plan import Plan, Route, Unassigned, Visit
 from routing.settings import RoutingSettings
-from routing.solver import solve
+from routing.solver import solve, solve_periodic
 
 __all__ = [
     "CheckReport",
+    "DayFleet",
     "Depot",
     "InvalidInputError",
     "Location",
     "NetworkFileError",
+    "PeriodicProblem",
+    "PeriodicStop",
     "Plan",
     "Problem",
     "ProblemError",
@@ -43,11 +47,14 @@ __all__ = [
     "Unassigned",
     "Vehicle",
     "Visit",
+    "WeekPlan",
     "build_network",
     "check_plan",
+    "check_week_plan",
     "load_network",
     "replay",
     "route_geometry",
     "solve",
+    "solve_periodic",
     "travel_matrix",
 ]

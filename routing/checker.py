@@ -5,16 +5,20 @@ problem's own matrices and rules — travel times and distances, waits for time
 windows, loads per trip between reloads, capacities, shifts, maximum durations,
 reload sites and counts, the final unload of vehicles that must end empty,
 vehicle counts, required stops served exactly once — and
-recomputes the objective. It shares no code with any solver backend.
+recomputes the objective. :func:`check_week_plan` does the same for a week plan,
+recomputing the kg of forecast bins from the visit days. It shares no code with
+any solver backend.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from routing.errors import ProblemError
 from routing.model import Problem, Vehicle, demand_vector, end_limit, start_window
+from routing.periodic import PeriodicProblem, WeekPlan
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 
 
@@ -258,3 +262,82 @@ def plan_from_sequences(
     unassigned = tuple(Unassigned(s.id, "no_room", "not in any route") for s in problem.stops if s.id not in served)
     draft = Plan(tuple(routes), unassigned, 0, feasible, problem.approximate)
     return Plan(tuple(routes), unassigned, check_plan(problem, draft).cost, feasible, problem.approximate)
+
+
+def _week_demands(problem: PeriodicProblem, patterns: Mapping[str, int]) -> tuple[list[dict[str, int]], list[str]]:
+    """Each day's kg per visited stop under ``patterns``, recomputed here, and the pattern violations."""
+    demands: list[dict[str, int]] = [{} for _ in problem.days]
+    errors: list[str] = []
+    horizon = len(problem.days)
+    for stop in problem.stops:
+        mask = patterns.get(stop.id)
+        if not isinstance(mask, int) or mask < 0 or mask >> horizon:
+            errors.append(f"stop {stop.id}: no valid day pattern chosen (got {mask!r})")
+            continue
+        visit_days = [d for d in range(horizon) if mask & (1 << d)]
+        if not stop.is_forecast:
+            if mask not in stop.patterns:
+                errors.append(f"stop {stop.id}: pattern {mask:#b} is not one of its allowed patterns")
+            for d in visit_days:
+                demands[d][stop.id] = stop.demand_kg
+            continue
+        assert stop.daily_kg is not None and stop.full_kg is not None
+        level = stop.initial_kg
+        for d in range(horizon):
+            if level > stop.full_kg:
+                errors.append(f"stop {stop.id}: {level} kg on day {d}, above full_kg {stop.full_kg}")
+            if d in visit_days:
+                demands[d][stop.id] = level
+                level = 0
+            level += stop.daily_kg
+    return demands, errors
+
+
+def check_week_plan(problem: PeriodicProblem, week: WeekPlan) -> CheckReport:
+    """Verify a week plan: chosen patterns, bins that never overflow and every day's plan.
+
+    Parameters
+    ----------
+    problem
+        The periodic problem.
+    week
+        A week plan (from :func:`routing.solver.periodic.solve_periodic` or built by hand).
+
+    Returns
+    -------
+    CheckReport
+        Violations (each day's prefixed ``day d:``) and the recomputed totals. A
+        pattern stop must be served exactly on the days of one of its patterns, a
+        forecast stop on days that keep its level at most ``full_kg`` every day,
+        with the kg of each visit recomputed from the days since the previous one;
+        each day's plan is checked by :func:`check_plan` against that day's fleet.
+        In a plan marked infeasible, a visit may be missing if its day lists it unassigned.
+    """
+    errors: list[str] = []
+    if len(week.days) != len(problem.days):
+        errors.append(f"{len(week.days)} day plans for a {len(problem.days)}-day horizon")
+        return CheckReport(tuple(errors), 0, 0, 0)
+    demands, pattern_errors = _week_demands(problem, week.patterns)
+    errors += pattern_errors
+    cost = distance = duration = 0
+    for d, plan in enumerate(week.days):
+        served = set(plan.served)
+        for stop_id in sorted(served - set(demands[d])):
+            errors.append(f"day {d}: stop {stop_id} served outside its chosen pattern")
+        if not plan.feasible and week.feasible:
+            errors.append(f"day {d}: plan infeasible in a week plan marked feasible")
+        try:
+            day_problem = problem.day_problem(d, demands[d])
+        except ProblemError as exc:
+            errors.append(f"day {d}: {exc}")
+            continue
+        if day_problem is None:
+            if plan.routes or plan.cost:
+                errors.append(f"day {d}: routes on a day without vehicles")
+            continue
+        report = check_plan(day_problem, plan)
+        errors += [f"day {d}: {v}" for v in report.violations]
+        cost, distance, duration = cost + report.cost, distance + report.distance_m, duration + report.duration_s
+    if cost != week.cost:
+        errors.append(f"week cost {week.cost} but recomputed {cost}")
+    return CheckReport(tuple(errors), cost, distance, duration)

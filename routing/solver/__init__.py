@@ -11,10 +11,11 @@ import time
 
 from routing.errors import InvalidInputError
 from routing.model import Problem
+from routing.periodic import PeriodicProblem, WeekPlan
 from routing.plan import Plan
 from routing.solver.base import Backend, CancelToken, Clock, Deadline, ProgressCallback
 
-__all__ = ["Backend", "CancelToken", "Clock", "Deadline", "ProgressCallback", "solve"]
+__all__ = ["Backend", "CancelToken", "Clock", "Deadline", "ProgressCallback", "solve", "solve_periodic"]
 
 
 def solve(
@@ -104,3 +105,21 @@ def _positive(seconds: object) -> bool:
     return (
         isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds) and seconds > 0
     )
+
+
+def solve_periodic(
+    problem: PeriodicProblem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    max_iterations: int | None = None,
+    cancel: CancelToken | None = None,
+    clock: Clock = time.monotonic,
+) -> WeekPlan:
+    """Choose the visit days of every stop and plan each day's rounds (PyVRP imported on first use).
+
+    See :func:`routing.solver.periodic.solve_periodic` for the parameters and the method.
+    """
+    from routing.solver.periodic import solve_periodic as run
+
+    return run(problem, time_limit_s=time_limit_s, seed=seed, max_iterations=max_iterations, cancel=cancel, clock=clock)

@@ -1,0 +1,445 @@
+"""Weekly planning: :func:`solve_periodic` chooses the visit days and the routes together.
+
+Method (see ``docs/decisions.md``, 2026-12-03):
+
+1. *Construction*: stops with the most visits (then the farthest from the depot)
+   first, each gets the day pattern whose visits are cheapest to insert into the
+   routes built so far on those days (cheapest insertion, respecting capacity,
+   maximum round length and the day's number of vehicles; an impossible insertion
+   costs a large penalty, which balances the days).
+2. *Pattern moves*: for every stop, every other allowed pattern is priced by the
+   routes' removal savings on the days it leaves and insertion costs on the days it
+   joins; improving moves are applied to the routes at once.
+3. *Day searches*: each day whose stops changed is searched again by PyVRP,
+   warm-started from its current routes. A round of moves whose searched days cost
+   more in total than the best week so far is undone and its moves are barred;
+   when no move improves, every day is searched again with another seed.
+
+Steps 2-3 repeat until the deadline. The whole call, set-up included, ends within
+the budget plus one search iteration.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyvrp
+
+from routing.errors import InvalidInputError, SolveCancelled
+from routing.model import Problem, Vehicle
+from routing.periodic import PeriodicProblem, VisitOption, WeekPlan, days_of
+from routing.plan import Plan
+from routing.solver.base import CancelToken, Clock, Deadline
+from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
+from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
+
+#: Share of the budget for the first search of every day.
+FIRST_SHARE = 0.3
+#: Search time of a day changed by a round of moves, as a share of the budget over the days.
+ROUND_SHARE = 0.03
+#: Rounds of moves and searches at most when ``max_iterations`` is given (reproducible runs).
+MAX_ROUNDS = 30
+
+
+@dataclass
+class _Route:
+    """A route under construction: vehicle type (index in the day's fleet) and visited rows."""
+
+    vtype: int
+    seq: list[int]
+    load: int = 0
+    duration: int = 0
+
+
+@dataclass
+class _Day:
+    fleet: tuple[Vehicle, ...]
+    routes: list[_Route] = field(default_factory=list)
+    missing: set[int] = field(default_factory=set)
+    plan: Plan = field(default_factory=lambda: Plan((), (), 0))
+
+
+@dataclass(frozen=True)
+class _Best:
+    choice: tuple[int, ...]
+    days: tuple[tuple[tuple[_Route, ...], frozenset[int], Plan], ...]
+    score: tuple[int, int]
+
+
+def solve_periodic(
+    problem: PeriodicProblem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    max_iterations: int | None = None,
+    cancel: CancelToken | None = None,
+    clock: Clock = time.monotonic,
+) -> WeekPlan:
+    """Choose each stop's visit days and plan every day's rounds.
+
+    Parameters
+    ----------
+    problem
+        A validated periodic problem.
+    time_limit_s
+        Wall-clock budget for the whole call, counted from its start.
+    seed
+        Random seed of the day searches.
+    max_iterations
+        Stop each day search after this many PyVRP iterations, and stop the whole
+        solve once a round finds nothing better (or after :data:`MAX_ROUNDS`),
+        whatever the time left: the result is then identical for a given seed
+        (unless the deadline comes first).
+    cancel
+        Checked at every search iteration and move; once set the solve raises
+        :class:`~routing.errors.SolveCancelled`.
+    clock
+        Monotonic clock of the budget (tests inject a fake one).
+
+    Returns
+    -------
+    WeekPlan
+        One plan per day and the chosen pattern of every stop; ``feasible=False``
+        when some day could not serve all its visits (listed unassigned there).
+    """
+    if not (isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s) and time_limit_s > 0):
+        raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
+    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
+        raise InvalidInputError("max_iterations", f"must be a positive integer, got {max_iterations!r}")
+    deadline = Deadline(float(time_limit_s), clock)
+    return _Week(problem, deadline, seed, max_iterations, cancel).run()
+
+
+class _Week:
+    def __init__(
+        self,
+        problem: PeriodicProblem,
+        deadline: Deadline,
+        seed: int,
+        max_iterations: int | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        self.p, self.deadline, self.seed = problem, deadline, seed
+        self.max_iterations, self.cancel = max_iterations, cancel
+        self.nd = len(problem.depots)
+        self.opts: list[tuple[VisitOption, ...]] = [problem.options(s.id) for s in problem.stops]
+        self.service = np.array([0] * self.nd + [s.service_s for s in problem.stops], dtype=np.int64)
+        self.depot_service = np.array([d.service_s for d in problem.depots], dtype=np.int64)
+        self.days = [_Day(fleet.vehicles) for fleet in problem.days]
+        self.choice = [-1] * len(problem.stops)
+        self._costs: dict[tuple[int, int], np.ndarray] = {}
+        vehicles = [v for fleet in problem.days for v in fleet.vehicles] or [Vehicle("none", problem.depots[0].id, 0)]
+        span = int(problem.distance_m.max(initial=0)) * max(v.cost_per_m for v in vehicles)
+        span += int(problem.duration_s.max(initial=0)) * max(v.cost_per_s for v in vehicles)
+        self.penalty = 10 * (2 * span + max(v.fixed_cost for v in vehicles) + 1)
+        self.ids = [d.id for d in problem.depots] + [s.id for s in problem.stops]
+        self.tabu: set[tuple[int, int]] = set()
+        self.applied: list[tuple[int, int]] = []
+        self.rounds = 0
+        self.budget = deadline.end - deadline.start
+
+    # --- costs of the routes under construction -------------------------------------------------
+
+    def cost_matrix(self, v: Vehicle) -> np.ndarray:
+        key = (v.cost_per_m, v.cost_per_s)
+        if key not in self._costs:
+            self._costs[key] = v.cost_per_m * self.p.distance_m + v.cost_per_s * self.p.duration_s
+        return self._costs[key]
+
+    def path(self, v: Vehicle, route: _Route) -> np.ndarray:
+        return np.array([self.p.index[v.start_depot], *route.seq, self.p.index[v.end]], dtype=np.int64)
+
+    def refresh(self, d: int, route: _Route) -> None:
+        """Recompute a route's load and its length estimate (travel + service, no waits)."""
+        v = self.days[d].fleet[route.vtype]
+        path = self.path(v, route)
+        stops = [r for r in route.seq if r >= self.nd]
+        route.load = sum(self.demand(r - self.nd, d) for r in stops)
+        depots = [r for r in path[:-1] if r < self.nd]
+        route.duration = int(self.p.duration_s[path[:-1], path[1:]].sum()) + int(self.service[stops].sum())
+        route.duration += int(self.depot_service[depots].sum())
+
+    def demand(self, i: int, d: int) -> int:
+        return self.opts[i][self.choice[i]].demands[d]
+
+    @staticmethod
+    def limits(v: Vehicle) -> tuple[int, int]:
+        """Capacity (huge if the vehicle may reload) and longest round of a vehicle."""
+        cap = 1 << 60 if v.reload_depots and v.max_reloads != 0 else v.capacity_kg
+        longest = 1 << 60 if v.max_duration_s is None else v.max_duration_s
+        if v.shift is not None:
+            longest = min(longest, v.shift.end_s - v.shift.start_s)
+        return cap, longest
+
+    def insertion(self, d: int, row: int, kg: int) -> tuple[int, int, int]:
+        """Cheapest insertion of ``row`` with ``kg`` on day ``d``: ``(cost, route or -1-vtype, position)``."""
+        day = self.days[d]
+        best = (1 << 62, 0, 0)
+        fallback = best
+        for k, route in enumerate(day.routes):
+            v = day.fleet[route.vtype]
+            c, path = self.cost_matrix(v), self.path(v, route)
+            a, b = path[:-1], path[1:]
+            delta = c[a, row] + c[row, b] - c[a, b]
+            pos = int(np.argmin(delta))
+            cost = int(delta[pos]) + (v.fixed_cost if not route.seq else 0)
+            cap, longest = self.limits(v)
+            extra = int(
+                self.p.duration_s[a[pos], row] + self.p.duration_s[row, b[pos]] - self.p.duration_s[a[pos], b[pos]]
+            )
+            fits = route.load + kg <= cap and route.duration + extra + int(self.service[row]) <= longest
+            if fits and cost < best[0]:
+                best = (cost, k, pos)
+            elif not fits and cost + self.penalty < fallback[0]:
+                fallback = (cost + self.penalty, k, pos)
+        used = Counter(r.vtype for r in day.routes)
+        for t, v in enumerate(day.fleet):
+            if used[t] >= v.count:
+                continue
+            s, e = self.p.index[v.start_depot], self.p.index[v.end]
+            c = self.cost_matrix(v)
+            cost = v.fixed_cost + int(c[s, row] + c[row, e] - c[s, e])
+            if cost < best[0]:
+                best = (cost, -1 - t, 0)
+        return best if best[0] < 1 << 62 else fallback
+
+    def removal(self, d: int, row: int) -> tuple[int, int, int]:
+        """Saving of removing ``row`` from day ``d``: ``(saving, route, position)`` (route -1: not routed)."""
+        day = self.days[d]
+        if row in day.missing:
+            return self.penalty, -1, 0
+        for k, route in enumerate(day.routes):
+            if row in route.seq:
+                v = day.fleet[route.vtype]
+                c, path = self.cost_matrix(v), self.path(v, route)
+                pos = route.seq.index(row)
+                a, b = int(path[pos]), int(path[pos + 2])
+                saving = int(c[a, row] + c[row, b] - c[a, b])
+                return saving + (v.fixed_cost if len(route.seq) == 1 else 0), k, pos
+        return 0, -1, 0
+
+    def insert(self, d: int, row: int, kg: int) -> None:
+        _, k, pos = self.insertion(d, row, kg)
+        day = self.days[d]
+        if k < 0:
+            day.routes.append(_Route(-1 - k, []))
+            k, pos = len(day.routes) - 1, 0
+        day.routes[k].seq.insert(pos, row)
+
+    def remove(self, d: int, row: int) -> None:
+        day = self.days[d]
+        day.missing.discard(row)
+        for route in day.routes:
+            if row in route.seq:
+                route.seq.remove(row)
+        day.routes = [r for r in day.routes if r.seq]
+
+    # --- pattern choice -----------------------------------------------------------------------
+
+    def move_delta(self, i: int, option: VisitOption) -> int:
+        row, current = self.nd + i, self.opts[i][self.choice[i]]
+        old, new = set(days_of(current.mask)), set(days_of(option.mask))
+        delta = -sum(self.removal(d, row)[0] for d in old - new)
+        delta += sum(self.insertion(d, row, option.demands[d])[0] for d in new - old)
+        for d in old & new:
+            extra = option.demands[d] - current.demands[d]
+            if extra > 0:
+                for route in self.days[d].routes:
+                    if row in route.seq and route.load + extra > self.limits(self.days[d].fleet[route.vtype])[0]:
+                        delta += self.penalty
+        return delta
+
+    def apply(self, i: int, k: int) -> set[int]:
+        """Give stop ``i`` its option ``k``; the days whose routes or loads changed."""
+        row, option = self.nd + i, self.opts[i][k]
+        before = self.opts[i][self.choice[i]] if self.choice[i] >= 0 else None
+        old = set(days_of(before.mask)) if before is not None else set()
+        new = set(days_of(option.mask))
+        for d in old - new:
+            self.remove(d, row)
+        self.choice[i] = k
+        for d in sorted(new - old):
+            self.insert(d, row, option.demands[d])
+        changed = (old ^ new) | {d for d in old & new if before is not None and before.demands[d] != option.demands[d]}
+        for d in changed:
+            for route in self.days[d].routes:
+                self.refresh(d, route)
+        return changed
+
+    def construct(self) -> None:
+        first = self.p.distance_m[0]
+        order = sorted(
+            range(len(self.opts)),
+            key=lambda i: (-max(o.mask.bit_count() for o in self.opts[i]), -int(first[self.nd + i]), i),
+        )
+        for i in order:
+            self.check_cancel()
+            row = self.nd + i
+            costs = [sum(self.insertion(d, row, o.demands[d])[0] for d in days_of(o.mask)) for o in self.opts[i]]
+            self.apply(i, int(np.argmin(costs)))
+
+    def moves(self) -> set[int]:
+        """One pass of improving pattern moves; the days changed."""
+        changed: set[int] = set()
+        for i in range(len(self.opts)):
+            if self.deadline.remaining() <= 0:
+                break
+            self.check_cancel()
+            best, arg = 0, -1
+            for k, option in enumerate(self.opts[i]):
+                if k == self.choice[i] or (i, option.mask) in self.tabu:
+                    continue
+                delta = self.move_delta(i, option)
+                if delta < best:
+                    best, arg = delta, k
+            if arg >= 0:
+                changed |= self.apply(i, arg)
+                self.applied.append((i, self.opts[i][arg].mask))
+        return changed
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise SolveCancelled("solve cancelled by the caller")
+
+    # --- day searches -------------------------------------------------------------------------
+
+    def day_demands(self, d: int) -> dict[str, int]:
+        return {
+            s.id: self.demand(i, d) for i, s in enumerate(self.p.stops) if self.opts[i][self.choice[i]].mask >> d & 1
+        }
+
+    def search(self, d: int, seconds: float, seed: int, *, polish: bool = False) -> None:
+        """Search day ``d`` with PyVRP for ``seconds`` from its current routes and adopt the plan.
+
+        When ``polish`` (the day's stops did not change), a plan is adopted only if better.
+        """
+        day = self.days[d]
+        demands = self.day_demands(d)
+        problem = self.p.day_problem(d, demands) if demands else None
+        if problem is None:
+            day.plan, day.routes, day.missing = Plan((), (), 0), [], set()
+            return
+        clock = self.deadline.clock
+        until = min(clock() + max(seconds, 0.0), self.deadline.end)
+        log = SearchLog(self.deadline)
+        mapped = to_pyvrp(problem)
+        give_up = clock() + 0.5 * max(until - clock(), 0.0)
+        stop = ProgressStop(until, self.max_iterations, log, self.cancel, 0, give_up)
+        init = self.warm_start(problem, mapped.data, day)
+        feasible, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams(), init)
+        if not feasible:
+            mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
+            stop = ProgressStop(until, self.max_iterations, log, self.cancel, 0)
+            _, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams())
+        plan = from_pyvrp(problem, mapped, best)
+        old = (len(day.plan.unassigned), day.plan.cost)
+        if not polish or (len(plan.unassigned), plan.cost) < old:
+            self.adopt(d, problem, plan)
+
+    def adopt(self, d: int, problem: Problem, plan: Plan) -> None:
+        day = self.days[d]
+        types = {v.id: k for k, v in enumerate(problem.vehicles)}
+        day.routes = []
+        for r in plan.routes:
+            visits = r.visits[1:-2] if r.final_unload is not None else r.visits[1:-1]
+            route = _Route(types[r.vehicle_type], [self.p.index[v.id] for v in visits])
+            self.refresh(d, route)
+            day.routes.append(route)
+        day.missing = {self.p.index[u.stop_id] for u in plan.unassigned}
+        day.plan = plan
+
+    def warm_start(self, problem: Problem, data: pyvrp.ProblemData, day: _Day) -> pyvrp.Solution:
+        client = {s.id: k for k, s in enumerate(problem.stops)}
+        routes = []
+        for route in day.routes:
+            acts = []
+            for row in route.seq:
+                if row < self.nd:
+                    acts.append(pyvrp.Activity(pyvrp.ActivityType.DEPOT, row))
+                elif self.ids[row] in client:
+                    acts.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[self.ids[row]]))
+            while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
+                acts.pop()
+            if any(a.type == pyvrp.ActivityType.CLIENT for a in acts):
+                routes.append(pyvrp.Route(data, acts, route.vtype))
+        return pyvrp.Solution(data, routes)
+
+    def visits(self, d: int) -> int:
+        return sum(1 for i in range(len(self.opts)) if self.opts[i][self.choice[i]].mask >> d & 1)
+
+    def search_days(self, days: list[int], seconds: float, seed: int, *, polish: bool = False) -> None:
+        """Search ``days``, ``seconds`` in all shared by their numbers of visits (within the deadline)."""
+        sizes = {d: self.visits(d) for d in days}
+        total = sum(sizes.values()) or 1
+        for d in days:
+            self.search(d, seconds * sizes[d] / total, seed + d, polish=polish)
+
+    # --- whole week ---------------------------------------------------------------------------
+
+    def score(self) -> tuple[int, int]:
+        return (sum(len(day.plan.unassigned) for day in self.days), sum(day.plan.cost for day in self.days))
+
+    def snapshot(self) -> _Best:
+        days = tuple(
+            (
+                tuple(_Route(r.vtype, list(r.seq), r.load, r.duration) for r in day.routes),
+                frozenset(day.missing),
+                day.plan,
+            )
+            for day in self.days
+        )
+        return _Best(tuple(self.choice), days, self.score())
+
+    def restore(self, best: _Best) -> None:
+        self.choice = list(best.choice)
+        for day, (routes, missing, plan) in zip(self.days, best.days, strict=True):
+            day.routes = [_Route(r.vtype, list(r.seq), r.load, r.duration) for r in routes]
+            day.missing, day.plan = set(missing), plan
+
+    def run(self) -> WeekPlan:
+        self.construct()
+        self.moves()
+        active = [d for d in range(len(self.days)) if self.days[d].fleet]
+        self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
+        best = self.snapshot()
+        per_day = ROUND_SHARE * self.budget / max(len(active), 1)
+        while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
+            self.rounds += 1
+            self.applied = []
+            changed = sorted(self.moves())
+            seed = self.seed + 100 * self.rounds
+            if changed:
+                self.search_days(changed, per_day * len(changed), seed)
+                if self.score() < best.score:
+                    best = self.snapshot()
+                else:
+                    self.tabu.update(self.applied)
+                    self.restore(best)
+                continue
+            self.search_days(active, 2 * per_day * len(active), seed, polish=True)
+            if self.score() < best.score:
+                best, self.tabu = self.snapshot(), set()
+            elif self.max_iterations is not None:
+                break
+        self.restore(best)
+        return self.result()
+
+    def result(self) -> WeekPlan:
+        plans = tuple(day.plan for day in self.days)
+        patterns = {s.id: self.opts[i][self.choice[i]].mask for i, s in enumerate(self.p.stops)}
+        return WeekPlan(
+            plans,
+            patterns,
+            sum(p.cost for p in plans),
+            all(p.feasible for p in plans),
+            self.p.approximate,
+            self.seed,
+            self.deadline.elapsed(),
+            self.rounds,
+        )

@@ -1,0 +1,180 @@
+"""Weekly planning: each constraint on a tiny line instance whose optimum is known by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from routing.checker import check_week_plan
+from routing.errors import InvalidInputError, ProblemError
+from routing.model import Depot, Vehicle
+from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
+from routing.solver import solve_periodic
+from tests.routing.solver.test_budget_and_fleet import FakeClock
+
+
+def line_week(positions: Sequence[int], stops: Sequence[PeriodicStop], days: Sequence[DayFleet]) -> PeriodicProblem:
+    """Depot ``G`` at ``positions[0]``, stop k at ``positions[k + 1]``; 1 m = 1 s of travel."""
+    pos = np.asarray(positions)
+    matrix = np.abs(pos[:, None] - pos[None, :])
+    return PeriodicProblem((Depot("G"),), tuple(days), tuple(stops), matrix, matrix)
+
+
+def fleet(capacity: int = 100, **kwargs: Any) -> DayFleet:
+    return DayFleet((Vehicle("truck", "G", capacity, **kwargs),))
+
+
+def checked_week(problem: PeriodicProblem, **kwargs: Any) -> WeekPlan:
+    kwargs.setdefault("time_limit_s", 1.0)
+    kwargs.setdefault("seed", 1)
+    kwargs.setdefault("max_iterations", 200)
+    week = solve_periodic(problem, **kwargs)
+    report = check_week_plan(problem, week)
+    assert report.ok, report.violations
+    assert report.cost == week.cost
+    return week
+
+
+def test_capacity_sends_a_stop_to_the_far_day_of_its_patterns() -> None:
+    # a (+10, 6 kg) only on day 0, b (-10) only on day 1, c (+11, 6 kg) on day 0 or day 1. One 10 kg truck a day:
+    # c beside a on day 0 would cost 2 more but overloads it, so c rides with b: 20 + (10 + 21 + 11) = 62.
+    stops = [
+        PeriodicStop("a", patterns=(0b01,), demand_kg=6),
+        PeriodicStop("b", patterns=(0b10,), demand_kg=1),
+        PeriodicStop("c", patterns=(0b01, 0b10), demand_kg=6),
+    ]
+    week = checked_week(line_week([0, 10, -10, 11], stops, [fleet(10), fleet(10)]))
+    assert week.patterns == {"a": 0b01, "b": 0b10, "c": 0b10}
+    assert week.cost == 62 and week.feasible
+    assert week.visit_days("c") == (1,)
+
+
+def test_two_visit_patterns_follow_the_cheap_days() -> None:
+    # x (+10) on days {0, 1} or {1, 2}; a sits on x and is visited on day 0, b (-10) on day 2.
+    # {0, 1}: 20 (day 0) + 20 (day 1) + 20 (day 2, b alone) = 60; {1, 2}: 20 + 20 + 40 = 80.
+    stops = [
+        PeriodicStop("x", patterns=(0b011, 0b110)),
+        PeriodicStop("a", patterns=(0b001,)),
+        PeriodicStop("b", patterns=(0b100,)),
+    ]
+    week = checked_week(line_week([0, 10, 10, -10], stops, [fleet()] * 3))
+    assert week.patterns["x"] == 0b011 and week.cost == 60
+    assert [week.visit_days(s) for s in ("x", "a", "b")] == [(0, 1), (0,), (2,)]
+
+
+def test_each_day_has_its_own_fleet() -> None:
+    # Day 0: a van whose rounds last at most 15 s; day 1: a truck; day 2: no vehicle at all.
+    # c (+11) needs a 22 s round: only day 1 can serve it, whatever its patterns say.
+    stops = [PeriodicStop("c", patterns=(0b001, 0b010, 0b100)), PeriodicStop("d", patterns=(0b001,))]
+    days = [DayFleet((Vehicle("van", "G", 50, max_duration_s=15),)), fleet(), DayFleet()]
+    problem = line_week([0, 11, 5], stops, days)
+    assert [o.mask for o in problem.options("c")] == [0b010]
+    week = checked_week(problem)
+    assert week.patterns == {"c": 0b010, "d": 0b001} and week.cost == 10 + 22
+    assert week.days[0].routes[0].vehicle_type == "van" and not week.days[2].routes
+
+
+def test_forecast_bin_is_emptied_before_it_overflows_with_the_kg_of_the_days_since() -> None:
+    # f: 6 kg at the round of day 0, +5 kg a day, full at 12: day 2 would find 16 kg, so it is emptied on day 0
+    # or 1 (or both). p sits on f and is visited on day 1 only: emptying f there costs nothing and collects 11 kg.
+    stops = [
+        PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6),
+        PeriodicStop("p", patterns=(0b010,), demand_kg=2),
+    ]
+    problem = line_week([0, 10, 10], stops, [fleet(20)] * 3)
+    assert 0b100 not in {o.mask for o in problem.options("f")}
+    week = checked_week(problem)
+    assert week.patterns["f"] == 0b010 and week.cost == 20
+    (route,) = week.days[1].routes
+    assert max(v.load_kg for v in route.visits) == 13
+
+
+def test_fast_filling_forecast_bin_is_visited_on_the_only_days_that_keep_it_below_full() -> None:
+    # 8 kg a day, full at 10, 9 kg on day 0: it must be emptied on day 0 (else 17 kg on day 1), then on day 1
+    # (else 16 kg on day 2); day 2 then finds 8 kg, which may wait for next week's plan. Visits of 9 and 8 kg.
+    problem = line_week([0, 10], [PeriodicStop("f", daily_kg=8, full_kg=10, initial_kg=9)], [fleet(20)] * 3)
+    assert [o.mask for o in problem.options("f")] == [0b011, 0b111]
+    week = checked_week(problem)
+    assert week.patterns["f"] == 0b011 and week.cost == 40
+    assert [r.visits[1].load_kg for d in week.days for r in d.routes] == [9, 8]
+
+
+def test_checker_refuses_wrong_patterns_overflows_and_kg() -> None:
+    stops = [
+        PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6),
+        PeriodicStop("p", patterns=(0b010,), demand_kg=2),
+    ]
+    problem = line_week([0, 10, 10], stops, [fleet(20)] * 3)
+    week = checked_week(problem)
+    moved = dataclasses.replace(week, patterns={"f": 0b100, "p": 0b010})
+    violations = " | ".join(check_week_plan(problem, moved).violations)
+    assert "f: 16 kg on day 2, above full_kg 12" in violations and "served outside its chosen pattern" in violations
+    wrong = dataclasses.replace(week, patterns={"f": 0b010, "p": 0b001})
+    assert any("not one of its allowed patterns" in v for v in check_week_plan(problem, wrong).violations)
+    kg = dataclasses.replace(week, patterns={"f": 0b011, "p": 0b010})  # f would bring 5 kg on day 1, not 11
+    assert any("load" in v for v in check_week_plan(problem, kg).violations)
+    assert any("week cost" in v for v in check_week_plan(problem, dataclasses.replace(week, cost=1)).violations)
+
+
+def test_same_seed_same_week() -> None:
+    rng = np.random.default_rng(3)
+    positions = [0, *rng.integers(-50, 50, size=12).tolist()]
+    stops = [PeriodicStop(f"s{k}", patterns=(0b0101, 0b1010), demand_kg=3) for k in range(6)]
+    stops += [PeriodicStop(f"t{k}", patterns=(1, 2, 4, 8), demand_kg=4) for k in range(6)]
+    problem = line_week(positions, stops, [fleet(20, count=2)] * 4)
+    a, b = checked_week(problem, seed=7), checked_week(problem, seed=7)
+    assert a.patterns == b.patterns and a.cost == b.cost
+    assert [p.routes for p in a.days] == [p.routes for p in b.days]
+
+
+def test_the_whole_call_keeps_to_the_budget_on_its_clock() -> None:
+    stops = [PeriodicStop(f"s{k}", patterns=(1, 2), demand_kg=1) for k in range(5)]
+    problem = line_week([0, 3, 6, -4, 8, 12], stops, [fleet(3, count=2)] * 2)
+    week = solve_periodic(problem, time_limit_s=0.5, seed=1, clock=FakeClock(step=0.001))
+    assert week.runtime_s <= 0.5 and week.rounds >= 1
+    assert check_week_plan(problem, week).ok
+
+
+@pytest.mark.parametrize(
+    ("build", "field", "words"),
+    [
+        (lambda: PeriodicStop("a", patterns=(0b01, 0b11)), "PeriodicStop a.patterns", "same number of days"),
+        (lambda: PeriodicStop("a"), "PeriodicStop a.patterns", "forecast rule"),
+        (lambda: PeriodicStop("a", patterns=(1,), daily_kg=1, full_kg=5), "PeriodicStop a.patterns", "not both"),
+        (lambda: PeriodicStop("a", daily_kg=1), "PeriodicStop a.full_kg", "both daily_kg and full_kg"),
+        (lambda: PeriodicStop("a", daily_kg=1, full_kg=5, initial_kg=6), "PeriodicStop a.initial_kg", "above"),
+        (lambda: PeriodicStop("a", daily_kg=6, full_kg=5), "PeriodicStop a.daily_kg", "even if emptied daily"),
+        (lambda: PeriodicStop("a", patterns=(0,)), "PeriodicStop a.patterns", "at least 1"),
+        (
+            lambda: line_week([0, 1], [PeriodicStop("a", patterns=(0b100,))], [fleet()] * 2),
+            "PeriodicStop a.patterns",
+            "past the 2-day horizon",
+        ),
+        (
+            lambda: line_week([0, 1], [PeriodicStop("a", patterns=(0b10,), demand_kg=9)], [fleet(), fleet(5)]),
+            "PeriodicStop a",
+            "cannot serve it",
+        ),
+        (lambda: line_week([0, 1], [PeriodicStop("a", patterns=(1,))], []), "days", "1 to 14 days"),
+        (
+            lambda: solve_periodic(
+                line_week([0, 1], [PeriodicStop("a", patterns=(1,))], [fleet()]), time_limit_s=0, seed=1
+            ),
+            "time_limit_s",
+            "positive",
+        ),
+    ],
+)
+def test_invalid_week_inputs_give_clear_errors(build: object, field: str, words: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        build()  # type: ignore[operator]
+    assert info.value.field == field and words in info.value.message
+
+
+def test_a_stop_no_day_can_serve_is_a_problem_error() -> None:
+    with pytest.raises(ProblemError):
+        line_week([0, 1], [PeriodicStop("a", patterns=(1,), demand_kg=200)], [fleet()])
