@@ -21,10 +21,12 @@ the budget plus one search iteration.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -380,6 +382,103 @@ class _Week:
         for d in days:
             self.search(d, seconds * sizes[d] / total, seed + d, polish=polish)
 
+    # --- two days searched as one ------------------------------------------------------------
+
+    def pair(self, a: int, b: int, seconds: float, seed: int) -> bool:
+        """Search days ``a`` and ``b`` as one PyVRP problem whose pattern stops may swap day ``a`` for ``b``.
+
+        Each vehicle type keeps its day through a PyVRP profile in which the stops
+        it may not serve are out of reach (prohibitive distance and duration). A
+        stop visited on one of the two days may move to the other when its pattern
+        with the days swapped is allowed (forecast stops stay, as their kg would
+        change). Returns whether the routes of the two days were replaced.
+        """
+        visits: list[tuple[int, int, bool]] = []  # (stop index, current day, may swap)
+        for i, opts in enumerate(self.opts):
+            mask = opts[self.choice[i]].mask
+            swapped = mask ^ (1 << a) ^ (1 << b)
+            flexible = not self.p.stops[i].is_forecast and any(o.mask == swapped for o in opts)
+            for d in (a, b):
+                if mask >> d & 1:
+                    visits.append((i, d, flexible and not (mask >> (a + b - d) & 1)))
+        if not any(flex for _, _, flex in visits):
+            return False
+        vehicles = [dataclasses.replace(v, id=f"{v.id}@{d}") for d in (a, b) for v in self.days[d].fleet]
+        stops = [self.p._day_stop(self.p.stops[i], self.demand(i, d)) for i, d, _ in visits]
+        stops = [dataclasses.replace(st, id=f"{st.id}@{d}") for st, (_, d, _) in zip(stops, visits, strict=True)]
+        rows = np.r_[np.arange(self.nd), [self.nd + i for i, _, _ in visits]].astype(np.int64)
+        sub = np.ix_(rows, rows)
+        joint = Problem(self.p.depots, tuple(vehicles), tuple(stops), self.p.duration_s[sub], self.p.distance_m[sub])
+        mapped = to_pyvrp(joint)
+        data = mapped.data
+        far = 100 * (
+            int(max(np.max(m) for m in data.distance_matrices()))
+            + int(max(np.max(m) for m in data.duration_matrices()))
+            + 1
+        )
+        profiles: list[tuple[Any, Any]] = []
+        for d in (a, b):
+            dist, dur = np.array(data.distance_matrices()[0]), np.array(data.duration_matrices()[0])
+            barred = [self.nd + k for k, (_, day, flex) in enumerate(visits) if day != d and not flex]
+            for m in (dist, dur):
+                m[barred, :] = far
+                m[:, barred] = far
+                np.fill_diagonal(m, 0)
+            profiles.append((dist, dur))
+        na = len(self.days[a].fleet)
+        types = [t.replace(profile=0 if k < na else 1) for k, t in enumerate(data.vehicle_types())]
+        data = data.replace(
+            vehicle_types=types,
+            distance_matrices=[p[0] for p in profiles],
+            duration_matrices=[p[1] for p in profiles],
+        )
+        client = {(i, d): k for k, (i, d, _) in enumerate(visits)}
+        routes = []
+        for d, offset in ((a, 0), (b, na)):
+            for route in self.days[d].routes:
+                acts = [
+                    pyvrp.Activity(pyvrp.ActivityType.DEPOT, r)
+                    if r < self.nd
+                    else pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[(r - self.nd, d)])
+                    for r in route.seq
+                    if r < self.nd or (r - self.nd, d) in client
+                ]
+                while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
+                    acts.pop()
+                if acts:
+                    routes.append(pyvrp.Route(data, acts, route.vtype + offset))
+        until = min(self.deadline.clock() + seconds, self.deadline.end)
+        stop = ProgressStop(until, self.max_iterations, SearchLog(self.deadline), self.cancel)
+        feasible, _, best = run_one(data, stop, seed, pyvrp.SolveParams(), pyvrp.Solution(data, routes))
+        if not feasible:
+            return False
+        new_routes: dict[int, list[_Route]] = {a: [], b: []}
+        served: dict[int, set[int]] = {a: set(), b: set()}
+        for r in best.routes():
+            k = r.vehicle_type()
+            d, vtype = (a, k) if k < na else (b, k - na)
+            seq = []
+            for act in list(r.schedule())[1:-1]:
+                if act.is_depot():
+                    if act.idx < self.nd:
+                        seq.append(int(act.idx))
+                    continue
+                i, day, flex = visits[act.idx]
+                if day != d and not flex:
+                    return False
+                seq.append(self.nd + i)
+                served[d].add(i)
+            new_routes[d].append(_Route(vtype, seq))
+        for i, day, flex in visits:
+            if flex and i in served[a + b - day]:
+                mask = self.opts[i][self.choice[i]].mask ^ (1 << a) ^ (1 << b)
+                self.choice[i] = next(k for k, o in enumerate(self.opts[i]) if o.mask == mask)
+        for d in (a, b):
+            self.days[d].routes = new_routes[d]
+            for route in new_routes[d]:
+                self.refresh(d, route)
+        return True
+
     # --- whole week ---------------------------------------------------------------------------
 
     def score(self) -> tuple[int, int]:
@@ -408,7 +507,9 @@ class _Week:
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
         best = self.snapshot()
+        pairs = [(a, b) for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
+        stalls = 0
         while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
             self.rounds += 1
             self.applied = []
@@ -416,16 +517,19 @@ class _Week:
             seed = self.seed + 100 * self.rounds
             if changed:
                 self.search_days(changed, per_day * len(changed), seed)
-                if self.score() < best.score:
-                    best = self.snapshot()
-                else:
-                    self.tabu.update(self.applied)
-                    self.restore(best)
-                continue
-            self.search_days(active, 2 * per_day * len(active), seed, polish=True)
+            elif pairs and self.pair(*pairs[self.rounds % len(pairs)], 4 * per_day, seed):
+                a, b = pairs[self.rounds % len(pairs)]
+                self.search_days([a, b], 0.4 * per_day, seed)
+            else:
+                self.search_days(active, 2 * per_day * len(active), seed, polish=True)
             if self.score() < best.score:
-                best, self.tabu = self.snapshot(), set()
-            elif self.max_iterations is not None:
+                best, stalls = self.snapshot(), 0
+                self.tabu = self.tabu if changed else set()
+            else:
+                self.tabu.update(self.applied)
+                self.restore(best)
+                stalls += 1
+            if self.max_iterations is not None and stalls > len(pairs):
                 break
         self.restore(best)
         return self.result()

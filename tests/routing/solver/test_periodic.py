@@ -53,6 +53,16 @@ def test_capacity_sends_a_stop_to_the_far_day_of_its_patterns() -> None:
     assert week.visit_days("c") == (1,)
 
 
+def test_full_days_swap_stops_when_no_single_move_fits() -> None:
+    # Four 6 kg bins at +10, +11, -10, -11, each on day 0 or day 1; one 12 kg truck a day. Cheapest insertion
+    # first pairs the two farthest (+11 and -11: 44) and then +10 and -10 (40); every single move then overloads
+    # the other day. Searching both days as one puts each side together: 22 + 22 = 44.
+    stops = [PeriodicStop(name, patterns=(0b01, 0b10), demand_kg=6) for name in ("a", "c", "b", "e")]
+    week = checked_week(line_week([0, 10, 11, -10, -11], stops, [fleet(12), fleet(12)]))
+    assert week.cost == 44
+    assert sorted(sorted(p.served) for p in week.days) == [["a", "c"], ["b", "e"]]
+
+
 def test_two_visit_patterns_follow_the_cheap_days() -> None:
     # x (+10) on days {0, 1} or {1, 2}; a sits on x and is visited on day 0, b (-10) on day 2.
     # {0, 1}: 20 (day 0) + 20 (day 1) + 20 (day 2, b alone) = 60; {1, 2}: 20 + 20 + 40 = 80.
