@@ -301,7 +301,7 @@ def check_week_plan(problem: PeriodicProblem, week: WeekPlan) -> CheckReport:
     problem
         The periodic problem.
     week
-        A week plan (from :func:`routing.solver.periodic.solve_periodic` or built by hand).
+        A week plan (from :func:`routing.solver.solve_periodic` or built by hand).
 
     Returns
     -------

@@ -6,7 +6,7 @@ of its allowed day patterns, the same weight at every visit) or a *forecast stop
 (a bin filling by ``daily_kg`` a day: it must be emptied before it overflows, and
 each visit collects what accumulated since the previous one). Every day has its
 own :class:`DayFleet` (vehicles with their shifts, maximum durations and costs).
-The solver (:func:`routing.solver.periodic.solve_periodic`) chooses the days and
+The solver (:func:`routing.solver.solve_periodic`) chooses the days and
 the routes together and returns a :class:`WeekPlan`: one :class:`~routing.plan.Plan`
 per day and the chosen day pattern of every stop.
 
@@ -31,18 +31,11 @@ import numpy as np
 from routing.errors import InvalidInputError, ProblemError
 from routing.estimates import IntMatrix, as_matrix
 from routing.geo import Location
-from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle, _check_int
 from routing.plan import Plan
 
 #: Longest horizon in days (forecast stops enumerate every subset of days).
 MAX_DAYS = 14
-
-
-def _check_int(field_name: str, value: object, *, minimum: int = 0) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidInputError(field_name, f"expected an integer, got {value!r}")
-    if value < minimum:
-        raise InvalidInputError(field_name, f"must be at least {minimum}, got {value!r}")
 
 
 def days_of(mask: int) -> tuple[int, ...]:

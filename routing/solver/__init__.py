@@ -76,13 +76,7 @@ def solve(
         When vehicles may reload and the plan uses several, the last part of the
         budget searches again with one vehicle fewer and keeps the cheaper plan.
     """
-    deadline = Deadline(float(time_limit_s), clock) if _positive(time_limit_s) else None
-    if deadline is None:
-        raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
-    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
-        raise InvalidInputError("max_iterations", f"must be a positive integer, got {max_iterations!r}")
+    deadline = _deadline(time_limit_s, seed, max_iterations, clock)
     if not isinstance(workers, int) or workers < 1:
         raise InvalidInputError("workers", f"must be a positive integer, got {workers!r}")
     if backend is None:
@@ -116,10 +110,49 @@ def solve_periodic(
     cancel: CancelToken | None = None,
     clock: Clock = time.monotonic,
 ) -> WeekPlan:
-    """Choose the visit days of every stop and plan each day's rounds (PyVRP imported on first use).
+    """Choose each stop's visit days and plan every day's rounds, together.
 
-    See :func:`routing.solver.periodic.solve_periodic` for the parameters and the method.
+    The method is described in :mod:`routing.solver.periodic` (PyVRP is imported on first use).
+
+    Parameters
+    ----------
+    problem
+        A validated periodic problem.
+    time_limit_s
+        Wall-clock budget for the whole call, counted from its start (set-up
+        included); the call returns within it plus one search iteration.
+    seed
+        Random seed of the day searches.
+    max_iterations
+        Stop each day search after this many PyVRP iterations, and the whole solve
+        once a round finds nothing better (or after ``MAX_ROUNDS``), whatever the
+        time left: the result is then identical for a given seed (unless the
+        deadline comes first).
+    cancel
+        Checked at every search iteration and pattern move; once set the solve
+        raises :class:`~routing.errors.SolveCancelled`.
+    clock
+        Monotonic clock of the budget (tests inject a fake one).
+
+    Returns
+    -------
+    WeekPlan
+        One plan per day and the chosen pattern of every stop; ``feasible=False``
+        when some day could not serve all its visits (listed unassigned there).
     """
-    from routing.solver.periodic import solve_periodic as run
+    deadline = _deadline(time_limit_s, seed, max_iterations, clock)
+    from routing.solver.periodic import plan_week
 
-    return run(problem, time_limit_s=time_limit_s, seed=seed, max_iterations=max_iterations, cancel=cancel, clock=clock)
+    return plan_week(problem, deadline, seed, max_iterations, cancel)
+
+
+def _deadline(time_limit_s: object, seed: object, max_iterations: object, clock: Clock) -> Deadline:
+    """Validate the budget arguments shared by the solve functions; the deadline starts now."""
+    if not _positive(time_limit_s):
+        raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
+    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
+        raise InvalidInputError("max_iterations", f"must be a positive integer, got {max_iterations!r}")
+    assert isinstance(time_limit_s, (int, float))
+    return Deadline(float(time_limit_s), clock)

@@ -22,8 +22,6 @@ the budget plus one search iteration.
 from __future__ import annotations
 
 import dataclasses
-import math
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +29,11 @@ from typing import Any
 import numpy as np
 import pyvrp
 
-from routing.errors import InvalidInputError, SolveCancelled
+from routing.errors import SolveCancelled
 from routing.model import Problem, Vehicle
 from routing.periodic import PeriodicProblem, VisitOption, WeekPlan, days_of
 from routing.plan import Plan
-from routing.solver.base import CancelToken, Clock, Deadline
+from routing.solver.base import CancelToken, Deadline
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 
@@ -72,49 +70,14 @@ class _Best:
     score: tuple[int, int]
 
 
-def solve_periodic(
+def plan_week(
     problem: PeriodicProblem,
-    *,
-    time_limit_s: float,
+    deadline: Deadline,
     seed: int,
-    max_iterations: int | None = None,
-    cancel: CancelToken | None = None,
-    clock: Clock = time.monotonic,
+    max_iterations: int | None,
+    cancel: CancelToken | None,
 ) -> WeekPlan:
-    """Choose each stop's visit days and plan every day's rounds.
-
-    Parameters
-    ----------
-    problem
-        A validated periodic problem.
-    time_limit_s
-        Wall-clock budget for the whole call, counted from its start.
-    seed
-        Random seed of the day searches.
-    max_iterations
-        Stop each day search after this many PyVRP iterations, and stop the whole
-        solve once a round finds nothing better (or after :data:`MAX_ROUNDS`),
-        whatever the time left: the result is then identical for a given seed
-        (unless the deadline comes first).
-    cancel
-        Checked at every search iteration and move; once set the solve raises
-        :class:`~routing.errors.SolveCancelled`.
-    clock
-        Monotonic clock of the budget (tests inject a fake one).
-
-    Returns
-    -------
-    WeekPlan
-        One plan per day and the chosen pattern of every stop; ``feasible=False``
-        when some day could not serve all its visits (listed unassigned there).
-    """
-    if not (isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s) and time_limit_s > 0):
-        raise InvalidInputError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidInputError("seed", f"must be a non-negative integer, got {seed!r}")
-    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
-        raise InvalidInputError("max_iterations", f"must be a positive integer, got {max_iterations!r}")
-    deadline = Deadline(float(time_limit_s), clock)
+    """Run the method above; see :func:`routing.solver.solve_periodic` for the parameters."""
     return _Week(problem, deadline, seed, max_iterations, cancel).run()
 
 
