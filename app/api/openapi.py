@@ -161,7 +161,8 @@ def _components() -> dict[str, Any]:
                 "in": "header",
                 "required": True,
                 "description": "One per submission (e.g. a UUID); resend the same key with the same body.",
-                "schema": {"type": "string", "maxLength": 100},
+                # What idempotency.check_key accepts: 1-100 printable ASCII characters, not only spaces.
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[ -~]*[!-~][ -~]*$"},
             },
             "BinId": {"name": "bin_id", "in": "path", "required": True, "schema": {"type": "integer"}},
         },
