@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.bins.models import BinStatus, Stream
+from app.inputs import text_problem
 
 # Column names in files (Italian, as a person in the office would write them), in export order.
 COLUMNS = (
@@ -160,7 +161,12 @@ def _decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="strict") if b"\x00" not in content else _not_text()
+        if b"\x00" in content:  # not UTF-8 and with NUL bytes: binary, not old-Excel text
+            return _not_text()
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:  # bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+        return _not_text()
 
 
 def _not_text() -> str:
@@ -179,6 +185,14 @@ def _sniff(header: str) -> Dialect:
                 _("Separatore «%(sep)s» non supportato: usa il punto e virgola (;) o la virgola (,).", sep=shown), 1
             )
     raise FileFormatError(_("Separatore non riconosciuto: usa il punto e virgola (;) o la virgola (,)."), 1)
+
+
+def refuse_bad_text(row: RawRow) -> None:
+    """A cell the database cannot store (NUL, lone surrogate) is an error of its row, found at preview."""
+    for column, value in row.cells.items():
+        problem = text_problem(column) or (text_problem(value) if isinstance(value, str) else None)
+        if problem:
+            row.errors.append((column, problem))
 
 
 def _check_header(columns: list[str]) -> None:
@@ -213,6 +227,7 @@ def read_csv(content: bytes) -> tuple[Dialect, list[RawRow]]:
 
 def _csv_row(line: int, cells: list[str], columns: list[str]) -> RawRow:
     row = RawRow(line, dict(zip(columns, (c.strip() for c in cells), strict=False)))
+    refuse_bad_text(row)
     if len(cells) != len(columns):
         message = _(
             "La riga ha %(got)d campi invece di %(want)d: controlla il separatore e le virgole decimali.",
@@ -228,7 +243,7 @@ def read_geojson(content: bytes) -> list[RawRow]:
     try:
         document = json.loads(content.decode("utf-8-sig"))
         features = document["features"] if document.get("type") == "FeatureCollection" else None
-    except (UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError, RecursionError):
         features = None
     if not isinstance(features, list):
         raise FileFormatError(_("GeoJSON non valido: serve una FeatureCollection di punti."))
@@ -241,6 +256,7 @@ def _feature_row(n: int, feature: Any) -> RawRow:
     props = feature.get("properties") if isinstance(feature, dict) else None
     cells = {_column(k): v for k, v in (props or {}).items() if v is not None}
     row = RawRow(n, {k: v for k, v in cells.items() if k not in ("lon", "lat")})
+    refuse_bad_text(row)
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     coords = geometry.get("coordinates") if isinstance(geometry, dict) and geometry.get("type") == "Point" else None
     if isinstance(coords, list) and len(coords) >= 2:
