@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 # Bounded so that each fuzz test takes seconds on either database; derandomized so that CI never flakes.
 FUZZ = settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     derandomize=True,
     database=None,
