@@ -12,8 +12,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app import inputs
 from app.bins.models import BinStatus, Stream
-from app.inputs import text_problem
 
 # Column names in files (Italian, as a person in the office would write them), in export order.
 COLUMNS = (
@@ -187,10 +187,10 @@ def _sniff(header: str) -> Dialect:
     raise FileFormatError(_("Separatore non riconosciuto: usa il punto e virgola (;) o la virgola (,)."), 1)
 
 
-def refuse_bad_text(row: RawRow) -> None:
+def _refuse_bad_text(row: RawRow) -> None:
     """A cell the database cannot store (NUL, lone surrogate) is an error of its row, found at preview."""
     for column, value in row.cells.items():
-        problem = text_problem(column) or (text_problem(value) if isinstance(value, str) else None)
+        problem = inputs.text_problem(column) or (inputs.text_problem(value) if isinstance(value, str) else None)
         if problem:
             row.errors.append((column, problem))
 
@@ -222,12 +222,13 @@ def read_csv(content: bytes) -> tuple[Dialect, list[RawRow]]:
         ) from error
     if len(rows) > MAX_ROWS:
         raise FileFormatError(_("Troppe righe: al massimo %(n)d per file.", n=MAX_ROWS))
+    for row in rows:
+        _refuse_bad_text(row)
     return dialect, rows
 
 
 def _csv_row(line: int, cells: list[str], columns: list[str]) -> RawRow:
     row = RawRow(line, dict(zip(columns, (c.strip() for c in cells), strict=False)))
-    refuse_bad_text(row)
     if len(cells) != len(columns):
         message = _(
             "La riga ha %(got)d campi invece di %(want)d: controlla il separatore e le virgole decimali.",
@@ -256,7 +257,7 @@ def _feature_row(n: int, feature: Any) -> RawRow:
     props = feature.get("properties") if isinstance(feature, dict) else None
     cells = {_column(k): v for k, v in (props or {}).items() if v is not None}
     row = RawRow(n, {k: v for k, v in cells.items() if k not in ("lon", "lat")})
-    refuse_bad_text(row)
+    _refuse_bad_text(row)
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     coords = geometry.get("coordinates") if isinstance(geometry, dict) and geometry.get("type") == "Point" else None
     if isinstance(coords, list) and len(coords) >= 2:
