@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, Response, current_app, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
 
 
 class DomainError(Exception):
@@ -64,10 +66,13 @@ def error_payload(code: str, message: str, field: str | None = None, **details: 
     return {"error": body}
 
 
-def _respond(status: int, code: str, message: str, field: str | None = None, **details: Any) -> Any:
+def _respond(status: int, code: str, message: str, field: str | None = None, **details: Any) -> Response:
     if wants_json():
-        return jsonify(error_payload(code, message, field, **details)), status
-    return render_template("errors/error.html", status=status, message=message), status
+        response = jsonify(error_payload(code, message, field, **details))
+    else:
+        response = make_response(render_template("errors/error.html", status=status, message=message))
+    response.status_code = status
+    return response
 
 
 def _http_messages() -> dict[int, str]:
@@ -86,6 +91,7 @@ def _http_messages() -> dict[int, str]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Any:
+        db.session.rollback()  # see _internal
         if not wants_json() and request.method == "POST" and error.status in (409, 422, 400):
             flash(error.message, "danger")
             return redirect(request.full_path if request.query_string else request.path)
@@ -93,11 +99,29 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:
+        db.session.rollback()  # see _internal
         msg = _("Modulo scaduto o non valido (token CSRF). Ricarica la pagina e riprova.")
         return _respond(400, "csrf_failed", msg)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
+        db.session.rollback()  # see _internal
         status = error.code or 500
         message = _http_messages().get(status, error.description or "")
-        return _respond(status, f"http_{status}", message)
+        response = _respond(status, f"http_{status}", message)
+        for name, value in error.get_headers():  # Allow on a 405, WWW-Authenticate, Retry-After...
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def _internal(error: InternalServerError) -> Any:
+        """Any unexpected exception (already logged by Flask): the Italian 500 page or JSON error."""
+        # Bad input changes nothing, and a failed flush must not break the page: the locale and the
+        # menu read the current user through the session, which needs a rollback first.
+        db.session.rollback()
+        try:
+            return _respond(500, "http_500", _http_messages()[500])
+        except Exception:  # the page cannot be drawn either (database gone?): a plain Italian line
+            current_app.logger.exception("The error page failed too")
+            return Response("Errore interno. Nessun dato è stato modificato.", 500, mimetype="text/plain")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.collection.models import IdempotencyKey
 from app.errors import ConflictError, DomainError
 from app.extensions import db
+from app.inputs import json_body
 
 MAX_KEY_LENGTH = 100
 
@@ -91,7 +92,7 @@ def respond_once(user_id: int, handler: Callable[[], tuple[int, dict[str, Any]]]
     A replay answers with the stored body and the header ``Idempotent-Replayed: true``.
     """
     key = check_key(request.headers.get("Idempotency-Key"))
-    payload = request.get_json(silent=True) if request.is_json else None
+    payload = json_body()
     status, body, replayed = run_once(user_id, key, request_hash(request.method, request.path, payload), handler)
     db.session.commit()
     response = jsonify(body)

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.collection.models import IncidentCode
 from app.collection.services import MAX_FILL_PERCENT
+from app.inputs import INT_MAX, INT_MIN
 
 _ERROR = {
     "type": "object",
@@ -26,15 +27,20 @@ _ERROR = {
         }
     },
 }
-_TIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset; not in the future."}
+_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with offset, from 2000 to 2099; not in the future.",
+}
+_ID = {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
 _PICKUP_IN = {
     "type": "object",
     "additionalProperties": False,
     "description": "The bin by `bin_id` or `bin_code` (+ `operator_id` when two operators share a code).",
     "properties": {
-        "bin_id": {"type": "integer"},
+        "bin_id": _ID,
         "bin_code": {"type": "string", "examples": ["VS-0123"]},
-        "operator_id": {"type": "integer"},
+        "operator_id": _ID,
         "collected_at": {**_TIME, "description": "Default: when the server receives it."},
         "weight_kg": {
             "type": ["number", "null"],
@@ -161,9 +167,10 @@ def _components() -> dict[str, Any]:
                 "in": "header",
                 "required": True,
                 "description": "One per submission (e.g. a UUID); resend the same key with the same body.",
-                "schema": {"type": "string", "maxLength": 100},
+                # What idempotency.check_key accepts: 1-100 printable ASCII characters, not only spaces.
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[ -~]*[!-~][ -~]*$"},
             },
-            "BinId": {"name": "bin_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            "BinId": {"name": "bin_id", "in": "path", "required": True, "schema": {**_ID, "minimum": 0}},
         },
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "description": "`flask api create-token EMAIL`"},

@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
+from app import inputs
 from app.api import idempotency, schemas, tokens
 from app.api.openapi import openapi_document
 from app.collection import services
@@ -41,7 +42,7 @@ def _user() -> Any:
 
 
 def _payload() -> Any:
-    return request.get_json(silent=True) if request.is_json else None
+    return inputs.json_body()
 
 
 @bp.get("/openapi.json")

@@ -14,6 +14,7 @@ from app.bins.models import Bin
 from app.collection.models import FillReading, Pickup
 from app.collection.services import PickupData
 from app.errors import ValidationError
+from app.inputs import bounded_int, plausible_moment
 
 PICKUP_FIELDS = {"bin_id", "bin_code", "operator_id", "collected_at", "weight_kg", "fill_percent", "incidents", "notes"}
 READING_FIELDS = {"fill_percent", "measured_at", "device"}
@@ -34,7 +35,7 @@ def _integer(payload: dict[str, Any], name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(_("Serve un numero intero."), field=name)
-    return value
+    return bounded_int(value, name)
 
 
 def _number(payload: dict[str, Any], name: str) -> Decimal | None:
@@ -71,7 +72,7 @@ def parse_moment(value: Any, name: str) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise ValidationError(_("Data e ora ISO 8601 con fuso orario, es. 2026-03-14T08:30:00+01:00."), field=name)
-    return moment
+    return plausible_moment(moment, name)
 
 
 def _incidents(payload: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app import inputs
 from app.bins.models import BinStatus, Stream
 from app.exports import restore
 
@@ -156,7 +157,12 @@ def _decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="strict") if b"\x00" not in content else _not_text()
+        if b"\x00" in content:  # not UTF-8 and with NUL bytes: binary, not old-Excel text
+            return _not_text()
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:  # bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+        return _not_text()
 
 
 def _not_text() -> str:
@@ -175,6 +181,14 @@ def _sniff(header: str) -> Dialect:
                 _("Separatore «%(sep)s» non supportato: usa il punto e virgola (;) o la virgola (,).", sep=shown), 1
             )
     raise FileFormatError(_("Separatore non riconosciuto: usa il punto e virgola (;) o la virgola (,)."), 1)
+
+
+def _refuse_bad_text(row: RawRow) -> None:
+    """A cell the database cannot store (NUL, lone surrogate) is an error of its row, found at preview."""
+    for column, value in row.cells.items():
+        problem = inputs.text_problem(column) or (inputs.text_problem(value) if isinstance(value, str) else None)
+        if problem:
+            row.errors.append((column, problem))
 
 
 def _check_header(columns: list[str]) -> None:
@@ -204,6 +218,8 @@ def read_csv(content: bytes) -> tuple[Dialect, list[RawRow]]:
         ) from error
     if len(rows) > MAX_ROWS:
         raise FileFormatError(_("Troppe righe: al massimo %(n)d per file.", n=MAX_ROWS))
+    for row in rows:
+        _refuse_bad_text(row)
     return dialect, rows
 
 
@@ -225,7 +241,7 @@ def read_geojson(content: bytes) -> list[RawRow]:
     try:
         document = json.loads(content.decode("utf-8-sig"))
         features = document["features"] if document.get("type") == "FeatureCollection" else None
-    except (UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError, RecursionError):
         features = None
     if not isinstance(features, list):
         raise FileFormatError(_("GeoJSON non valido: serve una FeatureCollection di punti."))
@@ -238,6 +254,7 @@ def _feature_row(n: int, feature: Any) -> RawRow:
     props = feature.get("properties") if isinstance(feature, dict) else None
     cells = {_column(k): v for k, v in (props or {}).items() if v is not None}
     row = RawRow(n, {k: v for k, v in cells.items() if k not in ("lon", "lat")})
+    _refuse_bad_text(row)
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     coords = geometry.get("coordinates") if isinstance(geometry, dict) and geometry.get("type") == "Point" else None
     if isinstance(coords, list) and len(coords) >= 2:

@@ -32,6 +32,12 @@ class BinFilter:
     status: str = ""
     q: str = ""
 
+    def query_args(self) -> dict[str, Any]:
+        """The filters that are set, as query parameters for links (never the raw query string, which may
+        hold names like ``sep`` or ``_scheme`` that ``url_for`` reads itself)."""
+        values = {"comune": self.comune, "operator": self.operator_id, "stream": self.stream, "status": self.status}
+        return {k: v for k, v in {**values, "q": self.q}.items() if v}
+
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.comune:
             query = query.where(Bin.comune_code == self.comune)

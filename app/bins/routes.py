@@ -15,6 +15,7 @@ from app.bins.models import Bin
 from app.bins.validation import BinData
 from app.collection.forms import INCIDENT_LABELS
 from app.forms import choices
+from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("bins", __name__, url_prefix="/bins")
@@ -28,7 +29,7 @@ def filters_from_request() -> queries.BinFilter:
     args = request.args
     return queries.BinFilter(
         comune=args.get("comune", ""),
-        operator_id=args.get("operator", 0, type=int),
+        operator_id=int_arg("operator", 0) or 0,
         stream=args.get("stream", ""),
         status=args.get("status", ""),
         q=args.get("q", "")[:80],
@@ -44,7 +45,7 @@ def _labels() -> dict[str, Any]:
 @roles_required(*services.VIEWERS)
 def index() -> Any:
     filters = filters_from_request()
-    page = queries.bin_page(user(), filters, request.args.get("page", 1, type=int))
+    page = queries.bin_page(user(), filters, int_arg("page", 1) or 1)
     predicted = queries.forecasts(list(page.items))
     return render_template(
         "bins/list.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,11 +17,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.collection.models import IncidentCode
 from app.forms import LocalDecimalField, choices
+from app.inputs import EARLIEST
 
 ROME = ZoneInfo("Europe/Rome")
 INCIDENT_LABELS = {
@@ -71,3 +73,8 @@ class PickupForm(FlaskForm):
         _l("Data e ora"), format="%Y-%m-%dT%H:%M", default=rome_now, validators=[DataRequired(_l("Data non valida."))]
     )
     submit = SubmitField(_l("Registra svuotamento"))
+
+    def validate_collected_at(self, field: DateTimeLocalField) -> None:
+        # Checked here as well as in the service: a year-1 wall-clock time cannot even be converted to UTC.
+        if field.data is not None and field.data < EARLIEST.replace(tzinfo=None):
+            raise ValidationError(_("La data dello svuotamento non può essere prima del 2000."))

@@ -13,6 +13,7 @@ from app.collection import services
 from app.collection.forms import INCIDENT_LABELS, PickupForm, as_utc
 from app.collection.models import Pickup
 from app.i18n import fmt_number
+from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("collection", __name__, url_prefix="/collection")
@@ -69,8 +70,7 @@ def pickup(pickup_id: int) -> Any:
 @bp.route("/pickups")
 @roles_required(*services.LOGGERS)
 def pickups() -> Any:
-    bin_id = request.args.get("bin", type=int)
-    operator_id = request.args.get("operator", type=int)
+    bin_id, operator_id = int_arg("bin"), int_arg("operator")
     rows = services.list_pickups(current_user, bin_id=bin_id, operator_id=operator_id)
     return render_template("collection/pickups.html", pickups=rows, labels=INCIDENT_LABELS, bin_id=bin_id)
 

@@ -18,6 +18,7 @@ from app.collection.models import FillReading, IncidentCode, Pickup, PickupSourc
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
+from app.inputs import EARLIEST
 
 LOGGERS = ("admin", "coordinator", "operator", "driver")
 ALL_OPERATORS = ("admin", "coordinator")
@@ -113,6 +114,8 @@ def _check_values(data: PickupData, bin_: Bin, now: datetime) -> tuple[Decimal |
         raise ValidationError(_("Data e ora senza fuso orario."), field="collected_at")
     if collected_at > now + CLOCK_SKEW:
         raise ValidationError(_("La data dello svuotamento non può essere nel futuro."), field="collected_at")
+    if collected_at < EARLIEST:
+        raise ValidationError(_("La data dello svuotamento non può essere prima del 2000."), field="collected_at")
     if len(data.notes) > MAX_NOTES:
         raise ValidationError(_("Note troppo lunghe (massimo %(n)d caratteri).", n=MAX_NOTES), field="notes")
     return kg, incidents, collected_at
@@ -224,6 +227,8 @@ def record_fill_reading(
     measured_at = measured_at or now
     if measured_at > now + CLOCK_SKEW:
         raise ValidationError(_("La data della lettura non può essere nel futuro."), field="measured_at")
+    if measured_at < EARLIEST:
+        raise ValidationError(_("La data della lettura non può essere prima del 2000."), field="measured_at")
     reading = FillReading(
         bin=bin_, measured_at=measured_at, fill_percent=fill_percent, device=device[:60], recorded_by_id=user.id
     )

@@ -16,6 +16,7 @@ from app.api.tokens import AuthenticationRequired
 from app.auth.decorators import roles_required
 from app.errors import DomainError, error_payload
 from app.extensions import db
+from app.inputs import json_body
 from app.rounds import driver_services as services
 from app.rounds import sheets
 from app.rounds.models import RouteStop
@@ -67,7 +68,7 @@ def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> 
     try:
         if not current_user.is_authenticated:
             raise AuthenticationRequired(_("Sessione scaduta: accedi di nuovo per sincronizzare."))
-        payload = request.get_json(silent=True) if request.is_json else None
+        payload = json_body()
         user = current_user._get_current_object()
 
         def handle() -> tuple[int, dict[str, Any]]:

@@ -225,3 +225,21 @@ def test_geojson_points_are_imported_with_their_properties(client, operator):
     errors = _row_errors(response)
     assert (2, "lon", "Geometria mancante o non di tipo punto.") in errors
     assert all(line == 2 for line, _f, _r in errors)
+
+
+def test_a_file_that_is_neither_utf8_nor_windows_1252_gets_an_italian_message(client, operator):
+    content = (HEADER + "\r\n" + GOOD_ROWS[0] + "\r\n").encode("cp1252") + b"\x81\r\n"  # 0x81: unmapped in cp1252
+    response = upload(client, content)
+    assert response.status_code == 422
+    assert "non è un testo CSV" in unescape(response.get_data(as_text=True))
+    assert bin_count() == 0
+
+
+def test_a_nul_character_in_a_cell_is_refused_at_preview_with_line_and_column(client, operator):
+    row = GOOD_ROWS[0].replace("attivo;;", "attivo;cancello\x00;")
+    response = upload(client, csv_bytes(GOOD_ROWS[1], row))
+    assert response.status_code == 422
+    [(line, field, reason)] = _row_errors(response)
+    assert (line, field) == (3, "note_accesso") and "NUL" in reason
+    assert "Conferma importazione" not in response.get_data(as_text=True)
+    assert bin_count() == 0

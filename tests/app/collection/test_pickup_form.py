@@ -77,6 +77,14 @@ def test_a_pickup_in_the_future_is_refused(client, driver_bin):
     assert _count() == 0
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "0001-01-01T12:00", "1999-12-31T23:59"])
+def test_a_pickup_dated_before_2000_is_refused_with_an_italian_message(client, driver_bin, when):
+    response = _submit(client, collected_at=when)
+    assert response.status_code == 422
+    assert "non può essere prima del 2000" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
 def test_an_inactive_bin_takes_no_pickups(client, driver_bin):
     driver_bin.status = "removed"
     response = _submit(client)

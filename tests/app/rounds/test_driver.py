@@ -175,6 +175,27 @@ def test_bad_kg_is_a_clear_json_error_naming_the_field(
     assert route.stops[0].status == "pending" and _pickups() == 0
 
 
+@pytest.mark.parametrize(
+    ("raw", "status", "field"),
+    [
+        ('{"weight_kg": 10, "notes": "a\\u0000b"}', 422, "notes"),
+        ('{"weight_kg": 10, "notes": "\\ud800"}', 422, "notes"),
+        ('{"weight_kg": 10, "collected_at": "0001-01-01T00:00:00+23:59"}', 422, "collected_at"),
+        ("[" * 100_000 + "]" * 100_000, 400, "body"),
+    ],
+    ids=["nul", "lone-surrogate", "year-one", "deep"],
+)
+def test_hostile_json_is_a_clear_json_error_and_the_stop_stays_pending(
+    client: FlaskClient, login_as: Any, raw: str, status: int, field: str
+) -> None:
+    _, route = _driver_and_round(login_as, stops=1)
+    response = _post(client, f"/driver/api/stops/{route.stops[0].id}/done", None, raw=raw)
+    assert response.status_code == status
+    assert response.get_json()["error"]["field"] == field
+    db.session.refresh(route.stops[0])
+    assert route.stops[0].status == "pending" and _pickups() == 0
+
+
 def test_a_skip_without_a_reason_code_is_refused(client: FlaskClient, login_as: Any) -> None:
     _, route = _driver_and_round(login_as, stops=1)
     response = _post(client, f"/driver/api/stops/{route.stops[0].id}/skip", {"notes": "chiuso"})
