@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup run demo test test-sqlite test-postgresql browser system-deps translations lint bench
+.PHONY: setup run serve demo test test-sqlite test-postgresql browser system-deps translations lint bench
 
 setup: $(STAMP) translations
 
@@ -34,6 +34,17 @@ system-deps: browser
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving on this machine: gunicorn (gunicorn.conf.py) plus the planning worker as its own
+# process, both on Redis. Set DATABASE_URL (PostgreSQL), SECRET_KEY and FITMI_ENV=production for the real thing;
+# deploy/ has systemd units that run the same two commands.
+serve: export REDIS_URL ?= redis://127.0.0.1:6379/0
+serve: export ROUNDS_WORKER = external
+serve: setup
+	$(FLASK) db upgrade
+	$(FLASK) rounds worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 demo: setup
 	$(FLASK) demo

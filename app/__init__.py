@@ -12,6 +12,9 @@ from app.config import REPO_ROOT, build_config
 from app.db import configure_sqlite
 from app.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 from app.extensions import db as sqla
+from app.ops.checks import check_settings
+from app.ops.logs import configure_logging
+from app.ops.web import init_web
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -19,10 +22,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(REPO_ROOT / "instance"))
     app.config.from_mapping(build_config(Path(app.instance_path), test_config))
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_LIFETIME_S"]
+    configure_logging(app)
+    check_settings(app.config)  # before anything connects: unsafe production settings refuse to start
     _init_extensions(app)
     from app import inputs
 
     inputs.init_app(app)  # before the blueprints: their <int:…> rules take its bounded converter
+    init_web(app)
     _register_blueprints(app)
     from app.errors import register_error_handlers
     from app.i18n import register_filters
@@ -64,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
+    from app.ops.health import bp as ops_bp
     from app.rounds.driver import bp as driver_bp
     from app.rounds.driver import sheets_bp as round_sheets_bp
     from app.rounds.routes import bp as rounds_bp
@@ -71,7 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.stock.routes import bp as stock_bp
     from app.welfare.routes import bp as welfare_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
+    for blueprint in (main_bp, ops_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)

@@ -24,6 +24,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(gdpr_group)
     app.cli.add_command(welfare_group)
+    from app.ops.cli import backup_group
+
+    app.cli.add_command(backup_group)
 
 
 @click.group("gis", cls=AppGroup, help="Dati geografici: comuni, rete stradale.")

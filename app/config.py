@@ -25,6 +25,31 @@ def _development_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _deployment_settings(env: str) -> dict[str, Any]:
+    """How the app is served: processes, proxies, map tiles, logs, health thresholds."""
+    return {
+        # gunicorn.conf.py exports its worker count; other servers can set WEB_CONCURRENCY.
+        "FITMI_WEB_PROCESSES": _int_env("FITMI_WEB_PROCESSES", _int_env("WEB_CONCURRENCY", 1)),
+        "FITMI_TRUSTED_PROXIES": _int_env("FITMI_TRUSTED_PROXIES", 0),
+        "FITMI_LOG_FORMAT": os.environ.get("FITMI_LOG_FORMAT") or ("json" if env == "production" else "kv"),
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL") or OSM_TILE_URL,
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION") or OSM_ATTRIBUTION,
+        "HEALTH_QUEUE_MAX_WAIT_S": _int_env("HEALTH_QUEUE_MAX_WAIT_S", 900),
+    }
+
+
 def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings from the environment (then ``overrides``), with defaults for embedded SQLite."""
     overrides = overrides or {}
@@ -58,6 +83,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "GIS_COMUNI_FILE": os.environ.get("GIS_COMUNI_FILE") or None,
         "ROAD_NETWORK_FILE": os.environ.get("ROAD_NETWORK_FILE") or None,
         "GIS_CACHE_DIR": os.environ.get("GIS_CACHE_DIR", str(REPO_ROOT / "gis_data" / "cache")),
+        **_deployment_settings(env),
     }
     config.update(overrides)
     return config

@@ -1,7 +1,7 @@
 """Imports every domain's models so that Alembic and create_all see the whole schema."""
 
 from app.auth.models import LoginSession, Organisation, User
-from app.bins.models import AuditEntry, Bin, BinStatusChange
+from app.bins.models import AuditEntry, Bin, BinImportPreview, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
@@ -25,6 +25,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Bin",
+    "BinImportPreview",
     "BinStatusChange",
     "Comune",
     "Delivery",

@@ -5,27 +5,28 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.auth.models import Organisation, OrganisationKind, User
 from app.bins import formats
 from app.bins.formats import Dialect, FileFormatError, RawRow
-from app.bins.models import Bin
+from app.bins.models import Bin, BinImportPreview
 from app.bins.services import apply_bin, ensure_can_edit, sees_all_operators
 from app.bins.validation import BinData, check_bin, normalise
+from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_KEEP_S = 24 * 3600
+_KEEP = timedelta(hours=24)
 
 
 @dataclass
@@ -186,31 +187,21 @@ def build_preview(filename: str, content: bytes, user: User) -> Preview:
     return preview
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config.get("BIN_IMPORT_DIR") or Path(current_app.instance_path) / "bin_imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _store(preview: Preview, user: User) -> str:
-    folder = _folder()
-    for old in folder.glob("*.json"):
-        if old.stat().st_mtime < time.time() - _KEEP_S:
-            old.unlink(missing_ok=True)
+    """Keep a clean preview in the database (any web process, on any machine, can confirm it)."""
+    db.session.execute(delete(BinImportPreview).where(BinImportPreview.created_at < utcnow() - _KEEP))
     token = secrets.token_urlsafe(24)
-    body = {"user_id": user.id, "filename": preview.filename, "rows": [[r.line, asdict(r.data)] for r in preview.rows]}
-    (folder / f"{token}.json").write_text(json.dumps(body), encoding="utf-8")
+    rows = json.dumps([[r.line, asdict(r.data)] for r in preview.rows])
+    db.session.add(BinImportPreview(token=token, user_id=user.id, filename=preview.filename, rows_json=rows))
+    db.session.flush()
     return token
 
 
-def _load(token: str, user: User) -> dict[str, Any]:
-    path = _folder() / f"{token}.json"
-    if not _TOKEN.match(token) or not path.exists():
+def _load(token: str, user: User) -> BinImportPreview:
+    stored = db.session.get(BinImportPreview, token) if _TOKEN.match(token) else None
+    if stored is None or stored.user_id != user.id or stored.created_at < utcnow() - _KEEP:
         raise NotFoundError(_("Anteprima scaduta o già importata: carica di nuovo il file."))
-    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if body["user_id"] != user.id:
-        raise NotFoundError(_("Anteprima scaduta o già importata: carica di nuovo il file."))
-    return body
+    return stored
 
 
 @dataclass(frozen=True)
@@ -222,8 +213,8 @@ class ImportResult:
 
 def commit_import(token: str, user: User) -> ImportResult:
     """Write every previewed row or none: the rows are checked again against the database as it is now."""
-    body = _load(token, user)
-    rows = [ImportRow(line, BinData(**values)) for line, values in body["rows"]]
+    stored = _load(token, user)
+    rows = [ImportRow(line, BinData(**values)) for line, values in json.loads(stored.rows_json)]
     _validate(rows)
     if any(r.errors for r in rows):
         raise ValidationError(_("I dati sono cambiati dopo l'anteprima: nessuna riga importata, ricarica il file."))
@@ -234,5 +225,5 @@ def commit_import(token: str, user: User) -> ImportResult:
         existing = _existing(row.data)
         created += existing is None
         apply_bin(row.data, user, existing, action="import")
-    (_folder() / f"{token}.json").unlink(missing_ok=True)
-    return ImportResult(created, len(rows) - created, body["filename"])
+    db.session.delete(stored)
+    return ImportResult(created, len(rows) - created, stored.filename)

@@ -98,3 +98,15 @@ class AuditEntry(Base):
     entity_id: Mapped[int] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(20))  # create, update, move, status, import, correct
     changes: Mapped[str] = mapped_column(Text, default="{}")  # JSON {field: [old, new]}
+
+
+class BinImportPreview(Base):
+    """A checked upload waiting for «Conferma importazione»: in the database, so any web process can confirm it."""
+
+    __tablename__ = "bin_import_preview"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    rows_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

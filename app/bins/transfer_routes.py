@@ -28,6 +28,7 @@ def import_upload() -> Any:
     upload = form.file.data
     content = upload.stream.read(importing.max_bytes() + 1)
     preview = importing.build_preview(upload.filename or "", content, user())
+    db.session.commit()
     confirm = ConfirmImportForm(token=preview.token) if preview.ok else None
     return render_template("bins/import_preview.html", preview=preview, confirm=confirm), 200 if preview.ok else 422
 

@@ -47,11 +47,6 @@ def vendor(package: str, filename: str) -> Any:
     return send_from_directory(module.BASE_DIR, filename, max_age=86400)
 
 
-@bp.route("/healthz")
-def healthz() -> Any:
-    return {"status": "ok"}
-
-
 def _nav_items() -> list[dict[str, str]]:
     from flask import url_for
     from flask_babel import gettext as _

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -18,9 +19,9 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Result
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -111,10 +112,17 @@ def queue(app: Flask | None = None) -> JobQueue:
 
 
 def run_consumer(app: Flask) -> None:
-    """``flask rounds worker``: Huey's own consumer, in the foreground."""
+    """``flask rounds worker``: Huey's own consumer, in the foreground; it also sweeps orphaned jobs every 5 min."""
     with app.app_context():
         fail_orphaned_jobs()
-    queue(app).huey.create_consumer(workers=1, worker_type="thread").run()
+    huey = queue(app).huey
+
+    @huey.periodic_task(crontab(minute="*/5"), name="rounds.sweep_orphans")
+    def _sweep() -> None:
+        with app.app_context():
+            fail_orphaned_jobs()
+
+    huey.create_consumer(workers=1, worker_type="thread").run()
 
 
 def start_planning(params: PlanParams) -> PlanningJob:
@@ -215,14 +223,32 @@ class _Reporter:
         return self._cancelled
 
 
+def worker_name() -> str:
+    """``host:pid`` of this process, recorded on the jobs it takes."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def _claim(job_id: int) -> bool:
+    """Count the delivery, then take the job by compare-and-set: of two workers handed one job, one runs it."""
+    db.session.execute(update(PlanningJob).where(PlanningJob.id == job_id).values(attempts=PlanningJob.attempts + 1))
+    claimed = db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job_id, PlanningJob.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, started_at=utcnow(), worker=worker_name())
+    )
+    db.session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
 def run_job(job_id: int) -> str:
     """Run one planning job in the current app context; never leaves a half-saved plan."""
-    job = db.session.get(PlanningJob, job_id)
-    if job is None or job.status != JobStatus.QUEUED:
+    if not _claim(job_id):
+        log.info("planning job %s skipped: not queued any more", job_id)
         return "skipped"
-    job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    log.info("planning job %s started by %s", job_id, worker_name())
+    job = db.session.get(PlanningJob, job_id)
+    assert job is not None
     params = PlanParams.from_json(job.params_json)
-    db.session.commit()
     reporter = _Reporter(job_id)
     try:
         prepared = kinds.get(params.kind).prepare(params)
@@ -264,3 +290,24 @@ def _finish(job_id: int, status: str, message: str, plan_id: int | None, reporte
     job.progress_json = json.dumps(reporter.points)
     _set_finished(job, status, message, plan_id)
     db.session.commit()
+
+
+def queue_state(app: Flask) -> dict[str, Any]:
+    """For ``/healthz``: queue backend, messages waiting, jobs queued and running, age of the oldest queued job."""
+    counts = dict(
+        db.session.execute(
+            select(PlanningJob.status, func.count())
+            .where(PlanningJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+            .group_by(PlanningJob.status)
+        ).all()
+    )
+    oldest = db.session.scalar(select(func.min(PlanningJob.created_at)).where(PlanningJob.status == JobStatus.QUEUED))
+    jobs = queue(app)
+    return {
+        "backend": "redis" if isinstance(jobs.huey, RedisHuey) else "sqlite",
+        "worker": setting(app, "ROUNDS_WORKER", "embedded"),
+        "pending_messages": jobs.huey.pending_count(),
+        "queued_jobs": counts.get(JobStatus.QUEUED, 0),
+        "running_jobs": counts.get(JobStatus.RUNNING, 0),
+        "oldest_queued_s": round((utcnow() - oldest).total_seconds()) if oldest else None,
+    }

@@ -183,3 +183,6 @@ class PlanningJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Times the queue handed the job to a worker (1 normally) and which worker (host:pid) took it.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from app.bins import importing
-from app.bins.models import AuditEntry, Bin
+from app.bins.models import AuditEntry, Bin, BinImportPreview
 from app.bins.services import apply_bin
 from app.errors import ValidationError
 from app.extensions import db
@@ -243,3 +244,30 @@ def test_a_nul_character_in_a_cell_is_refused_at_preview_with_line_and_column(cl
     assert (line, field) == (3, "note_accesso") and "NUL" in reason
     assert "Conferma importazione" not in response.get_data(as_text=True)
     assert bin_count() == 0
+
+
+def test_a_preview_is_kept_in_the_database_so_any_web_process_can_confirm_it(app, client, operator, tmp_path):
+    app.instance_path, instance = str(tmp_path), app.instance_path  # nothing may be written on the local disk
+    try:
+        html = upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True)
+        stored = db.session.scalars(select(BinImportPreview)).one()
+        assert stored.user_id == operator.id and json.loads(stored.rows_json)[0][0] == 2
+        assert _confirm(client, html).status_code == 302
+    finally:
+        app.instance_path = instance
+    assert bin_count() == 3
+    assert db.session.scalars(select(BinImportPreview)).all() == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_preview_older_than_a_day_is_refused_and_purged_by_the_next_upload(client, operator):
+    html = upload(client, csv_bytes(*GOOD_ROWS)).get_data(as_text=True)
+    stale = db.session.scalars(select(BinImportPreview)).one()
+    stale.created_at -= timedelta(hours=25)
+    stale_token = stale.token
+    db.session.commit()
+
+    assert _confirm(client, html).status_code == 302
+    assert bin_count() == 0
+    upload(client, csv_bytes(*GOOD_ROWS))
+    assert stale_token not in {p.token for p in db.session.scalars(select(BinImportPreview))}

@@ -60,8 +60,18 @@ def page(chromium: Any, live_server: str) -> Iterator[Any]:
     context = chromium.new_context(base_url=live_server, locale="it-IT", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    try:
+        yield from _refusing_csp_violations(page)
+    finally:
+        context.close()
+
+
+def _refusing_csp_violations(page: Any) -> Iterator[Any]:
+    """Yield the page; fail the test if the Content-Security-Policy blocked anything of the app's own."""
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
-    context.close()
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture
@@ -73,8 +83,10 @@ def phone(chromium: Any, live_server: str) -> Iterator[Any]:
     )
     page = context.new_page()
     page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    try:
+        yield from _refusing_csp_violations(page)
+    finally:
+        context.close()
 
 
 def release_db() -> None:
@@ -96,8 +108,9 @@ def log_in(page: Any, email: str, password: str) -> None:
 
 def open_phone_menu(page: Any) -> None:
     """Open the collapsed navigation on a phone, once Bootstrap's click handlers exist (the page's
-    elements are there before the scripts at the end of the body have run) and its animation is over."""
-    page.wait_for_function("() => window.bootstrap !== undefined")
+    elements are there before the scripts at the end of the body have run: they have by the load event;
+    ``wait_for_function`` would poll with eval, which the app's CSP refuses) and its animation is over."""
+    page.wait_for_load_state("load")
     page.click("button.navbar-toggler")
     page.wait_for_selector("#nav.show")
 

@@ -199,8 +199,8 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     phone.locator("#driver-routes a", has_text=TRUCK).click()
     phone.wait_for_url(f"**/driver/route/{route_id}")
     assert phone.get_by_text(moved, exact=True).count() == 0  # the bin moved to the spare truck is not on this sheet
-    phone.wait_for_function("document.documentElement.dataset.offlineReady === 'true'")  # sheet cached
-    phone.wait_for_function("document.documentElement.dataset.syncIdle")
+    phone.locator("html[data-offline-ready=true]").wait_for(state="attached")  # sheet cached
+    phone.locator("html[data-sync-idle]").wait_for(state="attached")
 
     phone.context.set_offline(True)
     phone.reload()  # the sheet comes from the service worker's cache
@@ -220,7 +220,7 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     assert _statuses(route_id)[:4] == ["done", "done", "skipped", "pending"]
 
     phone.reload()  # a second sync pass (page load) finds nothing to send
-    phone.wait_for_function("document.documentElement.dataset.syncIdle")
+    phone.locator("html[data-sync-idle]").wait_for(state="attached")
     assert phone.locator(f"#stop-{stop_ids[2]} .stop-status").inner_text() == "Saltato"
     assert _pickups() == 2
 

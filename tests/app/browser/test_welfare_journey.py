@@ -145,7 +145,7 @@ def _deliver(phone: Any, sms: list[Any]) -> None:
     phone.locator("#driver-routes a").first.click()
     card = phone.locator(".stop[data-kind=delivery]")
     assert STREET in card.inner_text()
-    phone.wait_for_function("document.documentElement.dataset.syncIdle")
+    phone.locator("html[data-sync-idle]").wait_for(state="attached")
     card.locator("summary").get_by_text("Consegnata", exact=True).click()
     phone.context.set_offline(True)
     _handover(phone, "000000" if code != "000000" else "111111")
