@@ -123,9 +123,10 @@ def _seed(tree: Path, env: dict[str, str], python: str) -> str:
 
 def _start(tree: Path, env: dict[str, str], python: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
     gunicorn = str(Path(python).parent / "gunicorn")
-    command = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "wsgi:app"]
-    if args.threads > 1:
-        command += ["--threads", str(args.threads)]
+    # The same settings for every tree (a tree's own gunicorn.conf.py only with --tree-conf).
+    conf = str(Path(tree) / "gunicorn.conf.py") if args.tree_conf else os.devnull
+    command = [gunicorn, "-c", conf, "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "wsgi:app"]
+    command += ["--worker-class", "gthread" if args.threads > 1 else "sync", "--threads", str(args.threads)]
     process = subprocess.Popen(
         command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -177,6 +178,7 @@ class Load:
         self.done = threading.Event()
         self.stats = Stats()
         self.outage: list[float] = []  # [killed at, serving again at]
+        self.client_cpu_s = 0.0  # CPU the load generator itself used (it shares the 2 cores with the server)
 
     def _post(self, conn: http.client.HTTPConnection, key: str, body: dict[str, object]) -> tuple[int, dict]:
         headers = {
@@ -278,6 +280,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             load = Load(port, token, sends, args.clients)
             threads = [threading.Thread(target=load.client, daemon=True) for _ in range(args.clients)]
             started = time.monotonic()
+            cpu_started = time.process_time()
             for thread in threads:
                 thread.start()
             if args.kill:
@@ -290,6 +293,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 load.outage.append(time.monotonic())
             load.done.wait(timeout=args.timeout)
             wall = time.monotonic() - started
+            load.client_cpu_s = time.process_time() - cpu_started
             for _ in threads:
                 load.todo.put(None)
             os.killpg(server.pid, signal.SIGTERM)
@@ -313,6 +317,7 @@ def _summary(args: argparse.Namespace, load: Load, wall: float) -> dict[str, obj
         "db": args.db,
         "workers": args.workers,
         "threads": args.threads,
+        "tree_conf": args.tree_conf,
         "clients": args.clients,
         "pickups": args.pickups,
         "acknowledged_responses": len(stats.latencies),
@@ -324,6 +329,7 @@ def _summary(args: argparse.Namespace, load: Load, wall: float) -> dict[str, obj
         "p95_ms": round(1000 * _p(outside, 0.95), 1),
         "p99_ms": round(1000 * _p(outside, 0.99), 1),
         "errors": stats.errors,
+        "client_cpu_s": round(load.client_cpu_s, 1),
         "complete": load.done.is_set(),
         "loadavg_1m": round(os.getloadavg()[0], 2),
     }
@@ -336,7 +342,8 @@ def main() -> None:
     parser.add_argument("--python", default="", help="interpreter with the tree's requirements (default .venv)")
     parser.add_argument("--label", default="")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)")
+    parser.add_argument("--tree-conf", action="store_true", help="use the tree's gunicorn.conf.py (then CLI wins)")
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--pickups", type=int, default=5000)
     parser.add_argument("--resend", type=float, default=0.3)
