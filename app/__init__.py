@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     inputs.init_app(app)  # before the blueprints: their <int:…> rules take its bounded converter
     _register_blueprints(app)
+    _register_kinds()
     from app.errors import register_error_handlers
     from app.i18n import register_filters
 
@@ -53,6 +54,14 @@ def _init_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     from app import models  # noqa: F401  (every model registered on the metadata)
+
+
+def _register_kinds() -> None:
+    """The kinds of plan and stop each domain brings to rounds (planning rules, driver-mode hooks)."""
+    from app import rounds, welfare
+
+    rounds.register_kinds()
+    welfare.register_kinds()
 
 
 def _register_blueprints(app: Flask) -> None:

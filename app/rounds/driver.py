@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from app.api import idempotency
-from app.api.tokens import AuthenticationRequired
 from app.auth.decorators import roles_required
-from app.errors import DomainError, error_payload
+from app.collection import idempotency
+from app.errors import AuthenticationRequired, DomainError, error_payload
 from app.extensions import db
 from app.inputs import json_body
 from app.rounds import driver_services as services
-from app.rounds import sheets
+from app.rounds import kinds, sheets
 from app.rounds.models import RouteStop
 
 bp = Blueprint("driver", __name__, url_prefix="/driver")
@@ -48,9 +47,7 @@ def route_page(route_id: int) -> Any:
     return render_template(
         "rounds/driver_route.html",
         **context,
-        skip_reasons=services.skip_reason_labels(),
-        **services.delivery_labels(),
-        incidents=services.incident_labels(),
+        **kinds.stop_labels(),
     )
 
 
@@ -74,7 +71,7 @@ def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> 
         def handle() -> tuple[int, dict[str, Any]]:
             try:
                 return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
-            except services.RecordedRefusal as refusal:  # kept (the attempt counts) and stored for a resend
+            except kinds.RecordedRefusal as refusal:  # kept (the attempt counts) and stored for a resend
                 body = error_payload(refusal.code, refusal.message, refusal.field)
                 return refusal.status, body | {"stop": services.stop_json(refusal.stop)}
 

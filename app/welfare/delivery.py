@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from hashlib import sha256
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,9 +23,9 @@ from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
-from app.rounds import jobs, kinds
+from app.rounds import jobs
 from app.rounds import services as rounds
-from app.rounds.driver_services import RecordedRefusal, local_today
+from app.rounds.driver_services import local_today
 from app.rounds.models import PlanKind, PlanningJob, PlanStatus, RoundPlan, RouteStop, StopStatus
 from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_key, vehicle_record
 from app.stock.catalog import packed_litres
@@ -34,7 +33,6 @@ from app.welfare import messages
 from app.welfare.allocation import active_allocations, issue_all
 from app.welfare.catalog import FAILURE_REASONS
 from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, HouseholdIdentity, RequestStatus
-from app.welfare.privacy import read_identity_for_delivery
 from app.welfare.requests import change_status
 
 MAX_CODE_ATTEMPTS = 5
@@ -188,9 +186,9 @@ def start_planning(params: DeliveryPlanParams, user: User) -> PlanningJob:
     return jobs.start_planning(params.plan_params(user))
 
 
-def _publish(plan: RoundPlan, user: User | None) -> None:
+def publish(plan: RoundPlan, user: User | None) -> None:
     """Publishing takes the deliveries: each must still be due; it gets a handover code, the household is told."""
-    stops = {i: s for route in plan.routes for s in route.stops if (i := _delivery_id(s)) is not None}
+    stops = {i: s for route in plan.routes for s in route.stops if (i := delivery_id_of(s)) is not None}
     locked = select(Delivery).where(Delivery.id.in_(stops)).order_by(Delivery.id).with_for_update()
     deliveries = {d.id: d for d in db.session.scalars(locked.execution_options(populate_existing=True))}
     taken = [
@@ -218,59 +216,15 @@ def _publish(plan: RoundPlan, user: User | None) -> None:
     db.session.flush()
 
 
-kinds.register(PlanKind.DELIVERY, kinds.KindRules(check=check_plan_params, prepare=prepare, on_publish=_publish))
-
-
-@dataclass(frozen=True)
-class DeliveryStop:
-    stop: RouteStop
-    delivery: Delivery
-    address: str
-    notes: str
-    pieces: int
-
-
-def _delivery_id(stop: RouteStop) -> int | None:
+def delivery_id_of(stop: RouteStop) -> int | None:
     """The delivery a stop is for (``reference="delivery:<id>"``), or None for any other stop."""
     prefix, _colon, number = stop.reference.partition(":")
     return int(number) if prefix == "delivery" else None
 
 
-def _delivery_of(stop: RouteStop) -> Delivery | None:
-    delivery_id = _delivery_id(stop)
-    return None if delivery_id is None else db.session.get(Delivery, delivery_id)
-
-
-def _drivable(stop: RouteStop, user: User, today: date) -> bool:
+def drivable(stop: RouteStop, user: User, today: date) -> bool:
     plan = stop.route.plan
     return stop.route.driver_id == user.id and plan.status == PlanStatus.PUBLISHED and plan.service_date == today
-
-
-def _read_for_driver(
-    stop: RouteStop, user: User | None, today: date | None
-) -> tuple[Delivery, HouseholdIdentity | None] | None:
-    """The delivery and household identity of a stop, for its driver on the service day only (the read is logged)."""
-    today = today or local_today()
-    delivery = _delivery_of(stop)
-    if delivery is None or user is None or not _drivable(stop, user, today):
-        return None
-    return delivery, read_identity_for_delivery(delivery.request.household, user, today)
-
-
-def may_locate(stop: RouteStop, user: User | None, today: date | None = None) -> bool:
-    """Whether ``user`` may see where a delivery stop is: its point is the household's door, shown like the address."""
-    read = _read_for_driver(stop, user, today)
-    return read is not None and read[1] is not None
-
-
-def stop_details(stop: RouteStop, user: User | None, today: date | None = None) -> DeliveryStop | None:
-    """Address and pieces of a delivery stop, for its driver on the service day only (the read is logged)."""
-    read = _read_for_driver(stop, user, today)
-    if read is None:
-        return None
-    delivery, identity = read
-    address = f"{identity.address} {delivery.request.household.comune.name}" if identity else ""
-    return DeliveryStop(stop, delivery, address, identity.notes if identity else "", load_of(delivery.request).pieces)
 
 
 def action_day(at: datetime | None) -> date:
@@ -301,7 +255,7 @@ def _locked_delivery(delivery_id: int, user: User, at: datetime | None = None) -
     stop = db.session.scalar(
         select(RouteStop).where(RouteStop.reference == delivery.reference).order_by(RouteStop.id.desc())
     )
-    if stop is None or not _drivable(stop, user, action_day(at)):
+    if stop is None or not drivable(stop, user, action_day(at)):
         raise PermissionDenied(_("Questa consegna non è nel tuo giro di oggi."))
     if delivery.status != DeliveryStatus.SCHEDULED:
         raise ConflictError(_("Questa consegna non è più da fare."))
@@ -381,48 +335,3 @@ def delivery_plans() -> list[RoundPlan]:
     """Recent delivery plans, newest first."""
     query = select(RoundPlan).where(RoundPlan.kind == PlanKind.DELIVERY).order_by(RoundPlan.id.desc()).limit(20)
     return list(db.session.scalars(query))
-
-
-class HandoverRefused(RecordedRefusal):
-    code = "handover_refused"
-
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name) or ""
-    if not isinstance(value, str):
-        raise ValidationError(_("Serve un testo."), field=name)
-    return value
-
-
-def _stop_delivery(stop: RouteStop) -> Delivery:
-    delivery = _delivery_of(stop)
-    if delivery is None:
-        raise NotFoundError(_("Consegna non trovata."))
-    return delivery
-
-
-def done_at_stop(
-    stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None, with_photo: bool = False
-) -> RouteStop:
-    """The driver's «done» at a delivery stop: the handover; a wrong code is refused but counted."""
-    proof_kind, code, note = (_text(body, name) for name in ("proof_kind", "code", "proof_note"))
-    result = hand_over(_stop_delivery(stop).id, user, proof_kind or "code", code, note, at, with_photo)
-    if not result.ok:
-        raise HandoverRefused(result.message, stop, field="code")
-    return stop
-
-
-def failed_at_stop(stop: RouteStop, body: dict[str, Any], user: User, at: datetime | None) -> RouteStop:
-    """The driver's «skip» at a delivery stop: a failed delivery with its reason, to be planned again."""
-    fail(_stop_delivery(stop).id, user, _text(body, "reason"), at, _text(body, "notes"))
-    return stop
-
-
-def sheet_fields(stop: RouteStop, user: User | None) -> dict[str, Any]:
-    """A delivery stop on a route sheet: the household's address and pieces only for its driver on the day."""
-    delivery = _stop_delivery(stop)
-    fields: dict[str, Any] = {"label": _("Consegna %(code)s", code=delivery.request.household.code)}
-    details = stop_details(stop, user)
-    if details is not None:
-        fields |= {"address": details.address, "access_notes": details.notes, "pieces": details.pieces}
-    return fields
