@@ -211,6 +211,7 @@ def publish(plan: RoundPlan, user: User | None) -> None:
             plan.service_date,
             "",
         )
+        delivery.route_stop_id = stop.id
         code = new_handover_code(delivery, plan.service_date)
         messages.delivery_scheduled(delivery.request, user, plan.service_date, stop.arrival_at, code)
     db.session.flush()
@@ -252,9 +253,7 @@ def _locked_delivery(delivery_id: int, user: User, at: datetime | None = None) -
     delivery = db.session.scalar(query.execution_options(populate_existing=True))
     if delivery is None:
         raise NotFoundError(_("Consegna non trovata."))
-    stop = db.session.scalar(
-        select(RouteStop).where(RouteStop.reference == delivery.reference).order_by(RouteStop.id.desc())
-    )
+    stop = delivery.route_stop
     if stop is None or not drivable(stop, user, action_day(at)):
         raise PermissionDenied(_("Questa consegna non è nel tuo giro di oggi."))
     if delivery.status != DeliveryStatus.SCHEDULED:
