@@ -73,12 +73,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
-    from app.rounds.driver import bp as driver_bp
-    from app.rounds.driver import sheets_bp as round_sheets_bp
+    from app.rounds.driver_routes import bp as driver_bp
     from app.rounds.routes import bp as rounds_bp
+    from app.rounds.sheet_routes import bp as round_sheets_bp
     from app.sorting.routes import bp as sorting_bp
     from app.stock.routes import bp as stock_bp
-    from app.welfare.routes import bp as welfare_bp
+    from app.welfare import delivery_routes, routes  # noqa: F401  (their views, on the blueprint below)
+    from app.welfare.blueprint import bp as welfare_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
         app.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ The API and the rounds' driver mode both submit pickups, so the parsing lives ne
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ PICKUP_FIELDS = {"bin_id", "bin_code", "operator_id", "collected_at", "weight_kg
 READING_FIELDS = {"fill_percent", "measured_at", "device"}
 
 
-def json_object(payload: Any, allowed: set[str]) -> dict[str, Any]:
+def json_object(payload: Any, allowed: AbstractSet[str]) -> dict[str, Any]:
     """A JSON object with no field outside ``allowed`` (the first unknown one is named)."""
     if not isinstance(payload, dict):
         raise ValidationError(_("Il corpo della richiesta deve essere un oggetto JSON."), field="body")

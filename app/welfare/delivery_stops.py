@@ -15,7 +15,8 @@ from app.rounds import kinds
 from app.rounds.driver_services import local_today
 from app.rounds.models import RouteStop
 from app.welfare.catalog import FAILURE_REASONS, PROOF_KINDS
-from app.welfare.delivery import delivery_id_of, drivable, fail, hand_over, load_of
+from app.welfare.delivery_planning import delivery_id_of, load_of
+from app.welfare.handover import drivable, fail, hand_over
 from app.welfare.models import Delivery, HouseholdIdentity
 from app.welfare.privacy import read_identity_for_delivery
 

@@ -1,4 +1,4 @@
-"""Driver mode (phone sheet, offline JSON, idempotent stop actions) and route sheets (PDF, GPX, report)."""
+"""Driver mode: today's routes, the phone sheet and its offline JSON, idempotent stop actions, the offline worker."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -17,11 +17,10 @@ from app.errors import AuthenticationRequired, DomainError, error_payload
 from app.extensions import db
 from app.inputs import json_body
 from app.rounds import driver_services as services
-from app.rounds import kinds, sheets
+from app.rounds import kinds
 from app.rounds.models import RouteStop
 
 bp = Blueprint("driver", __name__, url_prefix="/driver")
-sheets_bp = Blueprint("round_sheets", __name__, url_prefix="/rounds")
 STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
 
 
@@ -96,43 +95,3 @@ def service_worker() -> Any:
     """The offline worker, served under /driver/ so that its scope covers the sheets."""
     headers = {"Service-Worker-Allowed": "/driver/", "Cache-Control": "no-cache"}
     return Response((STATIC / "sw.js").read_bytes(), mimetype="text/javascript", headers=headers)
-
-
-@sheets_bp.route("/route/<int:route_id>/sheet.pdf")
-@login_required
-def sheet_pdf(route_id: int) -> Any:
-    route = services.visible_route(route_id, current_user)
-    pdf = sheets.route_sheet_pdf(route, request.host_url, current_user)
-    db.session.commit()  # the reads of delivery addresses it logs
-    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
-
-
-@sheets_bp.route("/route/<int:route_id>.gpx")
-@login_required
-def sheet_gpx(route_id: int) -> Any:
-    route = services.visible_route(route_id, current_user)
-    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.gpx"
-    gpx = sheets.route_gpx(route, current_user)
-    db.session.commit()  # the reads of delivery addresses it logs
-    return Response(
-        gpx,
-        mimetype="application/gpx+xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@sheets_bp.route("/stops/<int:stop_id>/photo")
-@login_required
-def stop_photo(stop_id: int) -> Any:
-    """A stop's photo, for whoever may see its route sheet; never cached by the browser or the phone."""
-    photo = services.visible_stop_photo(stop_id, current_user)
-    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-    return Response(photo.data, mimetype=photo.content_type, headers=headers)
-
-
-@sheets_bp.route("/<int:plan_id>/report")
-@login_required
-def plan_report(plan_id: int) -> Any:
-    plan = services.visible_plan(plan_id, current_user)
-    return render_template("rounds/report.html", report=sheets.plan_report(plan))
