@@ -226,6 +226,3 @@ def check_collection(params: PlanParams) -> None:
     check_date(params.service_date)
     load_plant(list(params.site_ids))
     load_vehicles(list(params.vehicle_ids))
-
-
-kinds.register(PlanKind.COLLECTION, kinds.KindRules(check=check_collection, prepare=prepare))

@@ -12,6 +12,7 @@ from app.auth.models import Organisation, User
 from app.db import Base, TimestampMixin, UTCDateTime, utcnow
 from app.fleet.models import Site
 from app.geo.models import Comune
+from app.rounds.models import RouteStop
 from app.stock.models import StockItem, StockLocation
 
 
@@ -235,7 +236,12 @@ class Delivery(TimestampMixin, Base):
     failure_note: Mapped[str] = mapped_column(String(200), default="")  # the driver's words on a failed delivery
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The stop of the published round that carries it, set at publication (a failed delivery planned again
+    # moves to its new stop). A draft's stops are not linked: a draft takes nothing.
+    route_stop_id: Mapped[int | None] = mapped_column(ForeignKey("route_stop.id", ondelete="SET NULL"), index=True)
+    route_stop: Mapped[RouteStop | None] = relationship()
 
     @property
     def reference(self) -> str:
+        """The key of its stop in the solver and on ``RouteStop.reference`` (a stop finds its delivery by it)."""
         return f"delivery:{self.id}"

@@ -17,7 +17,7 @@ from app.rounds import services as rounds
 from app.rounds.driver_services import local_today
 from app.rounds.models import RoundPlan, RouteStop, StopPhoto
 from app.stock import services as stock
-from app.welfare import allocation, delivery, privacy, workflow
+from app.welfare import allocation, delivery_planning, handover, privacy, workflow
 from app.welfare.models import Delivery, GarmentRequest
 from tests.app import factories
 from tests.app.conftest import csrf_token, login
@@ -49,10 +49,10 @@ def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = Tru
     driver = factories.UserFactory(role="driver")
     vehicle = factories.VehicleFactory(home_site=shelf.site)
     db.session.commit()
-    params = delivery.DeliveryPlanParams(
+    params = delivery_planning.DeliveryPlanParams(
         day or local_today(), shelf.site_id, (vehicle.id,), {vehicle.id: driver.id}, 1.0
     )
-    plan = delivery.plan_deliveries(params, coordinator)
+    plan = delivery_planning.plan_deliveries(params, coordinator)
     if publish:
         rounds.publish_plan(plan, plan.version)
     db.session.commit()
@@ -150,7 +150,7 @@ def test_not_at_home_is_a_failed_delivery_to_plan_again(client, household, peopl
     assert response.status_code == 200 and response.get_json()["stop"]["skip_reason"] == "not_home"
     db.session.refresh(trip.delivery)
     assert trip.delivery.status == "failed" and trip.delivery.failure_reason == "not_home"
-    assert [d.id for d in delivery.due_deliveries()] == [trip.delivery.id]
+    assert [d.id for d in delivery_planning.due_deliveries()] == [trip.delivery.id]
 
 
 def test_another_driver_cannot_hand_over(app, household, people, memory_notify):
@@ -219,12 +219,12 @@ def test_a_handover_synced_after_midnight_counts_for_its_day_but_not_days_later(
     login(client, trip.driver.email)
     handed_at = datetime.now(UTC)
     body = {"proof_kind": "code", "code": trip.code, "collected_at": handed_at.isoformat()}
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=3))
+    monkeypatch.setattr(handover, "utcnow", lambda: handed_at + timedelta(days=3))
     too_late = _act(client, trip.stop, "done", body)
     assert too_late.status_code == 422 and too_late.get_json()["error"]["field"] == "collected_at"
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at - timedelta(hours=1))
+    monkeypatch.setattr(handover, "utcnow", lambda: handed_at - timedelta(hours=1))
     assert _act(client, trip.stop, "done", body).status_code == 422  # an hour in the phone's future
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=1))
+    monkeypatch.setattr(handover, "utcnow", lambda: handed_at + timedelta(days=1))
     response = _act(client, trip.stop, "done", body)
     assert response.status_code == 200 and response.get_json()["stop"]["status"] == "done"
     db.session.refresh(trip.request)
