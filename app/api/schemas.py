@@ -9,8 +9,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.bins.forecast import BinForecast
 from app.bins.models import Bin
+from app.collection.forecast import BinForecast
 from app.collection.models import FillReading, Pickup
 from app.collection.services import PickupData
 from app.errors import ValidationError
