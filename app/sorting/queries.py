@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from app.auth.models import User
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute
 from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
 from app.sorting.services import MANAGER_ROLES
 
@@ -54,11 +54,11 @@ def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
 
 
 def unloading_routes(user: User, limit: int = 60) -> Sequence[RoundRoute]:
-    """Recent published or closed rounds whose unload an intake may name, newest first."""
+    """Recent published or closed collection rounds whose unload an intake may name, newest first."""
     query = (
         select(RoundRoute)
         .join(RoundPlan)
-        .where(RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
+        .where(RoundPlan.kind == PlanKind.COLLECTION, RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
         .order_by(RoundPlan.service_date.desc(), RoundRoute.id.desc())
         .limit(limit)
     )

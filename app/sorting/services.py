@@ -17,7 +17,7 @@ from app.errors import ConflictError, NotFoundError, PermissionDenied, Validatio
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.i18n import fmt_number
-from app.rounds.models import PlanStatus, RoundRoute
+from app.rounds.models import PlanKind, PlanStatus, RoundRoute
 from app.sorting import ledger
 from app.sorting.ledger import TENTH, percent_setting, to_kg
 from app.sorting.models import (
@@ -123,7 +123,7 @@ def _route(route_id: int | None, source: str) -> RoundRoute | None:
     if source != IntakeSource.ROUND:
         raise ValidationError(_("Si indica un giro solo per i carichi da giro di raccolta."), field="route_id")
     route = db.session.get(RoundRoute, route_id)
-    if route is None or route.plan.status == PlanStatus.DRAFT:
+    if route is None or route.plan.status == PlanStatus.DRAFT or route.plan.kind != PlanKind.COLLECTION:
         raise ValidationError(_("Giro inesistente o non pubblicato."), field="route_id")
     return route
 

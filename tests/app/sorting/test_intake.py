@@ -130,9 +130,9 @@ def test_superseded_pickups_cannot_be_linked():
         intake(pickup_ids=(pickup.id,))
 
 
-def _unloaded_round(*weights, status="published"):
-    """A collection route whose stops made pickups of these weights."""
-    route = factories.RouteStopFactory(route__plan__status=status).route
+def _unloaded_round(*weights, status="published", kind="collection"):
+    """A route whose stops made pickups of these weights."""
+    route = factories.RouteStopFactory(route__plan__status=status, route__plan__kind=kind).route
     route.stops[0].pickup_id = _pickup(weights[0]).id
     for weight in weights[1:]:
         factories.RouteStopFactory(route=route, pickup_id=_pickup(weight).id)
@@ -150,11 +150,13 @@ def test_an_intake_from_a_round_names_the_route_and_carries_its_stops_pickups():
     assert services.pickup_check(batch).logged_kg == Decimal(120)
 
 
-def test_only_a_round_intake_names_a_published_route():
+def test_only_a_round_intake_names_a_published_collection_route():
     with pytest.raises(ValidationError, match="giro"):
         intake(route_id=_unloaded_round("100").id, source="drive")
     with pytest.raises(ValidationError, match="Giro inesistente"):
         intake(route_id=_unloaded_round("100", status="draft").id)
+    with pytest.raises(ValidationError, match="Giro inesistente"):
+        intake(route_id=_unloaded_round("100", kind="delivery").id)
     with pytest.raises(ValidationError, match="Giro inesistente"):
         intake(route_id=2_000_000)
     assert _count(IntakeBatch) == 0
