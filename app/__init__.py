@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     _register_blueprints(app)
     _register_kinds()
+    from app.collection import bin_pages
+
+    bin_pages.register()  # the bin pages show collection's forecasts and pickups through app.bins.fill
     from app.errors import register_error_handlers
     from app.i18n import register_filters
 

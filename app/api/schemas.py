@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.bins.forecast import BinForecast
 from app.bins.models import Bin
+from app.collection.forecast import BinForecast
 from app.collection.models import FillReading, Pickup
 
 

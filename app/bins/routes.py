@@ -9,11 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
-from app.bins import charts, queries, services
+from app.bins import fill, queries, services
 from app.bins.forms import STATUS_LABELS, STREAM_LABELS, BinForm, StatusForm
 from app.bins.models import Bin
 from app.bins.validation import BinData
-from app.collection.forms import INCIDENT_LABELS
 from app.forms import choices
 from app.inputs import int_arg
 from app.views import form_status, save_form
@@ -84,22 +83,16 @@ def comuni_data() -> Any:
 @roles_required(*services.VIEWERS)
 def detail(bin_id: int) -> Any:
     bin_ = services.visible_bin(bin_id, user())
-    pickups = queries.pickup_history(bin_)
     can_edit = user().role in services.EDITORS
     return render_template(
         "bins/detail.html",
         bin=bin_,
-        pickups=pickups[::-1],
-        chart=charts.pickup_chart(bin_, pickups),
-        pickup_kg=charts.pickup_kg,
         forecast=queries.forecasts([bin_]).get(bin_.id),
         fill_level=queries.fill_level,
-        qr=charts.qr_svg(charts.pickup_form_url(bin_)),
-        pickup_url=charts.pickup_form_url(bin_),
         audit=services.history(bin_),
         status_form=StatusForm(status=bin_.status) if can_edit else None,
         can_edit=can_edit,
-        incident_labels=INCIDENT_LABELS,
+        **fill.detail(bin_),
     )
 
 

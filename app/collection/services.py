@@ -14,6 +14,7 @@ from sqlalchemy import Select, select, update
 
 from app.auth.models import User
 from app.bins.models import AuditEntry, Bin, BinStatus
+from app.collection.forecast import forecast_bins
 from app.collection.models import FillReading, IncidentCode, Pickup, PickupSource
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -239,7 +240,5 @@ def record_fill_reading(
 
 def forecast_for(bin_id: int, user: User, at: datetime | None = None) -> tuple[Bin, Any]:
     """A bin the user may log pickups for, and its fill forecast at ``at`` (default now)."""
-    from app.bins.forecast import forecast_bins
-
     bin_ = find_bin(PickupData(bin_id=bin_id), user)
     return bin_, forecast_bins([bin_.id], at or utcnow())[bin_.id]

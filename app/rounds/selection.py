@@ -63,8 +63,8 @@ def key_id(key: str) -> int:
 
 
 def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, Any]:
-    """Fill forecasts from ``app.bins.forecast`` (a seam that tests may replace)."""
-    from app.bins.forecast import forecast_bins as forecast
+    """Fill forecasts from ``app.collection.forecast`` (a seam that tests may replace)."""
+    from app.collection.forecast import forecast_bins as forecast
 
     return forecast(bin_ids, at)
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from app.auth.models import User
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute
 from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
 from app.sorting.services import MANAGER_ROLES
 
@@ -50,3 +51,15 @@ def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
     query = select(Outbound).join(Fraction).join(SortingSession)
     query = _own_sites(query, SortingSession.site_id, user)
     return db.session.scalars(query.order_by(Outbound.shipped_at.desc()).limit(limit)).all()
+
+
+def unloading_routes(user: User, limit: int = 60) -> Sequence[RoundRoute]:
+    """Recent published or closed collection rounds whose unload an intake may name, newest first."""
+    query = (
+        select(RoundRoute)
+        .join(RoundPlan)
+        .where(RoundPlan.kind == PlanKind.COLLECTION, RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
+        .order_by(RoundPlan.service_date.desc(), RoundRoute.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(_own_sites(query, RoundRoute.end_site_id, user)).all()

@@ -26,6 +26,7 @@ from app.sorting.forms import (
     id_list,
     rome_now,
     rome_to_utc,
+    route_label,
 )
 from app.sorting.models import Fraction, IntakeBatch, SortingSession
 from app.views import form_status, save_form
@@ -57,6 +58,9 @@ def index() -> Any:
 def new_intake() -> Any:
     form = IntakeForm()
     form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
+    form.route_id.choices = choices(
+        [(0, "—"), *((r.id, route_label(r)) for r in queries.unloading_routes(current_user))]
+    )
     if not form.is_submitted():
         form.received_at.data = rome_now()
 
@@ -71,6 +75,7 @@ def new_intake() -> Any:
             source_ref=form.source_ref.data or "",
             notes=form.notes.data or "",
             pickup_ids=id_list(form.pickup_ids.data),
+            route_id=form.route_id.data or None,
         )
         return services.record_intake(data, current_user)
 
@@ -88,10 +93,21 @@ def batch(batch_id: int) -> Any:
 @bp.route("/intake.csv")
 @roles_required(*STAFF)
 def intake_csv() -> Any:
-    header = ["Lotto", "Arrivo", "Impianto", "Provenienza", "Riferimento", "EER", "Lordo kg", "Tara kg", "Netto kg"]
+    header = [
+        "Lotto",
+        "Arrivo",
+        "Impianto",
+        "Provenienza",
+        "Riferimento",
+        "EER",
+        "Lordo kg",
+        "Tara kg",
+        "Netto kg",
+        "Giro",
+    ]
     rows = (
         [b.lot_code, b.received_at, b.site.name, SOURCE_LABELS.get(b.source, b.source), b.source_ref, b.eer_code,
-         b.gross_kg, b.tare_kg, b.net_kg]
+         b.gross_kg, b.tare_kg, b.net_kg, b.route_id or ""]
         for b in queries.batches(current_user, limit=100_000)
     )  # fmt: skip
     return excel_csv("carichi.csv", header, rows)

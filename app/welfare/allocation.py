@@ -16,7 +16,7 @@ from app.fleet.models import Site
 from app.stock import services as stock
 from app.stock.catalog import CATEGORIES, default_size_system
 from app.stock.items import STOCK_SITE_KINDS
-from app.stock.models import StockBalance, StockItem, StockLocation
+from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.stock.sizes import adjacent_sizes
 from app.welfare.models import Allocation, GarmentRequest, RequestLine, RequestStatus
 from app.welfare.requests import change_status, locked_request
@@ -78,20 +78,19 @@ def _candidates(line: RequestLine, category: str, size: str, site_ids: list[int]
     return sorted(rows, key=lambda b: (GRADE_ORDER.get(b.item.grade, 9), b.location.site_id, b.location_id))
 
 
-def _reserve(balance: StockBalance, quantity: int, reference: str, user: User) -> int:
+def _reserve(balance: StockBalance, quantity: int, user: User) -> StockMovement | None:
     """Reserve up to ``quantity``; when another request took pieces meanwhile, take what is left."""
     for _attempt in range(3):
         available = stock.balance(balance.item, balance.location).available
         take = min(quantity, available)
         if take <= 0:
-            return 0
+            return None
         try:
             with db.session.begin_nested():
-                stock.reserve(balance.item, balance.location, take, reference, user)
+                return stock.reserve(balance.item, balance.location, take, user)
         except stock.InsufficientStock:
             continue
-        return take
-    return 0
+    return None
 
 
 def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
@@ -100,10 +99,18 @@ def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
         for balance in _candidates(line, category, size, site_ids):
             if taken >= need:
                 return taken
-            got = _reserve(balance, need - taken, line.reference, user)
-            if got:
+            reservation = _reserve(balance, need - taken, user)
+            if reservation:
+                got = reservation.reserved_delta
                 db.session.add(
-                    Allocation(line=line, item=balance.item, location=balance.location, quantity=got, match=match)
+                    Allocation(
+                        line=line,
+                        item=balance.item,
+                        location=balance.location,
+                        quantity=got,
+                        reservation=reservation,
+                        match=match,
+                    )
                 )
                 taken += got
     return taken
@@ -131,11 +138,17 @@ def active_allocations(request: GarmentRequest) -> list[Allocation]:
     return [a for line in request.lines for a in line.allocations if a.released_at is None and a.issued_at is None]
 
 
+def _reservation(allocation: Allocation) -> StockMovement:
+    if allocation.reservation is None:  # only rows the 2026-12-03 migration could not match
+        raise ConflictError(_("Prenotazione di magazzino non trovata per questa assegnazione."))
+    return allocation.reservation
+
+
 def release_all(request: GarmentRequest, user: User | None) -> int:
     """Give back every piece still reserved for the request."""
     released = 0
     for allocation in active_allocations(request):
-        stock.release(allocation.item, allocation.location, allocation.line.reference, allocation.quantity, user)
+        stock.release(_reservation(allocation), allocation.quantity, user)
         allocation.released_at = utcnow()
         released += allocation.quantity
     db.session.flush()
@@ -147,12 +160,7 @@ def issue_all(request: GarmentRequest, user: User | None) -> int:
     issued = 0
     for allocation in active_allocations(request):
         stock.issue_reserved(
-            allocation.item,
-            allocation.location,
-            allocation.line.reference,
-            allocation.quantity,
-            counterparty=request.household.code,
-            user=user,
+            _reservation(allocation), allocation.quantity, counterparty=request.household.code, user=user
         )
         allocation.issued_at = utcnow()
         issued += allocation.quantity

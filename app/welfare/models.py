@@ -13,7 +13,7 @@ from app.db import Base, TimestampMixin, UTCDateTime, utcnow
 from app.fleet.models import Site
 from app.geo.models import Comune
 from app.rounds.models import RouteStop
-from app.stock.models import StockItem, StockLocation
+from app.stock.models import StockItem, StockLocation, StockMovement
 
 
 class HouseholdStatus(enum.StrEnum):
@@ -170,10 +170,6 @@ class RequestLine(Base):
     allocations: Mapped[list[Allocation]] = relationship(back_populates="line", order_by="Allocation.id")
 
     @property
-    def reference(self) -> str:
-        return f"request:{self.request_id}:line:{self.id}"
-
-    @property
     def allocated(self) -> int:
         return sum(a.quantity for a in self.allocations if a.released_at is None)
 
@@ -212,6 +208,9 @@ class Allocation(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
     location: Mapped[StockLocation] = relationship()
     quantity: Mapped[int]
+    # The stock ledger's reserve movement; the release or issue of these pieces settles it.
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
+    reservation: Mapped[StockMovement | None] = relationship()
     match: Mapped[str] = mapped_column(String(20), default="exact")  # exact, adjacent, substitute
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

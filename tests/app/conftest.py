@@ -34,8 +34,11 @@ def _backend() -> str:
 
 
 @contextmanager
-def scratch_postgresql_database(prefix: str = "fitmi_test") -> Iterator[str]:
-    """A new, empty PostgreSQL database on the test server, dropped afterwards; yields its URL."""
+def new_database(sqlite_file: Path, prefix: str = "fitmi_test") -> Iterator[str]:
+    """The URL of a database of its own: a SQLite file, or a PostgreSQL database dropped afterwards."""
+    if _backend() == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -50,10 +53,7 @@ def scratch_postgresql_database(prefix: str = "fitmi_test") -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if _backend() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        return
-    with scratch_postgresql_database() as url:
+    with new_database(tmp_path_factory.mktemp("db") / "test.sqlite3") as url:
         yield url
 
 
@@ -190,3 +190,12 @@ def sqlite_queue(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(app.config, "ROUNDS_WORKER", "external")
     yield queue
     queue.stop_embedded()
+
+
+def revision_before(revision: str) -> str:
+    """The revision a migration follows, read from the scripts (re-chaining a migration never breaks a test)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return str(ScriptDirectory.from_config(config).get_revision(revision).down_revision)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.bins.forecast import BinForecast
+from app.collection.forecast import BinForecast
 from app.extensions import db
 from app.rounds import adapters, selection
 from tests.app import factories

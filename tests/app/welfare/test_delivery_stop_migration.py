@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.script import ScriptDirectory
-from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from app.extensions import db
 from app.welfare.models import Delivery
 from tests.app import factories
+from tests.app.conftest import revision_before
 from tests.app.welfare.conftest import approved
 
 REVISION = "79274d387432"  # welfare_delivery.route_stop_id
-
-
-def _before(revision: str) -> str:
-    """The revision a migration follows, read from the scripts (so re-chaining never breaks the test)."""
-    config = current_app.extensions["migrate"].migrate.get_config()
-    return str(ScriptDirectory.from_config(config).get_revision(revision).down_revision)
 
 
 def _stop(delivery: Delivery, status: str) -> Any:
@@ -51,7 +44,7 @@ def test_migration_links_each_delivery_to_the_newest_stop_of_a_published_round(h
     }
     db.session.close()
 
-    downgrade(revision=_before(REVISION))
+    downgrade(revision=revision_before(REVISION))
     upgrade()
 
     links = dict(db.session.execute(select(Delivery.id, Delivery.route_stop_id)).all())

@@ -1,7 +1,8 @@
 """Fill forecasts of bins: predicted kg, overflow probability and expected full date at any time.
 
 The maths lives in ``app.collection.fill_model`` on plain arrays; this module loads the pickups
-(one query) and the latest fill readings of every bin, fits the model and answers per bin.
+(one query) and the latest fill readings of every bin, fits the model and answers per bin. The bin
+pages show the answers through ``app.bins.fill`` (registered in ``app.collection.bin_pages``).
 """
 
 from __future__ import annotations

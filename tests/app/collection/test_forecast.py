@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.bins.forecast import forecast_bins
 from app.collection import services
 from app.collection.fill_model import FLAT_PRIOR, History, fit_fill_model, full_time, overflow_probability
+from app.collection.forecast import forecast_bins
 from app.db import utcnow
 from tests.app.factories import BinFactory, UserFactory
 
