@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(Path(app.instance_path), test_config))
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_LIFETIME_S"]
     _init_extensions(app)
-    from app import inputs
+    from app.core import inputs
 
     inputs.init_app(app)  # before the blueprints: their <int:…> rules take its bounded converter
     _register_blueprints(app)

@@ -8,11 +8,11 @@ import click
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
-from app import inputs
 from app.api import idempotency, schemas, tokens
 from app.api.openapi import openapi_document
 from app.collection import services
 from app.collection.models import PickupSource
+from app.core import inputs
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api", cli_group="api")

@@ -14,8 +14,8 @@ from app.bins.forms import STATUS_LABELS, STREAM_LABELS, BinForm, StatusForm
 from app.bins.models import Bin
 from app.bins.validation import BinData
 from app.collection.forms import INCIDENT_LABELS
+from app.core.inputs import int_arg
 from app.forms import choices
-from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("bins", __name__, url_prefix="/bins")

@@ -21,8 +21,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.collection.models import IncidentCode
+from app.core.inputs import EARLIEST
 from app.forms import LocalDecimalField, choices
-from app.inputs import EARLIEST
 
 ROME = ZoneInfo("Europe/Rome")
 INCIDENT_LABELS = {

@@ -12,8 +12,8 @@ from app.auth.decorators import roles_required
 from app.collection import services
 from app.collection.forms import INCIDENT_LABELS, PickupForm, as_utc
 from app.collection.models import Pickup
+from app.core.inputs import int_arg
 from app.i18n import fmt_number
-from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("collection", __name__, url_prefix="/collection")

@@ -15,10 +15,10 @@ from sqlalchemy import Select, select, update
 from app.auth.models import User
 from app.bins.models import AuditEntry, Bin, BinStatus
 from app.collection.models import FillReading, IncidentCode, Pickup, PickupSource
+from app.core.inputs import EARLIEST
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.inputs import EARLIEST
 
 LOGGERS = ("admin", "coordinator", "operator", "driver")
 ALL_OPERATORS = ("admin", "coordinator")

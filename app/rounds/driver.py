@@ -14,9 +14,9 @@ from flask_wtf.csrf import generate_csrf
 from app.api import idempotency
 from app.api.tokens import AuthenticationRequired
 from app.auth.decorators import roles_required
+from app.core.inputs import json_body
 from app.errors import DomainError, error_payload
 from app.extensions import db
-from app.inputs import json_body
 from app.rounds import driver_services as services
 from app.rounds import sheets
 from app.rounds.models import RouteStop

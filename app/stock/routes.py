@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
-from app.exports import excel_csv
+from app.core.exports import excel_csv
 from app.extensions import db
 from app.forms import choices
 from app.sorting import queries as sorting_queries
