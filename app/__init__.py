@@ -29,6 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
     register_filters(app)
+    from app.core.policy import current_user_can
+
+    app.jinja_env.globals["can"] = current_user_can  # templates ask can('plan_rounds'), never the role
     from app.cli import register_cli
 
     register_cli(app)

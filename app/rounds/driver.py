@@ -13,8 +13,8 @@ from flask_wtf.csrf import generate_csrf
 
 from app.api import idempotency
 from app.api.tokens import AuthenticationRequired
-from app.auth.decorators import roles_required
 from app.core.inputs import json_body
+from app.core.policy import Permission, permission_required
 from app.errors import DomainError, error_payload
 from app.extensions import db
 from app.rounds import driver_services as services
@@ -27,7 +27,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
 
 
 @bp.route("/")
-@roles_required("driver")
+@permission_required(Permission.DRIVE)
 def today() -> Any:
     return render_template("rounds/driver_today.html", routes=services.todays_routes(current_user))
 

@@ -20,15 +20,16 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import local_today, seconds_of_day, utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.rounds import jobs, kinds
 from app.rounds import services as rounds
-from app.rounds.driver_services import RecordedRefusal, local_today
+from app.rounds.driver_services import RecordedRefusal
 from app.rounds.models import PlanKind, PlanningJob, PlanStatus, RoundPlan, RouteStop, StopStatus
-from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_key, vehicle_record
+from app.rounds.selection import load_vehicles, site_record, vehicle_key, vehicle_record
 from app.stock.catalog import packed_litres
 from app.welfare import messages
 from app.welfare.allocation import active_allocations, issue_all
@@ -40,7 +41,6 @@ from app.welfare.requests import change_status
 MAX_CODE_ATTEMPTS = 5
 LATE_SYNC_DAYS = 2  # a phone offline at the end of the round may sync its actions up to two days later
 DELIVERY_SERVICE_S = 300  # park, ring, check the code, hand over the bags
-PLANNERS = ("coordinator", "admin")
 
 
 def _hash(delivery_id: int, code: str) -> str:
@@ -172,7 +172,7 @@ def prepare(params: rounds.PlanParams) -> rounds.Prepared:
 
 
 def _require_planner(user: User) -> None:
-    if user.role not in PLANNERS:
+    if not can(user, Permission.PLAN_DELIVERIES):
         raise PermissionDenied(_("Solo i coordinatori pianificano le consegne."))
 
 
