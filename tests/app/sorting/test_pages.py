@@ -135,4 +135,4 @@ def test_the_live_balance_takes_its_bounds_and_number_format_from_the_server(cli
     db.session.commit()
     html = client.get(f"/sorting/sessions/{session.id}").get_data(as_text=True)
     assert 'data-max-loss="30.0"' in html and 'data-locale="it"' in html  # 3 % of 1000 kg, by the server's rule
-    assert "it-IT" not in html and "tolerance" not in html
+    assert "it-IT" not in html and "data-tolerance" not in html and "tol / 100" not in html
