@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     check_settings(app.config)  # before anything connects: unsafe production settings refuse to start
     _init_extensions(app)
-    from app import inputs
+    from app.core import inputs
 
     inputs.init_app(app)  # before the blueprints: their <int:…> rules take its bounded converter
     init_web(app)
@@ -39,6 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
     register_filters(app)
+    from app.core.policy import current_user_can
+
+    app.jinja_env.globals["can"] = current_user_can  # templates ask can('plan_rounds'), never the role
     from app.cli import register_cli
 
     register_cli(app)

@@ -8,12 +8,12 @@ import click
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
-from app import inputs
 from app.api import schemas, tokens
 from app.api.openapi import openapi_document
 from app.collection import idempotency, services
 from app.collection import schemas as collection_schemas
 from app.collection.models import PickupSource
+from app.core import inputs
 from app.errors import AuthenticationRequired
 from app.extensions import csrf, db
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.collection.models import ApiToken
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.errors import AuthenticationRequired, NotFoundError, ValidationError
 from app.extensions import db
 

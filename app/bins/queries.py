@@ -17,7 +17,8 @@ from app.bins import fill
 from app.bins.fill import FillForecast
 from app.bins.models import Bin, BinStatus
 from app.bins.services import scope
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.extensions import db
 from app.geo.models import Comune
 
@@ -97,7 +98,7 @@ def filter_options(user: User) -> dict[str, list[tuple[Any, str]]]:
 def operator_choices(user: User) -> list[tuple[int, str]]:
     """Operators the user may assign bins to."""
     query = select(Organisation).where(Organisation.kind == OrganisationKind.OPERATOR, Organisation.active.is_(True))
-    if user.role not in ("admin", "coordinator"):
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Organisation.id == user.organisation_id)
     return [(o.id, o.name) for o in db.session.scalars(query.order_by(Organisation.name))]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -18,9 +17,9 @@ from sqlalchemy import func, select
 from app.bins.models import Bin
 from app.collection.fill_model import FillModel, History, fit_fill_model, full_time, overflow_probability
 from app.collection.models import FillReading, Pickup
+from app.core.clock import ROME
 from app.extensions import db
 
-ROME = ZoneInfo("Europe/Rome")
 FULL_DATE_HORIZON_DAYS = 365.0
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.collection.services import PickupData
+from app.core.inputs import bounded_int, plausible_moment
 from app.errors import ValidationError
-from app.inputs import bounded_int, plausible_moment
 
 PICKUP_FIELDS = {"bin_id", "bin_code", "operator_id", "collected_at", "weight_kg", "fill_percent", "incidents", "notes"}
 READING_FIELDS = {"fill_percent", "measured_at", "device"}

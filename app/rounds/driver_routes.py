@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from app.auth.decorators import roles_required
 from app.collection import idempotency
+from app.core.inputs import json_body
+from app.core.policy import Permission, permission_required
 from app.errors import AuthenticationRequired, DomainError, error_payload
 from app.extensions import db
-from app.inputs import json_body
 from app.rounds import driver_services as services
 from app.rounds import kinds
 from app.rounds.models import RouteStop
@@ -25,7 +25,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
 
 
 @bp.route("/")
-@roles_required("driver")
+@permission_required(Permission.DRIVE)
 def today() -> Any:
     return render_template("rounds/driver_today.html", routes=services.todays_routes(current_user))
 

@@ -5,30 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.collection.schemas import json_object
-from app.db import utcnow
+from app.core.clock import local_hhmm, local_today, utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Vehicle
 from app.rounds import kinds, photos
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopPhoto
 
-ROME = ZoneInfo("Europe/Rome")
-SEE_ALL = ("admin", "coordinator")
-
 
 class RoundNotOpen(ConflictError):
     code = "round_not_open"
-
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ROME).date()
 
 
 def todays_routes(user: User, today: date | None = None) -> list[RoundRoute]:
@@ -48,9 +41,9 @@ def todays_routes(user: User, today: date | None = None) -> list[RoundRoute]:
 
 def can_see(route: RoundRoute, user: User) -> bool:
     """Drivers see their own routes; coordinators and admins all; operators their organisation's vehicles."""
-    if user.role in SEE_ALL or route.driver_id == user.id:
+    if can(user, Permission.SEE_ALL_OPERATORS) or route.driver_id == user.id:
         return True
-    if user.role == "operator":
+    if can(user, Permission.VIEW_ROUNDS):  # an operator: the routes of its organisation's vehicles
         return db.session.get(Vehicle, route.vehicle_id).organisation_id == user.organisation_id  # type: ignore[union-attr]
     return False
 
@@ -73,7 +66,7 @@ def visible_route(route_id: int, user: User) -> RoundRoute:
 def visible_plan(plan_id: int, user: User) -> RoundPlan:
     """A plan with at least one route the user may see; coordinators and admins see every plan."""
     plan: RoundPlan = _found(RoundPlan, plan_id, _("Piano non trovato."))
-    if user.role not in SEE_ALL and not any(can_see(route, user) for route in plan.routes):
+    if not can(user, Permission.SEE_ALL_OPERATORS) and not any(can_see(route, user) for route in plan.routes):
         raise PermissionDenied(_("Non hai i permessi per questo piano."))
     return plan
 
@@ -146,11 +139,6 @@ def navigation(lon: float, lat: float) -> Navigation:
     )
 
 
-def clock(moment: datetime | None) -> str:
-    """HH:MM in Rome, as on a route sheet."""
-    return moment.astimezone(ROME).strftime("%H:%M") if moment else ""
-
-
 def located(stop: RouteStop, user: User | None) -> bool:
     """Whether ``user`` may see a stop's exact point: its kind decides (a household's door is identity)."""
     return kinds.stop_kind(stop.kind).may_locate(stop, user)
@@ -170,7 +158,7 @@ def _stop_row(stop: RouteStop, user: User | None) -> dict[str, Any]:
         "access_notes": "",
         "planned_kg": stop.planned_kg,
         "load_after_kg": stop.load_after_kg,
-        "arrival": clock(stop.arrival_at),
+        "arrival": local_hhmm(stop.arrival_at),
         "lon": stop.lon if exact else None,
         "lat": stop.lat if exact else None,
         "nav": navigation(stop.lon, stop.lat).__dict__ if exact else None,
@@ -199,8 +187,8 @@ def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
         "driver": route.driver.full_name if route.driver else "",
         "start_site": route.start_site.name,
         "end_site": route.end_site.name,
-        "start": clock(route.start_at),
-        "end": clock(route.end_at),
+        "start": local_hhmm(route.start_at),
+        "end": local_hhmm(route.end_at),
         "distance_m": route.distance_m,
         "duration_s": route.duration_s,
         "load_kg": route.load_kg,

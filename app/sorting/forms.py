@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,8 +15,6 @@ from app.i18n import fmt_date
 from app.rounds.models import RoundRoute
 from app.sorting.models import FractionKind, IntakeSource
 from app.sorting.outbound import DESTINATION_KINDS
-
-ROME = ZoneInfo("Europe/Rome")
 
 SOURCE_LABELS = {
     IntakeSource.ROUND: _l("Giro di raccolta"),
@@ -90,15 +86,6 @@ class OutboundForm(FlaskForm):
 def id_list(text: str | None) -> tuple[int, ...]:
     """Numbers typed in a free field (``12, 15 18``) as a tuple of ids."""
     return tuple(int(n) for n in re.findall(r"\d+", text or ""))
-
-
-def rome_to_utc(value: datetime) -> datetime:
-    """A time typed in a datetime-local field is Milan time."""
-    return value.replace(tzinfo=ROME).astimezone(UTC) if value.tzinfo is None else value
-
-
-def rome_now() -> datetime:
-    return datetime.now(ROME).replace(second=0, microsecond=0, tzinfo=None)
 
 
 def route_label(route: RoundRoute) -> str:

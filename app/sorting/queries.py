@@ -7,22 +7,22 @@ from collections.abc import Sequence
 from sqlalchemy import Select, select
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute
 from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
-from app.sorting.services import MANAGER_ROLES
 
 
 def _own_sites(query: Select, site_column: object, user: User) -> Select:
-    if user.role in MANAGER_ROLES:
+    if can(user, Permission.SEE_ALL_OPERATORS):
         return query
     return query.join(Site, Site.id == site_column).where(Site.organisation_id == user.organisation_id)
 
 
 def plants(user: User, kinds: tuple[str, ...] = (SiteKind.SORTING_PLANT,)) -> Sequence[Site]:
     query = select(Site).where(Site.kind.in_(kinds), Site.active.is_(True)).order_by(Site.name)
-    if user.role not in MANAGER_ROLES:
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Site.organisation_id == user.organisation_id)
     return db.session.scalars(query).all()
 

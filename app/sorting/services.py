@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.collection.models import Pickup
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
@@ -33,7 +34,6 @@ from app.sorting.models import (
 )
 
 _EER = re.compile(r"^\d{6}$")
-MANAGER_ROLES = ("admin", "coordinator")
 # EER codes of the fractions that leave as waste (19 12 08 textiles, 19 12 12 other mechanical-treatment waste).
 FRACTION_EER = {
     FractionKind.RECYCLE_COTTON: "191208",
@@ -47,9 +47,9 @@ FRACTION_EER = {
 
 def check_site_access(user: User | None, site: Site) -> None:
     """Coordinators and admins act on every site; operators only on their organisation's."""
-    if user is None or user.role in MANAGER_ROLES:
+    if user is None or can(user, Permission.SEE_ALL_OPERATORS):
         return
-    if user.role != "operator" or site.organisation_id != user.organisation_id:
+    if not can(user, Permission.WORK_PLANT) or site.organisation_id != user.organisation_id:
         raise PermissionDenied(_("Questa sede non appartiene alla tua organizzazione."), field="site_id")
 
 

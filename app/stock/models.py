@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import Base, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, UTCDateTime
 from app.fleet.models import Site
 from app.sorting.models import Fraction, KgEntry
 

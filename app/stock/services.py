@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.sorting import ledger as kg_ledger

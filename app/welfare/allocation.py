@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site
@@ -32,7 +33,6 @@ SUBSTITUTES = {
     "tuta": ("pantaloni",),
 }
 GRADE_ORDER = {"N": 0, "A": 1, "B": 2}
-PREPARERS = ("operator", "coordinator", "admin")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class AllocationResult:
 def stock_sites(user: User) -> list[Site]:
     """Warehouses and distribution points whose stock the user may reserve."""
     query = select(Site).where(Site.kind.in_(STOCK_SITE_KINDS), Site.active.is_(True)).order_by(Site.id)
-    if user.role == "operator":
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Site.organisation_id == user.organisation_id)
     return list(db.session.scalars(query))
 
@@ -118,7 +118,7 @@ def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
 
 def allocate(request: GarmentRequest, user: User) -> AllocationResult:
     """Reserve stock for the open lines of an approved request; partial fulfilment keeps the rest open."""
-    if user.role not in PREPARERS:
+    if not can(user, Permission.PREPARE_REQUESTS):
         raise PermissionDenied(_("Solo il magazzino prepara le richieste."))
     request = locked_request(request.id)
     if request.status not in (RequestStatus.APPROVED, RequestStatus.PREPARING):
@@ -184,7 +184,7 @@ class PickRow:
 
 def pick_list(site: Site, user: User) -> list[PickRow]:
     """What to take from the shelves of one warehouse for the requests being prepared."""
-    if user.role == "operator" and site.organisation_id != user.organisation_id:
+    if not can(user, Permission.SEE_ALL_OPERATORS) and site.organisation_id != user.organisation_id:
         raise PermissionDenied(_("Puoi vedere solo le liste dei magazzini della tua organizzazione."))
     query = (
         select(Allocation)

@@ -16,14 +16,15 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from app.auth.models import User
+from app.core.clock import local_today, seconds_of_day
+from app.core.policy import Permission, can
 from app.errors import ConflictError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.rounds import jobs
 from app.rounds import services as rounds
-from app.rounds.driver_services import local_today
 from app.rounds.models import PlanKind, PlanningJob, RoundPlan, RouteStop
-from app.rounds.selection import load_vehicles, seconds_of_day, site_record, vehicle_key, vehicle_record
+from app.rounds.selection import load_vehicles, site_record, vehicle_key, vehicle_record
 from app.stock.catalog import packed_litres
 from app.welfare import messages
 from app.welfare.allocation import active_allocations
@@ -31,7 +32,6 @@ from app.welfare.handover import new_handover_code
 from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, HouseholdIdentity, RequestStatus
 
 DELIVERY_SERVICE_S = 300  # park, ring, check the code, hand over the bags
-PLANNERS = ("coordinator", "admin")
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def prepare(params: rounds.PlanParams) -> rounds.Prepared:
 
 
 def _require_planner(user: User) -> None:
-    if user.role not in PLANNERS:
+    if not can(user, Permission.PLAN_DELIVERIES):
         raise PermissionDenied(_("Solo i coordinatori pianificano le consegne."))
 
 

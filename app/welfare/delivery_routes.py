@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.decorators import roles_required
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.forms import choices
@@ -33,7 +33,7 @@ def _plan_form() -> PlanDeliveriesForm:
 
 
 @bp.route("/deliveries", methods=["GET", "POST"])
-@roles_required("coordinator")
+@permission_required(Permission.PLAN_DELIVERIES)
 def deliveries() -> Any:
     form = _plan_form()
     started: list[int] = []
@@ -63,7 +63,7 @@ def deliveries() -> Any:
 
 
 @bp.route("/driver")
-@roles_required("driver")
+@permission_required(Permission.DRIVE)
 def driver_deliveries() -> Any:
     """Deliveries are done in the rounds' driver mode (address, handover code, offline outbox)."""
     return redirect(url_for("driver.today"))

@@ -9,10 +9,10 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.auth.models import User
+from app.core.clock import local_today
 from app.errors import NotFoundError
 from app.extensions import db
 from app.rounds import kinds
-from app.rounds.driver_services import local_today
 from app.rounds.models import RouteStop
 from app.welfare.catalog import FAILURE_REASONS, PROOF_KINDS
 from app.welfare.delivery_planning import delivery_id_of, load_of

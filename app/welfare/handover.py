@@ -17,10 +17,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import local_today, utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.rounds.driver_services import local_today
 from app.rounds.models import PlanStatus, RouteStop, StopStatus
 from app.welfare import messages
 from app.welfare.allocation import issue_all

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
@@ -19,8 +19,6 @@ from app.welfare.blueprint import bp
 from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
 from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
 
-WORKERS = ("social_worker",)
-STAFF = ("coordinator", "operator")
 LABELS = {
     "status_labels": STATUS_LABELS,
     "delivery_labels": DELIVERY_STATUS_LABELS,
@@ -47,13 +45,13 @@ def _identity_data(form: HouseholdForm) -> services.IdentityData:
 
 
 @bp.route("/households")
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_list() -> Any:
     return render_template("welfare/households.html", households=services.households_of(current_user), **LABELS)
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_new() -> Any:
     form = HouseholdForm()
     created: list[Any] = []
@@ -69,7 +67,7 @@ def household_new() -> Any:
 
 
 @bp.route("/households/<int:household_id>")
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_detail(household_id: int) -> Any:
     household = services.household_for(current_user, household_id)
     identity = services.read_identity(household, current_user, "view")
@@ -85,7 +83,7 @@ def household_detail(household_id: int) -> Any:
 
 
 @bp.route("/households/<int:household_id>/identity", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_edit(household_id: int) -> Any:
     household = services.household_for(current_user, household_id)
     form = HouseholdForm()
@@ -103,7 +101,7 @@ def household_edit(household_id: int) -> Any:
 
 
 @bp.route("/households/<int:household_id>/members", methods=["POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def member_add(household_id: int) -> Any:
     household = services.household_for(current_user, household_id)
     form = MemberForm()
@@ -154,7 +152,7 @@ def _request_data(form: RequestForm) -> services.RequestData:
 
 
 @bp.route("/households/<int:household_id>/requests/new", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def request_new(household_id: int) -> Any:
     household = services.household_for(current_user, household_id)
     form = _request_form(household)
@@ -168,13 +166,13 @@ def request_new(household_id: int) -> Any:
 
 
 @bp.route("/requests")
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_list() -> Any:
     return render_template("welfare/requests.html", requests=queries.requests_for(current_user), **LABELS)
 
 
 @bp.route("/requests/<int:request_id>")
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_detail(request_id: int) -> Any:
     request = queries.request_for(current_user, request_id)
     return render_template(
@@ -183,6 +181,7 @@ def request_detail(request_id: int) -> Any:
         action_form=ActionForm(),
         deliveries=queries.deliveries_for(request),
         can_manage=services.covers(current_user, request.household),
+        actions=services.allowed_actions(request, current_user),
         **LABELS,
     )
 
@@ -198,7 +197,7 @@ ACTIONS = {
 
 
 @bp.route("/requests/<int:request_id>/<action>", methods=["POST"])
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_action(request_id: int, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
@@ -219,7 +218,7 @@ def request_action(request_id: int, action: str) -> Any:
 
 
 @bp.route("/picklist/<int:site_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.PREPARE_REQUESTS)
 def pick_list(site_id: int) -> Any:
     site = queries.site_for(site_id)
     rows = services.pick_list(site, current_user)
@@ -227,7 +226,7 @@ def pick_list(site_id: int) -> Any:
 
 
 @bp.route("/points/<int:site_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.PREPARE_REQUESTS)
 def point_pickups(site_id: int) -> Any:
     site = queries.site_for(site_id)
     return render_template(

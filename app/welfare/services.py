@@ -20,7 +20,7 @@ from app.welfare.households import (
 )
 from app.welfare.privacy import covers, household_for, read_identity
 from app.welfare.requests import LineData, RequestData, approve, create_request, send
-from app.welfare.workflow import cancel, mark_collected, mark_ready, pickups_at
+from app.welfare.workflow import allowed_actions, cancel, mark_collected, mark_ready, pickups_at
 
 __all__ = [
     "DeliveryPlanParams",
@@ -30,6 +30,7 @@ __all__ = [
     "RequestData",
     "add_member",
     "allocate",
+    "allowed_actions",
     "approve",
     "cancel",
     "covers",

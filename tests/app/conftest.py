@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.core import clock as app_clock
 from app.extensions import db, limiter
 from app.geo import services as geo
 from tests.app import factories
@@ -135,6 +137,33 @@ def run_cli(app: Flask, *args: str) -> Any:
     """Invoke a ``flask`` command as a terminal would: in its own app context and transaction."""
     db.session.commit()
     return contextvars.Context().run(app.test_cli_runner().invoke, args=list(args))
+
+
+class FakeClock:
+    """A clock that stands still until the test moves it (``set`` a moment, ``advance`` by a delta)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock takes aware moments")
+        self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> Iterator[FakeClock]:
+    """The app's clock, stopped at the real now: services, column defaults and test-client requests all read it."""
+    fake = FakeClock(app_clock.utcnow())
+    app_clock.set_source(fake)
+    yield fake
+    app_clock.set_source(None)
 
 
 @pytest.fixture

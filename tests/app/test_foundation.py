@@ -83,7 +83,7 @@ def test_demo_command_is_idempotent(app):
 
 
 def _the_demo_has_a_delivery_to_plan_with_its_warehouse_van() -> None:
-    from app.rounds.driver_services import local_today
+    from app.core.clock import local_today
     from app.welfare import delivery_planning
 
     (due,) = delivery_planning.due_deliveries()

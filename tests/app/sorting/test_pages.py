@@ -139,3 +139,14 @@ def test_operators_do_not_see_other_organisations_batches(client, login_as):
 def test_drivers_and_social_workers_cannot_open_the_sorting_pages(client, login_as, role):
     login_as(role)
     assert client.get("/sorting/").status_code == 403
+
+
+def test_the_live_balance_takes_its_bounds_and_number_format_from_the_server(client, login_as, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SORTING_LOSS_TOLERANCE_PERCENT", "3")
+    user, plant = _operator_with_plant(login_as)
+    batch = intake(plant, gross="1500", tare="500")
+    session = services.open_session(plant.id, [batch.id], user)
+    db.session.commit()
+    html = client.get(f"/sorting/sessions/{session.id}").get_data(as_text=True)
+    assert 'data-max-loss="30.0"' in html and 'data-locale="it"' in html  # 3 % of 1000 kg, by the server's rule
+    assert "it-IT" not in html and "data-tolerance" not in html and "tol / 100" not in html

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.core.clock import local_today
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.rounds import services as rounds
-from app.rounds.driver_services import local_today
 from app.rounds.models import PlanningJob, RoundPlan
 from app.stock.catalog import CATEGORIES, PACKED_LITRES
 from app.welfare import allocation, delivery_planning, workflow
