@@ -105,7 +105,10 @@ def run_migrations_online():
                         raise RuntimeError(f"foreign keys broken by the migration: {broken[:10]}")
         finally:
             if sqlite:
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                # Never hand a connection with foreign keys off back to the pool (the pragma cannot be
+                # trusted to take effect if a transaction is still open): drop it, and the next
+                # connection is configured afresh (foreign keys on, see app.db.configure_sqlite).
+                connection.invalidate()
 
 
 if context.is_offline_mode():
