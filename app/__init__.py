@@ -25,16 +25,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     check_settings(app.config)  # before anything connects: unsafe production settings refuse to start
     _init_extensions(app)
-    from app import inputs
+    from app.core import inputs
 
     inputs.init_app(app)  # before the blueprints: their <int:…> rules take its bounded converter
     init_web(app)
     _register_blueprints(app)
+    _register_kinds()
+    from app.collection import bin_pages
+
+    bin_pages.register()  # the bin pages show collection's forecasts and pickups through app.bins.fill
     from app.errors import register_error_handlers
     from app.i18n import register_filters
 
     register_error_handlers(app)
     register_filters(app)
+    from app.core.policy import current_user_can
+
+    app.jinja_env.globals["can"] = current_user_can  # templates ask can('plan_rounds'), never the role
     from app.cli import register_cli
 
     register_cli(app)
@@ -61,6 +68,14 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered on the metadata)
 
 
+def _register_kinds() -> None:
+    """The kinds of plan and stop each domain brings to rounds (planning rules, driver-mode hooks)."""
+    from app import rounds, welfare
+
+    rounds.register_kinds()
+    welfare.register_kinds()
+
+
 def _register_blueprints(app: Flask) -> None:
     from app.api.admin_routes import bp as api_admin_bp
     from app.api.routes import bp as api_bp
@@ -71,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
     from app.ops.health import bp as ops_bp
-    from app.rounds.driver import bp as driver_bp
-    from app.rounds.driver import sheets_bp as round_sheets_bp
+    from app.rounds.driver_routes import bp as driver_bp
     from app.rounds.routes import bp as rounds_bp
+    from app.rounds.sheet_routes import bp as round_sheets_bp
     from app.sorting.routes import bp as sorting_bp
     from app.stock.routes import bp as stock_bp
-    from app.welfare.routes import bp as welfare_bp
+    from app.welfare import delivery_routes, routes  # noqa: F401  (their views, on the blueprint below)
+    from app.welfare.blueprint import bp as welfare_bp
 
     for blueprint in (main_bp, ops_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
         app.register_blueprint(blueprint)

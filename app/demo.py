@@ -8,9 +8,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.auth import services as auth
-from app.auth.models import Organisation, User
+from app.auth.models import Organisation, OrganisationKind, User
 from app.bins.demo import ensure_demo_bins
 from app.collection.demo import ensure_demo_history
+from app.core.policy import Role
 from app.extensions import db
 from app.fleet import services as fleet
 from app.fleet.models import Site, Vehicle
@@ -23,12 +24,16 @@ DEMO = "(demo)"
 
 # name, kind, comuni served (by name; social-services offices only)
 ORGANISATIONS = [
-    ("Vesti Solidale " + DEMO, "operator", []),
-    ("CEM Ambiente " + DEMO, "operator", []),
-    ("AMSA " + DEMO, "operator", []),
-    ("Coordinamento FIT-MI " + DEMO, "coordination", []),
-    ("Servizi sociali Comune di Milano " + DEMO, "social_services", ["Milano"]),
-    ("Servizi sociali Nord Milano " + DEMO, "social_services", ["Sesto San Giovanni", "Cinisello Balsamo"]),
+    ("Vesti Solidale " + DEMO, OrganisationKind.OPERATOR, []),
+    ("CEM Ambiente " + DEMO, OrganisationKind.OPERATOR, []),
+    ("AMSA " + DEMO, OrganisationKind.OPERATOR, []),
+    ("Coordinamento FIT-MI " + DEMO, OrganisationKind.COORDINATION, []),
+    ("Servizi sociali Comune di Milano " + DEMO, OrganisationKind.SOCIAL_SERVICES, ["Milano"]),
+    (
+        "Servizi sociali Nord Milano " + DEMO,
+        OrganisationKind.SOCIAL_SERVICES,
+        ["Sesto San Giovanni", "Cinisello Balsamo"],
+    ),
 ]
 
 # name, kind, organisation, street, civic, CAP, lon, lat (placed inside the named comune's boundary)
@@ -103,12 +108,12 @@ VEHICLES = [
 ]
 
 USERS = [
-    ("admin", "admin@demo.fitmi.it", "Amministratore Demo", "Coordinamento FIT-MI"),
-    ("coordinator", "coordinatore@demo.fitmi.it", "Chiara Colombo", "Coordinamento FIT-MI"),
-    ("operator", "operatore@demo.fitmi.it", "Marco Brambilla", "Vesti Solidale"),
-    ("driver", "autista@demo.fitmi.it", "Luca Ferrari", "Vesti Solidale"),
-    ("social_worker", "assistente.sociale@demo.fitmi.it", "Giulia Rossi", "Servizi sociali Comune di Milano"),
-    ("social_worker", "assistente.nord@demo.fitmi.it", "Paolo Galli", "Servizi sociali Nord Milano"),
+    (Role.ADMIN, "admin@demo.fitmi.it", "Amministratore Demo", "Coordinamento FIT-MI"),
+    (Role.COORDINATOR, "coordinatore@demo.fitmi.it", "Chiara Colombo", "Coordinamento FIT-MI"),
+    (Role.OPERATOR, "operatore@demo.fitmi.it", "Marco Brambilla", "Vesti Solidale"),
+    (Role.DRIVER, "autista@demo.fitmi.it", "Luca Ferrari", "Vesti Solidale"),
+    (Role.SOCIAL_WORKER, "assistente.sociale@demo.fitmi.it", "Giulia Rossi", "Servizi sociali Comune di Milano"),
+    (Role.SOCIAL_WORKER, "assistente.nord@demo.fitmi.it", "Paolo Galli", "Servizi sociali Nord Milano"),
 ]
 
 

@@ -39,6 +39,13 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class AuthenticationRequired(DomainError):
+    """No valid session or API token: the client must sign in (again)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class PermissionDenied(DomainError):
     status = 403
     code = "forbidden"

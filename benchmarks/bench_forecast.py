@@ -55,7 +55,7 @@ def _load(database_url: str | None) -> tuple[object, np.ndarray]:
     from sqlalchemy import select
 
     from app import create_app
-    from app.bins.forecast import _load_fleet
+    from app.collection.forecast import _load_fleet
     from app.collection.models import Pickup
     from app.db import utcnow
     from app.extensions import db

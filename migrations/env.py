@@ -88,10 +88,27 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, drop, rename): with foreign keys on, dropping a
+            # table that rows of another table reference fails. The pragma is ignored inside a
+            # transaction, so it is set on the raw connection before Alembic begins one.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migration: {broken[:10]}")
+        finally:
+            if sqlite:
+                # Never hand a connection with foreign keys off back to the pool (the pragma cannot be
+                # trusted to take effect if a transaction is still open): drop it, and the next
+                # connection is configured afresh (foreign keys on, see app.db.configure_sqlite).
+                connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.api import tokens
-from app.auth.decorators import roles_required
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/tokens")
@@ -21,13 +21,13 @@ class RevokeTokenForm(FlaskForm):
 
 
 @bp.route("")
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def api_tokens() -> Any:
     return render_template("admin/tokens.html", tokens=tokens.list_tokens(), form=RevokeTokenForm(), now=utcnow())
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def revoke_api_token(token_id: int) -> Any:
     if not RevokeTokenForm().validate_on_submit():
         abort(400)

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.collection.models import IncidentCode
 from app.collection.services import MAX_FILL_PERCENT
-from app.inputs import INT_MAX, INT_MIN
+from app.core.inputs import INT_MAX, INT_MIN
 
 _ERROR = {
     "type": "object",

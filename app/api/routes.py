@@ -8,11 +8,13 @@ import click
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
-from app import inputs
-from app.api import idempotency, schemas, tokens
+from app.api import schemas, tokens
 from app.api.openapi import openapi_document
-from app.collection import services
+from app.collection import idempotency, services
+from app.collection import schemas as collection_schemas
 from app.collection.models import PickupSource
+from app.core import inputs
+from app.errors import AuthenticationRequired
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api", cli_group="api")
@@ -37,7 +39,7 @@ def _user() -> Any:
     if g.get("api_user") is None:
         from flask_babel import gettext as _
 
-        raise tokens.AuthenticationRequired(_("Autenticazione richiesta: token API (Bearer) o sessione."))
+        raise AuthenticationRequired(_("Autenticazione richiesta: token API (Bearer) o sessione."))
     return g.api_user
 
 
@@ -56,7 +58,7 @@ def create_pickup() -> Any:
     payload = _payload()
 
     def handle() -> tuple[int, dict[str, Any]]:
-        pickup = services.record_pickup(schemas.parse_pickup(payload), user, source=PickupSource.API)
+        pickup = services.record_pickup(collection_schemas.parse_pickup(payload), user, source=PickupSource.API)
         return 201, {"pickup": schemas.pickup_json(pickup)}
 
     return idempotency.respond_once(user.id, handle)
@@ -65,7 +67,7 @@ def create_pickup() -> Any:
 @bp.post("/v1/bins/<int:bin_id>/fill-readings")
 def create_fill_reading(bin_id: int) -> Any:
     user = _user()
-    fill, measured_at, device = schemas.parse_reading(_payload())
+    fill, measured_at, device = collection_schemas.parse_reading(_payload())
     reading = services.record_fill_reading(bin_id, fill, user, measured_at, device)
     db.session.commit()
     return jsonify({"reading": schemas.reading_json(reading)}), 201
@@ -73,7 +75,7 @@ def create_fill_reading(bin_id: int) -> Any:
 
 @bp.get("/v1/bins/<int:bin_id>/forecast")
 def bin_forecast(bin_id: int) -> Any:
-    at = schemas.parse_moment(request.args.get("at"), "at")
+    at = collection_schemas.parse_moment(request.args.get("at"), "at")
     bin_, forecast = services.forecast_for(bin_id, _user(), at)
     return jsonify({"forecast": schemas.forecast_json(bin_, forecast)})
 

@@ -12,19 +12,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.collection.models import ApiToken
-from app.db import utcnow
-from app.errors import DomainError, NotFoundError, ValidationError
+from app.core.clock import utcnow
+from app.errors import AuthenticationRequired, NotFoundError, ValidationError
 from app.extensions import db
 
 TOKEN_PREFIX = "fitmi_"  # noqa: S105  (a public marker, not a secret)
 # last_used_at is a hint for admins, not an audit trail: written at most this often per token, so that
 # concurrent requests of one token do not queue behind a row lock taken only to store a timestamp.
 LAST_USED_EVERY = timedelta(minutes=1)
-
-
-class AuthenticationRequired(DomainError):
-    status = 401
-    code = "unauthorized"
 
 
 def _hash(token: str) -> str:

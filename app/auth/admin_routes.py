@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth import services
-from app.auth.decorators import roles_required
 from app.auth.forms import KIND_LABELS, ROLE_LABELS, OrganisationForm, UserForm
 from app.auth.models import Organisation, User
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.geo.models import Comune
@@ -21,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users")
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def users() -> Any:
     rows = db.session.scalars(select(User).order_by(User.full_name))
     return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS)
@@ -37,7 +37,7 @@ def _user_form(user: User | None) -> UserForm:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def edit_user(user_id: int | None = None) -> Any:
     user = db.get_or_404(User, user_id) if user_id else None
     form = _user_form(user)
@@ -60,7 +60,7 @@ def edit_user(user_id: int | None = None) -> Any:
 
 
 @bp.route("/organisations")
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def organisations() -> Any:
     rows = db.session.scalars(select(Organisation).order_by(Organisation.name))
     return render_template("admin/organisations.html", organisations=rows, kind_labels=KIND_LABELS)
@@ -68,7 +68,7 @@ def organisations() -> Any:
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@permission_required(Permission.ADMINISTER)
 def edit_organisation(org_id: int | None = None) -> Any:
     organisation = db.get_or_404(Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=organisation)

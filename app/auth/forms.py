@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.auth.models import OrganisationKind, Role
+from app.auth.models import OrganisationKind
+from app.core.policy import Role
 from app.forms import choices
 
 ROLE_LABELS = {

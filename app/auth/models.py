@@ -13,14 +13,6 @@ from app.db import Base, TimestampMixin, UTCDateTime
 from app.geo.models import Comune
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    OPERATOR = "operator"
-    DRIVER = "driver"
-    SOCIAL_WORKER = "social_worker"
-
-
 class OrganisationKind(enum.StrEnum):
     OPERATOR = "operator"
     SOCIAL_SERVICES = "social_services"
@@ -69,9 +61,6 @@ class User(UserMixin, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
 
 
 class LoginSession(Base):

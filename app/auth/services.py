@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.models import LoginSession, Organisation, OrganisationKind, Role, User
-from app.db import utcnow
+from app.auth.models import LoginSession, Organisation, OrganisationKind, User
+from app.core.clock import utcnow
+from app.core.policy import Role
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.geo.models import Comune

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.auth.models import Organisation
 from app.bins.models import Bin, BinStatus, BinStatusChange, Stream
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from app.geo.models import Comune
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.bins.formats import EXPORT_COLUMNS, STATUS_WORDS, STREAM_WORDS, Dialect
 from app.bins.models import Bin, BinStatus
-from app.exports import csv_text
+from app.core.exports import csv_text
 
 OPEN_DATA_LICENCE = "CC BY 4.0"
 OSM_FREE_NOTE = "Coordinate WGS84 (EPSG:4326)."

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app import inputs
 from app.bins.models import BinStatus, Stream
-from app.exports import restore
+from app.core import inputs
+from app.core.exports import restore
 
 # Column names in files (Italian, as a person in the office would write them), in export order.
 COLUMNS = (

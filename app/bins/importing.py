@@ -18,9 +18,10 @@ from app.auth.models import Organisation, OrganisationKind, User
 from app.bins import formats
 from app.bins.formats import Dialect, FileFormatError, RawRow
 from app.bins.models import Bin, BinImportPreview
-from app.bins.services import apply_bin, ensure_can_edit, sees_all_operators
+from app.bins.services import apply_bin, ensure_can_edit
 from app.bins.validation import BinData, check_bin, normalise
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 
@@ -83,7 +84,7 @@ def _read(filename: str, content: bytes) -> tuple[Dialect, list[RawRow]]:
 
 def _operator_of(cells: dict[str, Any], user: User, row: ImportRow) -> int:
     name = str(cells.get("operatore") or "").strip()
-    if not sees_all_operators(user):
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         if name and name.lower() != user.organisation.name.lower():
             row.errors.append(("operatore", _("Puoi importare solo contenitori della tua organizzazione.")))
         return user.organisation_id

@@ -9,7 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
-from app.db import Base, TimestampMixin, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, TimestampMixin, UTCDateTime
 from app.geo.models import Comune
 
 

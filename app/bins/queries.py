@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,11 +13,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import Organisation, OrganisationKind, User
-from app.bins.forecast import BinForecast, forecast_bins
+from app.bins import fill
+from app.bins.fill import FillForecast
 from app.bins.models import Bin, BinStatus
 from app.bins.services import scope
-from app.collection.models import Pickup
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.extensions import db
 from app.geo.models import Comune
 
@@ -59,7 +61,7 @@ class BinFilter:
         return query
 
 
-def fill_level(forecast: BinForecast | None) -> str:
+def fill_level(forecast: FillForecast | None) -> str:
     """A colour class for a predicted fill: low, mid, high (or unknown)."""
     if forecast is None:
         return "unknown"
@@ -72,8 +74,8 @@ def bin_page(user: User, filters: BinFilter, page: int) -> Any:
     return db.paginate(query.order_by(Bin.comune_code, Bin.code, Bin.id), page=page, per_page=PER_PAGE, error_out=False)
 
 
-def forecasts(bins: list[Bin], at: datetime | None = None) -> dict[int, BinForecast]:
-    return forecast_bins([b.id for b in bins], at or utcnow())
+def forecasts(bins: list[Bin], at: datetime | None = None) -> Mapping[int, FillForecast]:
+    return fill.forecasts([b.id for b in bins], at or utcnow())
 
 
 def filter_options(user: User) -> dict[str, list[tuple[Any, str]]]:
@@ -96,7 +98,7 @@ def filter_options(user: User) -> dict[str, list[tuple[Any, str]]]:
 def operator_choices(user: User) -> list[tuple[int, str]]:
     """Operators the user may assign bins to."""
     query = select(Organisation).where(Organisation.kind == OrganisationKind.OPERATOR, Organisation.active.is_(True))
-    if user.role not in ("admin", "coordinator"):
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Organisation.id == user.organisation_id)
     return [(o.id, o.name) for o in db.session.scalars(query.order_by(Organisation.name))]
 
@@ -113,7 +115,7 @@ def active_bins() -> list[Bin]:
     return list(db.session.scalars(query.order_by(Bin.comune_code, Bin.code)))
 
 
-def map_features(bins: list[Bin], predicted: dict[int, BinForecast]) -> dict[str, Any]:
+def map_features(bins: list[Bin], predicted: Mapping[int, FillForecast]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection for the map: position, label and predicted fill of each bin."""
     features = []
     for b in bins:
@@ -144,10 +146,3 @@ def comuni_outlines(tolerance_deg: float = 0.0008) -> dict[str, Any]:
         geometry = shapely.from_wkb(comune.boundary_wkb).simplify(tolerance_deg, preserve_topology=True)
         features.append({"type": "Feature", "geometry": mapping(geometry), "properties": {"name": comune.name}})
     return {"type": "FeatureCollection", "features": features}
-
-
-def pickup_history(bin_: Bin, limit: int = 200) -> list[Pickup]:
-    """The bin's valid pickups (corrections replace what they correct), oldest first."""
-    query = select(Pickup).where(Pickup.bin_id == bin_.id, Pickup.superseded.is_(False))
-    rows = list(db.session.scalars(query.order_by(Pickup.collected_at.desc()).limit(limit)))
-    return rows[::-1]

@@ -8,14 +8,13 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
-from app.bins import charts, queries, services
+from app.bins import fill, queries, services
 from app.bins.forms import STATUS_LABELS, STREAM_LABELS, BinForm, StatusForm
 from app.bins.models import Bin
 from app.bins.validation import BinData
-from app.collection.forms import INCIDENT_LABELS
+from app.core.inputs import int_arg
+from app.core.policy import Permission, can, permission_required
 from app.forms import choices
-from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("bins", __name__, url_prefix="/bins")
@@ -42,7 +41,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.route("/")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def index() -> Any:
     filters = filters_from_request()
     page = queries.bin_page(user(), filters, int_arg("page", 1) or 1)
@@ -54,26 +53,26 @@ def index() -> Any:
         options=queries.filter_options(user()),
         predicted=predicted,
         fill_level=queries.fill_level,
-        can_edit=user().role in services.EDITORS,
+        can_edit=can(user(), Permission.EDIT_BINS),
     )
 
 
 @bp.route("/map")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def map_page() -> Any:
     filters = filters_from_request()
     return render_template("bins/map.html", filters=filters, options=queries.filter_options(user()))
 
 
 @bp.route("/map.geojson")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def map_data() -> Any:
     bins = queries.visible_bins(user(), filters_from_request())
     return jsonify(queries.map_features(bins, queries.forecasts(bins)))
 
 
 @bp.route("/comuni.geojson")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def comuni_data() -> Any:
     response = jsonify(queries.comuni_outlines())
     response.cache_control.max_age = 3600
@@ -81,32 +80,26 @@ def comuni_data() -> Any:
 
 
 @bp.route("/<int:bin_id>")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def detail(bin_id: int) -> Any:
     bin_ = services.visible_bin(bin_id, user())
-    pickups = queries.pickup_history(bin_)
-    can_edit = user().role in services.EDITORS
+    can_edit = can(user(), Permission.EDIT_BINS)
     return render_template(
         "bins/detail.html",
         bin=bin_,
-        pickups=pickups[::-1],
-        chart=charts.pickup_chart(bin_, pickups),
-        pickup_kg=charts.pickup_kg,
         forecast=queries.forecasts([bin_]).get(bin_.id),
         fill_level=queries.fill_level,
-        qr=charts.qr_svg(charts.pickup_form_url(bin_)),
-        pickup_url=charts.pickup_form_url(bin_),
         audit=services.history(bin_),
         status_form=StatusForm(status=bin_.status) if can_edit else None,
         can_edit=can_edit,
-        incident_labels=INCIDENT_LABELS,
+        **fill.detail(bin_),
     )
 
 
 def _bin_form(bin_: Bin | None) -> BinForm:
     form = BinForm(obj=bin_)
     form.operator_id.choices = choices(queries.operator_choices(user()))
-    if user().role != "admin":
+    if not can(user(), Permission.OVERRIDE_BIN_AREA):
         del form.outside_area_override
     return form
 
@@ -139,7 +132,7 @@ def _form_data(form: BinForm, bin_: Bin | None) -> BinData:
 
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:bin_id>/edit", methods=["GET", "POST"])
-@roles_required(*services.EDITORS)
+@permission_required(Permission.EDIT_BINS)
 def edit(bin_id: int | None = None) -> Any:
     bin_ = services.visible_bin(bin_id, user()) if bin_id else None
     if bin_ is not None:
@@ -158,7 +151,7 @@ def edit(bin_id: int | None = None) -> Any:
 
 
 @bp.route("/<int:bin_id>/status", methods=["POST"])
-@roles_required(*services.EDITORS)
+@permission_required(Permission.EDIT_BINS)
 def status(bin_id: int) -> Any:
     bin_ = services.visible_bin(bin_id, user())
     form = StatusForm()

@@ -13,12 +13,10 @@ from sqlalchemy import Select, select
 from app.auth.models import User
 from app.bins.models import AuditEntry, Bin, BinStatus, BinStatusChange
 from app.bins.validation import BinData, check_bin, normalise
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 
-VIEWERS = ("admin", "coordinator", "operator", "driver")
-EDITORS = ("admin", "coordinator", "operator")
-ALL_OPERATORS = ("admin", "coordinator")
 _AUDITED = (
     "code",
     "operator_id",
@@ -41,15 +39,11 @@ _AUDITED = (
 _MOVE_FIELDS = {"lon", "lat", "comune_code"}
 
 
-def sees_all_operators(user: User) -> bool:
-    return user.role in ALL_OPERATORS
-
-
 def scope(query: Select[Any], user: User) -> Select[Any]:
     """Restrict a query on Bin to what the user may see: operators and drivers only their organisation's."""
-    if user.role not in VIEWERS:
+    if not can(user, Permission.VIEW_BINS):
         raise PermissionDenied(_("Non hai i permessi per vedere i contenitori."))
-    if sees_all_operators(user):
+    if can(user, Permission.SEE_ALL_OPERATORS):
         return query
     return query.where(Bin.operator_id == user.organisation_id)
 
@@ -63,7 +57,9 @@ def visible_bin(bin_id: int, user: User) -> Bin:
 
 
 def ensure_can_edit(user: User, operator_id: int) -> None:
-    if user.role not in EDITORS or (not sees_all_operators(user) and operator_id != user.organisation_id):
+    if not can(user, Permission.EDIT_BINS) or (
+        not can(user, Permission.SEE_ALL_OPERATORS) and operator_id != user.organisation_id
+    ):
         raise PermissionDenied(_("Puoi modificare solo i contenitori della tua organizzazione."))
 
 
@@ -90,7 +86,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 
 def _check_override(data: BinData, user: User | None, bin_: Bin | None) -> None:
     already = bin_ is not None and bin_.outside_area_override
-    if data.outside_area_override and not already and (user is None or user.role != "admin"):
+    if data.outside_area_override and not already and not can(user, Permission.OVERRIDE_BIN_AREA):
         raise PermissionDenied(_("Solo un amministratore può accettare un contenitore fuori dall'area."))
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth.decorators import roles_required
-from app.bins import exporting, importing, queries, services
+from app.bins import exporting, importing, queries
 from app.bins.formats import Dialect
 from app.bins.forms import ConfirmImportForm, ImportForm
 from app.bins.routes import bp, filters_from_request, user
+from app.core.policy import Permission, permission_required
 from app.errors import DomainError
 from app.extensions import db
 
@@ -20,7 +20,7 @@ _GEOJSON = "application/geo+json"
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(*services.EDITORS)
+@permission_required(Permission.EDIT_BINS)
 def import_upload() -> Any:
     form = ImportForm()
     if not form.validate_on_submit():
@@ -38,7 +38,7 @@ def form_code(form: ImportForm) -> int:
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@roles_required(*services.EDITORS)
+@permission_required(Permission.EDIT_BINS)
 def import_confirm() -> Any:
     form = ConfirmImportForm()
     if not form.validate_on_submit():
@@ -70,7 +70,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/export.csv")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def export_csv() -> Any:
     dialect = Dialect(",", ".") if request.args.get("sep") == "comma" else Dialect(";", ",")
     bins = queries.visible_bins(user(), filters_from_request())
@@ -78,7 +78,7 @@ def export_csv() -> Any:
 
 
 @bp.route("/export.geojson")
-@roles_required(*services.VIEWERS)
+@permission_required(Permission.VIEW_BINS)
 def export_geojson() -> Any:
     bins = queries.visible_bins(user(), filters_from_request())
     body = json.dumps(exporting.bins_geojson(bins), ensure_ascii=False).encode("utf-8")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -30,11 +29,10 @@ from sqlalchemy import select
 
 from app.bins.models import Bin
 from app.collection.models import Pickup, PickupSource
-from app.db import utcnow
+from app.core.clock import ROME, utcnow
 from app.extensions import db
 
 SEED = 5_2026
-ROME = ZoneInfo("Europe/Rome")
 BASE_KG_PER_DAY = 8000 / 365
 WEEKDAY = np.array([1.05, 0.9, 0.9, 0.95, 1.0, 1.25, 0.95])  # Monday first
 BAG_KG = 6.0

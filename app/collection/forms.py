@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,10 +18,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.collection.models import IncidentCode
+from app.core.clock import local_minute
+from app.core.inputs import EARLIEST
 from app.forms import LocalDecimalField, choices
-from app.inputs import EARLIEST
 
-ROME = ZoneInfo("Europe/Rome")
 INCIDENT_LABELS = {
     IncidentCode.OVERFLOW: _l("Traboccante / sacchi a terra"),
     IncidentCode.DAMAGED: _l("Danneggiato"),
@@ -38,16 +35,6 @@ INCIDENT_LABELS = {
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def rome_now() -> datetime:
-    """Now on a Milan wall clock, to the minute (what a datetime-local input shows)."""
-    return datetime.now(ROME).replace(second=0, microsecond=0, tzinfo=None)
-
-
-def as_utc(local: datetime | None) -> datetime | None:
-    """A Europe/Rome wall-clock time typed in the form, as an aware UTC datetime."""
-    return None if local is None else local.replace(tzinfo=ROME).astimezone(UTC)
 
 
 class PickupForm(FlaskForm):
@@ -70,7 +57,10 @@ class PickupForm(FlaskForm):
     )
     notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     collected_at = DateTimeLocalField(
-        _l("Data e ora"), format="%Y-%m-%dT%H:%M", default=rome_now, validators=[DataRequired(_l("Data non valida."))]
+        _l("Data e ora"),
+        format="%Y-%m-%dT%H:%M",
+        default=local_minute,
+        validators=[DataRequired(_l("Data non valida."))],
     )
     submit = SubmitField(_l("Registra svuotamento"))
 

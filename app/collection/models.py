@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.bins.models import Bin
-from app.db import Base, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, UTCDateTime
 
 
 class IncidentCode(enum.StrEnum):

@@ -8,12 +8,13 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
 from app.collection import services
-from app.collection.forms import INCIDENT_LABELS, PickupForm, as_utc
+from app.collection.forms import INCIDENT_LABELS, PickupForm
 from app.collection.models import Pickup
+from app.core.clock import from_local, wall_minute
+from app.core.inputs import int_arg
+from app.core.policy import Permission, permission_required
 from app.i18n import fmt_number
-from app.inputs import int_arg
 from app.views import form_status, save_form
 
 bp = Blueprint("collection", __name__, url_prefix="/collection")
@@ -22,7 +23,7 @@ bp = Blueprint("collection", __name__, url_prefix="/collection")
 def _data(form: PickupForm, **extra: Any) -> services.PickupData:
     operator = form.operator.data
     return services.PickupData(
-        collected_at=as_utc(form.collected_at.data),
+        collected_at=from_local(form.collected_at.data),
         weight_kg=form.weight_kg.data,
         fill_percent=form.fill_percent.data,
         incidents=list(form.incidents.data or []),
@@ -46,7 +47,7 @@ def _done_message(form: PickupForm) -> str:
 
 
 @bp.route("/pickups/new", methods=["GET", "POST"])
-@roles_required(*services.LOGGERS)
+@permission_required(Permission.LOG_PICKUPS)
 def new_pickup() -> Any:
     form = PickupForm()
     if request.method == "GET":
@@ -61,14 +62,14 @@ def new_pickup() -> Any:
 
 
 @bp.route("/pickups/<int:pickup_id>")
-@roles_required(*services.LOGGERS)
+@permission_required(Permission.LOG_PICKUPS)
 def pickup(pickup_id: int) -> Any:
     found = services.visible_pickup(pickup_id, current_user)
     return render_template("collection/pickup.html", pickup=found, labels=INCIDENT_LABELS)
 
 
 @bp.route("/pickups")
-@roles_required(*services.LOGGERS)
+@permission_required(Permission.LOG_PICKUPS)
 def pickups() -> Any:
     bin_id, operator_id = int_arg("bin"), int_arg("operator")
     rows = services.list_pickups(current_user, bin_id=bin_id, operator_id=operator_id)
@@ -76,7 +77,7 @@ def pickups() -> Any:
 
 
 @bp.route("/pickups/<int:pickup_id>/correct", methods=["GET", "POST"])
-@roles_required(*services.LOGGERS)
+@permission_required(Permission.LOG_PICKUPS)
 def correct(pickup_id: int) -> Any:
     original = services.visible_pickup(pickup_id, current_user)
     form = PickupForm(obj=None if request.method == "POST" else _prefill(original))
@@ -93,8 +94,6 @@ def correct(pickup_id: int) -> Any:
 def _prefill(original: Pickup) -> Any:
     from types import SimpleNamespace
 
-    from app.collection.forms import ROME
-
     return SimpleNamespace(
         code=original.bin.code,
         operator=str(original.bin.operator_id),
@@ -102,5 +101,5 @@ def _prefill(original: Pickup) -> Any:
         fill_percent=original.fill_percent,
         incidents=original.incident_codes,
         notes=original.notes,
-        collected_at=original.collected_at.astimezone(ROME).replace(tzinfo=None, second=0, microsecond=0),
+        collected_at=wall_minute(original.collected_at),
     )

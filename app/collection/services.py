@@ -14,14 +14,14 @@ from sqlalchemy import Select, select, update
 
 from app.auth.models import User
 from app.bins.models import AuditEntry, Bin, BinStatus
+from app.collection.forecast import forecast_bins
 from app.collection.models import FillReading, IncidentCode, Pickup, PickupSource
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.inputs import EARLIEST
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.inputs import EARLIEST
 
-LOGGERS = ("admin", "coordinator", "operator", "driver")
-ALL_OPERATORS = ("admin", "coordinator")
 # A pickup heavier than this many times the bin's nominal full weight is a typing error
 # (an overflowing bin with bags on the ground rarely reaches 1.5x).
 MAX_WEIGHT_FACTOR = 2
@@ -47,7 +47,7 @@ class PickupData:
 
 
 def _check_role(user: User) -> None:
-    if user.role not in LOGGERS:
+    if not can(user, Permission.LOG_PICKUPS):
         raise PermissionDenied(_("Il tuo ruolo non permette di registrare svuotamenti."))
 
 
@@ -56,7 +56,7 @@ def _candidates(data: PickupData, user: User) -> Select[Any]:
     if data.bin_id is not None:
         return query.where(Bin.id == data.bin_id)
     query = query.where(Bin.code == data.code.strip().upper())
-    if user.role not in ALL_OPERATORS:
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         return query.where(Bin.operator_id == user.organisation_id)
     return query if data.operator_id is None else query.where(Bin.operator_id == data.operator_id)
 
@@ -75,7 +75,7 @@ def find_bin(data: PickupData, user: User) -> Bin:
             _("Più operatori hanno un contenitore con questo codice: indica l'operatore."), field=where
         )
     bin_ = found[0]
-    if user.role not in ALL_OPERATORS and bin_.operator_id != user.organisation_id:
+    if not can(user, Permission.SEE_ALL_OPERATORS) and bin_.operator_id != user.organisation_id:
         raise PermissionDenied(_("Puoi registrare svuotamenti solo per i contenitori della tua organizzazione."))
     return bin_
 
@@ -191,7 +191,7 @@ def correct_pickup(original_id: int, data: PickupData, user: User, now: datetime
 
 def _scoped(query: Select[Any], user: User) -> Select[Any]:
     _check_role(user)
-    if user.role in ALL_OPERATORS:
+    if can(user, Permission.SEE_ALL_OPERATORS):
         return query
     return query.join(Bin, Pickup.bin_id == Bin.id).where(Bin.operator_id == user.organisation_id)
 
@@ -239,7 +239,5 @@ def record_fill_reading(
 
 def forecast_for(bin_id: int, user: User, at: datetime | None = None) -> tuple[Bin, Any]:
     """A bin the user may log pickups for, and its fill forecast at ``at`` (default now)."""
-    from app.bins.forecast import forecast_bins
-
     bin_ = find_bin(PickupData(bin_id=bin_id), user)
     return bin_, forecast_bins([bin_.id], at or utcnow())[bin_.id]

@@ -8,8 +8,8 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.decorators import roles_required
 from app.auth.models import Organisation
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.fleet import services
 from app.fleet.forms import SITE_KIND_LABELS, SiteForm, VehicleForm
@@ -18,7 +18,6 @@ from app.forms import choices
 from app.views import form_status, form_values, save_form
 
 bp = Blueprint("fleet", __name__, url_prefix="/fleet")
-MANAGERS = ("admin", "coordinator")
 
 
 def _organisation_choices() -> list[tuple[int, str]]:
@@ -26,7 +25,7 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 
 @bp.route("/sites")
-@roles_required(*MANAGERS)
+@permission_required(Permission.MANAGE_FLEET)
 def sites() -> Any:
     rows = db.session.scalars(select(Site).order_by(Site.kind, Site.name))
     return render_template("fleet/sites.html", sites=rows, kind_labels=SITE_KIND_LABELS)
@@ -34,7 +33,7 @@ def sites() -> Any:
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(Permission.MANAGE_FLEET)
 def edit_site(site_id: int | None = None) -> Any:
     site = db.get_or_404(Site, site_id) if site_id else None
     form = SiteForm(obj=site)
@@ -55,7 +54,7 @@ def edit_site(site_id: int | None = None) -> Any:
 
 
 @bp.route("/vehicles")
-@roles_required(*MANAGERS)
+@permission_required(Permission.MANAGE_FLEET)
 def vehicles() -> Any:
     rows = db.session.scalars(select(Vehicle).order_by(Vehicle.plate))
     return render_template("fleet/vehicles.html", vehicles=rows)
@@ -63,7 +62,7 @@ def vehicles() -> Any:
 
 @bp.route("/vehicles/new", methods=["GET", "POST"])
 @bp.route("/vehicles/<int:vehicle_id>", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(Permission.MANAGE_FLEET)
 def edit_vehicle(vehicle_id: int | None = None) -> Any:
     vehicle = db.get_or_404(Vehicle, vehicle_id) if vehicle_id else None
     form = VehicleForm(obj=vehicle)

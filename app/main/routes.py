@@ -7,15 +7,11 @@ from typing import Any
 from flask import Blueprint, abort, render_template, send_from_directory
 from flask_login import current_user, login_required
 
+from app.core.policy import Permission, Role, can
+
 bp = Blueprint("main", __name__)
 
-HOME_TEMPLATES = {
-    "admin": "main/home_admin.html",
-    "coordinator": "main/home_coordinator.html",
-    "operator": "main/home_operator.html",
-    "driver": "main/home_driver.html",
-    "social_worker": "main/home_social_worker.html",
-}
+HOME_TEMPLATES = {role: f"main/home_{role.value}.html" for role in Role}
 
 
 @bp.route("/")
@@ -26,7 +22,7 @@ def index() -> Any:
 
 def _home_context() -> dict[str, Any]:
     """Data a role's home page shows (social workers: their households' requests)."""
-    if current_user.role == "social_worker":
+    if can(current_user, Permission.MANAGE_HOUSEHOLDS) and not can(current_user, Permission.READ_ALL_HOUSEHOLDS):
         from app.welfare.queries import overview
 
         return {"welfare": overview(current_user)}
@@ -51,24 +47,26 @@ def _nav_items() -> list[dict[str, str]]:
     from flask import url_for
     from flask_babel import gettext as _
 
-    items: list[tuple[tuple[str, ...], str, str]] = [
-        (("driver",), "driver.today", _("Il mio giro")),
-        (("admin",), "admin.users", _("Utenti")),
-        (("admin",), "admin.organisations", _("Organizzazioni")),
-        (("admin", "coordinator", "operator", "driver"), "bins.index", _("Contenitori")),
-        (("admin", "coordinator", "operator", "driver"), "bins.map_page", _("Mappa")),
-        (("admin", "coordinator", "operator", "driver"), "collection.pickups", _("Svuotamenti")),
-        (("admin", "coordinator"), "fleet.sites", _("Sedi")),
-        (("admin", "coordinator"), "fleet.vehicles", _("Veicoli")),
-        (("admin", "coordinator", "operator"), "rounds.index", _("Giri")),
-        (("admin", "coordinator", "operator"), "sorting.index", _("Selezione")),
-        (("admin", "coordinator", "operator", "social_worker"), "stock.index", _("Scorte")),
-        (("admin", "social_worker"), "welfare.household_list", _("Nuclei")),
-        (("admin", "social_worker", "coordinator", "operator"), "welfare.request_list", _("Richieste vestiti")),
-        (("admin", "coordinator"), "welfare.deliveries", _("Consegne")),
+    items: list[tuple[Permission, str, str]] = [
+        (Permission.TAKE_ROUTES, "driver.today", _("Il mio giro")),
+        (Permission.ADMINISTER, "admin.users", _("Utenti")),
+        (Permission.ADMINISTER, "admin.organisations", _("Organizzazioni")),
+        (Permission.VIEW_BINS, "bins.index", _("Contenitori")),
+        (Permission.VIEW_BINS, "bins.map_page", _("Mappa")),
+        (Permission.LOG_PICKUPS, "collection.pickups", _("Svuotamenti")),
+        (Permission.MANAGE_FLEET, "fleet.sites", _("Sedi")),
+        (Permission.MANAGE_FLEET, "fleet.vehicles", _("Veicoli")),
+        (Permission.VIEW_ROUNDS, "rounds.index", _("Giri")),
+        (Permission.WORK_PLANT, "sorting.index", _("Selezione")),
+        (Permission.VIEW_STOCK, "stock.index", _("Scorte")),
+        (Permission.MANAGE_HOUSEHOLDS, "welfare.household_list", _("Nuclei")),
+        (Permission.VIEW_REQUESTS, "welfare.request_list", _("Richieste vestiti")),
+        (Permission.PLAN_DELIVERIES, "welfare.deliveries", _("Consegne")),
     ]
     return [
-        {"url": url_for(endpoint), "label": label} for roles, endpoint, label in items if current_user.role in roles
+        {"url": url_for(endpoint), "label": label}
+        for permission, endpoint, label in items
+        if can(current_user, permission)
     ]
 
 

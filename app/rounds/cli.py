@@ -8,11 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
+from app.core.clock import local_hhmm
 from app.errors import DomainError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.models import RoundPlan
-from app.rounds.selection import ROME
 from app.rounds.services import DEFAULT_THRESHOLD, DEFAULT_TIME_LIMIT_S, PlanParams, plan_day
 
 rounds_group = AppGroup("rounds", help="Giri di raccolta: pianificazione e worker dei calcoli.")
@@ -56,7 +56,7 @@ def summary(plan: RoundPlan) -> list[str]:
         lines.append(
             f"  {route.vehicle.plate}: {bins} cassonetti, {reloads} scarichi intermedi, "
             f"{route.load_kg} kg, {route.distance_m / 1000:.1f} km, "
-            f"{route.start_at.astimezone(ROME):%H:%M}-{route.end_at.astimezone(ROME):%H:%M}"
+            f"{local_hhmm(route.start_at)}-{local_hhmm(route.end_at)}"
         )
     lines.append(f"  Non assegnati: {len(plan.unassigned)}")
     return lines

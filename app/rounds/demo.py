@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.clock import local_today
 from app.errors import DomainError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.models import PlanKind, RoundPlan
-from app.rounds.selection import ROME
 from app.rounds.services import PlanParams, plan_day, publish_plan
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ DEMO_TIME_LIMIT_S = 10.0
 
 def ensure_demo_round(today: date | None = None, time_limit_s: float = DEMO_TIME_LIMIT_S) -> RoundPlan | None:
     """Plan and publish tomorrow's collection for the demo driver's organisation (once per date)."""
-    tomorrow = (today or datetime.now(ROME).date()) + timedelta(days=1)
+    tomorrow = (today or local_today()) + timedelta(days=1)
     existing = db.session.scalar(
         select(RoundPlan).where(RoundPlan.service_date == tomorrow, RoundPlan.kind == PlanKind.COLLECTION)
     )

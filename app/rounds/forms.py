@@ -11,13 +11,14 @@ from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectFiel
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.clock import local_today
 from app.forms import REQUIRED, choices
 from app.i18n import fmt_number
 from app.rounds.services import PlanParams
 
 
 def _tomorrow() -> date:
-    return date.today() + timedelta(days=1)
+    return local_today() + timedelta(days=1)
 
 
 class FleetForm(FlaskForm):

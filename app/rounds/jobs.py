@@ -24,7 +24,7 @@ from huey.api import Result
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.errors import DomainError, NotFoundError
 from app.extensions import db
 from app.rounds import kinds, services

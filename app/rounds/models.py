@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.bins.models import Bin
-from app.db import Base, TimestampMixin, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, TimestampMixin, UTCDateTime
 from app.fleet.models import Site, Vehicle
 
 

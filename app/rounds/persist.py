@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
+from app.core.clock import at_second
 from app.rounds.adapters import RoadPath, RouteResult, StopRecord, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
-from app.rounds.selection import UNITS_PER_CENT, at_second, key_id
+from app.rounds.selection import UNITS_PER_CENT, key_id
 
 
 def stop_key(stop: RouteStop) -> str:

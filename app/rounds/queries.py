@@ -11,14 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.bins.models import Bin
+from app.core.clock import at_second, local_hhmm
+from app.core.policy import Permission, can, roles_with
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.driver_services import located
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
-from app.rounds.selection import ROME, at_second
 
-PLANNERS = ("admin", "coordinator")
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
 COLOURS = [
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
@@ -26,21 +26,12 @@ COLOURS = [
 ]  # fmt: skip
 
 
-def hhmm(moment: Any) -> str:
-    """Local (Europe/Rome) hours and minutes of an aware datetime."""
-    return f"{moment.astimezone(ROME):%H:%M}"
-
-
 def colour(position: int) -> str:
     return COLOURS[position % len(COLOURS)]
 
 
-def can_plan(user: User) -> bool:
-    return user.role in PLANNERS
-
-
 def _visible(query: Any, user: User) -> Any:
-    if can_plan(user):
+    if can(user, Permission.PLAN_ROUNDS):
         return query
     own = select(RoundRoute.plan_id).join(Vehicle).where(Vehicle.organisation_id == user.organisation_id)
     return query.where(RoundPlan.id.in_(own))
@@ -67,7 +58,7 @@ def plan_for(user: User, plan_id: int, *, edit: bool = False) -> RoundPlan:
     )
     if plan is None:
         raise NotFoundError(_("Piano non trovato."))
-    if edit and not can_plan(user):
+    if edit and not can(user, Permission.PLAN_ROUNDS):
         raise PermissionDenied(_("Solo il coordinamento può modificare i piani."))
     return plan
 
@@ -81,7 +72,9 @@ def form_choices() -> tuple[list[Site], list[Vehicle], dict[int, list[User]]]:
         select(Vehicle).where(Vehicle.active.is_(True)).options(selectinload(Vehicle.home_site)).order_by(Vehicle.plate)
     ).all()
     drivers: dict[int, list[User]] = {}
-    for user in db.session.scalars(select(User).where(User.role == "driver").order_by(User.full_name)):
+    for user in db.session.scalars(
+        select(User).where(User.role.in_(roles_with(Permission.TAKE_ROUTES))).order_by(User.full_name)
+    ):
         drivers.setdefault(user.organisation_id, []).append(user)
     return list(plants), list(vehicles), drivers
 
@@ -104,7 +97,14 @@ def map_data(plan: RoundPlan, user: User) -> dict[str, Any]:
     for route in plan.routes:
         shown = [s for s in route.stops if located(s, user)]
         stops = [
-            {"n": s.sequence, "lon": s.lon, "lat": s.lat, "kind": s.kind, "eta": hhmm(s.arrival_at), **_stop_label(s)}
+            {
+                "n": s.sequence,
+                "lon": s.lon,
+                "lat": s.lat,
+                "kind": s.kind,
+                "eta": local_hhmm(s.arrival_at),
+                **_stop_label(s),
+            }
             for s in shown
         ]
         whole = len(shown) == len(route.stops)
@@ -126,7 +126,7 @@ def _window(stop: RouteStop, service_date: Any) -> str:
     if stop.window_start_s is None:
         return ""
     start, end = (at_second(service_date, s) for s in (stop.window_start_s, stop.window_end_s or stop.window_start_s))
-    return f"{hhmm(start)}–{hhmm(end)}"
+    return f"{local_hhmm(start)}–{local_hhmm(end)}"
 
 
 def route_rows(route: RoundRoute) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
+from app.core.clock import at_second, local_midnight, seconds_of_day
 from app.errors import ValidationError
 from app.extensions import db
 from app.rounds import adapters
@@ -24,17 +25,7 @@ from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
 from app.rounds.editing import network
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus, UnassignedStop
 from app.rounds.persist import apply_path, new_stop, refresh_totals, route_points, stop_key, stop_record
-from app.rounds.selection import (
-    at_second,
-    bin_stop,
-    forecast_bins,
-    local_midnight,
-    optional_prize,
-    seconds_of_day,
-    site_record,
-    vehicle_key,
-    vehicle_record,
-)
+from app.rounds.selection import bin_stop, forecast_bins, optional_prize, site_record, vehicle_key, vehicle_record
 
 REPLAN_TIME_LIMIT_S = 3.0  # the routing library may search twice (second pass relaxed)
 

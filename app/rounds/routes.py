@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
+from app.core.clock import local_hhmm
+from app.core.policy import Permission, can, permission_required
 from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.i18n import fmt_number
@@ -18,7 +19,6 @@ from app.rounds.models import JobStatus
 from app.views import form_status, save_form
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
-PLANNERS = queries.PLANNERS
 
 
 @bp.context_processor
@@ -36,15 +36,15 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.route("/")
-@roles_required("coordinator", "operator")
+@permission_required(Permission.VIEW_ROUNDS)
 def index() -> Any:
     return render_template(
-        "rounds/plans.html", plans=queries.plans_for(current_user), can_plan=queries.can_plan(current_user)
+        "rounds/plans.html", plans=queries.plans_for(current_user), can_plan=can(current_user, Permission.PLAN_ROUNDS)
     )
 
 
 @bp.route("/plan/new", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def new_plan() -> Any:
     plants, vehicles, drivers = queries.form_choices()
     form = plan_form(plants, vehicles, drivers)
@@ -60,7 +60,7 @@ def new_plan() -> Any:
 
 
 @bp.route("/jobs/<int:job_id>")
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def job(job_id: int) -> Any:
     planning_job = jobs.get_job(job_id)
     if planning_job.status == JobStatus.SUCCEEDED and planning_job.plan_id:
@@ -69,7 +69,7 @@ def job(job_id: int) -> Any:
 
 
 @bp.route("/jobs/<int:job_id>.json")
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def job_status(job_id: int) -> Any:
     summary = jobs.summary(jobs.get_job(job_id))
     plan_id = summary.pop("plan_id")
@@ -78,7 +78,7 @@ def job_status(job_id: int) -> Any:
 
 
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def cancel_job(job_id: int) -> Any:
     form = CancelForm()
     if not form.validate_on_submit():
@@ -90,14 +90,14 @@ def cancel_job(job_id: int) -> Any:
 
 
 @bp.route("/<int:plan_id>")
-@roles_required("coordinator", "operator")
+@permission_required(Permission.VIEW_ROUNDS)
 def review(plan_id: int) -> Any:
     return _review_page(plan_id)
 
 
 def _review_page(plan_id: int) -> Any:
     plan = queries.plan_for(current_user, plan_id)
-    editable = queries.can_plan(current_user) and plan.status != "closed"
+    editable = can(current_user, Permission.PLAN_ROUNDS) and plan.status != "closed"
     map_data = queries.map_data(plan, current_user)
     db.session.commit()  # the reads of household points it may log
     return render_template(
@@ -106,7 +106,7 @@ def _review_page(plan_id: int) -> Any:
         map_data=map_data,
         route_rows=queries.route_rows,
         colour=queries.colour,
-        hhmm=queries.hhmm,
+        hhmm=local_hhmm,
         unassigned=queries.unassigned_rows(plan),
         editable=editable,
         edit_form=EditForm(version=plan.version),
@@ -138,7 +138,7 @@ def _edit_redirect(plan_id: int, call: Any) -> Any:
 
 
 @bp.route("/<int:plan_id>/edit", methods=["POST"])
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def edit(plan_id: int) -> Any:
     form = EditForm()
     if not form.validate_on_submit():
@@ -155,7 +155,7 @@ def edit(plan_id: int) -> Any:
 
 
 @bp.route("/<int:plan_id>/publish", methods=["POST"])
-@roles_required(*PLANNERS)
+@permission_required(Permission.PLAN_ROUNDS)
 def publish(plan_id: int) -> Any:
     form = PublishForm()
     if not form.validate_on_submit():

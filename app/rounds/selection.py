@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.bins.models import Bin, BinStatus
 from app.collection.models import IncidentCode, Pickup
+from app.core.clock import seconds_of_day
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.adapters import PlanningInputError, SiteRecord, StopRecord, VehicleRecord
 
-ROME = ZoneInfo("Europe/Rome")
 BIN_SERVICE_S = 180  # emptying a bin: open, load the bags, close
 PLANT_SERVICE_S = 900  # weighing and unloading at the sorting plant
 DEPOT_SERVICE_S = 300  # leaving the depot
@@ -28,22 +27,6 @@ UNITS_PER_EUR = 100 * UNITS_PER_CENT
 KG_VALUE_UNITS = 8 * UNITS_PER_CENT  # 0.08 EUR per kg collected: what an optional bin is worth per kg
 OVERFLOW_VALUE_UNITS = 3_000 * UNITS_PER_CENT  # 30 EUR: cost of an overflowing bin (complaints, bags on the street)
 MAX_FILL_FACTOR = 1.5  # a bin cannot hold more than 150 % of its nominal full weight
-
-
-def local_midnight(service_date: date) -> datetime:
-    """Midnight of the service day in Europe/Rome, as an aware UTC datetime."""
-    return datetime.combine(service_date, time(0), ROME).astimezone(UTC)
-
-
-def seconds_of_day(service_date: date, moment: time) -> int:
-    """Seconds from local midnight to a wall-clock time of the service day (DST-safe)."""
-    return int(
-        (datetime.combine(service_date, moment, ROME) - datetime.combine(service_date, time(0), ROME)).total_seconds()
-    )
-
-
-def at_second(service_date: date, seconds: int) -> datetime:
-    return local_midnight(service_date) + timedelta(seconds=seconds)
 
 
 def site_key(site_id: int) -> str:
@@ -63,8 +46,8 @@ def key_id(key: str) -> int:
 
 
 def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, Any]:
-    """Fill forecasts from ``app.bins.forecast`` (a seam that tests may replace)."""
-    from app.bins.forecast import forecast_bins as forecast
+    """Fill forecasts from ``app.collection.forecast`` (a seam that tests may replace)."""
+    from app.collection.forecast import forecast_bins as forecast
 
     return forecast(bin_ids, at)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.core.clock import at_second, local_datetime, local_today
 from app.extensions import db
 from app.rounds import adapters, kinds
 from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
@@ -18,16 +19,7 @@ from app.rounds.editing import move_stop, publish_plan, reorder_stop, set_locked
 from app.rounds.models import PlanKind, RoundPlan, RoundRoute, UnassignedStop
 from app.rounds.persist import apply_path, apply_visits, new_stop, refresh_totals
 from app.rounds.replan import replan_remaining
-from app.rounds.selection import (
-    ROME,
-    at_second,
-    candidate_bins,
-    key_id,
-    load_plant,
-    load_vehicles,
-    site_record,
-    vehicle_record,
-)
+from app.rounds.selection import candidate_bins, key_id, load_plant, load_vehicles, site_record, vehicle_record
 
 __all__ = [
     "PlanParams",
@@ -99,7 +91,7 @@ class Prepared:
 
 
 def check_date(service_date: date) -> None:
-    if service_date < datetime.now(ROME).date():
+    if service_date < local_today():
         raise PlanningInputError(_("La data del servizio è nel passato: scegli oggi o un giorno futuro."))
 
 
@@ -113,7 +105,7 @@ def prepare(params: PlanParams) -> Prepared:
     }
     sites = {plant.id: plant} | {s.id: s for s in starts.values()}
     earliest = min(v.shift_start for v in vehicles)
-    at = datetime.combine(params.service_date, earliest, ROME)
+    at = local_datetime(params.service_date, earliest)
     candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
     if not candidates:
         raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
@@ -226,6 +218,3 @@ def check_collection(params: PlanParams) -> None:
     check_date(params.service_date)
     load_plant(list(params.site_ids))
     load_vehicles(list(params.vehicle_ids))
-
-
-kinds.register(PlanKind.COLLECTION, kinds.KindRules(check=check_collection, prepare=prepare))

@@ -18,6 +18,7 @@ from flask import render_template
 from app.auth.models import User
 from app.rounds import driver_services as services
 from app.rounds import photos
+from app.rounds.collection_stops import skip_reason_labels
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -174,7 +175,7 @@ def _route_report(route: RoundRoute, road_km: Any) -> RouteReport:
     if visited:
         actual_min = round((visited[-1].completed_at - route.start_at).total_seconds() / 60)
     points = [(route.start_site.lon, route.start_site.lat), *((s.lon, s.lat) for s in visited)]
-    reasons = services.skip_reason_labels()
+    reasons = skip_reason_labels()
     return RouteReport(
         route=route,
         planned_km=route.distance_m / 1000,

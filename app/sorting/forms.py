@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.i18n import fmt_date
+from app.rounds.models import RoundRoute
 from app.sorting.models import FractionKind, IntakeSource
 from app.sorting.outbound import DESTINATION_KINDS
-
-ROME = ZoneInfo("Europe/Rome")
 
 SOURCE_LABELS = {
     IntakeSource.ROUND: _l("Giro di raccolta"),
@@ -39,6 +38,7 @@ FRACTION_LABELS = {
 class IntakeForm(FlaskForm):
     site_id = SelectField(_l("Impianto"), coerce=int)
     source = SelectField(_l("Provenienza"), choices=choices(SOURCE_LABELS.items()))
+    route_id = SelectField(_l("Giro di raccolta scaricato"), coerce=int, default=0)
     source_ref = StringField(_l("Riferimento (giro, raccolta, conferente)"), validators=[Optional(), Length(max=120)])
     received_at = DateTimeLocalField(_l("Arrivo"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
     gross_kg = LocalDecimalField(_l("Peso lordo (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
@@ -88,10 +88,11 @@ def id_list(text: str | None) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", text or ""))
 
 
-def rome_to_utc(value: datetime) -> datetime:
-    """A time typed in a datetime-local field is Milan time."""
-    return value.replace(tzinfo=ROME).astimezone(UTC) if value.tzinfo is None else value
-
-
-def rome_now() -> datetime:
-    return datetime.now(ROME).replace(second=0, microsecond=0, tzinfo=None)
+def route_label(route: RoundRoute) -> str:
+    """How a round is named in the intake form: number, day and truck."""
+    return _(
+        "Giro n. %(id)s del %(day)s · %(plate)s",
+        id=route.id,
+        day=fmt_date(route.plan.service_date),
+        plate=route.vehicle.plate,
+    )

@@ -59,8 +59,11 @@ def batch_balance_kg(batch_id: int) -> Decimal:
     return Decimal(total).quantize(TENTH)
 
 
-def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, reference: str, user: User | None) -> KgEntry:
-    """Take kg out of a closed fraction under a row lock; refuse more than what is left."""
+def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, user: User | None) -> KgEntry:
+    """Take kg out of a closed fraction under a row lock; refuse more than what is left.
+
+    What took the kilos (a shipment, a stock movement) points at the returned row.
+    """
     db.session.execute(select(Fraction.id).where(Fraction.id == fraction.id).with_for_update())
     if fraction.session.is_open:
         raise ConflictError(_("La sessione di selezione di questo lotto non è ancora chiusa."), field="fraction_id")
@@ -76,6 +79,5 @@ def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, reference
             field="weight_kg",
         )
     entry = post(kind, -kg, user, fraction_id=fraction.id, session_id=fraction.session_id)
-    entry.reference = reference
     db.session.flush()
     return entry

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.collection.models import Pickup
-from app.db import Base, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, UTCDateTime
 from app.fleet.models import Site
+from app.rounds.models import RoundRoute
 
 KG = Numeric(10, 1)
 
@@ -66,13 +68,17 @@ class IntakeBatch(Base):
     __table_args__ = (
         CheckConstraint("tare_kg >= 0 AND gross_kg > tare_kg", name="weights_order"),
         CheckConstraint("net_kg = gross_kg - tare_kg", name="net_is_gross_minus_tare"),
+        CheckConstraint("route_id IS NULL OR source = 'round'", name="route_only_from_rounds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     site: Mapped[Site] = relationship()
     source: Mapped[str] = mapped_column(String(20))
-    source_ref: Mapped[str] = mapped_column(String(120), default="")  # round id, drive name, donor
+    # The round whose unload this is (source "round"); its stops' pickups travel in the batch.
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("round_route.id"), index=True)
+    route: Mapped[RoundRoute | None] = relationship()
+    source_ref: Mapped[str] = mapped_column(String(120), default="")  # drive name, donor, free note
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     operator: Mapped[User | None] = relationship()
@@ -163,6 +169,9 @@ class Outbound(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fraction_id: Mapped[int] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
     fraction: Mapped[Fraction] = relationship()
+    # The ledger row that took the kilos out of the fraction.
+    kg_entry_id: Mapped[int] = mapped_column(ForeignKey("kg_ledger.id"), unique=True)
+    kg_entry: Mapped[KgEntry] = relationship()
     weight_kg: Mapped[Decimal] = mapped_column(KG)
     destination_kind: Mapped[str] = mapped_column(String(30))
     destination_name: Mapped[str] = mapped_column(String(160))
@@ -187,5 +196,4 @@ class KgEntry(Base):
     fraction_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_session.id"), index=True)
     delta_kg: Mapped[Decimal] = mapped_column(KG)
-    reference: Mapped[str] = mapped_column(String(80), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

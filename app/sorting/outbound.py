@@ -52,8 +52,11 @@ def record_outbound(data: OutboundData, user: User | None) -> Outbound:
         raise ValidationError(_("Indica il destinatario."), field="destination_name")
     kg = to_kg(data.weight_kg, "weight_kg")
     code = eer_code(data.eer_code) if data.eer_code.strip() else fraction.eer_code
+    # Kilos first: a refused withdrawal leaves nothing behind, not even a pending shipment row.
+    entry = ledger.withdraw_from_fraction(fraction, kg, LedgerKind.OUTBOUND, user)
     shipment = Outbound(
         fraction=fraction,
+        kg_entry=entry,
         weight_kg=kg,
         destination_kind=data.destination_kind,
         destination_name=data.destination_name.strip(),
@@ -63,11 +66,7 @@ def record_outbound(data: OutboundData, user: User | None) -> Outbound:
         recorded_by=user,
         is_demo=data.is_demo,
     )
-    # Kilos first: a refused withdrawal leaves nothing behind, not even a pending shipment row.
-    entry = ledger.withdraw_from_fraction(fraction, kg, LedgerKind.OUTBOUND, "", user)
     db.session.add(shipment)
-    db.session.flush()
-    entry.reference = f"outbound:{shipment.id}"
     db.session.flush()
     return shipment
 

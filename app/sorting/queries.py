@@ -7,21 +7,22 @@ from collections.abc import Sequence
 from sqlalchemy import Select, select
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute
 from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
-from app.sorting.services import MANAGER_ROLES
 
 
 def _own_sites(query: Select, site_column: object, user: User) -> Select:
-    if user.role in MANAGER_ROLES:
+    if can(user, Permission.SEE_ALL_OPERATORS):
         return query
     return query.join(Site, Site.id == site_column).where(Site.organisation_id == user.organisation_id)
 
 
 def plants(user: User, kinds: tuple[str, ...] = (SiteKind.SORTING_PLANT,)) -> Sequence[Site]:
     query = select(Site).where(Site.kind.in_(kinds), Site.active.is_(True)).order_by(Site.name)
-    if user.role not in MANAGER_ROLES:
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Site.organisation_id == user.organisation_id)
     return db.session.scalars(query).all()
 
@@ -50,3 +51,15 @@ def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
     query = select(Outbound).join(Fraction).join(SortingSession)
     query = _own_sites(query, SortingSession.site_id, user)
     return db.session.scalars(query.order_by(Outbound.shipped_at.desc()).limit(limit)).all()
+
+
+def unloading_routes(user: User, limit: int = 60) -> Sequence[RoundRoute]:
+    """Recent published or closed collection rounds whose unload an intake may name, newest first."""
+    query = (
+        select(RoundRoute)
+        .join(RoundPlan)
+        .where(RoundPlan.kind == PlanKind.COLLECTION, RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
+        .order_by(RoundPlan.service_date.desc(), RoundRoute.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(_own_sites(query, RoundRoute.end_site_id, user)).all()

@@ -8,8 +8,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
-from app.exports import excel_csv
+from app.core.clock import from_local, local_minute
+from app.core.exports import excel_csv
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.i18n import fmt_number
@@ -24,14 +25,12 @@ from app.sorting.forms import (
     OutboundForm,
     SessionForm,
     id_list,
-    rome_now,
-    rome_to_utc,
+    route_label,
 )
 from app.sorting.models import Fraction, IntakeBatch, SortingSession
 from app.views import form_status, save_form
 
 bp = Blueprint("sorting", __name__, url_prefix="/sorting")
-STAFF = ("operator", "coordinator")
 
 
 def _labels() -> dict[str, Any]:
@@ -46,31 +45,35 @@ def _visible(model: type, object_id: int) -> Any:
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def index() -> Any:
     batches, sessions = queries.batches(current_user, limit=50), queries.sessions(current_user, limit=30)
     return render_template("sorting/index.html", batches=batches, sessions=sessions, **_labels())
 
 
 @bp.route("/intake/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def new_intake() -> Any:
     form = IntakeForm()
     form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
+    form.route_id.choices = choices(
+        [(0, "—"), *((r.id, route_label(r)) for r in queries.unloading_routes(current_user))]
+    )
     if not form.is_submitted():
-        form.received_at.data = rome_now()
+        form.received_at.data = local_minute()
 
     def save() -> IntakeBatch:
         data = services.IntakeData(
             site_id=form.site_id.data or 0,
             source=form.source.data or "",
-            received_at=rome_to_utc(form.received_at.data),
+            received_at=from_local(form.received_at.data),
             gross_kg=form.gross_kg.data,
             tare_kg=form.tare_kg.data,
             eer_code=form.eer_code.data or "",
             source_ref=form.source_ref.data or "",
             notes=form.notes.data or "",
             pickup_ids=id_list(form.pickup_ids.data),
+            route_id=form.route_id.data or None,
         )
         return services.record_intake(data, current_user)
 
@@ -79,26 +82,37 @@ def new_intake() -> Any:
 
 
 @bp.route("/intake/<int:batch_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def batch(batch_id: int) -> Any:
     batch = _visible(IntakeBatch, batch_id)
     return render_template("sorting/batch.html", batch=batch, check=services.pickup_check(batch), **_labels())
 
 
 @bp.route("/intake.csv")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def intake_csv() -> Any:
-    header = ["Lotto", "Arrivo", "Impianto", "Provenienza", "Riferimento", "EER", "Lordo kg", "Tara kg", "Netto kg"]
+    header = [
+        "Lotto",
+        "Arrivo",
+        "Impianto",
+        "Provenienza",
+        "Riferimento",
+        "EER",
+        "Lordo kg",
+        "Tara kg",
+        "Netto kg",
+        "Giro",
+    ]
     rows = (
         [b.lot_code, b.received_at, b.site.name, SOURCE_LABELS.get(b.source, b.source), b.source_ref, b.eer_code,
-         b.gross_kg, b.tare_kg, b.net_kg]
+         b.gross_kg, b.tare_kg, b.net_kg, b.route_id or ""]
         for b in queries.batches(current_user, limit=100_000)
     )  # fmt: skip
     return excel_csv("carichi.csv", header, rows)
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def new_session() -> Any:
     form = SessionForm()
     form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
@@ -130,13 +144,13 @@ def _session_page(session: SortingSession, fraction_form: FractionForm, close_fo
 
 
 @bp.route("/sessions/<int:session_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def session(session_id: int) -> Any:
     return _session_page(_visible(SortingSession, session_id), FractionForm(), CloseForm())
 
 
 @bp.route("/sessions/<int:session_id>/fractions", methods=["POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def add_fraction(session_id: int) -> Any:
     session = _visible(SortingSession, session_id)
     form = FractionForm()
@@ -149,7 +163,7 @@ def add_fraction(session_id: int) -> Any:
 
 
 @bp.route("/sessions/<int:session_id>/fractions/<int:fraction_id>/delete", methods=["POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def remove_fraction(session_id: int, fraction_id: int) -> Any:
     _visible(SortingSession, session_id)
     here = url_for("sorting.session", session_id=session_id)
@@ -161,7 +175,7 @@ def remove_fraction(session_id: int, fraction_id: int) -> Any:
 
 
 @bp.route("/sessions/<int:session_id>/close", methods=["POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def close_session(session_id: int) -> Any:
     session = _visible(SortingSession, session_id)
     form = CloseForm()
@@ -178,7 +192,7 @@ def close_session(session_id: int) -> Any:
 
 
 @bp.route("/fractions/<int:fraction_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def fraction(fraction_id: int) -> Any:
     fraction = _visible(Fraction, fraction_id)
     return render_template(
@@ -191,7 +205,7 @@ def fraction(fraction_id: int) -> Any:
 
 
 @bp.route("/outbound", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def outbound_register() -> Any:
     form = OutboundForm()
     form.fraction_id.choices = choices(
@@ -199,7 +213,7 @@ def outbound_register() -> Any:
         for f in queries.closed_fractions(current_user)
     )
     if not form.is_submitted():
-        form.shipped_at.data = rome_now()
+        form.shipped_at.data = local_minute()
 
     def save() -> Any:
         data = outbound.OutboundData(
@@ -207,7 +221,7 @@ def outbound_register() -> Any:
             weight_kg=form.weight_kg.data,
             destination_kind=form.destination_kind.data or "",
             destination_name=form.destination_name.data or "",
-            shipped_at=rome_to_utc(form.shipped_at.data),
+            shipped_at=from_local(form.shipped_at.data),
             eer_code=form.eer_code.data or "",
             document_ref=form.document_ref.data or "",
         )
@@ -224,7 +238,7 @@ def outbound_register() -> Any:
 
 
 @bp.route("/outbound.csv")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_PLANT)
 def outbound_csv() -> Any:
     header = ["Data", "Lotto", "Frazione", "Peso kg", "EER", "Tipo destinatario", "Destinatario", "Documento"]
     rows = (

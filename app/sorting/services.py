@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.collection.models import Pickup
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.i18n import fmt_number
+from app.rounds.models import PlanKind, PlanStatus, RoundRoute
 from app.sorting import ledger
 from app.sorting.ledger import TENTH, percent_setting, to_kg
 from app.sorting.models import (
@@ -32,7 +34,6 @@ from app.sorting.models import (
 )
 
 _EER = re.compile(r"^\d{6}$")
-MANAGER_ROLES = ("admin", "coordinator")
 # EER codes of the fractions that leave as waste (19 12 08 textiles, 19 12 12 other mechanical-treatment waste).
 FRACTION_EER = {
     FractionKind.RECYCLE_COTTON: "191208",
@@ -46,9 +47,9 @@ FRACTION_EER = {
 
 def check_site_access(user: User | None, site: Site) -> None:
     """Coordinators and admins act on every site; operators only on their organisation's."""
-    if user is None or user.role in MANAGER_ROLES:
+    if user is None or can(user, Permission.SEE_ALL_OPERATORS):
         return
-    if user.role != "operator" or site.organisation_id != user.organisation_id:
+    if not can(user, Permission.WORK_PLANT) or site.organisation_id != user.organisation_id:
         raise PermissionDenied(_("Questa sede non appartiene alla tua organizzazione."), field="site_id")
 
 
@@ -78,6 +79,7 @@ class IntakeData:
     source_ref: str = ""
     notes: str = ""
     pickup_ids: tuple[int, ...] = ()
+    route_id: int | None = None  # the collection round unloaded here (source "round")
     is_demo: bool = False
 
 
@@ -90,9 +92,12 @@ def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
     tare = to_kg(data.tare_kg, "tare_kg", allow_zero=True)
     if tare >= gross:
         raise ValidationError(_("La tara deve essere minore del peso lordo."), field="tare_kg")
+    route = _route(data.route_id, data.source)
+    pickup_ids = data.pickup_ids or (_unloaded_pickup_ids(route) if route else ())
     batch = IntakeBatch(
         site=site,
         source=data.source,
+        route=route,
         source_ref=data.source_ref.strip(),
         received_at=data.received_at,
         operator=user,
@@ -102,13 +107,35 @@ def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
         net_kg=gross - tare,
         notes=data.notes.strip(),
         is_demo=data.is_demo,
-        pickups=_free_pickups(data.pickup_ids),
+        pickups=_free_pickups(pickup_ids),
     )
     db.session.add(batch)
     db.session.flush()
     ledger.post(LedgerKind.INTAKE, batch.net_kg, user, batch_id=batch.id)
     db.session.flush()
     return batch
+
+
+def _route(route_id: int | None, source: str) -> RoundRoute | None:
+    """The published or closed collection round an intake unloads; only for the source "round"."""
+    if route_id is None:
+        return None
+    if source != IntakeSource.ROUND:
+        raise ValidationError(_("Si indica un giro solo per i carichi da giro di raccolta."), field="route_id")
+    route = db.session.get(RoundRoute, route_id)
+    if route is None or route.plan.status == PlanStatus.DRAFT or route.plan.kind != PlanKind.COLLECTION:
+        raise ValidationError(_("Giro inesistente o non pubblicato."), field="route_id")
+    return route
+
+
+def _unloaded_pickup_ids(route: RoundRoute) -> tuple[int, ...]:
+    """The pickups made at the round's stops that are not yet in a batch: what the truck brought."""
+    ids = [s.pickup_id for s in route.stops if s.pickup_id is not None]
+    if not ids:
+        return ()
+    taken = set(db.session.scalars(select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id.in_(ids))))
+    live = set(db.session.scalars(select(Pickup.id).where(Pickup.id.in_(ids), Pickup.superseded.is_(False))))
+    return tuple(i for i in ids if i in live and i not in taken)
 
 
 def _free_pickups(pickup_ids: tuple[int, ...]) -> list[Pickup]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.collection.models import Pickup
+from app.core.clock import utcnow
 from app.extensions import db
 from app.fleet.models import Site
 from app.sorting import outbound, services
@@ -111,7 +112,7 @@ def _stock_and_ship(batches: list[IntakeBatch], locations: list[StockLocation], 
                 weight_kg=fraction.weight_kg,
                 destination_kind="recycler",
                 destination_name="Tessile Riciclo Prato srl (demo)",
-                shipped_at=fraction.session.closed_at or datetime.now(UTC),
+                shipped_at=fraction.session.closed_at or utcnow(),
                 document_ref=f"FIR DEMO {fraction.id:06d}",
                 is_demo=True,
             )
@@ -128,7 +129,7 @@ def ensure_demo_sorting_and_stock(weeks: int = 3) -> None:
     pickups = _free_demo_pickups()
     days = list(range(weeks * 7, 0, -2))
     chunk = -(-len(pickups) // len(days)) if pickups else 0
-    today = datetime.combine(datetime.now(UTC).date(), time(7, 30), tzinfo=UTC)
+    today = datetime.combine(utcnow().date(), time(7, 30), tzinfo=UTC)
     batches = [
         _intake(plant, user, today - timedelta(days=d), pickups[i * chunk : (i + 1) * chunk], rng)
         for i, d in enumerate(days)

@@ -10,9 +10,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import Base, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, UTCDateTime
 from app.fleet.models import Site
-from app.sorting.models import Fraction
+from app.sorting.models import Fraction, KgEntry
 
 
 class MovementKind(enum.StrEnum):
@@ -64,10 +65,37 @@ class StockItem(Base):
     unit_weight_kg: Mapped[Decimal] = mapped_column(Numeric(6, 3))  # estimated weight of one piece
 
 
+class StockCount(Base):
+    """A physical count of one location; its differences are the ``count`` movements pointing at it."""
+
+    __tablename__ = "stock_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
+    location: Mapped[StockLocation] = relationship()
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
 class StockMovement(Base):
-    """One row of the stock ledger; balances are sums of these rows. Never updated or deleted."""
+    """One row of the stock ledger; balances are sums of these rows. Never updated or deleted.
+
+    A movement points at what it belongs to: pieces in from sorting at their fraction and the kg
+    ledger row that took their kilos; a release or an issue at the reservation it settles (the
+    ``reserve`` movement, itself pointed at by the welfare allocation); a ``transfer_in`` at its
+    ``transfer_out``; a ``count`` difference at its count.
+    """
 
     __tablename__ = "stock_movement"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'in') = (fraction_id IS NOT NULL AND kg_entry_id IS NOT NULL)", name="in_from_fraction"
+        ),
+        CheckConstraint("(kind IN ('release', 'issue')) = (reservation_id IS NOT NULL)", name="settles_reservation"),
+        CheckConstraint("(kind = 'transfer_in') = (transfer_out_id IS NOT NULL)", name="transfer_pair"),
+        CheckConstraint("(kind = 'count') = (count_id IS NOT NULL)", name="count_of_location"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -78,15 +106,27 @@ class StockMovement(Base):
     location: Mapped[StockLocation] = relationship()
     on_hand_delta: Mapped[int] = mapped_column(default=0)
     reserved_delta: Mapped[int] = mapped_column(default=0)
-    reference: Mapped[str] = mapped_column(String(80), default="", index=True)  # "request:123:line:4"
     counterparty: Mapped[str] = mapped_column(String(160), default="")  # household code, shop, recycler
     destination_kind: Mapped[str] = mapped_column(String(20), default="")
     reason: Mapped[str] = mapped_column(String(200), default="")
     fraction_id: Mapped[int | None] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
     fraction: Mapped[Fraction | None] = relationship()
+    kg_entry_id: Mapped[int | None] = mapped_column(ForeignKey("kg_ledger.id"), unique=True)
+    kg_entry: Mapped[KgEntry | None] = relationship()
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), index=True)
+    reservation: Mapped[StockMovement | None] = relationship(remote_side=[id], foreign_keys=[reservation_id])
+    transfer_out_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
+    transfer_out: Mapped[StockMovement | None] = relationship(remote_side=[id], foreign_keys=[transfer_out_id])
+    count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_count.id"), index=True)
+    count: Mapped[StockCount | None] = relationship()
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     user: Mapped[User | None] = relationship()
     is_demo: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def reservation_number(self) -> int | None:
+        """The number of the reservation a reserve, release or issue movement belongs to."""
+        return self.id if self.kind == MovementKind.RESERVE else self.reservation_id
 
 
 class StockBalance(Base):

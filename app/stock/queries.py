@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.extensions import db
 from app.fleet.models import Site
-from app.sorting.services import MANAGER_ROLES
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 
 
@@ -27,7 +27,7 @@ class Availability:
 
 def _scoped(query, user: User):  # type: ignore[no-untyped-def]
     """Operators see their organisation's sites; coordinators, admins and social workers see all."""
-    if user.role in (*MANAGER_ROLES, "social_worker"):
+    if can(user, Permission.SEE_ALL_STOCK):
         return query
     return query.where(Site.organisation_id == user.organisation_id)
 
@@ -56,7 +56,7 @@ def locations(user: User) -> Sequence[StockLocation]:
     query = (
         select(StockLocation).join(Site).where(StockLocation.active.is_(True)).order_by(Site.name, StockLocation.code)
     )
-    if user.role not in MANAGER_ROLES:
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Site.organisation_id == user.organisation_id)
     return db.session.scalars(query).all()
 

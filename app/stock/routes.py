@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
-from app.exports import excel_csv
+from app.core.exports import excel_csv
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.sorting import queries as sorting_queries
@@ -26,8 +26,6 @@ from app.stock.sizes import SYSTEM_LABELS
 from app.views import form_status, form_values, save_form
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
-STAFF = ("operator", "coordinator")
-VIEWERS = (*STAFF, "social_worker")
 
 
 @bp.app_template_global()
@@ -50,7 +48,7 @@ def _location(location_id: int) -> StockLocation:
 
 
 @bp.route("/")
-@roles_required(*VIEWERS)
+@permission_required(Permission.VIEW_STOCK)
 def index() -> Any:
     form = FilterForm(request.args)
     rows = queries.availability(current_user, {k: v for k, v in request.args.items() if isinstance(v, str)})
@@ -58,7 +56,7 @@ def index() -> Any:
 
 
 @bp.route("/export.csv")
-@roles_required(*VIEWERS)
+@permission_required(Permission.VIEW_STOCK)
 def export_csv() -> Any:
     header = ["Categoria", "Genere/età", "Taglia", "Stagione", "Condizione", "In magazzino", "Riservati", "Disponibili",
               "Peso stimato kg"]  # fmt: skip
@@ -71,7 +69,7 @@ def export_csv() -> Any:
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def item(item_id: int) -> Any:
     item = db.get_or_404(StockItem, item_id)
     locations = queries.locations(current_user)
@@ -106,7 +104,7 @@ def item(item_id: int) -> Any:
 
 
 @bp.route("/locations", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def locations() -> Any:
     form = LocationForm()
     sites = sorting_queries.plants(current_user, STOCK_SITE_KINDS)
@@ -123,7 +121,7 @@ def locations() -> Any:
 
 
 @bp.route("/locations/<int:location_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def location(location_id: int) -> Any:
     location = _location(location_id)
     return render_template(
@@ -135,7 +133,7 @@ def location(location_id: int) -> Any:
 
 
 @bp.route("/locations/<int:location_id>/label")
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def label(location_id: int) -> Any:
     location = _location(location_id)
     target = url_for("stock.location", location_id=location.id, _external=True)
@@ -144,7 +142,7 @@ def label(location_id: int) -> Any:
 
 
 @bp.route("/locations/<int:location_id>/count", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def count(location_id: int) -> Any:
     location = _location(location_id)
     balances = queries.balances_at(location)
@@ -162,7 +160,7 @@ def count(location_id: int) -> Any:
 
 
 @bp.route("/receive/<int:fraction_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@permission_required(Permission.WORK_STOCK)
 def receive(fraction_id: int) -> Any:
     fraction = db.get_or_404(Fraction, fraction_id)
     check_site_access(current_user, fraction.session.site)

@@ -2,6 +2,8 @@
 
 Public API (also used by redistribution): ``receive_from_sorting``, ``reserve``, ``release``,
 ``issue_reserved``, ``take_out``, ``transfer``, ``adjust``, ``count``, ``balance``, ``ledger_balance``.
+A reservation is the ``reserve`` movement itself: releases and issues point at it, and the caller
+(a welfare allocation) keeps it by foreign key.
 Each call is atomic inside the caller's transaction and refuses to make ``on_hand`` or
 ``available = on_hand - reserved`` negative, also under concurrent requests: on PostgreSQL the
 (item, location) balance row is locked with ``SELECT … FOR UPDATE``; on SQLite every transaction
@@ -17,13 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.sorting import ledger as kg_ledger
 from app.sorting.models import Fraction, FractionKind, LedgerKind
 from app.stock.catalog import DESTINATIONS
-from app.stock.models import MovementKind, StockBalance, StockItem, StockLocation, StockMovement
+from app.stock.models import MovementKind, StockBalance, StockCount, StockItem, StockLocation, StockMovement
 
 REUSE_FRACTIONS = (FractionKind.REUSE_A, FractionKind.REUSE_B)
 
@@ -158,89 +160,77 @@ def receive_from_sorting(
     if fraction.kind not in REUSE_FRACTIONS:
         raise ValidationError(_("Solo le frazioni di riuso (A o B) diventano scorte."), field="fraction_id")
     weight = kg_ledger.to_kg(item.unit_weight_kg * quantity, "quantity")
-    entry = kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, "", user)
-    movement = _move(
-        item, location, MovementKind.IN_FROM_SORTING, quantity, fraction=fraction, is_demo=is_demo, **_user_fields(user)
-    )
-    entry.reference = f"stock_movement:{movement.id}"
-    db.session.flush()
-    return movement
-
-
-def _reference(reference: str) -> str:
-    if not reference.strip():
-        raise ValidationError(_("Serve un riferimento (es. richiesta e riga)."), field="reference")
-    return reference.strip()
-
-
-def reserve(
-    item: StockItem, location: StockLocation, quantity: int, reference: str, user: User | None = None
-) -> StockMovement:
-    """Set pieces aside for a request line (``request:123:line:4``); refused beyond what is available."""
+    entry = kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, user)
     return _move(
         item,
         location,
-        MovementKind.RESERVE,
-        0,
-        _positive(quantity),
-        reference=_reference(reference),
+        MovementKind.IN_FROM_SORTING,
+        quantity,
+        fraction=fraction,
+        kg_entry=entry,
+        is_demo=is_demo,
         **_user_fields(user),
     )
 
 
-def reserved_for(item: StockItem, location: StockLocation, reference: str) -> int:
-    """Pieces still reserved under one reference."""
-    total = db.session.scalar(
+def reserve(item: StockItem, location: StockLocation, quantity: int, user: User | None = None) -> StockMovement:
+    """Set pieces aside; the returned movement is the reservation. Refused beyond what is available."""
+    return _move(item, location, MovementKind.RESERVE, 0, _positive(quantity), **_user_fields(user))
+
+
+def reserved_for(reservation: StockMovement) -> int:
+    """Pieces still held by a reservation: reserved less what its releases and issues settled."""
+    settled = db.session.scalar(
         select(func.coalesce(func.sum(StockMovement.reserved_delta), 0)).where(
-            StockMovement.item_id == item.id,
-            StockMovement.location_id == location.id,
-            StockMovement.reference == reference,
+            StockMovement.reservation_id == reservation.id
         )
     )
-    return int(total)
+    return reservation.reserved_delta + int(settled)
 
 
-def _check_reserved(item: StockItem, location: StockLocation, reference: str, quantity: int) -> None:
-    held = reserved_for(item, location, reference)
+def _held(reservation: StockMovement, quantity: int | None) -> int:
+    """Lock the reservation's balance row; the quantity to settle (all that is held by default)."""
+    if reservation.kind != MovementKind.RESERVE:
+        raise ValidationError(_("Il movimento indicato non è una prenotazione."), field="reservation")
+    _locked_balance(reservation.item_id, reservation.location_id)
+    held = reserved_for(reservation)
+    quantity = held if quantity is None else _positive(quantity)
     if quantity > held:
         raise ConflictError(
-            _("Per %(ref)s sono riservati solo %(held)s pezzi.", ref=reference, held=held), field="quantity"
+            _("Per la prenotazione n. %(ref)s sono riservati solo %(held)s pezzi.", ref=reservation.id, held=held),
+            field="quantity",
         )
+    return quantity
 
 
-def release(
-    item: StockItem, location: StockLocation, reference: str, quantity: int | None = None, user: User | None = None
-) -> StockMovement | None:
-    """Give back pieces reserved under ``reference`` (all of them by default); None if none were held."""
-    reference = _reference(reference)
-    _locked_balance(item.id, location.id)
-    held = reserved_for(item, location, reference)
-    quantity = held if quantity is None else _positive(quantity)
+def release(reservation: StockMovement, quantity: int | None = None, user: User | None = None) -> StockMovement | None:
+    """Give back pieces of a reservation (all of them by default); None if none were held."""
+    quantity = _held(reservation, quantity)
     if quantity == 0:
         return None
-    _check_reserved(item, location, reference, quantity)
-    return _move(item, location, MovementKind.RELEASE, 0, -quantity, reference=reference, **_user_fields(user))
+    return _move(
+        reservation.item,
+        reservation.location,
+        MovementKind.RELEASE,
+        0,
+        -quantity,
+        reservation=reservation,
+        **_user_fields(user),
+    )
 
 
 def issue_reserved(
-    item: StockItem,
-    location: StockLocation,
-    reference: str,
-    quantity: int,
-    counterparty: str,
-    user: User | None = None,
+    reservation: StockMovement, quantity: int, counterparty: str, user: User | None = None
 ) -> StockMovement:
     """Hand reserved pieces to a household: they leave both the reservation and the stock."""
-    reference, quantity = _reference(reference), _positive(quantity)
-    _locked_balance(item.id, location.id)
-    _check_reserved(item, location, reference, quantity)
+    quantity = _held(reservation, _positive(quantity))
     return _move(
-        item,
-        location,
+        reservation.item,
+        reservation.location,
         MovementKind.ISSUE_RESERVED,
         -quantity,
         -quantity,
-        reference=reference,
+        reservation=reservation,
         counterparty=counterparty.strip(),
         destination_kind="household",
         **_user_fields(user),
@@ -254,7 +244,6 @@ def take_out(
     destination_kind: str,
     counterparty: str,
     user: User | None = None,
-    reference: str = "",
 ) -> StockMovement:
     """Pieces leave to a household, a shop or a recycler; reserved pieces cannot be taken."""
     if destination_kind not in DESTINATIONS:
@@ -266,7 +255,6 @@ def take_out(
         location,
         MovementKind.OUT,
         -_positive(quantity),
-        reference=reference.strip(),
         counterparty=counterparty.strip(),
         destination_kind=destination_kind,
         **_user_fields(user),
@@ -276,16 +264,15 @@ def take_out(
 def transfer(
     item: StockItem, source: StockLocation, target: StockLocation, quantity: int, user: User | None = None
 ) -> tuple[StockMovement, StockMovement]:
-    """Move pieces between two locations: one movement out, one in, same reference."""
+    """Move pieces between two locations: one movement out, one in that points at it."""
     quantity = _positive(quantity)
     if source.id == target.id:
         raise ValidationError(_("Origine e destinazione coincidono."), field="target_location_id")
     # Lock both rows in id order so two opposite transfers cannot deadlock.
     for location in sorted((source, target), key=lambda loc: loc.id):
         _locked_balance(item.id, location.id)
-    reference = f"transfer:{source.id}->{target.id}:{utcnow():%Y%m%d%H%M%S%f}"
-    out = _move(item, source, MovementKind.TRANSFER_OUT, -quantity, reference=reference, **_user_fields(user))
-    into = _move(item, target, MovementKind.TRANSFER_IN, quantity, reference=reference, **_user_fields(user))
+    out = _move(item, source, MovementKind.TRANSFER_OUT, -quantity, **_user_fields(user))
+    into = _move(item, target, MovementKind.TRANSFER_IN, quantity, transfer_out=out, **_user_fields(user))
     return out, into
 
 
@@ -296,13 +283,24 @@ def _reason(reason: str) -> str:
 
 
 def adjust(
-    item: StockItem, location: StockLocation, delta: int, reason: str, user: User | None = None, kind: str = "adjust"
+    item: StockItem, location: StockLocation, delta: int, reason: str, user: User | None = None
 ) -> StockMovement:
     """Correct a balance by ``delta`` pieces, with a mandatory reason."""
-    reason = _reason(reason)
+    return _adjust(item, location, delta, _reason(reason), user)
+
+
+def _adjust(
+    item: StockItem,
+    location: StockLocation,
+    delta: int,
+    reason: str,
+    user: User | None,
+    count: StockCount | None = None,
+) -> StockMovement:
     if not isinstance(delta, int) or delta == 0:
         raise ValidationError(_("La rettifica deve essere un numero intero diverso da zero."), field="quantity")
-    return _move(item, location, kind, delta, reason=reason, **_user_fields(user))
+    kind = MovementKind.COUNT if count else MovementKind.ADJUST
+    return _move(item, location, kind, delta, reason=reason, count=count, **_user_fields(user))
 
 
 def count(
@@ -312,6 +310,8 @@ def count(
     reason = _reason(reason)
     if any(not isinstance(q, int) or q < 0 for q in counted.values()):
         raise ValidationError(_("Le quantità contate devono essere numeri interi non negativi."), field="counts")
+    record = StockCount(location=location, reason=reason, **_user_fields(user))
+    db.session.add(record)
     movements = []
     for item_id in sorted(counted):
         item = db.session.get(StockItem, item_id)
@@ -319,5 +319,5 @@ def count(
             raise ValidationError(_("Articolo inesistente."), field="counts")
         row = _locked_balance(item.id, location.id)
         if counted[item_id] != row.on_hand:
-            movements.append(adjust(item, location, counted[item_id] - row.on_hand, reason, user, MovementKind.COUNT))
+            movements.append(_adjust(item, location, counted[item_id] - row.on_hand, reason, user, record))
     return movements

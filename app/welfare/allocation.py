@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site
 from app.stock import services as stock
 from app.stock.catalog import CATEGORIES, default_size_system
 from app.stock.items import STOCK_SITE_KINDS
-from app.stock.models import StockBalance, StockItem, StockLocation
+from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.stock.sizes import adjacent_sizes
 from app.welfare.models import Allocation, GarmentRequest, RequestLine, RequestStatus
 from app.welfare.requests import change_status, locked_request
@@ -32,7 +33,6 @@ SUBSTITUTES = {
     "tuta": ("pantaloni",),
 }
 GRADE_ORDER = {"N": 0, "A": 1, "B": 2}
-PREPARERS = ("operator", "coordinator", "admin")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class AllocationResult:
 def stock_sites(user: User) -> list[Site]:
     """Warehouses and distribution points whose stock the user may reserve."""
     query = select(Site).where(Site.kind.in_(STOCK_SITE_KINDS), Site.active.is_(True)).order_by(Site.id)
-    if user.role == "operator":
+    if not can(user, Permission.SEE_ALL_OPERATORS):
         query = query.where(Site.organisation_id == user.organisation_id)
     return list(db.session.scalars(query))
 
@@ -78,20 +78,19 @@ def _candidates(line: RequestLine, category: str, size: str, site_ids: list[int]
     return sorted(rows, key=lambda b: (GRADE_ORDER.get(b.item.grade, 9), b.location.site_id, b.location_id))
 
 
-def _reserve(balance: StockBalance, quantity: int, reference: str, user: User) -> int:
+def _reserve(balance: StockBalance, quantity: int, user: User) -> StockMovement | None:
     """Reserve up to ``quantity``; when another request took pieces meanwhile, take what is left."""
     for _attempt in range(3):
         available = stock.balance(balance.item, balance.location).available
         take = min(quantity, available)
         if take <= 0:
-            return 0
+            return None
         try:
             with db.session.begin_nested():
-                stock.reserve(balance.item, balance.location, take, reference, user)
+                return stock.reserve(balance.item, balance.location, take, user)
         except stock.InsufficientStock:
             continue
-        return take
-    return 0
+    return None
 
 
 def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
@@ -100,10 +99,18 @@ def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
         for balance in _candidates(line, category, size, site_ids):
             if taken >= need:
                 return taken
-            got = _reserve(balance, need - taken, line.reference, user)
-            if got:
+            reservation = _reserve(balance, need - taken, user)
+            if reservation:
+                got = reservation.reserved_delta
                 db.session.add(
-                    Allocation(line=line, item=balance.item, location=balance.location, quantity=got, match=match)
+                    Allocation(
+                        line=line,
+                        item=balance.item,
+                        location=balance.location,
+                        quantity=got,
+                        reservation=reservation,
+                        match=match,
+                    )
                 )
                 taken += got
     return taken
@@ -111,7 +118,7 @@ def _allocate_line(line: RequestLine, site_ids: list[int], user: User) -> int:
 
 def allocate(request: GarmentRequest, user: User) -> AllocationResult:
     """Reserve stock for the open lines of an approved request; partial fulfilment keeps the rest open."""
-    if user.role not in PREPARERS:
+    if not can(user, Permission.PREPARE_REQUESTS):
         raise PermissionDenied(_("Solo il magazzino prepara le richieste."))
     request = locked_request(request.id)
     if request.status not in (RequestStatus.APPROVED, RequestStatus.PREPARING):
@@ -131,11 +138,17 @@ def active_allocations(request: GarmentRequest) -> list[Allocation]:
     return [a for line in request.lines for a in line.allocations if a.released_at is None and a.issued_at is None]
 
 
+def _reservation(allocation: Allocation) -> StockMovement:
+    if allocation.reservation is None:  # only rows the 2026-12-03 migration could not match
+        raise ConflictError(_("Prenotazione di magazzino non trovata per questa assegnazione."))
+    return allocation.reservation
+
+
 def release_all(request: GarmentRequest, user: User | None) -> int:
     """Give back every piece still reserved for the request."""
     released = 0
     for allocation in active_allocations(request):
-        stock.release(allocation.item, allocation.location, allocation.line.reference, allocation.quantity, user)
+        stock.release(_reservation(allocation), allocation.quantity, user)
         allocation.released_at = utcnow()
         released += allocation.quantity
     db.session.flush()
@@ -147,12 +160,7 @@ def issue_all(request: GarmentRequest, user: User | None) -> int:
     issued = 0
     for allocation in active_allocations(request):
         stock.issue_reserved(
-            allocation.item,
-            allocation.location,
-            allocation.line.reference,
-            allocation.quantity,
-            counterparty=request.household.code,
-            user=user,
+            _reservation(allocation), allocation.quantity, counterparty=request.household.code, user=user
         )
         allocation.issued_at = utcnow()
         issued += allocation.quantity
@@ -176,7 +184,7 @@ class PickRow:
 
 def pick_list(site: Site, user: User) -> list[PickRow]:
     """What to take from the shelves of one warehouse for the requests being prepared."""
-    if user.role == "operator" and site.organisation_id != user.organisation_id:
+    if not can(user, Permission.SEE_ALL_OPERATORS) and site.organisation_id != user.organisation_id:
         raise PermissionDenied(_("Puoi vedere solo le liste dei magazzini della tua organizzazione."))
     query = (
         select(Allocation)

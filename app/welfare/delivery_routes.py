@@ -9,17 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.decorators import roles_required
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.forms import choices
 from app.rounds import queries
 from app.rounds.forms import with_fleet
 from app.views import form_status, save_form
-from app.welfare import delivery
+from app.welfare import services
+from app.welfare.blueprint import bp
 from app.welfare.catalog import DELIVERY_STATUS_LABELS, FAILURE_REASONS
 from app.welfare.forms import PlanDeliveriesForm
-from app.welfare.routes import bp
 
 
 def _plan_form() -> PlanDeliveriesForm:
@@ -33,29 +33,29 @@ def _plan_form() -> PlanDeliveriesForm:
 
 
 @bp.route("/deliveries", methods=["GET", "POST"])
-@roles_required("coordinator")
+@permission_required(Permission.PLAN_DELIVERIES)
 def deliveries() -> Any:
     form = _plan_form()
     started: list[int] = []
 
     def start() -> None:
         vehicles, drivers = form.fleet()
-        params = delivery.DeliveryPlanParams(
+        params = services.DeliveryPlanParams(
             service_date=form.service_date.data,  # type: ignore[arg-type]
             warehouse_id=form.warehouse_id.data or 0,
             vehicle_ids=vehicles,
             drivers=drivers,
             time_limit_s=float(form.time_limit_s.data or 10),
         )
-        started.append(delivery.start_planning(params, current_user).id)
+        started.append(services.start_planning(params, current_user).id)
 
     if save_form(form, start, _("Calcolo del giro di consegne avviato."), "") is not None:
         return redirect(url_for("rounds.job", job_id=started[0]))
     page = render_template(
         "welfare/deliveries.html",
         form=form,
-        due=[(d, delivery.load_of(d.request)) for d in delivery.due_deliveries()],
-        plans=delivery.delivery_plans(),
+        due=[(d, services.load_of(d.request)) for d in services.due_deliveries()],
+        plans=services.delivery_plans(),
         labels=DELIVERY_STATUS_LABELS,
         failures=FAILURE_REASONS,
     )
@@ -63,7 +63,7 @@ def deliveries() -> Any:
 
 
 @bp.route("/driver")
-@roles_required("driver")
+@permission_required(Permission.DRIVE)
 def driver_deliveries() -> Any:
     """Deliveries are done in the rounds' driver mode (address, handover code, offline outbox)."""
     return redirect(url_for("driver.today"))

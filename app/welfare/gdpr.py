@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.core.clock import local_today, utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from app.welfare.models import Delivery, GarmentRequest, Household, HouseholdIdentity, HouseholdStatus, RequestStatus
@@ -90,7 +90,7 @@ def erase(household: Household) -> Household:
 
 def anonymise_expired(today: date | None = None) -> list[str]:
     """Anonymise the households whose retention date has passed and that have no open request."""
-    today = today or date.today()
+    today = today or local_today()
     query = select(Household).where(Household.status == HouseholdStatus.ACTIVE, Household.retention_until < today)
     done = []
     for household in db.session.scalars(query):

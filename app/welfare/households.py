@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import local_today, utcnow
+from app.core.policy import Permission, can
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
 from app.geo.services import comune_at
@@ -78,7 +79,7 @@ def _check_identity(data: IdentityData) -> None:
 def _comune_for(data: IdentityData, user: User) -> str:
     """The comune of the address, which must be one the worker's office serves."""
     comune = comune_at(data.lon, data.lat)
-    if user.role != "admin" and comune.istat_code not in user.organisation.comune_codes:
+    if not can(user, Permission.READ_ALL_HOUSEHOLDS) and comune.istat_code not in user.organisation.comune_codes:
         raise ValidationError(
             _("L'indirizzo è a %(comune)s, fuori dai comuni del tuo ufficio.", comune=comune.name), field="lon"
         )
@@ -98,7 +99,7 @@ def _write_identity(identity: HouseholdIdentity, data: IdentityData) -> None:
 
 def register_household(data: IdentityData, consent: bool, user: User) -> Household:
     """A new household of one of the worker's comuni; consent to the processing is required."""
-    if user.role not in ("social_worker", "admin"):
+    if not can(user, Permission.MANAGE_HOUSEHOLDS):
         raise PermissionDenied(_("Solo i servizi sociali registrano nuclei familiari."))
     if not consent:
         raise ValidationError(_("Serve il consenso al trattamento dei dati."), field="consent")
@@ -109,7 +110,7 @@ def register_household(data: IdentityData, consent: bool, user: User) -> Househo
         comune_code=comune_code,
         office_id=user.organisation_id,
         consent_at=utcnow(),
-        retention_until=date.today() + timedelta(days=retention_days()),
+        retention_until=local_today() + timedelta(days=retention_days()),
     )
     db.session.add(household)
     db.session.flush()
@@ -175,12 +176,12 @@ def add_member(household: Household, data: MemberData, user: User) -> HouseholdM
 
 def touch(household: Household) -> None:
     """Activity extends the retention period."""
-    household.retention_until = max(household.retention_until, date.today() + timedelta(days=retention_days()))
+    household.retention_until = max(household.retention_until, local_today() + timedelta(days=retention_days()))
 
 
 def households_of(user: User) -> list[Household]:
     """Households the user may manage, newest first."""
     query = select(Household).order_by(Household.id.desc())
-    if user.role != "admin":
+    if not can(user, Permission.READ_ALL_HOUSEHOLDS):
         query = query.where(Household.comune_code.in_(user.organisation.comune_codes or {""}))
     return list(db.session.scalars(query))

@@ -9,10 +9,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
-from app.db import Base, TimestampMixin, UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.db import Base, TimestampMixin, UTCDateTime
 from app.fleet.models import Site
 from app.geo.models import Comune
-from app.stock.models import StockItem, StockLocation
+from app.rounds.models import RouteStop
+from app.stock.models import StockItem, StockLocation, StockMovement
 
 
 class HouseholdStatus(enum.StrEnum):
@@ -169,10 +171,6 @@ class RequestLine(Base):
     allocations: Mapped[list[Allocation]] = relationship(back_populates="line", order_by="Allocation.id")
 
     @property
-    def reference(self) -> str:
-        return f"request:{self.request_id}:line:{self.id}"
-
-    @property
     def allocated(self) -> int:
         return sum(a.quantity for a in self.allocations if a.released_at is None)
 
@@ -211,6 +209,9 @@ class Allocation(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
     location: Mapped[StockLocation] = relationship()
     quantity: Mapped[int]
+    # The stock ledger's reserve movement; the release or issue of these pieces settles it.
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
+    reservation: Mapped[StockMovement | None] = relationship()
     match: Mapped[str] = mapped_column(String(20), default="exact")  # exact, adjacent, substitute
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -235,7 +236,12 @@ class Delivery(TimestampMixin, Base):
     failure_note: Mapped[str] = mapped_column(String(200), default="")  # the driver's words on a failed delivery
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The stop of the published round that carries it, set at publication (a failed delivery planned again
+    # moves to its new stop). A draft's stops are not linked: a draft takes nothing.
+    route_stop_id: Mapped[int | None] = mapped_column(ForeignKey("route_stop.id", ondelete="SET NULL"), index=True)
+    route_stop: Mapped[RouteStop | None] = relationship()
 
     @property
     def reference(self) -> str:
+        """The key of its stop in the solver and on ``RouteStop.reference`` (a stop finds its delivery by it)."""
         return f"delivery:{self.id}"

@@ -10,25 +10,17 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.welfare.models import Household, HouseholdIdentity, IdentityAccessLog
 
 
-def is_admin(user: User | None) -> bool:
-    return user is not None and user.is_authenticated and user.role == "admin"
-
-
 def covers(user: User | None, household: Household) -> bool:
     """Admins, and social workers whose office serves the household's comune."""
-    if is_admin(user):
+    if can(user, Permission.READ_ALL_HOUSEHOLDS):
         return True
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.role == "social_worker"
-        and household.comune_code in user.organisation.comune_codes
-    )
+    return can(user, Permission.MANAGE_HOUSEHOLDS) and household.comune_code in user.organisation.comune_codes  # type: ignore[union-attr]
 
 
 def household_for(user: User | None, household_id: int) -> Household:

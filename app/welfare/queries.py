@@ -8,21 +8,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.errors import NotFoundError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, Household, RequestStatus
 from app.welfare.privacy import covers
 
-STAFF = ("coordinator", "operator", "admin")
-
 
 def requests_for(user: User, status: str | None = None) -> list[GarmentRequest]:
     """Requests of the worker's comuni, or every request for coordinators, operators and admins."""
     query = select(GarmentRequest).join(Household).order_by(GarmentRequest.urgent.desc(), GarmentRequest.id.desc())
-    if user.role == "social_worker":
+    if can(user, Permission.PREPARE_REQUESTS):
+        pass
+    elif can(user, Permission.MANAGE_HOUSEHOLDS):
         query = query.where(Household.comune_code.in_(user.organisation.comune_codes or {""}))
-    elif user.role not in STAFF:
+    else:
         return []
     if status:
         query = query.where(GarmentRequest.status == status)
@@ -32,7 +33,7 @@ def requests_for(user: User, status: str | None = None) -> list[GarmentRequest]:
 def request_for(user: User, request_id: int) -> GarmentRequest:
     """A request the user may open; the same 404 whether missing or not theirs."""
     request = db.session.get(GarmentRequest, request_id)
-    if request is None or not (user.role in STAFF or covers(user, request.household)):
+    if request is None or not (can(user, Permission.PREPARE_REQUESTS) or covers(user, request.household)):
         raise NotFoundError(_("Richiesta non trovata."))
     return request
 

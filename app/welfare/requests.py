@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.clock import utcnow
+from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
@@ -226,7 +227,7 @@ def send(request: GarmentRequest, user: User) -> GarmentRequest:
 
 def approve(request: GarmentRequest, user: User) -> GarmentRequest:
     """A coordinator approves a sent request within the monthly quota."""
-    if user.role not in ("coordinator", "admin"):
+    if not can(user, Permission.APPROVE_REQUESTS):
         raise PermissionDenied(_("Solo i coordinatori approvano le richieste."))
     request = locked_request(request.id)
     if request.status == S.SENT:

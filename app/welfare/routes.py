@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.decorators import roles_required
+from app.core.policy import Permission, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
 from app.views import form_status, form_values, save_form
-from app.welfare import allocation, households, privacy, queries, requests, workflow
+from app.welfare import queries, services
+from app.welfare.blueprint import bp
 from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
 from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
 
-bp = Blueprint("welfare", __name__, url_prefix="/welfare")
-WORKERS = ("social_worker",)
-STAFF = ("coordinator", "operator")
 LABELS = {
     "status_labels": STATUS_LABELS,
     "delivery_labels": DELIVERY_STATUS_LABELS,
@@ -32,8 +30,8 @@ LABELS = {
 }
 
 
-def _identity_data(form: HouseholdForm) -> households.IdentityData:
-    return households.IdentityData(
+def _identity_data(form: HouseholdForm) -> services.IdentityData:
+    return services.IdentityData(
         name=form.name.data or "",
         street=form.street.data or "",
         civic=form.civic.data or "",
@@ -47,19 +45,19 @@ def _identity_data(form: HouseholdForm) -> households.IdentityData:
 
 
 @bp.route("/households")
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_list() -> Any:
-    return render_template("welfare/households.html", households=households.households_of(current_user), **LABELS)
+    return render_template("welfare/households.html", households=services.households_of(current_user), **LABELS)
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_new() -> Any:
     form = HouseholdForm()
     created: list[Any] = []
 
     def save() -> None:
-        created.append(households.register_household(_identity_data(form), bool(form.consent.data), current_user))
+        created.append(services.register_household(_identity_data(form), bool(form.consent.data), current_user))
 
     if form.validate_on_submit():
         done = save_form(form, save, _("Nucleo registrato."), "")
@@ -69,10 +67,10 @@ def household_new() -> Any:
 
 
 @bp.route("/households/<int:household_id>")
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_detail(household_id: int) -> Any:
-    household = privacy.household_for(current_user, household_id)
-    identity = privacy.read_identity(household, current_user, "view")
+    household = services.household_for(current_user, household_id)
+    identity = services.read_identity(household, current_user, "view")
     db.session.commit()  # the access log entry
     return render_template(
         "welfare/household.html",
@@ -85,17 +83,17 @@ def household_detail(household_id: int) -> Any:
 
 
 @bp.route("/households/<int:household_id>/identity", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_edit(household_id: int) -> Any:
-    household = privacy.household_for(current_user, household_id)
+    household = services.household_for(current_user, household_id)
     form = HouseholdForm()
     if not form.is_submitted():
-        identity = privacy.read_identity(household, current_user, "edit")
+        identity = services.read_identity(household, current_user, "edit")
         db.session.commit()
         form = HouseholdForm(obj=identity)
     done = save_form(
         form,
-        lambda: households.update_identity(household, _identity_data(form), current_user),
+        lambda: services.update_identity(household, _identity_data(form), current_user),
         _("Dati aggiornati."),
         url_for("welfare.household_detail", household_id=household_id),
     )
@@ -103,14 +101,14 @@ def household_edit(household_id: int) -> Any:
 
 
 @bp.route("/households/<int:household_id>/members", methods=["POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def member_add(household_id: int) -> Any:
-    household = privacy.household_for(current_user, household_id)
+    household = services.household_for(current_user, household_id)
     form = MemberForm()
 
     def save() -> None:
-        data = form_values(households.MemberData, form)
-        households.add_member(household, data, current_user)
+        data = form_values(services.MemberData, form)
+        services.add_member(household, data, current_user)
 
     target = url_for("welfare.household_detail", household_id=household_id)
     done = save_form(form, save, _("Componente aggiunto."), target)
@@ -130,9 +128,9 @@ def _request_form(household: Any) -> RequestForm:
     return form
 
 
-def _request_data(form: RequestForm) -> requests.RequestData:
+def _request_data(form: RequestForm) -> services.RequestData:
     lines = [
-        requests.LineData(
+        services.LineData(
             member_id=entry.form.member_id.data or 0,
             category=entry.form.category.data or "",
             season=entry.form.season.data or "",
@@ -142,7 +140,7 @@ def _request_data(form: RequestForm) -> requests.RequestData:
         for entry in form.lines
         if entry.form.category.data or entry.form.quantity.data is not None
     ]
-    return requests.RequestData(
+    return services.RequestData(
         lines=lines,
         fulfilment=form.fulfilment.data or "",
         urgent=bool(form.urgent.data),
@@ -154,13 +152,13 @@ def _request_data(form: RequestForm) -> requests.RequestData:
 
 
 @bp.route("/households/<int:household_id>/requests/new", methods=["GET", "POST"])
-@roles_required(*WORKERS)
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
 def request_new(household_id: int) -> Any:
-    household = privacy.household_for(current_user, household_id)
+    household = services.household_for(current_user, household_id)
     form = _request_form(household)
     created: list[Any] = []
     if form.validate_on_submit():
-        save = lambda: created.append(requests.create_request(household, _request_data(form), current_user))  # noqa: E731
+        save = lambda: created.append(services.create_request(household, _request_data(form), current_user))  # noqa: E731
         if save_form(form, save, _("Richiesta salvata in bozza."), "") is not None:
             return redirect(url_for("welfare.request_detail", request_id=created[0].id))
     page = render_template("welfare/request_form.html", form=form, household=household, **LABELS)
@@ -168,13 +166,13 @@ def request_new(household_id: int) -> Any:
 
 
 @bp.route("/requests")
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_list() -> Any:
     return render_template("welfare/requests.html", requests=queries.requests_for(current_user), **LABELS)
 
 
 @bp.route("/requests/<int:request_id>")
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_detail(request_id: int) -> Any:
     request = queries.request_for(current_user, request_id)
     return render_template(
@@ -182,23 +180,24 @@ def request_detail(request_id: int) -> Any:
         request=request,
         action_form=ActionForm(),
         deliveries=queries.deliveries_for(request),
-        can_manage=privacy.covers(current_user, request.household),
+        can_manage=services.covers(current_user, request.household),
+        actions=services.allowed_actions(request, current_user),
         **LABELS,
     )
 
 
 ACTIONS = {
-    "send": (requests.send, _l("Richiesta inviata al coordinamento.")),
-    "approve": (requests.approve, _l("Richiesta approvata.")),
-    "allocate": (allocation.allocate, _l("Abbinamento con il magazzino eseguito.")),
-    "ready": (workflow.mark_ready, _l("Richiesta pronta.")),
-    "collected": (workflow.mark_collected, _l("Ritiro registrato.")),
-    "cancel": (workflow.cancel, _l("Richiesta annullata; i capi riservati sono tornati disponibili.")),
+    "send": (services.send, _l("Richiesta inviata al coordinamento.")),
+    "approve": (services.approve, _l("Richiesta approvata.")),
+    "allocate": (services.allocate, _l("Abbinamento con il magazzino eseguito.")),
+    "ready": (services.mark_ready, _l("Richiesta pronta.")),
+    "collected": (services.mark_collected, _l("Ritiro registrato.")),
+    "cancel": (services.cancel, _l("Richiesta annullata; i capi riservati sono tornati disponibili.")),
 }
 
 
 @bp.route("/requests/<int:request_id>/<action>", methods=["POST"])
-@roles_required(*WORKERS, *STAFF)
+@permission_required(Permission.VIEW_REQUESTS)
 def request_action(request_id: int, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
@@ -219,24 +218,21 @@ def request_action(request_id: int, action: str) -> Any:
 
 
 @bp.route("/picklist/<int:site_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.PREPARE_REQUESTS)
 def pick_list(site_id: int) -> Any:
     site = queries.site_for(site_id)
-    rows = allocation.pick_list(site, current_user)
+    rows = services.pick_list(site, current_user)
     return render_template("welfare/picklist.html", site=site, rows=rows, **LABELS)
 
 
 @bp.route("/points/<int:site_id>")
-@roles_required(*STAFF)
+@permission_required(Permission.PREPARE_REQUESTS)
 def point_pickups(site_id: int) -> Any:
     site = queries.site_for(site_id)
     return render_template(
         "welfare/point.html",
         site=site,
-        requests=workflow.pickups_at(site, current_user),
+        requests=services.pickups_at(site, current_user),
         action_form=ActionForm(),
         **LABELS,
     )
-
-
-from app.welfare import delivery_routes  # noqa: E402, F401  (registers the delivery pages on the blueprint)

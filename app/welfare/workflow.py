@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.policy import Permission, can
 from app.errors import ConflictError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site
 from app.welfare import messages
-from app.welfare.allocation import PREPARERS, active_allocations, issue_all, release_all
+from app.welfare.allocation import active_allocations, issue_all, release_all
 from app.welfare.models import (
     Delivery,
     DeliveryStatus,
@@ -21,11 +22,30 @@ from app.welfare.models import (
     RequestStatus,
 )
 from app.welfare.privacy import covers
-from app.welfare.requests import change_status, locked_request, record_status
+from app.welfare.requests import TRANSITIONS, change_status, locked_request, record_status
+
+
+def allowed_actions(request: GarmentRequest, user: User) -> list[str]:
+    """The actions ``user`` may take on ``request`` in its present state, in the order a page offers them.
+
+    The services check the same rules again when an action is taken; this only says which to offer.
+    """
+    status, own = request.status, covers(user, request.household)
+    prepares = can(user, Permission.PREPARE_REQUESTS)
+    offered = {
+        "send": status == RequestStatus.DRAFT and own,
+        "approve": status == RequestStatus.SENT and can(user, Permission.APPROVE_REQUESTS),
+        "allocate": status in (RequestStatus.APPROVED, RequestStatus.PREPARING) and prepares,
+        "ready": status == RequestStatus.PREPARING and prepares,
+        "collected": status == RequestStatus.READY and request.fulfilment == Fulfilment.PICKUP and prepares,
+        "cancel": RequestStatus.CANCELLED in TRANSITIONS.get(status, set())
+        and (own or can(user, Permission.CANCEL_ANY_REQUEST)),
+    }
+    return [name for name, allowed in offered.items() if allowed]
 
 
 def _check_preparer(user: User) -> None:
-    if user.role not in PREPARERS:
+    if not can(user, Permission.PREPARE_REQUESTS):
         raise PermissionDenied(_("Solo il magazzino prepara le richieste."))
 
 
@@ -84,7 +104,7 @@ def mark_ready(request: GarmentRequest, user: User) -> GarmentRequest:
 
 def cancel(request: GarmentRequest, user: User, note: str = "") -> GarmentRequest:
     """Cancel a request (its social worker or a coordinator); reserved stock is given back."""
-    if not (covers(user, request.household) or user.role == "coordinator"):
+    if not (covers(user, request.household) or can(user, Permission.CANCEL_ANY_REQUEST)):
         raise PermissionDenied(_("Non puoi annullare questa richiesta."))
     request = locked_request(request.id)
     change_status(request, RequestStatus.CANCELLED, user, note)
@@ -110,7 +130,7 @@ def pickups_at(site: Site, user: User) -> list[GarmentRequest]:
 
 def _check_site(site: Site, user: User) -> None:
     _check_preparer(user)
-    if user.role == "operator" and site.organisation_id != user.organisation_id:
+    if not can(user, Permission.SEE_ALL_OPERATORS) and site.organisation_id != user.organisation_id:
         raise PermissionDenied(_("Questo punto di distribuzione non è della tua organizzazione."))
 
 

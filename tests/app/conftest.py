@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.core import clock as app_clock
 from app.extensions import db, limiter
 from app.geo import services as geo
 from tests.app import factories
@@ -34,8 +36,11 @@ def _backend() -> str:
 
 
 @contextmanager
-def scratch_postgresql_database(prefix: str = "fitmi_test") -> Iterator[str]:
-    """A new, empty PostgreSQL database on the test server, dropped afterwards; yields its URL."""
+def new_database(sqlite_file: Path, prefix: str = "fitmi_test") -> Iterator[str]:
+    """The URL of a database of its own: a SQLite file, or a PostgreSQL database dropped afterwards."""
+    if _backend() == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -50,10 +55,7 @@ def scratch_postgresql_database(prefix: str = "fitmi_test") -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if _backend() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        return
-    with scratch_postgresql_database() as url:
+    with new_database(tmp_path_factory.mktemp("db") / "test.sqlite3") as url:
         yield url
 
 
@@ -137,6 +139,33 @@ def run_cli(app: Flask, *args: str) -> Any:
     return contextvars.Context().run(app.test_cli_runner().invoke, args=list(args))
 
 
+class FakeClock:
+    """A clock that stands still until the test moves it (``set`` a moment, ``advance`` by a delta)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock takes aware moments")
+        self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> Iterator[FakeClock]:
+    """The app's clock, stopped at the real now: services, column defaults and test-client requests all read it."""
+    fake = FakeClock(app_clock.utcnow())
+    app_clock.set_source(fake)
+    yield fake
+    app_clock.set_source(None)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -190,3 +219,12 @@ def sqlite_queue(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(app.config, "ROUNDS_WORKER", "external")
     yield queue
     queue.stop_embedded()
+
+
+def revision_before(revision: str) -> str:
+    """The revision a migration follows, read from the scripts (re-chaining a migration never breaks a test)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return str(ScriptDirectory.from_config(config).get_revision(revision).down_revision)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import factory
 from argon2 import PasswordHasher
 
 from app.auth.models import Organisation, User
 from app.bins.models import Bin
-from app.db import utcnow
+from app.core.clock import ROME, local_today, utcnow
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop
@@ -146,7 +145,7 @@ class RoundPlanFactory(_Base):
         model = RoundPlan
 
     kind = "collection"
-    service_date = factory.LazyFunction(date.today)
+    service_date = factory.LazyFunction(local_today)
     status = "draft"
     version = 1
     params_json = "{}"
@@ -170,7 +169,7 @@ class HouseholdFactory(_Base):
     comune_code = MILANO
     office = factory.LazyAttribute(lambda o: social_services_of(o.comune_code))
     consent_at = factory.LazyFunction(utcnow)
-    retention_until = factory.LazyFunction(lambda: date.today() + timedelta(days=730))
+    retention_until = factory.LazyFunction(lambda: local_today() + timedelta(days=730))
 
     @factory.post_generation
     def identity(obj, create, extracted, **kwargs):
@@ -237,7 +236,7 @@ class RoundRouteFactory(_Base):
     start_site = factory.LazyAttribute(lambda o: o.vehicle.home_site)
     end_site = factory.SubFactory(SortingPlantFactory)
     start_at = factory.LazyAttribute(
-        lambda o: datetime.combine(o.plan.service_date, time(6, 0), tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)
+        lambda o: datetime.combine(o.plan.service_date, time(6, 0), tzinfo=ROME).astimezone(UTC)
     )
     end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=5))
     distance_m = 38_500

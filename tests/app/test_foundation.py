@@ -83,17 +83,17 @@ def test_demo_command_is_idempotent(app):
 
 
 def _the_demo_has_a_delivery_to_plan_with_its_warehouse_van() -> None:
-    from app.rounds.driver_services import local_today
-    from app.welfare import delivery
+    from app.core.clock import local_today
+    from app.welfare import delivery_planning
 
-    (due,) = delivery.due_deliveries()
-    assert due.request.status == "pronta" and delivery.load_of(due.request).pieces >= 1
+    (due,) = delivery_planning.due_deliveries()
+    assert due.request.status == "pronta" and delivery_planning.load_of(due.request).pieces >= 1
     van = db.session.scalar(select(Vehicle).where(Vehicle.capacity_pieces.is_not(None)))
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
-    params = delivery.DeliveryPlanParams(local_today(), van.home_site_id, (van.id,), {}, 1.0)
-    plan = delivery.plan_deliveries(params, coordinator)
+    params = delivery_planning.DeliveryPlanParams(local_today(), van.home_site_id, (van.id,), {}, 1.0)
+    plan = delivery_planning.plan_deliveries(params, coordinator)
     (stop,) = [s for r in plan.routes for s in r.stops]
-    assert stop.reference == due.reference and stop.planned_pieces == delivery.load_of(due.request).pieces
+    assert stop.reference == due.reference and stop.planned_pieces == delivery_planning.load_of(due.request).pieces
     db.session.rollback()
 
 

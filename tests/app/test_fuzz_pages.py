@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.collection import services as collection
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from tests.app import factories
 from tests.app.hostile import FUZZ, TEXT, query_string

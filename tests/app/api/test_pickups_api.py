@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from tests.app.conftest import csrf_token
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.collection import services
 from app.collection.models import ApiToken, FillReading
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from tests.app.conftest import run_cli
 from tests.app.factories import UserFactory

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from app.api import tokens
 from app.collection.models import ApiToken
-from app.db import utcnow
 from app.extensions import db
 from tests.app.conftest import post_form, run_cli
 
@@ -37,13 +35,13 @@ def test_tokens_are_listed_and_a_revoked_token_gets_401(app, client, token, bin_
     assert run_cli(app, "api", "revoke-token", prefix).exit_code != 0  # nothing left to revoke
 
 
-def test_an_expired_token_gets_401_like_a_revoked_one(app, client, bin_, driver, monkeypatch):
+def test_an_expired_token_gets_401_like_a_revoked_one(app, client, bin_, driver, clock):
     created = run_cli(app, "api", "create-token", driver.email, "--expires-days", "30")
     assert created.exit_code == 0, created.output
     token = created.output.strip().splitlines()[-1]
     assert _stored().expires_at is not None
     assert _forecast(client, token, bin_).status_code == 200
-    monkeypatch.setattr(tokens, "utcnow", lambda: utcnow() + timedelta(days=30, minutes=1))
+    clock.advance(timedelta(days=30, minutes=1))
     response = _forecast(client, token, bin_)
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
 
@@ -88,13 +86,12 @@ def token_updates(app) -> Iterator[list[str]]:
     event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_two_requests_in_the_same_minute_write_last_used_once(client, token, bin_, token_updates, monkeypatch):
-    now = utcnow()
-    monkeypatch.setattr(tokens, "utcnow", lambda: now)
+def test_two_requests_in_the_same_minute_write_last_used_once(client, token, bin_, token_updates, clock):
+    now = clock.now
     assert _forecast(client, token, bin_).status_code == 200
     assert _forecast(client, token, bin_).status_code == 200
     assert len(token_updates) == 1 and _stored().last_used_at == now
     later = now + timedelta(seconds=61)
-    monkeypatch.setattr(tokens, "utcnow", lambda: later)
+    clock.set(later)
     assert _forecast(client, token, bin_).status_code == 200
     assert len(token_updates) == 2 and _stored().last_used_at == later

@@ -168,6 +168,18 @@ def test_detail_shows_valid_pickups_as_chart_and_table_and_a_qr_code(client, ope
     assert f"/collection/pickups/new?code=VS-7&amp;operator={operator.organisation_id}" in html
 
 
+def test_without_a_fill_source_the_bin_pages_show_no_forecast_and_no_history(client, operator, monkeypatch):
+    from app.bins import fill
+
+    monkeypatch.setattr(fill, "_SOURCE", [])  # bins alone: collection registers the source in create_app
+    bin_ = BinFactory(operator=operator.organisation, code="VS-8")
+    db.session.add(Pickup(bin=bin_, collected_at=datetime(2026, 10, 1, 8, tzinfo=UTC), weight_kg=Decimal("120.5")))
+    db.session.commit()
+    html = client.get(f"/bins/{bin_.id}").get_data(as_text=True)
+    assert "VS-8" in html and "120,5" not in html and "<rect " not in html
+    assert client.get("/bins/map.geojson").get_json()["features"][0]["properties"]["fill"] == "unknown"
+
+
 def test_html_in_access_notes_is_shown_escaped(client, operator):
     bin_ = BinFactory(operator=operator.organisation, access_notes='<img src=x onerror="alert(1)">')
     db.session.commit()

@@ -19,12 +19,13 @@ from huey import SqliteHuey
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
+from app.core.clock import local_today
 from app.extensions import db
-from app.rounds import driver_services, jobs
-from app.rounds.driver_services import local_today
+from app.rounds import jobs
 from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
 from tests.app.browser.conftest import log_in, open_phone_menu, release_db
+from tests.app.conftest import FakeClock
 
 pytestmark = [pytest.mark.browser]
 DRIVER = "Luca Ferrari"
@@ -180,7 +181,7 @@ def _move_last_stop_to_the_spare_truck(page: Any) -> str:
 
 
 def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_pickups_count_once(
-    page: Any, phone: Any, planning_queue: jobs.JobQueue, monkeypatch: pytest.MonkeyPatch
+    page: Any, phone: Any, planning_queue: jobs.JobQueue, clock: FakeClock
 ) -> None:
     seeded = _seed()
     page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # offline: no tiles
@@ -191,8 +192,7 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     page.get_by_role("button", name="Pubblica").click()
     page.locator("h1 .badge", has_text="pubblicato").wait_for()
 
-    tomorrow = local_today() + timedelta(days=1)
-    monkeypatch.setattr(driver_services, "local_today", lambda now=None: tomorrow)  # the next morning
+    clock.advance(timedelta(days=1))  # the next morning
     route_id, stop_ids = _route_of(seeded.driver_id)
     log_in(phone, seeded.driver_email, factories.DEFAULT_PASSWORD)
     phone.goto("/driver/")

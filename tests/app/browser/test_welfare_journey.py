@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from app.core.clock import local_today
 from app.extensions import db
-from app.rounds.driver_services import local_today
 from app.stock import services as stock
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db

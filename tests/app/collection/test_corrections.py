@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.bins.models import AuditEntry
 from app.collection import services
 from app.collection.models import Pickup
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from tests.app.conftest import post_form

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
+from app.core.clock import local_now
 from app.extensions import db
 from tests.app.conftest import post_form
 from tests.app.factories import BinFactory
@@ -22,7 +22,7 @@ def _count() -> int:
 
 
 def _when(hours_ago: float = 1) -> str:
-    return (datetime.now(ZoneInfo("Europe/Rome")) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
+    return (local_now() - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.ops.backup import BackupError, restore_backup
 from app.stock import services as stock
 from tests.app import factories
-from tests.app.conftest import run_cli, scratch_postgresql_database
+from tests.app.conftest import new_database, run_cli
 from tests.app.sorting.helpers import closed_session, intake, reuse_b_fraction
 
 KG_BALANCES = (
@@ -29,10 +29,7 @@ STOCK_CACHE = "SELECT item_id, location_id, on_hand, reserved FROM stock_balance
 @pytest.fixture
 def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database on the same server as the test database (a new SQLite file, or a new PostgreSQL db)."""
-    if db.engine.dialect.name == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    with scratch_postgresql_database("fitmi_restore") as url:
+    with new_database(tmp_path / "restored.sqlite3", "fitmi_restore") as url:
         yield url
 
 
@@ -40,8 +37,8 @@ def _some_history() -> None:
     """Intake, a sorting session, stock received, reserved, issued: rows in both ledgers."""
     item, location = factories.StockItemFactory(), factories.StockLocationFactory()
     stock.receive_from_sorting(item, location, 10, reuse_b_fraction(), None)
-    stock.reserve(item, location, 4, reference="request:1:line:1")
-    stock.issue_reserved(item, location, "request:1:line:1", 3, counterparty="NF-00042")
+    reservation = stock.reserve(item, location, 4)
+    stock.issue_reserved(reservation, 3, counterparty="NF-00042")
     closed_session({"reuse_a": "300", "recycle_mixed": "690"})
     intake(gross="900", tare="400")
     factories.UserFactory(role="coordinator")

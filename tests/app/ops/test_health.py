@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from app.rounds.models import PlanningJob
 

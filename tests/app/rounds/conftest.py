@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.bins.forecast import BinForecast
+from app.collection.forecast import BinForecast
+from app.core.clock import local_today
 from app.extensions import db
 from app.rounds import adapters, selection
 from tests.app import factories
@@ -77,7 +78,7 @@ class World:
 
     @property
     def tomorrow(self) -> date:
-        return date.today() + timedelta(days=1)
+        return local_today() + timedelta(days=1)
 
     def params(self, **overrides: Any) -> Any:
         from app.rounds.services import PlanParams

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
+from app.core.clock import local_today
 from app.extensions import db
-from app.rounds.driver_services import local_today
 from app.rounds.models import RouteStop, StopPhoto
 from tests.app import factories
 from tests.app.conftest import csrf_token

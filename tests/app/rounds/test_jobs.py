@@ -9,7 +9,7 @@ import pytest
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.core.clock import utcnow
 from app.extensions import db
 from app.rounds import jobs, services
 from app.rounds.models import PlanningJob, RoundPlan, RouteStop

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.collection.models import Pickup
+from app.core.clock import local_today, utcnow
 from app.extensions import db
 from app.rounds.adapters import PlanningInputError
 from app.rounds.models import RoundPlan
@@ -59,7 +60,7 @@ def test_bins_over_the_threshold_or_overflowing_are_required_the_others_optional
     low, overflowing, *_rest = world.bins
     forecasts.set(low, 0.3)
     forecasts.set(overflowing, 0.2)
-    db.session.add(Pickup(bin=overflowing, collected_at=datetime.now(UTC) - timedelta(days=2), incidents="overflow"))
+    db.session.add(Pickup(bin=overflowing, collected_at=utcnow() - timedelta(days=2), incidents="overflow"))
 
     plan = plan_day(world.params())
 
@@ -113,7 +114,7 @@ def test_a_site_outside_the_road_network_is_named_in_italian(world, on_milan_roa
 
 def test_planning_a_past_date_is_refused(world) -> None:
     with pytest.raises(PlanningInputError, match="nel passato"):
-        plan_day(world.params(service_date=date.today() - timedelta(days=1)))
+        plan_day(world.params(service_date=local_today() - timedelta(days=1)))
 
 
 def test_on_an_overloaded_day_required_bins_that_do_not_fit_are_listed_never_overloaded(world) -> None:

@@ -6,9 +6,9 @@ from datetime import datetime, time
 
 import pytest
 
+from app.core.clock import ROME
 from app.extensions import db
 from app.rounds.models import RouteStop
-from app.rounds.selection import ROME
 from app.rounds.services import plan_day, publish_plan, replan_remaining
 from tests.app import factories
 

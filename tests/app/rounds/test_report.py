@@ -7,9 +7,10 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from app.core.clock import local_today
 from app.extensions import db
 from app.rounds import sheets
-from app.rounds.driver_services import local_today, mark_done, mark_skipped
+from app.rounds.driver_services import mark_done, mark_skipped
 from tests.app import factories
 
 

@@ -8,9 +8,9 @@ from xml.etree import ElementTree as ET
 
 from flask.testing import FlaskClient
 
+from app.core.clock import local_today
 from app.extensions import db
 from app.rounds import sheets
-from app.rounds.driver_services import local_today
 from tests.app import factories
 
 GPX = "{http://www.topografix.com/GPX/1/1}"

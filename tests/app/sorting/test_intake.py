@@ -128,3 +128,35 @@ def test_superseded_pickups_cannot_be_linked():
     pickup = _pickup("300", superseded=True)
     with pytest.raises(ValidationError):
         intake(pickup_ids=(pickup.id,))
+
+
+def _unloaded_round(*weights, status="published", kind="collection"):
+    """A route whose stops made pickups of these weights."""
+    route = factories.RouteStopFactory(route__plan__status=status, route__plan__kind=kind).route
+    route.stops[0].pickup_id = _pickup(weights[0]).id
+    for weight in weights[1:]:
+        factories.RouteStopFactory(route=route, pickup_id=_pickup(weight).id)
+    db.session.flush()
+    return route
+
+
+def test_an_intake_from_a_round_names_the_route_and_carries_its_stops_pickups():
+    route = _unloaded_round("120", "80")
+    done_elsewhere = route.stops[1].pickup_id
+    intake(pickup_ids=(done_elsewhere,))
+    batch = intake(route_id=route.id, gross="1195", tare="1000")
+    assert batch.route_id == route.id
+    assert [p.id for p in batch.pickups] == [route.stops[0].pickup_id]  # one pickup was already in a batch
+    assert services.pickup_check(batch).logged_kg == Decimal(120)
+
+
+def test_only_a_round_intake_names_a_published_collection_route():
+    with pytest.raises(ValidationError, match="giro"):
+        intake(route_id=_unloaded_round("100").id, source="drive")
+    with pytest.raises(ValidationError, match="Giro inesistente"):
+        intake(route_id=_unloaded_round("100", status="draft").id)
+    with pytest.raises(ValidationError, match="Giro inesistente"):
+        intake(route_id=_unloaded_round("100", kind="delivery").id)
+    with pytest.raises(ValidationError, match="Giro inesistente"):
+        intake(route_id=2_000_000)
+    assert _count(IntakeBatch) == 0

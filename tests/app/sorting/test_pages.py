@@ -43,6 +43,20 @@ def test_operator_records_an_intake_typed_the_italian_way(client, login_as):
     assert str(batch.net_kg) == "1530.5" and batch.received_at.hour == 7  # 08:30 in Milan is 07:30 UTC
 
 
+def test_an_intake_names_the_round_it_unloads_and_its_page_links_the_plan(client, login_as):
+    _, plant = _operator_with_plant(login_as)
+    route = factories.RoundRouteFactory(end_site=plant)
+    db.session.commit()
+    form_page = client.get("/sorting/intake/new").get_data(as_text=True)
+    assert f'value="{route.id}"' in form_page and route.vehicle.plate in form_page
+    response = post_form(client, "/sorting/intake/new", _intake_form(plant, route_id=route.id, source_ref=""))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    batch = db.session.scalar(select(IntakeBatch))
+    assert batch.route_id == route.id
+    page = client.get(f"/sorting/intake/{batch.id}").get_data(as_text=True)
+    assert f"/rounds/{route.plan_id}" in page and f"giro n. {route.id}" in page
+
+
 def test_tare_above_gross_is_shown_on_the_field_and_nothing_is_saved(client, login_as):
     _, plant = _operator_with_plant(login_as)
     response = post_form(client, "/sorting/intake/new", _intake_form(plant, tare_kg="5000"))
@@ -125,3 +139,14 @@ def test_operators_do_not_see_other_organisations_batches(client, login_as):
 def test_drivers_and_social_workers_cannot_open_the_sorting_pages(client, login_as, role):
     login_as(role)
     assert client.get("/sorting/").status_code == 403
+
+
+def test_the_live_balance_takes_its_bounds_and_number_format_from_the_server(client, login_as, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SORTING_LOSS_TOLERANCE_PERCENT", "3")
+    user, plant = _operator_with_plant(login_as)
+    batch = intake(plant, gross="1500", tare="500")
+    session = services.open_session(plant.id, [batch.id], user)
+    db.session.commit()
+    html = client.get(f"/sorting/sessions/{session.id}").get_data(as_text=True)
+    assert 'data-max-loss="30.0"' in html and 'data-locale="it"' in html  # 3 % of 1000 kg, by the server's rule
+    assert "it-IT" not in html and "data-tolerance" not in html and "tol / 100" not in html

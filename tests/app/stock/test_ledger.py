@@ -31,7 +31,10 @@ def _movements() -> int:
 
 def test_pieces_received_from_sorting_take_their_estimated_kilos_from_the_fraction(stocked):
     item, location = stocked
-    fraction = db.session.scalar(select(StockMovement)).fraction
+    receipt = db.session.scalar(select(StockMovement))
+    fraction = receipt.fraction
+    assert receipt.kg_entry.kind == "to_stock" and receipt.kg_entry.delta_kg == Decimal(-5)
+    assert receipt.kg_entry.fraction_id == fraction.id
     assert services.balance(item, location) == services.Balance(10, 0)
     assert kg_ledger.fraction_balance_kg(fraction.id) == Decimal(195)  # 200 kg − 10 × 0,5 kg
     assert outbound.reconcile().closes
@@ -48,24 +51,27 @@ def test_only_reuse_fractions_become_stock():
 
 def test_reserve_then_issue_to_a_household(stocked):
     item, location = stocked
-    services.reserve(item, location, 4, reference="request:123:line:4")
+    reservation = services.reserve(item, location, 4)
     assert services.balance(item, location).available == 6
-    services.issue_reserved(item, location, "request:123:line:4", 3, counterparty="NF-00042")
+    issued = services.issue_reserved(reservation, 3, counterparty="NF-00042")
     assert services.balance(item, location) == services.Balance(7, 1)
-    assert services.release(item, location, "request:123:line:4").reserved_delta == -1
+    released = services.release(reservation)
+    assert released.reserved_delta == -1
+    assert issued.reservation_id == released.reservation_id == reservation.id
+    assert services.release(reservation) is None
     assert services.balance(item, location) == services.ledger_balance(item, location) == services.Balance(7, 0)
 
 
 def test_reserving_more_than_available_is_refused_with_not_enough_stock(stocked):
     item, location = stocked
-    services.reserve(item, location, 8, reference="request:1:line:1")
+    services.reserve(item, location, 8)
     with pytest.raises(ConflictError, match="Scorte insufficienti"):
-        services.reserve(item, location, 3, reference="request:2:line:1")
+        services.reserve(item, location, 3)
 
 
 def test_moving_reserved_stock_is_refused_and_nothing_changes(stocked):
     item, location = stocked
-    services.reserve(item, location, 8, reference="request:1:line:1")
+    services.reserve(item, location, 8)
     before = _movements()
     with pytest.raises(ConflictError, match="riservati"):
         services.take_out(item, location, 5, "shop", "Mercatino Isola")
@@ -74,19 +80,26 @@ def test_moving_reserved_stock_is_refused_and_nothing_changes(stocked):
     assert _movements() == before and services.balance(item, location) == services.Balance(10, 8)
 
 
-def test_issuing_more_than_the_reference_holds_is_refused(stocked):
+def test_issuing_more_than_the_reservation_holds_is_refused(stocked):
     item, location = stocked
-    services.reserve(item, location, 2, reference="request:1:line:1")
-    services.reserve(item, location, 5, reference="request:2:line:1")
+    first = services.reserve(item, location, 2)
+    services.reserve(item, location, 5)
     with pytest.raises(ConflictError, match="solo 2 pezzi"):
-        services.issue_reserved(item, location, "request:1:line:1", 3, counterparty="NF-1")
+        services.issue_reserved(first, 3, counterparty="NF-1")
+
+
+def test_only_a_reserve_movement_can_be_settled(stocked):
+    receipt = db.session.scalar(select(StockMovement))
+    with pytest.raises(ValidationError, match="prenotazione"):
+        services.release(receipt)
 
 
 def test_transfer_moves_pieces_between_locations(stocked):
     item, location = stocked
     target = factories.StockLocationFactory()
-    services.transfer(item, location, target, 4)
+    out, into = services.transfer(item, location, target, 4)
     assert services.balance(item, location).on_hand == 6 and services.balance(item, target).on_hand == 4
+    assert into.transfer_out_id == out.id and out.transfer_out_id is None
 
 
 @pytest.mark.parametrize("reason", ["", "  ", "x"])
@@ -116,6 +129,7 @@ def test_a_count_writes_one_movement_per_difference_with_who_and_why(stocked):
     moves = services.count(location, {item.id: 7, other.id: 2}, "inventario di fine mese", user)
     assert [(m.item_id, m.on_hand_delta, m.kind) for m in moves] == [(item.id, -3, "count"), (other.id, 2, "count")]
     assert all(m.user_id == user.id and m.reason == "inventario di fine mese" for m in moves)
+    assert moves[0].count_id == moves[1].count_id and moves[0].count.location_id == location.id
     assert services.count(location, {item.id: 7}, "ricontrollo", user) == []
 
 

@@ -6,18 +6,18 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.core.clock import local_today, utcnow
 from app.extensions import db
 from app.rounds import services as rounds
-from app.rounds.driver_services import local_today
 from app.rounds.models import RoundPlan, RouteStop, StopPhoto
 from app.stock import services as stock
-from app.welfare import allocation, delivery, privacy, workflow
+from app.welfare import allocation, delivery_planning, privacy, workflow
 from app.welfare.models import Delivery, GarmentRequest
 from tests.app import factories
 from tests.app.conftest import csrf_token, login
@@ -49,10 +49,10 @@ def _planned(household: Any, people: Any, outbox: list[Any], publish: bool = Tru
     driver = factories.UserFactory(role="driver")
     vehicle = factories.VehicleFactory(home_site=shelf.site)
     db.session.commit()
-    params = delivery.DeliveryPlanParams(
+    params = delivery_planning.DeliveryPlanParams(
         day or local_today(), shelf.site_id, (vehicle.id,), {vehicle.id: driver.id}, 1.0
     )
-    plan = delivery.plan_deliveries(params, coordinator)
+    plan = delivery_planning.plan_deliveries(params, coordinator)
     if publish:
         rounds.publish_plan(plan, plan.version)
     db.session.commit()
@@ -150,7 +150,7 @@ def test_not_at_home_is_a_failed_delivery_to_plan_again(client, household, peopl
     assert response.status_code == 200 and response.get_json()["stop"]["skip_reason"] == "not_home"
     db.session.refresh(trip.delivery)
     assert trip.delivery.status == "failed" and trip.delivery.failure_reason == "not_home"
-    assert [d.id for d in delivery.due_deliveries()] == [trip.delivery.id]
+    assert [d.id for d in delivery_planning.due_deliveries()] == [trip.delivery.id]
 
 
 def test_another_driver_cannot_hand_over(app, household, people, memory_notify):
@@ -213,19 +213,22 @@ def test_the_reason_and_note_of_a_failed_delivery_reach_the_social_worker(
 
 
 def test_a_handover_synced_after_midnight_counts_for_its_day_but_not_days_later(
-    client, household, people, memory_notify, monkeypatch
+    app, household, people, memory_notify, clock
 ):
     trip = _planned(household, people, memory_notify)
-    login(client, trip.driver.email)
-    handed_at = datetime.now(UTC)
+    handed_at = utcnow()
     body = {"proof_kind": "code", "code": trip.code, "collected_at": handed_at.isoformat()}
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=3))
-    too_late = _act(client, trip.stop, "done", body)
+
+    def sync_at(moment):  # the phone syncs its outbox then, in a new login (the old session has expired)
+        clock.set(moment)
+        phone = app.test_client()
+        login(phone, trip.driver.email)
+        return _act(phone, trip.stop, "done", body)
+
+    too_late = sync_at(handed_at + timedelta(days=3))
     assert too_late.status_code == 422 and too_late.get_json()["error"]["field"] == "collected_at"
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at - timedelta(hours=1))
-    assert _act(client, trip.stop, "done", body).status_code == 422  # an hour in the phone's future
-    monkeypatch.setattr(delivery, "utcnow", lambda: handed_at + timedelta(days=1))
-    response = _act(client, trip.stop, "done", body)
+    assert sync_at(handed_at - timedelta(hours=1)).status_code == 422  # an hour in the phone's future
+    response = sync_at(handed_at + timedelta(days=1))
     assert response.status_code == 200 and response.get_json()["stop"]["status"] == "done"
     db.session.refresh(trip.request)
     assert trip.request.status == "consegnata"

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.core.clock import local_today
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.rounds import services as rounds
-from app.rounds.driver_services import local_today
 from app.rounds.models import PlanningJob, RoundPlan
 from app.stock.catalog import CATEGORIES, PACKED_LITRES
-from app.welfare import allocation, delivery, workflow
+from app.welfare import allocation, delivery_planning, workflow
 from app.welfare.models import Delivery
 from tests.app import factories
 from tests.app.conftest import login, post_form
@@ -57,8 +57,8 @@ def _van(shelf: Any, **capacity: Any) -> Any:
 
 def _plan(people: Any, *vans: Any) -> RoundPlan:
     coordinator, shelf = people[1], people[3]
-    params = delivery.DeliveryPlanParams(local_today(), shelf.site_id, tuple(v.id for v in vans), {}, 2.0)
-    plan = delivery.plan_deliveries(params, coordinator)
+    params = delivery_planning.DeliveryPlanParams(local_today(), shelf.site_id, tuple(v.id for v in vans), {}, 2.0)
+    plan = delivery_planning.plan_deliveries(params, coordinator)
     db.session.commit()
     return plan
 
@@ -79,7 +79,7 @@ def test_every_garment_category_has_a_packed_volume() -> None:
 
 def test_a_delivery_stop_carries_the_weight_litres_and_pieces_of_its_reserved_garments(household, people):
     (request,) = _ready([household], people)
-    load = delivery.load_of(request)
+    load = delivery_planning.load_of(request)
     assert (load.pieces, load.litres) == (3, 8 + 2 * 3)  # a coat (8 L) and two jumpers (3 L each)
     plan = _plan(people, _van(people[3]))
     stop = plan.routes[0].stops[0]
@@ -102,7 +102,7 @@ def test_a_van_full_in_pieces_or_litres_goes_back_to_the_warehouse_between_deliv
 
 def test_a_delivery_too_big_for_every_van_is_left_out_with_what_it_needs(household, people):
     (request,) = _ready([household], people)
-    load = delivery.load_of(request)
+    load = delivery_planning.load_of(request)
     plan = _plan(people, _van(people[3], capacity_pieces=2))
     assert not any(r.stops for r in plan.routes)
     (left,) = plan.unassigned
@@ -136,13 +136,13 @@ def test_a_draft_takes_nothing_and_publication_codes_and_tells_each_household_on
     van = _van(people[3])
     first, second = _plan(people, van), _plan(people, van)  # both drafts hold the same delivery
     assert _delivery(request).status == "to_plan" and not [m for m in memory_notify if m.channel == "sms"]
-    assert [d.id for d in delivery.due_deliveries()] == [_delivery(request).id]
+    assert [d.id for d in delivery_planning.due_deliveries()] == [_delivery(request).id]
 
     rounds.publish_plan(first, first.version, people[1])
     db.session.commit()
     sms = [m.body for m in memory_notify if m.channel == "sms"]
     assert len(sms) == 1 and re.search(r"Codice di consegna: \d{6}", sms[0])
-    assert _delivery(request).status == "scheduled" and delivery.due_deliveries() == []
+    assert _delivery(request).status == "scheduled" and delivery_planning.due_deliveries() == []
 
     with pytest.raises(ConflictError, match=household.code):
         rounds.publish_plan(second, second.version, people[1])
@@ -210,7 +210,9 @@ def test_bad_delivery_planning_choices_are_refused_before_anything_is_queued(cli
     response = post_form(client, "/welfare/deliveries", form | {"service_date": "", "vehicle_ids": []})
     assert response.status_code == 422 and "Scegli almeno un veicolo." in response.get_data(as_text=True)
     with pytest.raises(ValidationError, match="Scegli un magazzino attivo"):
-        delivery.start_planning(delivery.DeliveryPlanParams(local_today(), plant.id, (van.id,), {}), people[1])
+        delivery_planning.start_planning(
+            delivery_planning.DeliveryPlanParams(local_today(), plant.id, (van.id,), {}), people[1]
+        )
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(PlanningJob)) == 0
     assert db.session.scalar(select(Delivery.status)) == "to_plan"

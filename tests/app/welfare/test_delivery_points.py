@@ -9,9 +9,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from flask import Flask
 
+from app.core.clock import local_today
 from app.extensions import db, limiter
 from app.rounds import sheets
-from app.rounds.driver_services import local_today, route_sheet
+from app.rounds.driver_services import route_sheet
 from app.welfare import privacy
 from tests.app import factories
 from tests.app.conftest import login

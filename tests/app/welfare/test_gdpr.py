@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.core.clock import local_today
 from app.extensions import db
 from app.welfare.models import Household, HouseholdIdentity, IdentityAccessLog
 from tests.app import factories
@@ -40,7 +41,7 @@ def test_unknown_code_gets_a_clear_message(app):
 
 
 def test_households_past_retention_are_anonymised(app, household):
-    household.retention_until = date.today() - timedelta(days=1)
+    household.retention_until = local_today() - timedelta(days=1)
     fresh = factories.HouseholdFactory(office=household.office)
     db.session.commit()
     result = run_cli(app, "welfare", "anonymise-expired")

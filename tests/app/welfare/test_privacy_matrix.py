@@ -7,12 +7,12 @@ URL parameters are filled with the ids of a household of comune A and its relate
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
+from app.core.clock import local_today
 from app.extensions import db, limiter
 from app.welfare.models import (
     Delivery,
@@ -78,7 +78,7 @@ def _world() -> dict[str, Any]:
     )
     db.session.add(request)
     db.session.flush()
-    delivery = Delivery(request=request, status="scheduled", service_date=date.today())
+    delivery = Delivery(request=request, status="scheduled", service_date=local_today())
     db.session.add(delivery)
     db.session.flush()
     other_driver = factories.UserFactory(role="driver")

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.bins.forecast import forecast_bins
 from app.collection import services
 from app.collection.fill_model import FLAT_PRIOR, History, fit_fill_model, full_time, overflow_probability
-from app.db import utcnow
+from app.collection.forecast import forecast_bins
+from app.core.clock import utcnow
 from tests.app.factories import BinFactory, UserFactory
 
 WEEKDAY = np.array([1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 0.8])

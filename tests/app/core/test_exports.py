@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.exports import csv_text, neutralise, restore
+from app.core.exports import csv_text, neutralise, restore
 
 
 def test_text_starting_like_a_formula_gets_a_leading_apostrophe() -> None:

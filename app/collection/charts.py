@@ -1,4 +1,4 @@
-"""The pickup history chart (drawn as inline SVG by a template) and the bin's QR code."""
+"""The pickup history chart of a bin (drawn as inline SVG by a template) and its QR code to the pickup form."""
 
 from __future__ import annotations
 

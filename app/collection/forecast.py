@@ -1,14 +1,14 @@
 """Fill forecasts of bins: predicted kg, overflow probability and expected full date at any time.
 
 The maths lives in ``app.collection.fill_model`` on plain arrays; this module loads the pickups
-(one query) and the latest fill readings of every bin, fits the model and answers per bin.
+(one query) and the latest fill readings of every bin, fits the model and answers per bin. The bin
+pages show the answers through ``app.bins.fill`` (registered in ``app.collection.bin_pages``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from app.bins.models import Bin
 from app.collection.fill_model import FillModel, History, fit_fill_model, full_time, overflow_probability
 from app.collection.models import FillReading, Pickup
+from app.core.clock import ROME
 from app.extensions import db
 
-ROME = ZoneInfo("Europe/Rome")
 FULL_DATE_HORIZON_DAYS = 365.0
 
 

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.collection.models import IdempotencyKey
+from app.core.inputs import json_body
 from app.errors import ConflictError, DomainError
 from app.extensions import db
-from app.inputs import json_body
 
 MAX_KEY_LENGTH = 100
 

@@ -1,4 +1,4 @@
-"""Driver mode (phone sheet, offline JSON, idempotent stop actions) and route sheets (PDF, GPX, report)."""
+"""Driver mode: today's routes, the phone sheet and its offline JSON, idempotent stop actions, the offline worker."""
 
 from __future__ import annotations
 
@@ -6,28 +6,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from app.api import idempotency
-from app.api.tokens import AuthenticationRequired
-from app.auth.decorators import roles_required
-from app.errors import DomainError, error_payload
+from app.collection import idempotency
+from app.core.inputs import json_body
+from app.core.policy import Permission, permission_required
+from app.errors import AuthenticationRequired, DomainError, error_payload
 from app.extensions import db
-from app.inputs import json_body
 from app.rounds import driver_services as services
-from app.rounds import sheets
+from app.rounds import kinds
 from app.rounds.models import RouteStop
 
 bp = Blueprint("driver", __name__, url_prefix="/driver")
-sheets_bp = Blueprint("round_sheets", __name__, url_prefix="/rounds")
 STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
 
 
 @bp.route("/")
-@roles_required("driver")
+@permission_required(Permission.DRIVE)
 def today() -> Any:
     return render_template("rounds/driver_today.html", routes=services.todays_routes(current_user))
 
@@ -48,9 +46,7 @@ def route_page(route_id: int) -> Any:
     return render_template(
         "rounds/driver_route.html",
         **context,
-        skip_reasons=services.skip_reason_labels(),
-        **services.delivery_labels(),
-        incidents=services.incident_labels(),
+        **kinds.stop_labels(),
     )
 
 
@@ -74,7 +70,7 @@ def _stop_action(stop_id: int, action: Callable[[int, Any, Any], RouteStop]) -> 
         def handle() -> tuple[int, dict[str, Any]]:
             try:
                 return 200, {"stop": services.stop_json(action(stop_id, payload, user))}
-            except services.RecordedRefusal as refusal:  # kept (the attempt counts) and stored for a resend
+            except kinds.RecordedRefusal as refusal:  # kept (the attempt counts) and stored for a resend
                 body = error_payload(refusal.code, refusal.message, refusal.field)
                 return refusal.status, body | {"stop": services.stop_json(refusal.stop)}
 
@@ -99,43 +95,3 @@ def service_worker() -> Any:
     """The offline worker, served under /driver/ so that its scope covers the sheets."""
     headers = {"Service-Worker-Allowed": "/driver/", "Cache-Control": "no-cache"}
     return Response((STATIC / "sw.js").read_bytes(), mimetype="text/javascript", headers=headers)
-
-
-@sheets_bp.route("/route/<int:route_id>/sheet.pdf")
-@login_required
-def sheet_pdf(route_id: int) -> Any:
-    route = services.visible_route(route_id, current_user)
-    pdf = sheets.route_sheet_pdf(route, request.host_url, current_user)
-    db.session.commit()  # the reads of delivery addresses it logs
-    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
-
-
-@sheets_bp.route("/route/<int:route_id>.gpx")
-@login_required
-def sheet_gpx(route_id: int) -> Any:
-    route = services.visible_route(route_id, current_user)
-    filename = f"giro-{route.plan.service_date.isoformat()}-{route.vehicle.plate}.gpx"
-    gpx = sheets.route_gpx(route, current_user)
-    db.session.commit()  # the reads of delivery addresses it logs
-    return Response(
-        gpx,
-        mimetype="application/gpx+xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@sheets_bp.route("/stops/<int:stop_id>/photo")
-@login_required
-def stop_photo(stop_id: int) -> Any:
-    """A stop's photo, for whoever may see its route sheet; never cached by the browser or the phone."""
-    photo = services.visible_stop_photo(stop_id, current_user)
-    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-    return Response(photo.data, mimetype=photo.content_type, headers=headers)
-
-
-@sheets_bp.route("/<int:plan_id>/report")
-@login_required
-def plan_report(plan_id: int) -> Any:
-    plan = services.visible_plan(plan_id, current_user)
-    return render_template("rounds/report.html", report=sheets.plan_report(plan))
