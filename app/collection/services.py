@@ -156,11 +156,14 @@ def _new_pickup(data: PickupData, bin_: Bin, user: User, source: str, now: datet
 
 
 def record_pickup(data: PickupData, user: User, source: str = PickupSource.WEB, now: datetime | None = None) -> Pickup:
-    """Validate and add one pickup (flushed, not committed); every entry point calls this."""
+    """Validate and add one pickup (flushed, not committed); every entry point calls this.
+
+    Its audit entry is added, not flushed: the caller's next flush or commit writes it with whatever
+    else the request adds (one round of the unit of work fewer on the API's hot path).
+    """
     pickup = _new_pickup(data, find_bin(data, user), user, source, now or utcnow())
     db.session.flush()
     _audit(user, pickup, "create", {"bin_id": pickup.bin_id, "weight_kg": pickup.weight_kg})
-    db.session.flush()
     return pickup
 
 
