@@ -84,6 +84,7 @@ def vehicle_record(vehicle: Vehicle, service_date: date, start: Site, plant: Sit
         reloads=(site_key(plant.id),),
         cost_per_m=max(1, round(vehicle.cost_per_km_eur * UNITS_PER_EUR / 1000)),
         cost_per_s=round(vehicle.cost_per_hour_eur * UNITS_PER_EUR / 3600),
+        fixed_cost=round((vehicle.fixed_cost_eur or 0) * UNITS_PER_EUR),
         capacity_l=int(vehicle.capacity_m3 * 1000),
         capacity_pieces=vehicle.capacity_pieces,
     )
