@@ -20,7 +20,7 @@ from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Vehicle
-from app.rounds import photos
+from app.rounds import photos, unload
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopPhoto, StopStatus
 
 ROME = ZoneInfo("Europe/Rome")
@@ -342,8 +342,11 @@ def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
     """
     plan = route.plan
     stops = []
-    for stop in route.stops:
+    final = unload.final_unload(route)
+    for stop, on_board in zip(route.stops, unload.arriving_kg(list(route.stops)), strict=True):
         row = _stop_row(stop, located(stop, user))
+        if stop.kind == StopKind.RELOAD:
+            row |= {"unload_kg": on_board, "final_unload": final is not None and stop is final["stop"]}
         if stop.kind == StopKind.DELIVERY:
             row.update(_deliveries().sheet_fields(stop, user))
         stops.append(row)
