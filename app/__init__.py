@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.rounds.driver import bp as driver_bp
     from app.rounds.driver import sheets_bp as round_sheets_bp
     from app.rounds.routes import bp as rounds_bp
+    from app.rounds.week_routes import bp as rounds_week_bp
     from app.sorting.routes import bp as sorting_bp
     from app.stock.routes import bp as stock_bp
     from app.welfare.routes import bp as welfare_bp
@@ -89,3 +90,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(driver_bp)
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(rounds_week_bp)
