@@ -83,6 +83,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "GIS_COMUNI_FILE": os.environ.get("GIS_COMUNI_FILE") or None,
         "ROAD_NETWORK_FILE": os.environ.get("ROAD_NETWORK_FILE") or None,
         "GIS_CACHE_DIR": os.environ.get("GIS_CACHE_DIR", str(REPO_ROOT / "gis_data" / "cache")),
+        # Collection trucks unload at the sorting plant, then drive home empty (False: they end at the plant).
+        "ROUNDS_END_EMPTY": os.environ.get("ROUNDS_END_EMPTY", "1") != "0",
         **_deployment_settings(env),
     }
     config.update(overrides)

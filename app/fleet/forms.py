@@ -51,6 +51,11 @@ class VehicleForm(FlaskForm):
     shift_end = TimeField(_l("Fine turno"), validators=[REQUIRED])
     cost_per_km_eur = LocalDecimalField(_l("Costo per km (€)"), decimals=3, validators=[NUMBER_REQUIRED])
     cost_per_hour_eur = LocalDecimalField(_l("Costo orario (€)"), validators=[NUMBER_REQUIRED])
+    fixed_cost_eur = LocalDecimalField(
+        _l("Costo fisso giornaliero (€)"),
+        validators=[Optional()],
+        description=_l("Mezzo ed equipaggio per ogni giorno in cui esce, qualunque sia il percorso; vuoto = 0."),
+    )
     ztl_allowed = BooleanField(_l("Autorizzato nelle ZTL (Area C / Area B)"))
     active = BooleanField(_l("Attivo"), default=True)
     submit = SubmitField(_l("Salva"))

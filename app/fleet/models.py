@@ -67,5 +67,8 @@ class Vehicle(TimestampMixin, Base):
     shift_end: Mapped[time] = mapped_column(Time())
     cost_per_km_eur: Mapped[Decimal] = mapped_column(Numeric(8, 3))
     cost_per_hour_eur: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    # What a day of use costs whatever the distance (truck amortisation, insurance, crew day): the planner
+    # weighs it against a second trip of a truck already out.
+    fixed_cost_eur: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0), server_default="0")
     ztl_allowed: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)

@@ -21,6 +21,7 @@ _PLATE = re.compile(r"^[A-HJ-NPR-TV-Z]{2}\d{3}[A-HJ-NPR-TV-Z]{2}$")
 _CAP = re.compile(r"^\d{5}$")
 MAX_VEHICLE_KG = 44_000
 MAX_VEHICLE_PIECES = 20_000
+MAX_FIXED_COST_EUR = Decimal(100_000)  # below Numeric(8, 2)'s limit; a day of truck and crew is hundreds
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class VehicleData:
     label: str = ""
     active: bool = True
     capacity_pieces: int | None = None  # garments per delivery trip; None = no limit
+    fixed_cost_eur: Decimal = Decimal(0)  # truck and crew per day of use
 
 
 def normalise_plate(plate: str) -> str:
@@ -100,6 +102,8 @@ def save_vehicle(data: VehicleData, vehicle: Vehicle | None = None) -> Vehicle:
         raise ValidationError(_("Il turno deve finire dopo l'inizio."), field="shift_end")
     if data.cost_per_km_eur < 0 or data.cost_per_hour_eur < 0:
         raise ValidationError(_("I costi non possono essere negativi."), field="cost_per_km_eur")
+    if not Decimal(0) <= data.fixed_cost_eur <= MAX_FIXED_COST_EUR:
+        raise ValidationError(_("Costo fisso giornaliero non plausibile (0–100.000 €)."), field="fixed_cost_eur")
     if db.session.get(Organisation, data.organisation_id) is None:
         raise NotFoundError(_("Organizzazione inesistente."), field="organisation_id")
     home = db.session.get(Site, data.home_site_id)

@@ -21,10 +21,15 @@ from app.rounds.records import (
     StopRecord,
     VehicleRecord,
     VisitResult,
+    WeekDayResult,
+    WeekStopRecord,
 )
 from routing import (
+    DayFleet,
     Depot,
     Location,
+    PeriodicProblem,
+    PeriodicStop,
     Plan,
     Problem,
     ProblemError,
@@ -40,10 +45,12 @@ from routing import (
     Vehicle,
     build_network,
     check_plan,
+    check_week_plan,
     load_network,
     replay,
     route_geometry,
     solve,
+    solve_periodic,
     travel_matrix,
 )
 
@@ -59,12 +66,15 @@ __all__ = [
     "StopRecord",
     "VehicleRecord",
     "VisitResult",
+    "WeekDayResult",
+    "WeekStopRecord",
     "build_problem",
     "insert_cheapest",
     "network_for",
     "recheck",
     "road_path",
     "solve_problem",
+    "solve_week",
 ]
 
 
@@ -192,6 +202,7 @@ def _vehicle(record: VehicleRecord) -> Vehicle:
         cost_per_m=record.cost_per_m,
         cost_per_s=record.cost_per_s,
         fixed_cost=record.fixed_cost,
+        end_empty=record.end_empty,
     )
 
 
@@ -368,3 +379,68 @@ def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]
         points = [*points, *points][:2]
     path = route_geometry(network, points)
     return RoadPath(path.geometry, path.streets, sum(leg.distance_m for leg in path.legs))
+
+
+def _visit_kg(stop: WeekStopRecord, days: Sequence[int], horizon: int) -> dict[int, int]:
+    """The kg each visit of a forecast bin collects: its level that day (initial on day 0, + daily_kg a day)."""
+    out, level = {}, stop.initial_kg
+    for day in range(horizon):
+        if day:
+            level += stop.daily_kg
+        if day in days:
+            out[day], level = level, 0
+    return out
+
+
+def solve_week(
+    sites: Sequence[SiteRecord],
+    days: Sequence[Sequence[VehicleRecord]],
+    stops: Sequence[WeekStopRecord],
+    network: RoadNetwork | None,
+    *,
+    time_limit_s: float,
+    seed: int,
+    cancel: Any = None,
+) -> tuple[WeekDayResult, ...]:
+    """Choose each bin's days (before it overflows) and every day's routes together, then check the week."""
+    placed, excluded = _place(network, sites, stops)  # type: ignore[arg-type]
+    matrix = travel_matrix(network, [(s.lon, s.lat) for s in (*sites, *placed)])
+    duration, distance = _matrices(matrix)
+    fleets = tuple(DayFleet(tuple(_vehicle(v) for v in day), name=str(d)) for d, day in enumerate(days))
+    periodic = [
+        PeriodicStop(
+            s.key,
+            Location(s.lon, s.lat),
+            daily_kg=s.daily_kg,
+            full_kg=s.full_kg,
+            initial_kg=s.initial_kg,
+            service_s=s.service_s,
+        )
+        for s in placed
+    ]
+    try:
+        problem = PeriodicProblem(
+            tuple(_depot(s) for s in sites), fleets, tuple(periodic), duration, distance, matrix.approximate
+        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
+            week = solve_periodic(problem, time_limit_s=time_limit_s, seed=seed, cancel=cancel)
+    except ProblemError as error:
+        raise PlanningInputError(_("Settimana non pianificabile: %(detail)s", detail=str(error))) from error
+    report = check_week_plan(problem, week)
+    if not report.ok:
+        detail = "; ".join(report.violations[:3])
+        raise PlanningInputError(_("Il piano della settimana non supera il controllo: %(detail)s", detail=detail))
+    by_key = {s.key: s for s in placed}
+    kg: list[dict[str, int]] = [{} for _d in days]
+    for key, mask in week.patterns.items():
+        chosen = [d for d in range(len(days)) if mask >> d & 1]
+        for day, value in _visit_kg(by_key[key], chosen, len(days)).items():
+            kg[day][key] = value
+    hash_ = "" if network is None else network.content_hash
+    out = []
+    for d, plan in enumerate(week.days):
+        day_problem = problem.day_problem(d, kg[d]) if kg[d] else None
+        built = Built(day_problem, dict(excluded), matrix.approximate, hash_) if day_problem else None  # type: ignore[arg-type]
+        out.append(WeekDayResult(SolveResult(_results(plan.routes), dict(excluded), plan.cost), kg[d], built))
+    return tuple(out)

@@ -16,8 +16,8 @@ from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Vehicle
-from app.rounds import kinds, photos
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopPhoto
+from app.rounds import kinds, photos, unload
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopPhoto
 
 
 class RoundNotOpen(ConflictError):
@@ -177,7 +177,13 @@ def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
     A delivery's address and point are given only to its driver on the service day (the read is logged).
     """
     plan = route.plan
-    stops = [_stop_row(stop, user) for stop in route.stops]
+    stops = []
+    final = unload.final_unload(route)
+    for stop, on_board in zip(route.stops, unload.arriving_kg(list(route.stops)), strict=True):
+        row = _stop_row(stop, user)
+        if stop.kind == StopKind.RELOAD:  # rounds' own kind: the unload shows what the truck brings
+            row |= {"unload_kg": on_board, "final_unload": final is not None and stop is final["stop"]}
+        stops.append(row)
     return {
         "id": route.id,
         "plan_id": plan.id,

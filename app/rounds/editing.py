@@ -12,10 +12,10 @@ from app.auth.models import User
 from app.core.clock import local_midnight, utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.rounds import adapters, kinds
+from app.rounds import adapters, kinds, unload
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key, stop_record
-from app.rounds.selection import site_record, vehicle_key, vehicle_record
+from app.rounds.selection import site_record, vehicle_key
 
 
 def guard(plan: RoundPlan, expected_version: int) -> None:
@@ -32,16 +32,19 @@ def network() -> object | None:
 
 def _records(plan: RoundPlan, orders: dict[int, Sequence[RouteStop]]) -> adapters.Built:
     """The routing problem of the plan's current routes (stops as planned, no alternatives)."""
-    sites = {}
+    sites, plant = {}, unload.unload_site(plan)
     for route in plan.routes:
         sites[route.start_site_id], sites[route.end_site_id] = route.start_site, route.end_site
-    vehicles = [vehicle_record(r.vehicle, plan.service_date, r.start_site, r.end_site) for r in plan.routes]
+    if plant is not None:
+        sites[plant.id] = plant
+    vehicles = [unload.route_vehicle(r, plant) for r in plan.routes]
     stops = [stop_record(s) for rows in orders.values() for s in rows if s.kind != StopKind.RELOAD]
     return adapters.build_problem([site_record(s) for s in sites.values()], vehicles, stops, network())
 
 
 def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: set[int]) -> None:
     """Re-check the whole plan with the stops in ``orders`` (route id → rows) and save times and paths."""
+    orders = unload.with_final_unload(plan.routes, orders, unload.unload_site(plan))
     built = _records(plan, orders)
     if built.excluded:
         raise ValidationError(_("Modifica non fattibile: %(detail)s", detail="; ".join(built.excluded.values())))

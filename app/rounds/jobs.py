@@ -35,6 +35,8 @@ from app.rounds.services import PlanParams
 log = logging.getLogger(__name__)
 THROTTLE_S = 0.5
 ORPHAN_GRACE = timedelta(minutes=10)
+# Job kinds that are not one day's plan (the week plan): kind → runner(job, reporter) returning a plan id.
+RUNNERS: dict[str, Any] = {}
 
 
 def setting(app: Flask, name: str, default: str | None = None) -> str | None:
@@ -128,7 +130,12 @@ def run_consumer(app: Flask) -> None:
 def start_planning(params: PlanParams) -> PlanningJob:
     """Check the choices, record a queued job and enqueue it once the transaction commits."""
     kinds.get(params.kind).check(params)
-    job = PlanningJob(kind=params.kind, params_json=params.to_json(), created_by_id=params.created_by_id)
+    return start_job(params.kind, params.to_json(), params.created_by_id)
+
+
+def start_job(kind: str, params_json: str, created_by_id: int | None) -> PlanningJob:
+    """Record a queued job of another kind (see ``RUNNERS``) and enqueue it once the transaction commits."""
+    job = PlanningJob(kind=kind, params_json=params_json, created_by_id=created_by_id)
     db.session.add(job)
     db.session.flush()
     job_id, jobs = job.id, queue()
@@ -248,9 +255,12 @@ def run_job(job_id: int) -> str:
     log.info("planning job %s started by %s", job_id, worker_name())
     job = db.session.get(PlanningJob, job_id)
     assert job is not None
-    params = PlanParams.from_json(job.params_json)
     reporter = _Reporter(job_id)
     try:
+        if job.kind in RUNNERS:
+            _finish(job_id, JobStatus.SUCCEEDED, "", RUNNERS[job.kind](job, reporter), reporter)
+            return status_of(job_id)
+        params = PlanParams.from_json(job.params_json)
         prepared = kinds.get(params.kind).prepare(params)
         db.session.rollback()  # end the read transaction: on SQLite it holds the write lock
         computed = services.compute(prepared, reporter.progress, reporter)

@@ -187,3 +187,36 @@ class PlanningJob(Base):
     # Times the queue handed the job to a worker (1 normally) and which worker (host:pid) took it.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+
+class WeekPlan(Base):
+    """A planned horizon of 2–7 days («Pianifica la settimana»): one draft round plan per day with rounds."""
+
+    __tablename__ = "week_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date] = mapped_column(index=True)
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("planning_job.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    days: Mapped[list[WeekPlanDay]] = relationship(
+        back_populates="week", order_by="WeekPlanDay.day_index", cascade="all, delete-orphan"
+    )
+
+
+class WeekPlanDay(Base):
+    """One day of a week plan: the bins the week gave it (key → kg) and its current round plan."""
+
+    __tablename__ = "week_plan_day"
+    __table_args__ = (UniqueConstraint("week_plan_id", "day_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_plan_id: Mapped[int] = mapped_column(ForeignKey("week_plan.id", ondelete="CASCADE"), index=True)
+    week: Mapped[WeekPlan] = relationship(back_populates="days")
+    day_index: Mapped[int]
+    service_date: Mapped[date]
+    vehicle_ids_json: Mapped[str] = mapped_column(Text, default="[]")
+    stops_json: Mapped[str] = mapped_column(Text, default="{}")  # {"bin:12": 180, ...}
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("round_plan.id", ondelete="SET NULL"), index=True)
+    plan: Mapped[RoundPlan | None] = relationship()

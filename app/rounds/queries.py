@@ -16,6 +16,7 @@ from app.core.policy import Permission, can, roles_with
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
+from app.rounds import unload
 from app.rounds.driver_services import located
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
 
@@ -131,10 +132,12 @@ def _window(stop: RouteStop, service_date: Any) -> str:
 
 def route_rows(route: RoundRoute) -> list[dict[str, Any]]:
     """The table rows of a route: stop, address, bin code, ETA, time window, kg, load after, reload flag."""
-    day = route.plan.service_date
+    day, stops = route.plan.service_date, list(route.stops)
+    final = unload.final_unload(route)
     return [
         {"stop": s, "reload": s.kind == StopKind.RELOAD, "window": _window(s, day), **_stop_label(s)}
-        for s in route.stops
+        | {"on_board_kg": kg, "final": final is not None and s is final["stop"]}
+        for s, kg in zip(stops, unload.arriving_kg(stops), strict=True)
     ]
 
 

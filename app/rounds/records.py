@@ -61,6 +61,7 @@ class VehicleRecord:
     fixed_cost: int = 0
     capacity_l: int | None = None
     capacity_pieces: int | None = None
+    end_empty: bool = False  # unload at one of ``reloads`` just before ``end``
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,25 @@ class RoadPath:
     geometry: dict[str, Any]
     streets: list[list[str]]
     distance_m: int
+
+
+@dataclass(frozen=True)
+class WeekStopRecord:
+    """A bin over a planning horizon: its level at day 0's round, what it gains a day, and what it holds."""
+
+    key: str
+    lon: float
+    lat: float
+    daily_kg: int
+    full_kg: int
+    initial_kg: int
+    service_s: int = 180
+
+
+@dataclass(frozen=True)
+class WeekDayResult:
+    """One day of a week plan: its routes, the kg of each bin visited that day, and the day's problem."""
+
+    result: SolveResult
+    kg: dict[str, int]
+    built: Any = None  # adapters.Built of the day, None on a day without rounds

@@ -20,12 +20,12 @@ from app.bins.models import Bin, BinStatus
 from app.core.clock import at_second, local_midnight, seconds_of_day
 from app.errors import ValidationError
 from app.extensions import db
-from app.rounds import adapters
+from app.rounds import adapters, unload
 from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
 from app.rounds.editing import network
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus, UnassignedStop
 from app.rounds.persist import apply_path, new_stop, refresh_totals, route_points, stop_key, stop_record
-from app.rounds.selection import bin_stop, forecast_bins, optional_prize, site_record, vehicle_key, vehicle_record
+from app.rounds.selection import bin_stop, forecast_bins, optional_prize, site_record, vehicle_key
 
 REPLAN_TIME_LIMIT_S = 3.0  # the routing library may search twice (second pass relaxed)
 
@@ -127,7 +127,7 @@ def _shift_end(truck: _Truck) -> int:
 def _vehicles(plan: RoundPlan, working: list[_Truck]) -> list[VehicleRecord]:
     out = []
     for t in working:
-        base = vehicle_record(t.route.vehicle, plan.service_date, t.route.start_site, t.route.end_site)
+        base = unload.route_vehicle(t.route, unload.unload_site(plan))
         out.append(replace(base, shift=(t.start_s, max(base.shift[1], t.start_s)), start=t.site.key))
     return out
 
@@ -136,8 +136,9 @@ def _solve(
     plan: RoundPlan, working: list[_Truck], free: list[StopRecord], time_limit_s: float, seed: int
 ) -> tuple[adapters.Recheck, dict[str, str]]:
     """Solve the free stops, then put locked stops back on their routes and check everything."""
-    plant = site_record(working[0].route.end_site)
-    sites = list({s.key: s for s in [plant, *(t.site for t in working)]}.values())
+    plant = site_record(unload.plant_of(working[0].route, unload.unload_site(plan)))
+    ends = [site_record(t.route.end_site) for t in working]
+    sites = list({s.key: s for s in [plant, *(t.site for t in working), *ends]}.values())
     vehicles = _vehicles(plan, working)
     carries = [_carry(t) for t in working if t.carried_kg > 0]
     net = network()
@@ -149,12 +150,14 @@ def _solve(
     kept = [s for s in [*carries, *free] if s.key in served]
     built = adapters.build_problem(sites, vehicles, [*kept, *locked], net)
     sequences = {r.vehicle_key: [v.key for v in r.visits[1:-1]] for r in solved.routes}
+    closing = [plant.key] if unload.unload_site(plan) is not None else []  # the final unload stays last
     for t in working:
         keys, earliest = sequences.get(t.key, []), 1 if t.carried_kg > 0 else 0
+        keys = keys[:-1] if closing and keys[-1:] == closing else keys
         for row in t.locked:
             keys = adapters.insert_cheapest(built, t.key, keys, stop_key(row), earliest)
             earliest = keys.index(stop_key(row)) + 1
-        sequences[t.key] = keys
+        sequences[t.key] = keys + closing if keys else keys
     check = adapters.recheck(built, {t.key: (t.start_s, sequences[t.key]) for t in working if sequences[t.key]})
     if check.violations:
         detail = "; ".join(check.violations[:3])
@@ -173,7 +176,8 @@ def _write(
 ) -> None:
     """Keep history rows, append the re-planned tail of each truck, list what no truck can take."""
     by_key = {r.vehicle_key: r for r in check.routes}
-    sites = [site_record(t.route.end_site) for t in working]
+    plant = unload.unload_site(plan)
+    sites = [site_record(s) for t in working for s in (t.route.end_site, unload.plant_of(t.route, plant))]
     coords = {r.key: (r.lon, r.lat) for r in [*records.values(), *sites]}
     locked_rows = {stop_key(s): s for t in working for s in t.locked}
     for t in trucks:

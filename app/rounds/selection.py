@@ -57,16 +57,21 @@ def site_record(site: Site) -> SiteRecord:
     return SiteRecord(site_key(site.id), site.name, site.lon, site.lat, service)
 
 
-def vehicle_record(vehicle: Vehicle, service_date: date, start: Site, plant: Site) -> VehicleRecord:
+def vehicle_record(
+    vehicle: Vehicle, service_date: date, start: Site, plant: Site, end: Site | None = None
+) -> VehicleRecord:
+    """The routing vehicle: it unloads at ``plant``; with ``end`` it goes there afterwards, empty."""
     return VehicleRecord(
         key=vehicle_key(vehicle.id),
         capacity_kg=vehicle.capacity_kg,
         shift=(seconds_of_day(service_date, vehicle.shift_start), seconds_of_day(service_date, vehicle.shift_end)),
         start=site_key(start.id),
-        end=site_key(plant.id),
+        end=site_key((end or plant).id),
         reloads=(site_key(plant.id),),
+        end_empty=end is not None,
         cost_per_m=max(1, round(vehicle.cost_per_km_eur * UNITS_PER_EUR / 1000)),
         cost_per_s=round(vehicle.cost_per_hour_eur * UNITS_PER_EUR / 3600),
+        fixed_cost=round((vehicle.fixed_cost_eur or 0) * UNITS_PER_EUR),
         capacity_l=int(vehicle.capacity_m3 * 1000),
         capacity_pieces=vehicle.capacity_pieces,
     )

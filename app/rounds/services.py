@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -53,6 +53,7 @@ class PlanParams:
     seed: int = 1
     kind: str = PlanKind.COLLECTION
     created_by_id: int | None = None
+    end_empty: bool | None = None  # collection: unload, then go home empty; None = the app setting
 
     def to_json(self) -> str:
         data = asdict(self) | {"service_date": self.service_date.isoformat()}
@@ -65,6 +66,7 @@ class PlanParams:
         data["service_date"] = date.fromisoformat(data["service_date"])
         data["site_ids"], data["vehicle_ids"] = tuple(data["site_ids"]), tuple(data["vehicle_ids"])
         data["drivers"] = {int(k): v for k, v in data["drivers"].items()}
+        data.setdefault("end_empty", False)  # plans made before #18 ended at the plant
         return cls(**data)
 
 
@@ -89,6 +91,10 @@ class Prepared:
     def records(self) -> dict[str, StopRecord]:
         return {s.key: s for s in self.stops}
 
+    def end_site(self, vehicle_key: str) -> int:
+        """Where the vehicle's round ends: back at its start after the final unload, or at the plant."""
+        return self.start_sites[vehicle_key] if self.params.end_empty else self.plant_id
+
 
 def check_date(service_date: date) -> None:
     if service_date < local_today():
@@ -98,6 +104,8 @@ def check_date(service_date: date) -> None:
 def prepare(params: PlanParams) -> Prepared:
     """Read sites, vehicles and candidate bins for the day (the only database reads of a plan)."""
     check_date(params.service_date)
+    if params.end_empty is None:
+        params = replace(params, end_empty=bool(current_app.config["ROUNDS_END_EMPTY"]))
     plant = load_plant(list(params.site_ids))
     vehicles = load_vehicles(list(params.vehicle_ids))
     starts = {
@@ -112,7 +120,10 @@ def prepare(params: PlanParams) -> Prepared:
     return Prepared(
         params=params,
         sites=tuple(site_record(s) for s in sites.values()),
-        vehicles=tuple(vehicle_record(v, params.service_date, starts[v.id], plant) for v in vehicles),
+        vehicles=tuple(
+            vehicle_record(v, params.service_date, starts[v.id], plant, starts[v.id] if params.end_empty else None)
+            for v in vehicles
+        ),
         stops=tuple(c.record for c in candidates),
         start_sites={f"veh:{v.id}": starts[v.id].id for v in vehicles},
         plant_id=plant.id,
@@ -158,7 +169,7 @@ def save(prepared: Prepared, computed: Computed) -> RoundPlan:
             vehicle_id=vehicle_id,
             driver_id=p.drivers.get(vehicle_id),
             start_site_id=prepared.start_sites[result.vehicle_key],
-            end_site_id=prepared.plant_id,
+            end_site_id=prepared.end_site(result.vehicle_key),
         )
         apply_visits(route, [new_stop(v, coords, records) for v in result.visits[1:-1]], result, p.service_date)
         apply_path(route, computed.paths[result.vehicle_key])
@@ -184,7 +195,7 @@ def _add_idle_routes(plan: RoundPlan, prepared: Prepared) -> None:
                     vehicle_id=vehicle_id,
                     driver_id=prepared.params.drivers.get(vehicle_id),
                     start_site_id=prepared.start_sites[record.key],
-                    end_site_id=prepared.plant_id,
+                    end_site_id=prepared.end_site(record.key),
                     start_at=start,
                     end_at=start,
                     distance_m=0,

@@ -17,7 +17,7 @@ from flask import render_template
 
 from app.auth.models import User
 from app.rounds import driver_services as services
-from app.rounds import photos
+from app.rounds import photos, unload
 from app.rounds.collection_stops import skip_reason_labels
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 
@@ -161,6 +161,7 @@ class RouteReport:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     pending: int = 0
     photo_stops: list[RouteStop] = field(default_factory=list)  # done with a photo (delivery proof, bin state)
+    final_unload: dict[str, Any] | None = None  # the unload before going home (collection rounds)
 
 
 def _route_report(route: RoundRoute, road_km: Any) -> RouteReport:
@@ -192,6 +193,7 @@ def _route_report(route: RoundRoute, road_km: Any) -> RouteReport:
             if s.status == StopStatus.SKIPPED
         ],
         pending=len([s for s in stops if s.status == StopStatus.PENDING]),
+        final_unload=unload.final_unload(route),
     )
 
 

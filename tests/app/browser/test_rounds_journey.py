@@ -166,7 +166,7 @@ def _plan_tomorrow(page: Any, seeded: Seeded) -> None:
 def _move_last_stop_to_the_spare_truck(page: Any) -> str:
     """On the review page, move the last bin of the driver's route to the spare truck; returns its code."""
     ours = page.locator("section[data-route]", has_text=DRIVER)
-    last = ours.locator("tbody tr[data-stop]").last
+    last = ours.locator("tbody tr[data-stop]:not(.table-warning)").last  # not the unloads
     sequence, code = last.locator("td").nth(0).inner_text(), last.locator("td").nth(2).inner_text()
     form = ours.locator("form")
     form.locator("select[name=stop_id]").select_option(label=f"{sequence} · {code}")

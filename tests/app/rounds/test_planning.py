@@ -40,7 +40,9 @@ def test_trucks_unload_at_the_plant_and_go_out_again_when_full(world, on_milan_r
     reloads = [s for r in plan.routes for s in r.stops if s.kind == "reload"]
     assert reloads and all(s.site_id == world.plant.id for s in reloads)
     assert all(s.load_after_kg <= 600 for r in plan.routes for s in r.stops)
-    assert all(r.end_site_id == world.plant.id for r in plan.routes)
+    # ... and unload there once more before driving home empty (#18)
+    assert all(r.end_site_id == r.start_site_id for r in plan.routes)
+    assert all(r.stops[-1].kind == "reload" and r.stops[-1].site_id == world.plant.id for r in plan.routes if r.stops)
 
 
 def test_the_driver_chosen_for_a_vehicle_gets_its_route(world, on_milan_roads) -> None:

@@ -1,0 +1,266 @@
+"""«Pianifica la settimana»: 2–7 days planned together, one draft round plan per day; a day re-planned alone."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.bins.models import Bin, BinStatus
+from app.core.clock import local_datetime
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.rounds import adapters, selection, services
+from app.rounds.adapters import PlanningInputError, StopRecord, WeekStopRecord
+from app.rounds.models import PlanStatus, RoundPlan, WeekPlan, WeekPlanDay
+from app.rounds.selection import (
+    BIN_SERVICE_S,
+    bin_key,
+    load_plant,
+    load_vehicles,
+    site_record,
+    vehicle_record,
+)
+
+WEEK_JOB = "week"
+WEEK_DAY_JOB = "week_day"
+MIN_DAYS, MAX_DAYS = 2, 7
+
+
+@dataclass(frozen=True)
+class WeekParams:
+    """What a coordinator chooses for a week: start, each day's vehicles, the drivers, the sites."""
+
+    start_date: date
+    site_ids: tuple[int, ...]
+    day_vehicles: tuple[tuple[int, ...], ...]  # one tuple of vehicle ids per day of the horizon
+    drivers: dict[int, int] = field(default_factory=dict)  # vehicle id -> user id
+    time_limit_s: float = 30.0
+    seed: int = 1
+    created_by_id: int | None = None
+
+    @property
+    def days(self) -> int:
+        return len(self.day_vehicles)
+
+    def day(self, index: int) -> date:
+        return self.start_date + timedelta(days=index)
+
+    def to_json(self) -> str:
+        data = asdict(self) | {"start_date": self.start_date.isoformat()}
+        data["drivers"] = {str(k): v for k, v in self.drivers.items()}
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> WeekParams:
+        data = json.loads(text)
+        data["start_date"] = date.fromisoformat(data["start_date"])
+        data["site_ids"] = tuple(data["site_ids"])
+        data["day_vehicles"] = tuple(tuple(day) for day in data["day_vehicles"])
+        data["drivers"] = {int(k): v for k, v in data["drivers"].items()}
+        return cls(**data)
+
+    def day_params(self, index: int, vehicle_ids: tuple[int, ...]) -> services.PlanParams:
+        return services.PlanParams(
+            service_date=self.day(index),
+            site_ids=self.site_ids,
+            vehicle_ids=vehicle_ids,
+            drivers={v: d for v, d in self.drivers.items() if v in vehicle_ids},
+            time_limit_s=self.time_limit_s,
+            seed=self.seed,
+            created_by_id=self.created_by_id,
+            end_empty=bool(current_app.config["ROUNDS_END_EMPTY"]),
+        )
+
+
+def check_week(params: WeekParams) -> None:
+    """Refuse a horizon outside 2–7 days, a past start, no plant, or no vehicle on any day, in Italian."""
+    if not MIN_DAYS <= params.days <= MAX_DAYS:
+        raise PlanningInputError(_("L'orizzonte deve essere da 2 a 7 giorni."), field="days")
+    services.check_date(params.start_date)
+    load_plant(list(params.site_ids))
+    if not any(params.day_vehicles):
+        raise PlanningInputError(_("Nessun veicolo in nessun giorno: scegline almeno uno."), field="vehicle_ids")
+    for day in params.day_vehicles:
+        if day:
+            load_vehicles(list(day))
+
+
+def _week_stop(b: Bin, now: Any, later: Any) -> WeekStopRecord:
+    """A bin's level at the first day's round and what it gains a day, from the fill forecast (capped at full)."""
+    full = max(1, int(b.full_weight_kg))
+    initial = math.ceil(now.predicted_kg) if now else full // 2
+    daily = math.ceil(later.predicted_kg - now.predicted_kg) if now and later else 0
+    return WeekStopRecord(
+        bin_key(b.id), b.lon, b.lat, min(max(daily, 0), full), full, min(max(initial, 0), full), BIN_SERVICE_S
+    )
+
+
+def week_stops(operator_ids: set[int], at: datetime) -> list[WeekStopRecord]:
+    """Every active bin of the operators, with the forecast at ``at`` and a day later."""
+    bins = db.session.scalars(
+        select(Bin).where(Bin.operator_id.in_(operator_ids), Bin.status == BinStatus.ACTIVE).order_by(Bin.id)
+    ).all()
+    ids = [b.id for b in bins]
+    if not ids:
+        return []
+    now, later = selection.forecast_bins(ids, at), selection.forecast_bins(ids, at + timedelta(days=1))
+    return [_week_stop(b, now.get(b.id), later.get(b.id)) for b in bins]
+
+
+def plan_week(params: WeekParams, job_id: int | None = None, cancel: Any = None, end_reads: Any = None) -> WeekPlan:
+    """Read, solve the whole horizon, and save one draft round plan per day with rounds, linked by a week plan."""
+    check_week(params)
+    plant = load_plant(list(params.site_ids))
+    fleets = [load_vehicles(list(day)) if day else [] for day in params.day_vehicles]
+    vehicles = {v.id: v for day in fleets for v in day}
+    end_empty = bool(current_app.config["ROUNDS_END_EMPTY"])
+    starts = {
+        v.id: v.home_site if v.home_site.active and v.home_site_id in params.site_ids else plant
+        for v in vehicles.values()
+    }
+    sites = {plant.id: plant} | {s.id: s for s in starts.values()}
+    earliest = min(v.shift_start for v in vehicles.values())
+    stops = week_stops({v.organisation_id for v in vehicles.values()}, local_datetime(params.start_date, earliest))
+    if not stops:
+        raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
+    day_records = [
+        [vehicle_record(v, params.day(d), starts[v.id], plant, starts[v.id] if end_empty else None) for v in day]
+        for d, day in enumerate(fleets)
+    ]
+    site_records = tuple(site_record(s) for s in sites.values())
+    start_ids, plant_id = {vid: s.id for vid, s in starts.items()}, plant.id
+    fleet_ids = [tuple(v.id for v in day) for day in fleets]
+    network = adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
+    if end_reads is not None:
+        end_reads()  # the job ends its read transaction: on SQLite it would block the progress writes
+    days = adapters.solve_week(
+        site_records, day_records, stops, network, time_limit_s=params.time_limit_s, seed=params.seed, cancel=cancel
+    )
+    week = WeekPlan(
+        start_date=params.start_date, params_json=params.to_json(), job_id=job_id, created_by_id=params.created_by_id
+    )
+    for d, day in enumerate(days):
+        ids = fleet_ids[d]
+        row = WeekPlanDay(
+            day_index=d, service_date=params.day(d), vehicle_ids_json=json.dumps(ids), stops_json=json.dumps(day.kg)
+        )
+        if day.built is not None:
+            day_params = params.day_params(d, ids)
+            prepared = _prepared(day_params, site_records, day_records[d], stops, day.kg, start_ids, plant_id)
+            row.plan = services.save(prepared, _computed(prepared, day.built, day.result, network))
+        week.days.append(row)
+    db.session.add(week)
+    db.session.flush()
+    return week
+
+
+def _prepared(
+    p: services.PlanParams,
+    sites: Any,
+    vehicles: Any,
+    stops: Any,
+    kg: dict[str, int],
+    starts: dict[int, int],
+    plant_id: int,
+) -> services.Prepared:
+    coords = {s.key: s for s in stops}
+    return services.Prepared(
+        params=p,
+        sites=tuple(sites),
+        vehicles=tuple(vehicles),
+        stops=tuple(StopRecord(k, coords[k].lon, coords[k].lat, v, coords[k].service_s) for k, v in kg.items()),
+        start_sites={f"veh:{vid}": site_id for vid, site_id in starts.items()},
+        plant_id=plant_id,
+        network_file=current_app.config.get("ROAD_NETWORK_FILE"),
+        cache_dir=current_app.config["GIS_CACHE_DIR"],
+    )
+
+
+def _computed(prepared: services.Prepared, built: Any, result: Any, network: Any) -> services.Computed:
+    coords = prepared.coords
+    paths = {r.vehicle_key: adapters.road_path(network, [coords[v.key] for v in r.visits]) for r in result.routes}
+    return services.Computed(built, result, paths)
+
+
+def replan_day(day: WeekPlanDay, cancel: Any = None) -> RoundPlan:
+    """Re-plan one day alone with the bins the week gave it; the other days stay as they are."""
+    old = day.plan
+    if old is not None and old.status != PlanStatus.DRAFT:
+        raise ValidationError(_("Questo giorno è già pubblicato: non si può ripianificare da qui."))
+    params = WeekParams.from_json(day.week.params_json)
+    kg = json.loads(day.stops_json or "{}")
+    if not kg:
+        raise ValidationError(_("Nessun cassonetto assegnato a questo giorno."))
+    ids = tuple(json.loads(day.vehicle_ids_json or "[]"))
+    day_params = params.day_params(day.day_index, ids)
+    base = services.prepare(replace(day_params, threshold=0.0))
+    bins = {s.key: s for s in base.stops}
+    stops = tuple(replace(bins[k], demand_kg=v, required=True, prize=0) for k, v in kg.items() if k in bins)
+    prepared = replace(base, stops=stops)
+    plan = services.save(prepared, services.compute(prepared, cancel=cancel))
+    day.plan = plan
+    if old is not None:
+        db.session.delete(old)
+    db.session.flush()
+    return plan
+
+
+def week_day(day_id: int) -> WeekPlanDay:
+    day = db.session.get(WeekPlanDay, day_id)
+    if day is None:
+        raise NotFoundError(_("Giorno non trovato."))
+    return day
+
+
+def start_week(params: WeekParams) -> Any:
+    """Check the choices and queue the week as one background job (nothing is queued when they are refused)."""
+    from app.rounds import jobs
+
+    check_week(params)
+    return jobs.start_job(WEEK_JOB, params.to_json(), params.created_by_id)
+
+
+def start_day(day: WeekPlanDay, user_id: int | None) -> Any:
+    """Queue the re-plan of one day of a week (refused at once when the day is published)."""
+    from app.rounds import jobs
+
+    if day.plan is not None and day.plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("Questo giorno è già pubblicato: non si può ripianificare da qui."))
+    limit = WeekParams.from_json(day.week.params_json).time_limit_s
+    return jobs.start_job(WEEK_DAY_JOB, json.dumps({"day_id": day.id, "time_limit_s": limit}), user_id)
+
+
+def _run_week(job: Any, reporter: Any) -> int | None:
+    week = plan_week(WeekParams.from_json(job.params_json), job.id, reporter, end_reads=db.session.rollback)
+    # kept for _finish to write with the plans: a write of its own now would wait on the plans' transaction
+    reporter.points.append([0.0, sum(d.plan.cost_eur_cents for d in week.days if d.plan)])
+    return next((d.plan_id for d in week.days if d.plan_id), None)
+
+
+def _run_day(job: Any, reporter: Any) -> int | None:
+    plan = replan_day(week_day(json.loads(job.params_json)["day_id"]), cancel=reporter)
+    reporter.points.append([0.0, plan.cost_eur_cents])
+    return plan.id
+
+
+def register_jobs() -> None:
+    from app.rounds import jobs
+
+    jobs.RUNNERS[WEEK_JOB] = _run_week
+    jobs.RUNNERS[WEEK_DAY_JOB] = _run_day
+
+
+def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
+    """The days of a week for its page: the day, how many bins and kg the week gave it."""
+    rows = []
+    for day in week.days:
+        kg = json.loads(day.stops_json or "{}")
+        rows.append({"day": day, "bins": len(kg), "kg": sum(kg.values())})
+    return rows

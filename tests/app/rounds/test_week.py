@@ -1,0 +1,143 @@
+"""«Pianifica la settimana»: one job plans 2–7 days together, a draft plan per day; one day re-planned alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from app.bins.forecast import BinForecast
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.rounds import selection, week
+from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
+from tests.app.conftest import post_form
+
+FULL_KG, INITIAL_KG, DAILY_KG = 300, 150, 100  # 150, 250, 350: every bin must be emptied by day 2
+
+
+@pytest.fixture
+def filling(world, monkeypatch):
+    """Each bin holds 150 kg at the first day's round and gains 100 kg a day."""
+    start = None
+
+    def fake(bin_ids, at):
+        nonlocal start
+        start = start or at
+        days = (at - start) / timedelta(days=1)
+        return {i: BinForecast(INITIAL_KG + DAILY_KG * days, 0.5, 0.0, None) for i in bin_ids}
+
+    monkeypatch.setattr(selection, "forecast_bins", fake)
+    return world
+
+
+def _params(world, days=3, **overrides):
+    fleet = tuple(v.id for v in world.vehicles)
+    values = {
+        "start_date": world.tomorrow,
+        "site_ids": (world.plant.id, world.depot.id),
+        "day_vehicles": (fleet,) * days,
+        "drivers": {world.vehicles[0].id: world.driver.id},
+        "time_limit_s": 2.0,
+    }
+    return week.WeekParams(**(values | overrides))
+
+
+def _visits(plan):
+    return {s.bin_id: s.planned_kg for r in plan.routes for s in r.stops if s.bin_id}
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_three_day_week_gives_three_drafts_that_empty_every_bin_before_it_overflows(filling) -> None:
+    plan = week.plan_week(_params(filling))
+
+    assert [d.service_date for d in plan.days] == [filling.tomorrow + timedelta(days=d) for d in range(3)]
+    drafts = [d.plan for d in plan.days if d.plan]
+    assert drafts and all(p.status == "draft" for p in drafts)
+    for b in filling.bins:
+        days = [d.day_index for d in plan.days if d.plan and b.id in _visits(d.plan)]
+        assert days, f"bin {b.id} never emptied"
+        level = INITIAL_KG
+        for day in range(3):
+            level += DAILY_KG if day else 0
+            if day in days:
+                assert _visits(plan.days[day].plan)[b.id] == level  # each visit collects that day's level
+                level = 0
+            assert level <= FULL_KG
+
+
+def test_the_week_job_saves_one_draft_per_day_with_rounds(client, login_as, filling, sqlite_queue) -> None:
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    job_id = week.start_week(_params(filling)).id
+    db.session.commit()
+    assert "Pianificazione della settimana" in client.get(f"/rounds/week/jobs/{job_id}").get_data(as_text=True)
+
+    assert sqlite_queue.run_pending() == 1
+
+    job = db.session.get(PlanningJob, job_id)
+    db.session.refresh(job)
+    assert job.status == "succeeded", job.message
+    found = db.session.scalar(select(WeekPlan).where(WeekPlan.job_id == job_id))
+    assert len(found.days) == 3
+    assert _count(RoundPlan) == sum(1 for d in found.days if d.plan_id)
+    assert client.get(f"/rounds/week/jobs/{job_id}").headers["Location"].endswith(f"/rounds/week/{found.id}")
+
+
+def test_replanning_one_day_keeps_the_other_days(filling) -> None:
+    plan = week.plan_week(_params(filling))
+    day = next(d for d in plan.days if d.plan and _visits(d.plan))
+    others = {d.id: (d.plan_id, _visits(d.plan) if d.plan else {}) for d in plan.days if d is not day}
+    bins_before, old_id = _visits(day.plan), day.plan_id
+
+    new = week.replan_day(day)
+
+    assert new.id != old_id and db.session.get(RoundPlan, old_id) is None
+    assert _visits(new) == bins_before
+    for d in plan.days:
+        if d is not day:
+            assert (d.plan_id, _visits(d.plan) if d.plan else {}) == others[d.id]
+
+
+def _week_form(world, **changes):
+    data = {
+        "start_date": world.tomorrow.isoformat(),
+        "days": "3",
+        "plant_id": world.plant.id,
+        "vehicle_ids": [v.id for v in world.vehicles],
+        "time_limit_s": "5",
+    }
+    return data | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"days": "1"}, "L&#39;orizzonte deve essere da 2 a 7 giorni."),
+        ({"days": "8"}, "L&#39;orizzonte deve essere da 2 a 7 giorni."),
+        ({"off_days": ["0", "1", "2"]}, "Nessun veicolo in nessun giorno: scegline almeno uno."),
+    ],
+)
+def test_bad_week_choices_get_an_italian_message_and_queue_nothing(client, login_as, filling, changes, message):
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    response = post_form(client, "/rounds/week/new", _week_form(filling, **changes))
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _count(PlanningJob) == 0
+
+
+def test_the_week_page_lists_its_days_with_their_plans_and_a_replan_button(client, login_as, filling) -> None:
+    plan = week.plan_week(_params(filling))
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    page = client.get(f"/rounds/week/{plan.id}").get_data(as_text=True)
+
+    assert page.count('<tr data-day="') == 3
+    assert all(f"/rounds/{d.plan_id}" in page for d in plan.days if d.plan_id)
+    assert "Ripianifica questo giorno" in page
