@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.core.clock import local_midnight, utcnow
+from app.core.refs import vehicle_key
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.rounds import adapters, kinds, unload
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key, stop_record
-from app.rounds.selection import site_record, vehicle_key
+from app.rounds.selection import site_record
 
 
 def guard(plan: RoundPlan, expected_version: int) -> None:

@@ -7,18 +7,19 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.core.clock import at_second
+from app.core.refs import StopKey, bin_id_of, bin_key, key_id, reference_key, site_key
 from app.rounds.adapters import RoadPath, RouteResult, StopRecord, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
-from app.rounds.selection import UNITS_PER_CENT, key_id
+from app.rounds.selection import UNITS_PER_CENT
 
 
 def stop_key(stop: RouteStop) -> str:
     """The routing key of a stop row: its bin, its reload site, or its reference."""
     if stop.kind == StopKind.RELOAD:
-        return f"site:{stop.site_id}"
+        return site_key(stop.site_id)
     if stop.bin_id is not None:
-        return f"bin:{stop.bin_id}"
-    return f"ref:{stop.reference}"
+        return bin_key(stop.bin_id)
+    return reference_key(stop.reference)
 
 
 def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], records: dict[str, StopRecord]) -> RouteStop:
@@ -27,12 +28,12 @@ def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], records
     if visit.kind == "reload":
         return RouteStop(kind=StopKind.RELOAD, site_id=key_id(visit.key), lon=lon, lat=lat, sequence=0)
     record = records[visit.key]
-    is_bin = visit.key.startswith("bin:")
+    bin_id = bin_id_of(visit.key)
     window = record.window or (None, None)
     return RouteStop(
-        kind=StopKind.BIN if is_bin else StopKind.DELIVERY,
-        bin_id=key_id(visit.key) if is_bin else None,
-        reference="" if is_bin else visit.key.split(":", 1)[1],
+        kind=StopKind.BIN if bin_id is not None else StopKind.DELIVERY,
+        bin_id=bin_id,
+        reference="" if bin_id is not None else StopKey.parse(visit.key).value,
         lon=lon,
         lat=lat,
         sequence=0,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
 from app.core.clock import at_second, local_midnight, seconds_of_day
+from app.core.refs import bin_id_of, bin_key, vehicle_key
 from app.errors import ValidationError
 from app.extensions import db
 from app.rounds import adapters, unload
@@ -25,7 +26,7 @@ from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
 from app.rounds.editing import network
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus, UnassignedStop
 from app.rounds.persist import apply_path, new_stop, refresh_totals, route_points, stop_key, stop_record
-from app.rounds.selection import bin_stop, forecast_bins, optional_prize, site_record, vehicle_key
+from app.rounds.selection import bin_stop, forecast_bins, optional_prize, site_record
 
 REPLAN_TIME_LIMIT_S = 3.0  # the routing library may search twice (second pass relaxed)
 
@@ -82,7 +83,7 @@ def _stop_record(row: RouteStop) -> StopRecord:
 
 
 def _extra_stops(plan: RoundPlan, bin_ids: Iterable[int], now: datetime, known: set[str]) -> list[StopRecord]:
-    ids = [i for i in bin_ids if f"bin:{i}" not in known]
+    ids = [i for i in bin_ids if bin_key(i) not in known]
     bins = db.session.scalars(select(Bin).where(Bin.id.in_(ids), Bin.status == BinStatus.ACTIVE)).all()
     forecasts = forecast_bins([b.id for b in bins], now) if bins else {}
     return [bin_stop(b, forecasts.get(b.id), 0.0, overflowing=True) for b in bins]
@@ -216,6 +217,6 @@ def _unassigned(plan: RoundPlan, reasons: dict[str, str], rows: dict[str, RouteS
     plan.unassigned = [u for u in plan.unassigned if u.bin_id not in planned]
     for key, reason in sorted(reasons.items()):
         row = rows.get(key)
-        bin_id = int(key.split(":", 1)[1]) if key.startswith("bin:") else None
+        bin_id = bin_id_of(key)
         text = _("Ripianificazione: %(reason)s", reason=reason)
         plan.unassigned.append(UnassignedStop(bin_id=bin_id, required=bool(row and row.required), reason=text[:300]))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.bins.models import Bin, BinStatus
 from app.collection.models import IncidentCode, Pickup
 from app.core.clock import seconds_of_day
+from app.core.refs import bin_key, site_key, vehicle_key
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.adapters import PlanningInputError, SiteRecord, StopRecord, VehicleRecord
@@ -27,22 +28,6 @@ UNITS_PER_EUR = 100 * UNITS_PER_CENT
 KG_VALUE_UNITS = 8 * UNITS_PER_CENT  # 0.08 EUR per kg collected: what an optional bin is worth per kg
 OVERFLOW_VALUE_UNITS = 3_000 * UNITS_PER_CENT  # 30 EUR: cost of an overflowing bin (complaints, bags on the street)
 MAX_FILL_FACTOR = 1.5  # a bin cannot hold more than 150 % of its nominal full weight
-
-
-def site_key(site_id: int) -> str:
-    return f"site:{site_id}"
-
-
-def bin_key(bin_id: int) -> str:
-    return f"bin:{bin_id}"
-
-
-def vehicle_key(vehicle_id: int) -> str:
-    return f"veh:{vehicle_id}"
-
-
-def key_id(key: str) -> int:
-    return int(key.split(":", 1)[1])
 
 
 def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, Any]:

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.core.clock import at_second, local_datetime, local_today
+from app.core.refs import StopKey, bin_id_of, key_id, vehicle_key
 from app.extensions import db
 from app.rounds import adapters, kinds
 from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
@@ -19,7 +20,7 @@ from app.rounds.editing import move_stop, publish_plan, reorder_stop, set_locked
 from app.rounds.models import PlanKind, RoundPlan, RoundRoute, UnassignedStop
 from app.rounds.persist import apply_path, apply_visits, new_stop, refresh_totals
 from app.rounds.replan import replan_remaining
-from app.rounds.selection import candidate_bins, key_id, load_plant, load_vehicles, site_record, vehicle_record
+from app.rounds.selection import candidate_bins, load_plant, load_vehicles, site_record, vehicle_record
 
 __all__ = [
     "PlanParams",
@@ -125,7 +126,7 @@ def prepare(params: PlanParams) -> Prepared:
             for v in vehicles
         ),
         stops=tuple(c.record for c in candidates),
-        start_sites={f"veh:{v.id}": starts[v.id].id for v in vehicles},
+        start_sites={vehicle_key(v.id): starts[v.id].id for v in vehicles},
         plant_id=plant.id,
         network_file=current_app.config.get("ROAD_NETWORK_FILE"),
         cache_dir=current_app.config["GIS_CACHE_DIR"],
@@ -206,11 +207,11 @@ def _add_idle_routes(plan: RoundPlan, prepared: Prepared) -> None:
 
 
 def _unassigned(key: str, reason: str, records: dict[str, StopRecord]) -> UnassignedStop:
-    is_bin = key.startswith("bin:")
+    bin_id = bin_id_of(key)
     record = records.get(key)
     return UnassignedStop(
-        bin_id=key_id(key) if is_bin else None,
-        reference="" if is_bin else key.split(":", 1)[1],
+        bin_id=bin_id,
+        reference="" if bin_id is not None else StopKey.parse(key).value,
         required=record.required if record else False,
         reason=reason[:300],
     )

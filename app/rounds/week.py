@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
 from app.core.clock import local_datetime
+from app.core.refs import bin_key, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.rounds import adapters, selection, services
@@ -21,7 +22,6 @@ from app.rounds.adapters import PlanningInputError, StopRecord, WeekStopRecord
 from app.rounds.models import PlanStatus, RoundPlan, WeekPlan, WeekPlanDay
 from app.rounds.selection import (
     BIN_SERVICE_S,
-    bin_key,
     load_plant,
     load_vehicles,
     site_record,
@@ -176,7 +176,7 @@ def _prepared(
         sites=tuple(sites),
         vehicles=tuple(vehicles),
         stops=tuple(StopRecord(k, coords[k].lon, coords[k].lat, v, coords[k].service_s) for k, v in kg.items()),
-        start_sites={f"veh:{vid}": site_id for vid, site_id in starts.items()},
+        start_sites={vehicle_key(vid): site_id for vid, site_id in starts.items()},
         plant_id=plant_id,
         network_file=current_app.config.get("ROAD_NETWORK_FILE"),
         cache_dir=current_app.config["GIS_CACHE_DIR"],

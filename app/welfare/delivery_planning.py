@@ -18,18 +18,26 @@ from sqlalchemy import Select, select
 from app.auth.models import User
 from app.core.clock import local_today, seconds_of_day
 from app.core.policy import Permission, can
+from app.core.refs import parse_domain_reference, reference_key, vehicle_key
 from app.errors import ConflictError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.rounds import jobs
 from app.rounds import services as rounds
 from app.rounds.models import PlanKind, PlanningJob, RoundPlan, RouteStop
-from app.rounds.selection import load_vehicles, site_record, vehicle_key, vehicle_record
+from app.rounds.selection import load_vehicles, site_record, vehicle_record
 from app.stock.catalog import packed_litres
 from app.welfare import messages
 from app.welfare.allocation import active_allocations
 from app.welfare.handover import new_handover_code
-from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, HouseholdIdentity, RequestStatus
+from app.welfare.models import (
+    DELIVERY_REFERENCE,
+    Delivery,
+    DeliveryStatus,
+    GarmentRequest,
+    HouseholdIdentity,
+    RequestStatus,
+)
 
 DELIVERY_SERVICE_S = 300  # park, ring, check the code, hand over the bags
 
@@ -64,7 +72,7 @@ def _stop_record(delivery: Delivery, day: date) -> rounds.StopRecord:
         raise ValidationError(_("Il nucleo %(code)s non ha un indirizzo.", code=delivery.request.household.code))
     load = load_of(delivery.request)
     return rounds.StopRecord(
-        key=f"ref:{delivery.reference}",
+        key=reference_key(delivery.reference),
         lon=identity.lon,
         lat=identity.lat,
         demand_kg=load.kg,
@@ -200,8 +208,7 @@ def publish(plan: RoundPlan, user: User | None) -> None:
 
 def delivery_id_of(stop: RouteStop) -> int | None:
     """The delivery a stop is for (``reference="delivery:<id>"``), or None for any other stop."""
-    prefix, _colon, number = stop.reference.partition(":")
-    return int(number) if prefix == "delivery" else None
+    return parse_domain_reference(stop.reference, DELIVERY_REFERENCE)
 
 
 def delivery_plans() -> list[RoundPlan]:

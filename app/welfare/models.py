@@ -10,11 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
 from app.core.clock import utcnow
+from app.core.refs import domain_reference
 from app.db import Base, TimestampMixin, UTCDateTime
 from app.fleet.models import Site
 from app.geo.models import Comune
 from app.rounds.models import RouteStop
 from app.stock.models import StockItem, StockLocation, StockMovement
+
+DELIVERY_REFERENCE = "delivery"  # a delivery stop's reference: delivery:<id>
 
 
 class HouseholdStatus(enum.StrEnum):
@@ -244,4 +247,4 @@ class Delivery(TimestampMixin, Base):
     @property
     def reference(self) -> str:
         """The key of its stop in the solver and on ``RouteStop.reference`` (a stop finds its delivery by it)."""
-        return f"delivery:{self.id}"
+        return domain_reference(DELIVERY_REFERENCE, self.id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from app.bins.forecast import BinForecast
 from sqlalchemy import func, select
 
+from app.collection.forecast import BinForecast
 from app.extensions import db
 from app.rounds import selection, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
