@@ -17,16 +17,18 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("FITMI_BIND", "127.0.0.1:8000")
 # Processes x threads = requests served at once. 2-4 processes suit a small server; more need PostgreSQL and Redis
 # (the app refuses to start in production otherwise).
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
-threads = int(os.environ.get("FITMI_WEB_THREADS", "4"))
+# Measured on a 2-core machine (benchmarks/bench_pickups_load.py): 4 single-threaded processes answered 309
+# API submissions a second, 2 processes x 4 threads 196 (Python threads share one core per process).
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+threads = int(os.environ.get("FITMI_WEB_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
 # A request taking longer than this is killed (route-sheet PDFs take a few seconds; planning runs in the worker).
 timeout = int(os.environ.get("FITMI_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle processes now and then: the geographic libraries hold caches that only grow.
-max_requests = 1000
-max_requests_jitter = 100
+max_requests = 10_000  # a restart costs each process a few seconds of start-up: not too often
+max_requests_jitter = 1_000
 # Off: each process builds its own app after the fork, so no database or Redis connection is shared between
 # processes, and `kill -HUP` (systemctl reload) loads new code after an upgrade.
 preload_app = False
