@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.i18n import fmt_number, parse_number
 
@@ -51,3 +51,25 @@ class LocalDecimalField(StringField):
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs (wtforms 3.3 wants SelectChoice objects)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# The address and position of a place (a site, a bin, a household), typed the same way on every form.
+# Functions, not a mixin class, so that each form keeps its fields in its own order on the page.
+def street_field() -> StringField:
+    return StringField(_l("Indirizzo (via e nome)"), validators=[REQUIRED, Length(max=160)])
+
+
+def civic_field(max_length: int = 16) -> StringField:
+    return StringField(_l("Numero civico"), validators=[Optional(), Length(max=max_length)])
+
+
+def cap_field() -> StringField:
+    return StringField(_l("CAP"), validators=[REQUIRED, Length(min=5, max=5, message=_l("Il CAP deve avere 5 cifre."))])
+
+
+def location_fields() -> tuple[LocalDecimalField, LocalDecimalField]:
+    """Longitude and latitude, six decimals, typed the Italian way or with a point."""
+    return (
+        LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED]),
+        LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED]),
+    )

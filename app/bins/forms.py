@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import Length, Optional
 
 from app.bins.models import BinStatus, Stream
-from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, choices, civic_field, location_fields
 
 STREAM_LABELS = {Stream.REUSE: _l("Riuso"), Stream.MATERIAL_RECOVERY: _l("Recupero di materia")}
 STATUS_LABELS = {
@@ -28,10 +28,9 @@ class BinForm(FlaskForm):
     eer_code = StringField(_l("Codice EER"), default="20 01 10", validators=[REQUIRED, Length(max=10)])
     street_type = SelectField(_l("Tipo di via"), choices=choices((t, t) for t in STREET_TYPES))
     street_name = StringField(_l("Nome della via"), validators=[REQUIRED, Length(max=120)])
-    civic_number = StringField(_l("Numero civico"), validators=[Optional(), Length(max=10)])
-    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(max=5)])
-    lon = LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED])
-    lat = LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    civic_number = civic_field(10)
+    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(max=5)])  # the service names the 20xxx rule
+    lon, lat = location_fields()
     capacity_l = IntegerField(_l("Capacità (litri)"), default=2000, validators=[NUMBER_REQUIRED])
     full_weight_kg = IntegerField(_l("Peso a pieno (kg)"), default=250, validators=[NUMBER_REQUIRED])
     status = SelectField(_l("Stato"), choices=choices([(k.value, v) for k, v in STATUS_LABELS.items()]))

@@ -15,7 +15,7 @@ from app.bins.validation import BinData
 from app.core.inputs import int_arg
 from app.core.policy import Permission, can, permission_required
 from app.forms import choices
-from app.views import form_status, save_form
+from app.views import form_status, form_values, save_form
 
 bp = Blueprint("bins", __name__, url_prefix="/bins")
 
@@ -110,22 +110,14 @@ def _form_data(form: BinForm, bin_: Bin | None) -> BinData:
         if "outside_area_override" in form
         else bool(bin_ and bin_.outside_area_override)
     )
-    return BinData(
-        code=form.code.data or "",
+    return form_values(
+        BinData,
+        form,
         operator_id=form.operator_id.data or 0,
-        stream=form.stream.data or "",
-        eer_code=form.eer_code.data or "",
-        street_type=form.street_type.data or "",
-        street_name=form.street_name.data or "",
-        civic_number=form.civic_number.data or "",
-        cap=form.cap.data or "",
         lon=float(form.lon.data or 0),
         lat=float(form.lat.data or 0),
         capacity_l=form.capacity_l.data or 0,
         full_weight_kg=form.full_weight_kg.data or 0,
-        status=form.status.data or "",
-        access_notes=form.access_notes.data or "",
-        service_hours=form.service_hours.data or "",
         outside_area_override=override,
     )
 

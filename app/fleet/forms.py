@@ -8,7 +8,16 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, Submit
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.fleet.models import SiteKind
-from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.forms import (
+    NUMBER_REQUIRED,
+    REQUIRED,
+    LocalDecimalField,
+    cap_field,
+    choices,
+    civic_field,
+    location_fields,
+    street_field,
+)
 
 SITE_KIND_LABELS = {
     SiteKind.DEPOT: _l("Deposito"),
@@ -22,11 +31,10 @@ class SiteForm(FlaskForm):
     name = StringField(_l("Nome"), validators=[REQUIRED, Length(max=120)])
     kind = SelectField(_l("Tipo"), choices=choices([(k.value, label) for k, label in SITE_KIND_LABELS.items()]))
     organisation_id = SelectField(_l("Organizzazione"), coerce=int, validators=[Optional()])
-    street = StringField(_l("Indirizzo (via e nome)"), validators=[REQUIRED, Length(max=160)])
-    civic_number = StringField(_l("Numero civico"), validators=[Optional(), Length(max=16)])
-    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(min=5, max=5, message=_l("Il CAP deve avere 5 cifre."))])
-    lon = LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED])
-    lat = LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    street = street_field()
+    civic_number = civic_field()
+    cap = cap_field()
+    lon, lat = location_fields()
     opening_hours = StringField(_l("Orari di apertura"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Attiva"), default=True)
     submit = SubmitField(_l("Salva"))

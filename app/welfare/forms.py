@@ -18,7 +18,14 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.forms import (
+    REQUIRED,
+    cap_field,
+    choices,
+    civic_field,
+    location_fields,
+    street_field,
+)
 from app.rounds.forms import FleetForm
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
@@ -35,11 +42,10 @@ class HouseholdForm(FlaskForm):
     email = StringField(
         _l("E-mail"), validators=[Optional(), Email(_l("Indirizzo e-mail non valido.")), Length(max=254)]
     )
-    street = StringField(_l("Indirizzo (via e nome)"), validators=[REQUIRED, Length(max=160)])
-    civic = StringField(_l("Numero civico"), validators=[Optional(), Length(max=16)])
-    cap = StringField(_l("CAP"), validators=[REQUIRED, Length(min=5, max=5, message=_l("Il CAP deve avere 5 cifre."))])
-    lon = LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED])
-    lat = LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED])
+    street = street_field()
+    civic = civic_field()
+    cap = cap_field()
+    lon, lat = location_fields()
     notes = TextAreaField(_l("Note per la consegna"), validators=[Optional(), Length(max=500)])
     consent = BooleanField(_l("Il nucleo ha dato il consenso al trattamento dei dati"))
     submit = SubmitField(_l("Salva"))

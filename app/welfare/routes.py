@@ -31,17 +31,7 @@ LABELS = {
 
 
 def _identity_data(form: HouseholdForm) -> services.IdentityData:
-    return services.IdentityData(
-        name=form.name.data or "",
-        street=form.street.data or "",
-        civic=form.civic.data or "",
-        cap=form.cap.data or "",
-        lon=float(form.lon.data or 0),
-        lat=float(form.lat.data or 0),
-        phone=form.phone.data or "",
-        email=form.email.data or "",
-        notes=form.notes.data or "",
-    )
+    return form_values(services.IdentityData, form, lon=float(form.lon.data or 0), lat=float(form.lat.data or 0))
 
 
 @bp.route("/households")
