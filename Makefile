@@ -70,3 +70,4 @@ bench: setup
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_solver.py
 	$(PY) benchmarks/bench_milan_scenario.py
+	$(PY) benchmarks/bench_pickups_load.py --db postgresql  # needs PostgreSQL and Redis (127.0.0.1)
