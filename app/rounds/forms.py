@@ -92,9 +92,11 @@ class PlanForm(FleetForm):
         )
 
 
-def plan_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> PlanForm:
-    """The new-plan form with one driver choice per vehicle."""
-    form = with_fleet(PlanForm, vehicles, drivers)
+def plan_form(
+    plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]], form_class: type[Any] | None = None
+) -> Any:
+    """A planning form (a day by default, or ``form_class``) with its plants and one driver choice per vehicle."""
+    form = with_fleet(form_class or PlanForm, vehicles, drivers)
     form.plant_id.choices = choices((s.id, s.name) for s in plants)
     return form
 

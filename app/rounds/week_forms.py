@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.clock import local_today
 from app.forms import REQUIRED, choices
-from app.rounds.forms import FleetForm, with_fleet
+from app.rounds.forms import FleetForm, plan_form
 from app.rounds.week import WeekParams
 
 
@@ -49,6 +49,5 @@ class WeekForm(FleetForm):
 
 
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
-    form = with_fleet(WeekForm, vehicles, drivers)
-    form.plant_id.choices = choices((s.id, s.name) for s in plants)
+    form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
     return form
