@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.admin_routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.bins.routes import bp as bins_bp
+    from app.chain.routes import bp as chain_bp
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_admin_bp)
     app.register_blueprint(sorting_bp)
     app.register_blueprint(stock_bp)
+    app.register_blueprint(chain_bp)
     app.register_blueprint(driver_bp)
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)

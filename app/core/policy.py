@@ -49,6 +49,7 @@ class Permission(enum.StrEnum):
     APPROVE_REQUESTS = "approve_requests"
     CANCEL_ANY_REQUEST = "cancel_any_request"  # besides the households' own social workers
     PLAN_DELIVERIES = "plan_deliveries"
+    VIEW_CHAIN = "view_chain"  # chain balance and traceability of kilos (operators: their organisation's)
 
 
 _A, _C, _O, _D, _S = Role.ADMIN, Role.COORDINATOR, Role.OPERATOR, Role.DRIVER, Role.SOCIAL_WORKER
@@ -76,6 +77,7 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.APPROVE_REQUESTS: frozenset({_A, _C}),
     Permission.CANCEL_ANY_REQUEST: frozenset({_C}),
     Permission.PLAN_DELIVERIES: frozenset({_A, _C}),
+    Permission.VIEW_CHAIN: frozenset({_A, _C, _O}),
 }
 
 

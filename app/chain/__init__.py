@@ -1,0 +1,1 @@
+"""The chain from bin to household: balance per hop and traceability both ways."""

@@ -1,0 +1,61 @@
+"""The chain pages' filter: a period and where the clothes came from or went through."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from app.core.clock import local_today
+
+MAX_DAYS = 366
+
+
+def month_bounds(today: date) -> tuple[date, date]:
+    """The calendar month of ``today``: its first and last day."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+class ChainFilterForm(FlaskForm):
+    """Read from the query string (GET, no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("Dal"), validators=[Optional()])
+    end = DateField(_l("Al"), validators=[Optional()])
+    operator_id = SelectField(_l("Gestore"), coerce=int, default=0)
+    plant_id = SelectField(_l("Impianto"), coerce=int, default=0)
+    comune_code = SelectField(_l("Comune"), default="")
+    bin_id = HiddenField()
+
+    def fill_period(self) -> None:
+        """Month of today by default; an open end is today's month's last day."""
+        first, last = month_bounds(local_today())
+        self.start.data = self.start.data or first
+        self.end.data = self.end.data or (last if self.start.data == first else self.start.data + timedelta(days=30))
+
+    def validate_end(self, field: DateField) -> None:
+        start, end = self.start.data, field.data
+        for value in (start, end):
+            if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+                raise ValidationError(_l("Data fuori dall'intervallo consentito (2000-2100)."))
+        if start and end and end < start:
+            raise ValidationError(_l("La data finale precede quella iniziale."))
+        if start and end and (end - start).days >= MAX_DAYS:
+            raise ValidationError(_l("Il periodo può durare al massimo un anno."))
+
+    def validate_bin_id(self, field: HiddenField) -> None:
+        text = (field.data or "").strip()
+        if text and not (text.isdigit() and 0 < int(text) < 2**31):
+            raise ValidationError(_l("Cassonetto non valido."))
+
+    @property
+    def bin_number(self) -> int | None:
+        text = (self.bin_id.data or "").strip()
+        return int(text) if text.isdigit() else None
