@@ -142,7 +142,7 @@ def _new_pickup(data: PickupData, bin_: Bin, user: User, source: str, now: datet
             field="bin_id" if data.bin_id is not None else "code",
         )
     kg, incidents, collected_at = _check_values(data, bin_, now)
-    vehicle_id = _vehicle_id(data.vehicle_id, user)
+    vehicle_id = usable_vehicle(data.vehicle_id, user).id if data.vehicle_id is not None else None
     pickup = Pickup(
         bin=bin_,
         collected_at=collected_at,
@@ -159,16 +159,13 @@ def _new_pickup(data: PickupData, bin_: Bin, user: User, source: str, now: datet
     return pickup
 
 
-def _vehicle_id(vehicle_id: int | None, user: User) -> int | None:
-    """A vehicle of the user's organisation (any, for those who see all operators)."""
-    if vehicle_id is None:
-        return None
+def usable_vehicle(vehicle_id: int, user: User | None) -> Vehicle:
+    """A vehicle of the user's organisation (any, for those who see all operators and for the system)."""
     vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or not (
-        can(user, Permission.SEE_ALL_OPERATORS) or vehicle.organisation_id == user.organisation_id
-    ):
+    allowed = user is None or can(user, Permission.SEE_ALL_OPERATORS)
+    if vehicle is None or not (allowed or vehicle.organisation_id == user.organisation_id):  # type: ignore[union-attr]
         raise ValidationError(_("Mezzo sconosciuto o di un'altra organizzazione."), field="vehicle_id")
-    return vehicle.id
+    return vehicle
 
 
 def vehicles(user: User) -> list[Vehicle]:

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.collection.models import Pickup
+from app.collection.services import usable_vehicle
 from app.core.clock import utcnow
 from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.fleet.models import Site, SiteKind, Vehicle
+from app.fleet.models import Site, SiteKind
 from app.i18n import fmt_number
 from app.rounds.models import RoundRoute
 from app.sorting import arrivals, ledger
@@ -150,18 +151,9 @@ def _arrival(data: IntakeData, site: Site) -> arrivals.Arrival | None:
     return arrival
 
 
-def _vehicle(vehicle_id: int, user: User | None) -> Vehicle:
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or not (
-        user is None or can(user, Permission.SEE_ALL_OPERATORS) or vehicle.organisation_id == user.organisation_id
-    ):
-        raise ValidationError(_("Mezzo inesistente o di un'altra organizzazione."), field="vehicle_id")
-    return vehicle
-
-
 def _free_pickups(data: IntakeData, user: User | None) -> list[Pickup]:
     """Hand-entered pickups: current, of the user's organisation (and of the vehicle named), in no other intake."""
-    vehicle = _vehicle(data.vehicle_id, user) if data.vehicle_id is not None else None
+    vehicle = usable_vehicle(data.vehicle_id, user) if data.vehicle_id is not None else None
     ids = data.pickup_ids
     if not ids:
         return []
