@@ -99,8 +99,10 @@ def new_intake() -> Any:
         )
 
     done = save_form(form, save, _("Carico registrato."), url_for("sorting.index"))
+    if done:
+        return done  # rendering a page now would take the flash message meant for the next one
     page = render_template("sorting/intake_form.html", form=form, chooser=chooser, vehicle=vehicle)
-    return done or (page, form_status(form))
+    return page, form_status(form)
 
 
 @bp.route("/arrivals")

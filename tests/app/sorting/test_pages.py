@@ -38,6 +38,7 @@ def test_operator_records_an_intake_typed_the_italian_way(client, login_as):
     _, plant = _operator_with_plant(login_as)
     response = post_form(client, "/sorting/intake/new", _intake_form(plant))
     assert response.status_code == 302, response.get_data(as_text=True)
+    assert "Carico registrato." in client.get(response.headers["Location"]).get_data(as_text=True)
     batch = db.session.scalar(select(IntakeBatch))
     assert str(batch.net_kg) == "1530.5" and batch.received_at.hour == 7  # 08:30 in Milan is 07:30 UTC
 
