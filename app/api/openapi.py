@@ -41,6 +41,10 @@ _PICKUP_IN = {
         "bin_id": _ID,
         "bin_code": {"type": "string", "examples": ["VS-0123"]},
         "operator_id": _ID,
+        "vehicle_id": {
+            **_ID,
+            "description": "The vehicle carrying it to the plant (of your organisation); intake lists pickups by it.",
+        },
         "collected_at": {**_TIME, "description": "Default: when the server receives it."},
         "weight_kg": {
             "type": ["number", "null"],
@@ -65,6 +69,7 @@ _PICKUP_OUT = {
         "notes": {"type": "string"},
         "source": {"type": "string"},
         "corrects_id": {"type": ["integer", "null"]},
+        "vehicle_id": {"type": ["integer", "null"]},
     },
 }
 _READING_IN = {

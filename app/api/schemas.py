@@ -21,6 +21,7 @@ def pickup_json(pickup: Pickup) -> dict[str, Any]:
         "notes": pickup.notes,
         "source": pickup.source,
         "corrects_id": pickup.corrects_id,
+        "vehicle_id": pickup.vehicle_id,
     }
 
 

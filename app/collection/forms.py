@@ -9,6 +9,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -55,6 +56,7 @@ class PickupForm(FlaskForm):
     incidents = CheckboxesField(
         _l("Segnalazioni"), choices=choices([(k.value, v) for k, v in INCIDENT_LABELS.items()]), validate_choice=True
     )
+    vehicle_id = SelectField(_l("Mezzo"), coerce=int, default=0, validators=[Optional()])
     notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     collected_at = DateTimeLocalField(
         _l("Data e ora"),

@@ -55,6 +55,8 @@ class Pickup(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"), index=True)
     superseded: Mapped[bool] = mapped_column(default=False)  # true once a correction replaces it
+    # The truck that carried it (the round's vehicle, or chosen on a hand-entered pickup): intake lists by it.
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
 
     @property
     def incident_codes(self) -> list[str]:

@@ -14,6 +14,7 @@ from app.collection.models import Pickup
 from app.core.clock import from_local, wall_minute
 from app.core.inputs import int_arg
 from app.core.policy import Permission, permission_required
+from app.forms import choices
 from app.i18n import fmt_number
 from app.views import form_status, save_form
 
@@ -30,8 +31,16 @@ def _data(form: PickupForm, **extra: Any) -> services.PickupData:
         notes=form.notes.data or "",
         code=form.code.data or "",
         operator_id=int(operator) if operator and str(operator).isdigit() else None,
+        vehicle_id=form.vehicle_id.data or None,
         **extra,
     )
+
+
+def _with_vehicles(form: PickupForm) -> PickupForm:
+    """The «Mezzo» choices: none, or a vehicle of the user's organisation."""
+    vehicles = services.vehicles(current_user)
+    form.vehicle_id.choices = choices([(0, "—"), *((v.id, f"{v.plate} {v.label}".strip()) for v in vehicles)])
+    return form
 
 
 def _done_message(form: PickupForm) -> str:
@@ -49,7 +58,7 @@ def _done_message(form: PickupForm) -> str:
 @bp.route("/pickups/new", methods=["GET", "POST"])
 @permission_required(Permission.LOG_PICKUPS)
 def new_pickup() -> Any:
-    form = PickupForm()
+    form = _with_vehicles(PickupForm())
     if request.method == "GET":
         form.code.data = request.args.get("code", "")
         form.operator.data = request.args.get("operator", "")
@@ -80,7 +89,7 @@ def pickups() -> Any:
 @permission_required(Permission.LOG_PICKUPS)
 def correct(pickup_id: int) -> Any:
     original = services.visible_pickup(pickup_id, current_user)
-    form = PickupForm(obj=None if request.method == "POST" else _prefill(original))
+    form = _with_vehicles(PickupForm(obj=None if request.method == "POST" else _prefill(original)))
     form.code.data = original.bin.code
 
     def save() -> Pickup:
@@ -101,5 +110,6 @@ def _prefill(original: Pickup) -> Any:
         fill_percent=original.fill_percent,
         incidents=original.incident_codes,
         notes=original.notes,
+        vehicle_id=original.vehicle_id or 0,
         collected_at=wall_minute(original.collected_at),
     )

@@ -17,7 +17,17 @@ from app.collection.services import PickupData
 from app.core.inputs import bounded_int, plausible_moment
 from app.errors import ValidationError
 
-PICKUP_FIELDS = {"bin_id", "bin_code", "operator_id", "collected_at", "weight_kg", "fill_percent", "incidents", "notes"}
+PICKUP_FIELDS = {
+    "bin_id",
+    "bin_code",
+    "operator_id",
+    "vehicle_id",
+    "collected_at",
+    "weight_kg",
+    "fill_percent",
+    "incidents",
+    "notes",
+}
 READING_FIELDS = {"fill_percent", "measured_at", "device"}
 
 
@@ -94,6 +104,7 @@ def parse_pickup(payload: Any) -> PickupData:
         bin_id=bin_id,
         code=code,
         operator_id=_integer(body, "operator_id"),
+        vehicle_id=_integer(body, "vehicle_id"),
         collected_at=_moment(body, "collected_at"),
         weight_kg=_number(body, "weight_kg"),
         fill_percent=_integer(body, "fill_percent"),

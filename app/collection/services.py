@@ -21,6 +21,7 @@ from app.core.inputs import EARLIEST
 from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
+from app.fleet.models import Vehicle
 
 # A pickup heavier than this many times the bin's nominal full weight is a typing error
 # (an overflowing bin with bags on the ground rarely reaches 1.5x).
@@ -44,6 +45,7 @@ class PickupData:
     bin_id: int | None = None
     code: str = ""
     operator_id: int | None = None
+    vehicle_id: int | None = None  # the truck carrying it (hand-entered pickups; a round's is set from the round)
 
 
 def _check_role(user: User) -> None:
@@ -140,6 +142,7 @@ def _new_pickup(data: PickupData, bin_: Bin, user: User, source: str, now: datet
             field="bin_id" if data.bin_id is not None else "code",
         )
     kg, incidents, collected_at = _check_values(data, bin_, now)
+    vehicle_id = usable_vehicle(data.vehicle_id, user).id if data.vehicle_id is not None else None
     pickup = Pickup(
         bin=bin_,
         collected_at=collected_at,
@@ -150,9 +153,27 @@ def _new_pickup(data: PickupData, bin_: Bin, user: User, source: str, now: datet
         source=source,
         recorded_by_id=user.id,
         recorded_at=now,
+        vehicle_id=vehicle_id,
     )
     db.session.add(pickup)
     return pickup
+
+
+def usable_vehicle(vehicle_id: int, user: User | None) -> Vehicle:
+    """A vehicle of the user's organisation (any, for those who see all operators and for the system)."""
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    allowed = user is None or can(user, Permission.SEE_ALL_OPERATORS)
+    if vehicle is None or not (allowed or vehicle.organisation_id == user.organisation_id):  # type: ignore[union-attr]
+        raise ValidationError(_("Mezzo sconosciuto o di un'altra organizzazione."), field="vehicle_id")
+    return vehicle
+
+
+def vehicles(user: User) -> list[Vehicle]:
+    """The vehicles a hand-entered pickup may name: the user's organisation's, or all."""
+    query = select(Vehicle).order_by(Vehicle.plate)
+    if not can(user, Permission.SEE_ALL_OPERATORS):
+        query = query.where(Vehicle.organisation_id == user.organisation_id)
+    return list(db.session.scalars(query))
 
 
 def record_pickup(data: PickupData, user: User, source: str = PickupSource.WEB, now: datetime | None = None) -> Pickup:

@@ -15,7 +15,7 @@ from app.collection import services as collection
 from app.collection.models import IncidentCode, PickupSource
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
-from app.rounds import kinds
+from app.rounds import kinds, unload
 from app.rounds.models import RouteStop, StopKind, StopStatus
 
 DONE_FIELDS = frozenset({"weight_kg", "fill_percent", "incidents", "notes", "collected_at"})
@@ -88,6 +88,7 @@ def _non_bin_kg(data: collection.PickupData) -> float | None:
 def _record_visit(stop: RouteStop, data: collection.PickupData, user: User, now: datetime) -> None:
     """The pickup of a bin stop (validated by ``record_pickup``), linked to the stop."""
     pickup = collection.record_pickup(data, user, source=PickupSource.ROUND, now=now)
+    pickup.vehicle_id = stop.route.vehicle_id  # the round's truck carries it to the plant
     stop.pickup_id = pickup.id
     stop.completed_at = pickup.collected_at
     if pickup.weight_kg is not None:
@@ -101,6 +102,7 @@ def _done(stop: RouteStop, action: kinds.StopAction) -> None:
     data = schemas.parse_pickup({**action.body, "bin_id": stop.bin_id or 0})
     if stop.kind != StopKind.BIN or stop.bin_id is None:
         claim(stop, StopStatus.DONE, data.collected_at or action.now, actual_kg=_non_bin_kg(data))
+        unload.close_on_final_unload(stop, action.user, stop.completed_at or action.now)
         return
     claim(stop, StopStatus.DONE, data.collected_at or action.now)
     _record_visit(stop, data, action.user, action.now)

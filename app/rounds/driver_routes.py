@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from app.collection import idempotency
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.rounds import driver_services as services
 from app.rounds import kinds
 from app.rounds.models import RouteStop
+from app.views import save_form
 
 bp = Blueprint("driver", __name__, url_prefix="/driver")
 STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
@@ -33,10 +35,10 @@ def today() -> Any:
 def _page_context(route_id: int) -> dict[str, Any]:
     """The sheet of a visible route; the reads of delivery addresses it logs are committed here."""
     route = services.visible_route(route_id, current_user)
-    can_act = route.driver_id == current_user.id and route.plan.status == "published"
+    can_act = route.driver_id == current_user.id and route.plan.status == "published" and route.closed_at is None
     sheet = services.route_sheet(route, current_user)
     db.session.commit()
-    return {"sheet": sheet, "can_act": can_act}
+    return {"sheet": sheet, "can_act": can_act, "closed_at": route.closed_at}
 
 
 @bp.route("/route/<int:route_id>")
@@ -48,6 +50,24 @@ def route_page(route_id: int) -> Any:
         **context,
         **kinds.stop_labels(),
     )
+
+
+@bp.post("/route/<int:route_id>/close")
+@permission_required(Permission.DRIVE)
+def close_route(route_id: int) -> Any:
+    """«Chiudi giro»: refused (with the pending stops named) until every stop is done or skipped."""
+    services.visible_route(route_id, current_user)
+    form = FlaskForm()
+    here = url_for("driver.route_page", route_id=route_id)
+    done = save_form(
+        form,
+        lambda: services.close_route(route_id, current_user),
+        _("Giro chiuso: l'impianto lo vede in arrivo."),
+        here,
+    )
+    for message in [*form.form_errors, *form.errors.get("csrf_token", [])]:
+        flash(message, "danger")
+    return done or redirect(here)
 
 
 @bp.route("/route/<int:route_id>.json")

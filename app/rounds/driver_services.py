@@ -83,11 +83,47 @@ def _actable(stop_id: int, user: User) -> RouteStop:
     stop: RouteStop = _found(RouteStop, stop_id, _("Fermata non trovata."))
     if stop.route.driver_id != user.id:
         raise PermissionDenied(_("Puoi registrare solo le fermate del tuo giro."))
-    status = stop.route.plan.status
-    if status != PlanStatus.PUBLISHED:
-        message = _("Il giro è chiuso: non si registrano più fermate.") if status == PlanStatus.CLOSED else None
-        raise RoundNotOpen(message or _("Il giro non è ancora pubblicato."))
+    _check_open(stop.route)
     return stop
+
+
+def _check_open(route: RoundRoute) -> None:
+    status = route.plan.status
+    if status == PlanStatus.CLOSED or route.closed_at is not None:
+        raise RoundNotOpen(_("Il giro è chiuso: non si registrano più fermate."))
+    if status != PlanStatus.PUBLISHED:
+        raise RoundNotOpen(_("Il giro non è ancora pubblicato."))
+
+
+def _stop_name(stop: RouteStop) -> str:
+    label = stop.bin.code if stop.bin else (stop.site.name if stop.site else stop.reference)
+    return _("n. %(seq)s %(label)s", seq=stop.sequence, label=label).strip()
+
+
+def close_route(route_id: int, user: User, now: datetime | None = None) -> RoundRoute:
+    """The driver ends the round; refused while a stop is pending (each is marked done or skipped first).
+
+    A closed round takes no more stop reports; its last part (the pickups after its last unload) then
+    waits for intake at the plant.
+    """
+    route: RoundRoute | None = db.session.get(RoundRoute, route_id, with_for_update=True, populate_existing=True)
+    if route is None:
+        raise NotFoundError(_("Giro non trovato."))
+    if route.driver_id != user.id:
+        raise PermissionDenied(_("Puoi chiudere solo il tuo giro."))
+    _check_open(route)
+    pending = unload.pending_stops(route)
+    if pending:
+        names = ", ".join(_stop_name(s) for s in pending)
+        raise ConflictError(
+            _(
+                "Fermate ancora da registrare: %(stops)s. Segnale come fatte o saltate, poi chiudi il giro.",
+                stops=names,
+            ),
+            field="route",
+        )
+    unload.close(route, user, now or utcnow())
+    return route
 
 
 def mark_done(stop_id: int, payload: Any, user: User, now: datetime | None = None) -> RouteStop:
@@ -199,5 +235,6 @@ def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
         "duration_s": route.duration_s,
         "load_kg": route.load_kg,
         "approximate": plan.approximate,
+        "closed_at": route.closed_at.isoformat() if route.closed_at else None,
         "stops": stops,
     }

@@ -96,6 +96,10 @@ class RoundRoute(Base):
     load_kg: Mapped[int] = mapped_column(default=0)  # total planned kg
     geometry_json: Mapped[str] = mapped_column(Text, default="")  # GeoJSON LineString of the road path
     streets_json: Mapped[str] = mapped_column(Text, default="[]")  # street names per leg
+    # Set when the round ends: the driver closes it, or marks its final unload done with nothing pending.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     stops: Mapped[list[RouteStop]] = relationship(
         back_populates="route", order_by="RouteStop.sequence", cascade="all, delete-orphan"
     )

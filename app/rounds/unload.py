@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
+from app.auth.models import User
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.rounds.adapters import VehicleRecord
-from app.rounds.models import PlanKind, RoundPlan, RoundRoute, RouteStop, StopKind
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.selection import vehicle_record
 
 
@@ -82,3 +85,61 @@ def final_unload(route: RoundRoute) -> dict[str, object] | None:
         return None
     last = stops[-1]
     return {"stop": last, "site": last.site.name if last.site else "", "kg": arriving_kg(stops)[-1]}
+
+
+def route_ended(route: RoundRoute) -> bool:
+    """Whether the round is over: closed by its driver (or by its final unload), or its plan's day closed."""
+    return route.closed_at is not None or route.plan.status == PlanStatus.CLOSED
+
+
+@dataclass(frozen=True)
+class Unload:
+    """One unload of a collection round and the pickups the truck carried to it.
+
+    ``stop`` is a reload stop marked done; None is the round's end (what is on board after its last
+    unload, once the round has ended).
+    """
+
+    route: RoundRoute
+    stop: RouteStop | None
+    pickup_ids: tuple[int, ...]
+
+
+def unloads(route: RoundRoute) -> list[Unload]:
+    """The unloads of a collection round so far, each with the pickups of the bins done since the previous one.
+
+    Stops count in the order they were done (time, then sequence), not as planned: a bin emptied after
+    a reload travels to the next unload.
+    """
+    done = sorted(
+        (s for s in route.stops if s.status == StopStatus.DONE and s.completed_at is not None),
+        key=lambda s: (s.completed_at, s.sequence),
+    )
+    found, carried = [], []
+    for stop in done:
+        if stop.kind == StopKind.RELOAD:
+            found.append(Unload(route, stop, tuple(carried)))
+            carried = []
+        elif stop.kind == StopKind.BIN and stop.pickup_id is not None:
+            carried.append(stop.pickup_id)
+    if route_ended(route):
+        found.append(Unload(route, None, tuple(carried)))
+    return found
+
+
+def pending_stops(route: RoundRoute) -> list[RouteStop]:
+    return [s for s in route.stops if s.status == StopStatus.PENDING]
+
+
+def close(route: RoundRoute, user: User, at: datetime) -> None:
+    """Mark the round ended (by its driver, or by its final unload)."""
+    route.closed_at = at
+    route.closed_by = user
+    db.session.flush()
+
+
+def close_on_final_unload(stop: RouteStop, user: User, at: datetime) -> None:
+    """A final unload marked done ends the round, when no other stop is still pending."""
+    route = stop.route
+    if is_final_unload(route, stop) and route.plan.kind == PlanKind.COLLECTION and not pending_stops(route):
+        close(route, user, at)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from app.collection.forms import CheckboxesField
+from app.collection.models import Pickup
 from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
-from app.i18n import fmt_date
-from app.rounds.models import RoundRoute
+from app.i18n import fmt_datetime, fmt_number
 from app.sorting.models import FractionKind, IntakeSource
 from app.sorting.outbound import DESTINATION_KINDS
 
@@ -20,6 +19,7 @@ SOURCE_LABELS = {
     IntakeSource.ROUND: _l("Giro di raccolta"),
     IntakeSource.DROP_OFF: _l("Conferimento diretto"),
     IntakeSource.DRIVE: _l("Raccolta straordinaria"),
+    IntakeSource.SYMBIOSIS: _l("Eccedenze di un'impresa (simbiosi)"),
 }
 FRACTION_LABELS = {
     FractionKind.REUSE_A: _l("Riuso grado A (negozi dell'usato)"),
@@ -35,18 +35,44 @@ FRACTION_LABELS = {
 }
 
 
-class IntakeForm(FlaskForm):
-    site_id = SelectField(_l("Impianto"), coerce=int)
-    source = SelectField(_l("Provenienza"), choices=choices(SOURCE_LABELS.items()))
-    route_id = SelectField(_l("Giro di raccolta scaricato"), coerce=int, default=0)
-    source_ref = StringField(_l("Riferimento (giro, raccolta, conferente)"), validators=[Optional(), Length(max=120)])
+class WeighingForm(FlaskForm):
+    """The weighbridge fields of every intake: arrival, gross and tare, EER code, reason of a difference."""
+
     received_at = DateTimeLocalField(_l("Arrivo"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
     gross_kg = LocalDecimalField(_l("Peso lordo (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
     tare_kg = LocalDecimalField(_l("Tara (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
     eer_code = StringField(_l("Codice EER"), default="20 01 10", validators=[REQUIRED, Length(max=10)])
-    pickup_ids = StringField(_l("Svuotamenti trasportati (numeri, separati da virgola)"), validators=[Optional()])
+    difference_reason = StringField(
+        _l("Motivo della differenza con gli svuotamenti (se oltre la tolleranza)"),
+        validators=[Optional(), Length(max=300)],
+    )
     notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class RoundIntakeForm(WeighingForm):
+    """Taking in one unload of a round: one action, the weighbridge weights."""
+
+    submit = SubmitField(_l("Prendi in carico"))
+
+
+class IntakeForm(WeighingForm):
+    """An intake not from a planned round; a vehicle's loose pickups are ticked, never typed."""
+
+    site_id = SelectField(_l("Impianto"), coerce=int)
+    source = SelectField(_l("Provenienza"), choices=choices(SOURCE_LABELS.items()))
+    source_ref = StringField(_l("Riferimento (giro, raccolta, conferente)"), validators=[Optional(), Length(max=120)])
+    pickup_ids = CheckboxesField(_l("Svuotamenti trasportati dal mezzo"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Registra carico"))
+
+
+class VehicleForm(FlaskForm):
+    """The vehicle whose loose pickups the intake form lists (a GET form: works without JavaScript)."""
+
+    class Meta:
+        csrf = False
+
+    vehicle = SelectField(_l("Mezzo"), coerce=int, default=0)
+    show = SubmitField(_l("Mostra gli svuotamenti del mezzo"))
 
 
 class SessionForm(FlaskForm):
@@ -83,16 +109,7 @@ class OutboundForm(FlaskForm):
     submit = SubmitField(_l("Registra uscita"))
 
 
-def id_list(text: str | None) -> tuple[int, ...]:
-    """Numbers typed in a free field (``12, 15 18``) as a tuple of ids."""
-    return tuple(int(n) for n in re.findall(r"\d+", text or ""))
-
-
-def route_label(route: RoundRoute) -> str:
-    """How a round is named in the intake form: number, day and truck."""
-    return _(
-        "Giro n. %(id)s del %(day)s · %(plate)s",
-        id=route.id,
-        day=fmt_date(route.plan.service_date),
-        plate=route.vehicle.plate,
-    )
+def pickup_label(pickup: Pickup) -> str:
+    """How a loose pickup is listed for intake: number, bin, time and kg."""
+    kg = _("%(kg)s kg", kg=fmt_number(pickup.weight_kg)) if pickup.weight_kg is not None else _("senza peso")
+    return f"#{pickup.id} · {pickup.bin.code} · {fmt_datetime(pickup.collected_at)} · {kg}"

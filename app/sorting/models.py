@@ -14,7 +14,7 @@ from app.collection.models import Pickup
 from app.core.clock import utcnow
 from app.db import Base, UTCDateTime
 from app.fleet.models import Site
-from app.rounds.models import RoundRoute
+from app.rounds.models import RoundRoute, RouteStop
 
 KG = Numeric(10, 1)
 
@@ -23,6 +23,7 @@ class IntakeSource(enum.StrEnum):
     ROUND = "round"  # a collection round of the yellow bins
     DROP_OFF = "drop_off"  # brought to the plant by a citizen or a partner
     DRIVE = "drive"  # a clothing drive (raccolta straordinaria)
+    SYMBIOSIS = "symbiosis"  # a firm's surplus (industrial symbiosis)
 
 
 class FractionKind(enum.StrEnum):
@@ -69,6 +70,10 @@ class IntakeBatch(Base):
         CheckConstraint("tare_kg >= 0 AND gross_kg > tare_kg", name="weights_order"),
         CheckConstraint("net_kg = gross_kg - tare_kg", name="net_is_gross_minus_tare"),
         CheckConstraint("route_id IS NULL OR source = 'round'", name="route_only_from_rounds"),
+        CheckConstraint(
+            "end_of_route_id IS NULL OR (end_of_route_id = route_id AND unload_stop_id IS NULL)", name="one_unload"
+        ),
+        CheckConstraint("unload_stop_id IS NULL OR route_id IS NOT NULL", name="unload_has_route"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +82,14 @@ class IntakeBatch(Base):
     source: Mapped[str] = mapped_column(String(20))
     # The round whose unload this is (source "round"); its stops' pickups travel in the batch.
     route_id: Mapped[int | None] = mapped_column(ForeignKey("round_route.id"), index=True)
-    route: Mapped[RoundRoute | None] = relationship()
+    route: Mapped[RoundRoute | None] = relationship(foreign_keys=[route_id])
+    # Which unload of the round: a reload stop marked done (the pickups since the previous unload), or the
+    # round's end (the pickups after its last unload, once closed). Unique: an unload is taken in once.
+    unload_stop_id: Mapped[int | None] = mapped_column(ForeignKey("route_stop.id"), unique=True)
+    unload_stop: Mapped[RouteStop | None] = relationship()
+    end_of_route_id: Mapped[int | None] = mapped_column(ForeignKey("round_route.id"), unique=True)
+    # Why the net weight differs from the pickups' kg beyond the tolerance (required then).
+    difference_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     source_ref: Mapped[str] = mapped_column(String(120), default="")  # drive name, donor, free note
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -7,17 +7,32 @@ from collections.abc import Sequence
 from sqlalchemy import Select, select
 
 from app.auth.models import User
+from app.collection.models import Pickup, PickupSource
 from app.core.policy import Permission, can
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
-from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute
-from app.sorting.models import Fraction, IntakeBatch, Outbound, SessionInput, SessionStatus, SortingSession
+from app.sorting.models import (
+    Fraction,
+    IntakeBatch,
+    Outbound,
+    SessionInput,
+    SessionStatus,
+    SortingSession,
+    batch_pickup,
+)
 
 
 def _own_sites(query: Select, site_column: object, user: User) -> Select:
     if can(user, Permission.SEE_ALL_OPERATORS):
         return query
     return query.join(Site, Site.id == site_column).where(Site.organisation_id == user.organisation_id)
+
+
+def acts_on(user: User | None, site: Site) -> bool:
+    """Coordinators and admins (and the system, user None) act on every site; plant staff on their organisation's."""
+    if user is None or can(user, Permission.SEE_ALL_OPERATORS):
+        return True
+    return can(user, Permission.WORK_PLANT) and site.organisation_id == user.organisation_id
 
 
 def plants(user: User, kinds: tuple[str, ...] = (SiteKind.SORTING_PLANT,)) -> Sequence[Site]:
@@ -53,13 +68,17 @@ def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
     return db.session.scalars(query.order_by(Outbound.shipped_at.desc()).limit(limit)).all()
 
 
-def unloading_routes(user: User, limit: int = 60) -> Sequence[RoundRoute]:
-    """Recent published or closed collection rounds whose unload an intake may name, newest first."""
+def loose_pickups(vehicle_id: int, limit: int = 300) -> Sequence[Pickup]:
+    """A vehicle's current pickups not yet in any intake, oldest first: what it may still have on board."""
     query = (
-        select(RoundRoute)
-        .join(RoundPlan)
-        .where(RoundPlan.kind == PlanKind.COLLECTION, RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
-        .order_by(RoundPlan.service_date.desc(), RoundRoute.id.desc())
+        select(Pickup)
+        .where(
+            Pickup.vehicle_id == vehicle_id,
+            Pickup.superseded.is_(False),
+            Pickup.source != PickupSource.ROUND,  # a round's pickups arrive with its unloads
+            Pickup.id.not_in(select(batch_pickup.c.pickup_id)),
+        )
+        .order_by(Pickup.collected_at, Pickup.id)
         .limit(limit)
     )
-    return db.session.scalars(_own_sites(query, RoundRoute.end_site_id, user)).all()
+    return db.session.scalars(query).all()

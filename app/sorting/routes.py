@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.collection import services as collection
 from app.core.clock import from_local, local_minute
 from app.core.exports import excel_csv
+from app.core.inputs import int_arg
 from app.core.policy import Permission, permission_required
+from app.errors import NotFoundError
 from app.extensions import db
 from app.forms import choices
 from app.i18n import fmt_number
-from app.sorting import ledger, outbound, queries, services
+from app.sorting import arrivals, ledger, outbound, queries, services
 from app.sorting.forms import (
     FRACTION_LABELS,
     SOURCE_LABELS,
@@ -23,9 +26,11 @@ from app.sorting.forms import (
     FractionForm,
     IntakeForm,
     OutboundForm,
+    RoundIntakeForm,
     SessionForm,
-    id_list,
-    route_label,
+    VehicleForm,
+    WeighingForm,
+    pickup_label,
 )
 from app.sorting.models import Fraction, IntakeBatch, SortingSession
 from app.views import form_status, save_form
@@ -48,37 +53,88 @@ def _visible(model: type, object_id: int) -> Any:
 @permission_required(Permission.WORK_PLANT)
 def index() -> Any:
     batches, sessions = queries.batches(current_user, limit=50), queries.sessions(current_user, limit=30)
-    return render_template("sorting/index.html", batches=batches, sessions=sessions, **_labels())
+    waiting = len(arrivals.waiting(current_user))
+    return render_template("sorting/index.html", batches=batches, sessions=sessions, waiting=waiting, **_labels())
+
+
+def _weighing(form: WeighingForm, **values: Any) -> services.IntakeData:
+    """The service input of an intake form: its weighbridge fields plus ``values``."""
+    return services.IntakeData(
+        received_at=from_local(form.received_at.data),
+        gross_kg=form.gross_kg.data,
+        tare_kg=form.tare_kg.data,
+        eer_code=form.eer_code.data or "",
+        difference_reason=form.difference_reason.data or "",
+        notes=form.notes.data or "",
+        **values,
+    )
 
 
 @bp.route("/intake/new", methods=["GET", "POST"])
 @permission_required(Permission.WORK_PLANT)
 def new_intake() -> Any:
+    vehicles = collection.vehicles(current_user)
+    vehicle_id = int_arg("vehicle")
+    vehicle = next((v for v in vehicles if v.id == vehicle_id), None)
+    chooser = VehicleForm(request.args, meta={"csrf": False})
+    chooser.vehicle.choices = choices([(0, "—"), *((v.id, f"{v.plate} {v.label}".strip()) for v in vehicles)])
     form = IntakeForm()
     form.site_id.choices = choices((s.id, s.name) for s in queries.plants(current_user))
-    form.route_id.choices = choices(
-        [(0, "—"), *((r.id, route_label(r)) for r in queries.unloading_routes(current_user))]
-    )
+    loose = queries.loose_pickups(vehicle.id) if vehicle else []
+    form.pickup_ids.choices = choices((p.id, pickup_label(p)) for p in loose)
     if not form.is_submitted():
         form.received_at.data = local_minute()
 
     def save() -> IntakeBatch:
-        data = services.IntakeData(
-            site_id=form.site_id.data or 0,
-            source=form.source.data or "",
-            received_at=from_local(form.received_at.data),
-            gross_kg=form.gross_kg.data,
-            tare_kg=form.tare_kg.data,
-            eer_code=form.eer_code.data or "",
-            source_ref=form.source_ref.data or "",
-            notes=form.notes.data or "",
-            pickup_ids=id_list(form.pickup_ids.data),
-            route_id=form.route_id.data or None,
+        return services.record_intake(
+            _weighing(
+                form,
+                site_id=form.site_id.data or 0,
+                source=form.source.data or "",
+                source_ref=form.source_ref.data or "",
+                pickup_ids=tuple(form.pickup_ids.data or ()),
+                vehicle_id=vehicle.id if vehicle else None,
+            ),
+            current_user,
         )
-        return services.record_intake(data, current_user)
 
     done = save_form(form, save, _("Carico registrato."), url_for("sorting.index"))
-    return done or (render_template("sorting/intake_form.html", form=form), form_status(form))
+    if done:
+        return done  # rendering a page now would take the flash message meant for the next one
+    page = render_template("sorting/intake_form.html", form=form, chooser=chooser, vehicle=vehicle)
+    return page, form_status(form)
+
+
+@bp.route("/arrivals")
+@permission_required(Permission.WORK_PLANT)
+def arrivals_page() -> Any:
+    return render_template("sorting/arrivals.html", arrivals=arrivals.waiting(current_user))
+
+
+@bp.route("/arrivals/<int:route_id>/end", methods=["GET", "POST"], defaults={"stop_id": None})
+@bp.route("/arrivals/<int:route_id>/unloads/<int:stop_id>", methods=["GET", "POST"])
+@permission_required(Permission.WORK_PLANT)
+def round_intake(route_id: int, stop_id: int | None) -> Any:
+    """Taking in one unload of a round: gross and tare, in one action."""
+    arrival = arrivals.find(route_id, stop_id)
+    if arrival.site is None:
+        raise NotFoundError(_("Non si sa in quale impianto è stato scaricato questo giro."))
+    services.check_site_access(current_user, arrival.site)
+    form = RoundIntakeForm()
+    if not form.is_submitted():
+        form.received_at.data = local_minute()
+    created: list[IntakeBatch] = []
+
+    def save() -> None:
+        data = _weighing(form, site_id=arrival.site.id, source="round", route_id=route_id, unload_stop_id=stop_id)  # type: ignore[union-attr]
+        created.append(services.record_intake(data, current_user))
+
+    if save_form(form, save, _("Scarico preso in carico."), url_for("sorting.arrivals_page")):
+        return redirect(url_for("sorting.batch", batch_id=created[0].id))
+    page = render_template(
+        "sorting/round_intake.html", form=form, arrival=arrival, tolerance=services.pickup_tolerance_percent()
+    )
+    return page, form_status(form)
 
 
 @bp.route("/intake/<int:batch_id>")

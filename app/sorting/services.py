@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.collection.models import Pickup
+from app.collection.services import usable_vehicle
 from app.core.clock import utcnow
 from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
 from app.i18n import fmt_number
-from app.rounds.models import PlanKind, PlanStatus, RoundRoute
-from app.sorting import ledger
+from app.rounds.models import RoundRoute
+from app.sorting import arrivals, ledger
 from app.sorting.ledger import TENTH, percent_setting, to_kg
 from app.sorting.models import (
     Fraction,
@@ -32,6 +35,7 @@ from app.sorting.models import (
     SortingSession,
     batch_pickup,
 )
+from app.sorting.queries import acts_on
 
 _EER = re.compile(r"^\d{6}$")
 # EER codes of the fractions that leave as waste (19 12 08 textiles, 19 12 12 other mechanical-treatment waste).
@@ -47,9 +51,7 @@ FRACTION_EER = {
 
 def check_site_access(user: User | None, site: Site) -> None:
     """Coordinators and admins act on every site; operators only on their organisation's."""
-    if user is None or can(user, Permission.SEE_ALL_OPERATORS):
-        return
-    if not can(user, Permission.WORK_PLANT) or site.organisation_id != user.organisation_id:
+    if not acts_on(user, site):
         raise PermissionDenied(_("Questa sede non appartiene alla tua organizzazione."), field="site_id")
 
 
@@ -78,13 +80,20 @@ class IntakeData:
     eer_code: str = "200110"
     source_ref: str = ""
     notes: str = ""
-    pickup_ids: tuple[int, ...] = ()
-    route_id: int | None = None  # the collection round unloaded here (source "round")
+    pickup_ids: tuple[int, ...] = ()  # hand-entered pickups (source "round" only), of ``vehicle_id`` if given
+    vehicle_id: int | None = None
+    route_id: int | None = None  # a collection round unloaded here (source "round"): its pickups come with it
+    unload_stop_id: int | None = None  # which unload: its reload stop; None with a route: the round's end
+    difference_reason: str = ""  # required when the net weight differs from the pickups' kg beyond the tolerance
     is_demo: bool = False
 
 
 def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
-    """Record one weighed arrival and put its net kilograms on the ledger."""
+    """Record one weighed arrival and put its net kilograms on the ledger.
+
+    From a round, the arrival is one unload (see ``app.sorting.arrivals``) and carries its pickups;
+    otherwise hand-entered pickups may be attached. Each unload and each pickup is taken in once.
+    """
     site = _site(data.site_id, (SiteKind.SORTING_PLANT,), user)
     if data.source not in {s.value for s in IntakeSource}:
         raise ValidationError(_("Provenienza non valida."), field="source")
@@ -92,12 +101,14 @@ def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
     tare = to_kg(data.tare_kg, "tare_kg", allow_zero=True)
     if tare >= gross:
         raise ValidationError(_("La tara deve essere minore del peso lordo."), field="tare_kg")
-    route = _route(data.route_id, data.source)
-    pickup_ids = data.pickup_ids or (_unloaded_pickup_ids(route) if route else ())
+    arrival = _arrival(data, site)
+    pickups = list(arrival.pickups) if arrival else _free_pickups(data, user)
     batch = IntakeBatch(
         site=site,
         source=data.source,
-        route=route,
+        route=arrival.route if arrival else None,
+        unload_stop=arrival.stop if arrival else None,
+        end_of_route_id=arrival.route.id if arrival and arrival.stop is None else None,
         source_ref=data.source_ref.strip(),
         received_at=data.received_at,
         operator=user,
@@ -105,49 +116,88 @@ def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
         gross_kg=gross,
         tare_kg=tare,
         net_kg=gross - tare,
+        difference_reason=_difference_reason(compare(gross - tare, pickups), data.difference_reason),
         notes=data.notes.strip(),
         is_demo=data.is_demo,
-        pickups=_free_pickups(pickup_ids),
+        pickups=pickups,
     )
-    db.session.add(batch)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent intake of the same unload or pickups loses cleanly
+            db.session.add(batch)
+            db.session.flush()
+    except IntegrityError as error:
+        raise ConflictError(
+            _("Scarico o svuotamenti già presi in carico da un'altra registrazione."), field="route_id"
+        ) from error
     ledger.post(LedgerKind.INTAKE, batch.net_kg, user, batch_id=batch.id)
     db.session.flush()
     return batch
 
 
-def _route(route_id: int | None, source: str) -> RoundRoute | None:
-    """The published or closed collection round an intake unloads; only for the source "round"."""
-    if route_id is None:
+def _arrival(data: IntakeData, site: Site) -> arrivals.Arrival | None:
+    """The round unload an intake takes in (source "round" only), locked so that it is taken in once."""
+    if data.route_id is None:
+        if data.unload_stop_id is not None:
+            raise ValidationError(_("Uno scarico si indica con il suo giro."), field="route_id")
         return None
-    if source != IntakeSource.ROUND:
+    if data.source != IntakeSource.ROUND:
         raise ValidationError(_("Si indica un giro solo per i carichi da giro di raccolta."), field="route_id")
-    route = db.session.get(RoundRoute, route_id)
-    if route is None or route.plan.status == PlanStatus.DRAFT or route.plan.kind != PlanKind.COLLECTION:
-        raise ValidationError(_("Giro inesistente o non pubblicato."), field="route_id")
-    return route
+    if data.pickup_ids:
+        raise ValidationError(_("Gli svuotamenti di un giro sono quelli delle sue fermate."), field="pickup_ids")
+    db.session.get(RoundRoute, data.route_id, with_for_update=True)  # PostgreSQL: one intake of a round at a time
+    arrival = arrivals.find(data.route_id, data.unload_stop_id)
+    if arrival.site is None or arrival.site.id != site.id:
+        raise ValidationError(_("Questo scarico è avvenuto in un altro impianto."), field="site_id")
+    return arrival
 
 
-def _unloaded_pickup_ids(route: RoundRoute) -> tuple[int, ...]:
-    """The pickups made at the round's stops that are not yet in a batch: what the truck brought."""
-    ids = [s.pickup_id for s in route.stops if s.pickup_id is not None]
+def _free_pickups(data: IntakeData, user: User | None) -> list[Pickup]:
+    """Hand-entered pickups: current, of the user's organisation (and of the vehicle named), in no other intake."""
+    vehicle = usable_vehicle(data.vehicle_id, user) if data.vehicle_id is not None else None
+    ids = data.pickup_ids
     if not ids:
-        return ()
-    taken = set(db.session.scalars(select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id.in_(ids))))
-    live = set(db.session.scalars(select(Pickup.id).where(Pickup.id.in_(ids), Pickup.superseded.is_(False))))
-    return tuple(i for i in ids if i in live and i not in taken)
-
-
-def _free_pickups(pickup_ids: tuple[int, ...]) -> list[Pickup]:
-    if not pickup_ids:
         return []
-    pickups = list(db.session.scalars(select(Pickup).where(Pickup.id.in_(pickup_ids))))
-    if len(pickups) != len(set(pickup_ids)) or any(p.superseded for p in pickups):
+    if data.source != IntakeSource.ROUND:
+        raise ValidationError(
+            _("Gli svuotamenti si collegano solo ai carichi da giro di raccolta."), field="pickup_ids"
+        )
+    pickups = list(db.session.scalars(select(Pickup).where(Pickup.id.in_(ids)).with_for_update()))
+    if len(pickups) != len(set(ids)) or any(p.superseded for p in pickups):
         raise ValidationError(_("Svuotamento inesistente o sostituito da una correzione."), field="pickup_ids")
-    taken = db.session.scalar(select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id.in_(pickup_ids)))
+    for pickup in pickups:
+        if (
+            user is not None
+            and not can(user, Permission.SEE_ALL_OPERATORS)
+            and pickup.bin.operator_id != user.organisation_id
+        ):
+            raise PermissionDenied(
+                _("Lo svuotamento %(id)s è di un'altra organizzazione.", id=pickup.id), field="pickup_ids"
+            )
+        if vehicle is not None and pickup.vehicle_id != vehicle.id:
+            raise ValidationError(_("Lo svuotamento %(id)s non è su questo mezzo.", id=pickup.id), field="pickup_ids")
+    taken = db.session.scalar(select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id.in_(ids)))
     if taken is not None:
         raise ConflictError(_("Lo svuotamento %(id)s è già in un altro carico.", id=taken), field="pickup_ids")
     return pickups
+
+
+def _difference_reason(check: PickupCheck, reason: str) -> str:
+    """The reason for a difference beyond the tolerance; refused (with the difference) when missing."""
+    reason = reason.strip()
+    if check.flagged and not reason:
+        raise ValidationError(
+            _(
+                "Il netto in pesa (%(net)s kg) differisce di %(diff)s kg (%(pct)s %%) dal peso degli svuotamenti "
+                "(%(logged)s kg), oltre la tolleranza del %(tol)s %%: indica il motivo della differenza.",
+                net=fmt_number(check.net_kg),
+                diff=fmt_number(check.difference_kg),
+                pct=fmt_number(check.difference_percent),
+                logged=fmt_number(check.logged_kg),
+                tol=fmt_number(check.tolerance_percent),
+            ),
+            field="difference_reason",
+        )
+    return reason[:300]
 
 
 @dataclass(frozen=True)
@@ -167,21 +217,31 @@ class PickupCheck:
         return self.pickups > 0 and abs(self.difference_percent) > self.tolerance_percent
 
 
-def pickup_check(batch: IntakeBatch) -> PickupCheck:
-    """Compare the weighbridge net weight with the weights logged at the bins."""
-    weighed = [p.weight_kg for p in batch.pickups if p.weight_kg is not None]
+def compare(net_kg: Decimal, pickups: Sequence[Pickup]) -> PickupCheck:
+    """Compare a weighbridge net weight with the weights logged at the bins (tolerance from the config)."""
+    weighed = [p.weight_kg for p in pickups if p.weight_kg is not None]
     logged = sum(weighed, Decimal(0))
-    difference = batch.net_kg - logged
+    difference = net_kg - logged
     percent = (difference / logged * 100).quantize(TENTH) if logged else Decimal(0)
     return PickupCheck(
-        pickups=len(batch.pickups),
-        unweighed=len(batch.pickups) - len(weighed),
+        pickups=len(pickups),
+        unweighed=len(pickups) - len(weighed),
         logged_kg=logged,
-        net_kg=batch.net_kg,
+        net_kg=net_kg,
         difference_kg=difference,
         difference_percent=percent,
-        tolerance_percent=percent_setting("INTAKE_PICKUP_TOLERANCE_PERCENT", "10"),
+        tolerance_percent=pickup_tolerance_percent(),
     )
+
+
+def pickup_tolerance_percent() -> Decimal:
+    """How far (in %) an intake's net weight may differ from its pickups' kg without a stated reason."""
+    return percent_setting("INTAKE_PICKUP_TOLERANCE_PERCENT", "10")
+
+
+def pickup_check(batch: IntakeBatch) -> PickupCheck:
+    """A recorded batch's net weight against its pickups."""
+    return compare(batch.net_kg, batch.pickups)
 
 
 def open_session(site_id: int, batch_ids: list[int], user: User | None, is_demo: bool = False) -> SortingSession:

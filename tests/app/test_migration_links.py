@@ -40,7 +40,7 @@ def _demo_and_more() -> None:
     demo._ensure_users()
     ensure_demo_sorting_and_stock(weeks=1)
     plant = db.session.scalar(select(Site).where(Site.name == PLANT))
-    route = factories.RoundRouteFactory(end_site=plant)
+    route = factories.RoundRouteFactory(end_site=plant, closed_at=ARRIVAL)  # ended: its end waits for intake
     data = sorting.IntakeData(plant.id, "round", ARRIVAL, "1400", "1000", route_id=route.id)
     sorting.record_intake(data, None)
     sorting.record_intake(sorting.IntakeData(plant.id, "round", ARRIVAL, "1300", "1000", source_ref="Giro 20/11"), None)

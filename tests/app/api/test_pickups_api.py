@@ -138,3 +138,16 @@ def test_two_identical_submissions_at_once_create_one_pickup(app, token, bin_):
     assert sorted(r.status_code for r in results) == [200, 201]
     assert results[0].get_json() == results[1].get_json()
     assert _count() == 1
+
+
+def test_a_pickup_names_the_vehicle_carrying_it_only_of_the_drivers_organisation(api, bin_, driver):
+    from tests.app.factories import VehicleFactory
+
+    own, other = VehicleFactory(organisation=driver.organisation), VehicleFactory()
+    db.session.commit()
+    for vehicle_id, field in ((other.id, "vehicle_id"), (9_999_999, "vehicle_id"), (2**63, "vehicle_id")):
+        refused = api(URL, _body(vehicle_id=vehicle_id))
+        assert refused.status_code == 422 and refused.get_json()["error"]["field"] == field
+    assert _count() == 0
+    response = api(URL, _body(vehicle_id=own.id))
+    assert response.status_code == 201 and response.get_json()["pickup"]["vehicle_id"] == own.id

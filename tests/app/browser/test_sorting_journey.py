@@ -24,7 +24,7 @@ def test_operator_weighs_a_load_sorts_it_with_a_live_balance_and_sees_the_new_st
     page.click("text=Nuovo carico in ingresso")
     page.fill("input[name=gross_kg]", "4.200")
     page.fill("input[name=tare_kg]", "3.200")
-    page.click("input[type=submit]")
+    page.click("input[type=submit][value='Registra carico']")  # the other button lists a vehicle's pickups
     assert "Carico registrato." in page.inner_text(".alert-success")
 
     page.click("text=Nuova sessione di selezione")

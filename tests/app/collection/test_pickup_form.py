@@ -118,3 +118,16 @@ def test_the_pickup_list_shows_only_the_organisations_pickups(client, driver_bin
     page = client.get("/collection/pickups").get_data(as_text=True)
     assert "VS-0123" in page
     assert "VS-0999" not in page
+
+
+def test_a_hand_entered_pickup_may_name_a_vehicle_of_the_organisation(client, driver_bin):
+    from tests.app.factories import VehicleFactory
+
+    own, other = VehicleFactory(organisation=driver_bin.operator), VehicleFactory()
+    db.session.commit()
+    html = client.get(URL).get_data(as_text=True)
+    assert own.plate in html and other.plate not in html
+    assert _submit(client, vehicle_id=str(other.id)).status_code == 422
+    assert _count() == 0
+    assert _submit(client, vehicle_id=str(own.id)).status_code == 302
+    assert db.session.scalar(select(Pickup)).vehicle_id == own.id

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from app.bins.models import Bin
 from app.collection.models import Pickup
-from app.errors import ConflictError, PermissionDenied, ValidationError
+from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.sorting import ledger, services
 from app.sorting.models import IntakeBatch, KgEntry
 from tests.app import factories
-from tests.app.sorting.helpers import intake
+from tests.app.sorting.helpers import driven_round, intake
 
 _CODES = itertools.count(1)
 
@@ -106,7 +106,9 @@ def test_net_weight_close_to_the_logged_pickups_is_not_flagged():
 
 def test_difference_above_the_configured_tolerance_is_flagged(app):
     pickups = [_pickup("400"), _pickup("600")]
-    batch = intake(gross="1150", tare="0", pickup_ids=tuple(p.id for p in pickups))
+    with pytest.raises(ValidationError, match="indica il motivo"):
+        intake(gross="1150", tare="0", pickup_ids=tuple(p.id for p in pickups))
+    batch = intake(gross="1150", tare="0", pickup_ids=tuple(p.id for p in pickups), difference_reason="bagnato")
     assert services.pickup_check(batch).difference_percent == Decimal("15.0")
     assert services.pickup_check(batch).flagged
     app.config["INTAKE_PICKUP_TOLERANCE_PERCENT"] = "20"
@@ -118,9 +120,9 @@ def test_difference_above_the_configured_tolerance_is_flagged(app):
 
 def test_a_pickup_travels_in_at_most_one_batch():
     pickup = _pickup("300")
-    intake(pickup_ids=(pickup.id,))
-    with pytest.raises(ConflictError):
-        intake(pickup_ids=(pickup.id,))
+    intake(pickup_ids=(pickup.id,), gross="1300", tare="1000")
+    with pytest.raises(ConflictError, match="già in un altro carico"):
+        intake(pickup_ids=(pickup.id,), gross="1300", tare="1000")
     assert _count(IntakeBatch) == 1
 
 
@@ -130,33 +132,42 @@ def test_superseded_pickups_cannot_be_linked():
         intake(pickup_ids=(pickup.id,))
 
 
-def _unloaded_round(*weights, status="published", kind="collection"):
-    """A route whose stops made pickups of these weights."""
-    route = factories.RouteStopFactory(route__plan__status=status, route__plan__kind=kind).route
-    route.stops[0].pickup_id = _pickup(weights[0]).id
-    for weight in weights[1:]:
-        factories.RouteStopFactory(route=route, pickup_id=_pickup(weight).id)
-    db.session.flush()
-    return route
-
-
-def test_an_intake_from_a_round_names_the_route_and_carries_its_stops_pickups():
-    route = _unloaded_round("120", "80")
-    done_elsewhere = route.stops[1].pickup_id
-    intake(pickup_ids=(done_elsewhere,))
-    batch = intake(route_id=route.id, gross="1195", tare="1000")
-    assert batch.route_id == route.id
-    assert [p.id for p in batch.pickups] == [route.stops[0].pickup_id]  # one pickup was already in a batch
-    assert services.pickup_check(batch).logged_kg == Decimal(120)
-
-
-def test_only_a_round_intake_names_a_published_collection_route():
+def test_an_intake_names_a_published_collection_route_only_from_a_round():
+    route = driven_round("BR")
     with pytest.raises(ValidationError, match="giro"):
-        intake(route_id=_unloaded_round("100").id, source="drive")
-    with pytest.raises(ValidationError, match="Giro inesistente"):
-        intake(route_id=_unloaded_round("100", status="draft").id)
-    with pytest.raises(ValidationError, match="Giro inesistente"):
-        intake(route_id=_unloaded_round("100", kind="delivery").id)
-    with pytest.raises(ValidationError, match="Giro inesistente"):
+        intake(route.end_site, route_id=route.id, unload_stop_id=route.stops[1].id, source="drive")
+    draft = driven_round("BR")
+    draft.plan.status = "draft"
+    delivery = driven_round("BR")
+    delivery.plan.kind = "delivery"
+    for other in (draft, delivery):
+        with pytest.raises(NotFoundError, match="Giro inesistente"):
+            intake(other.end_site, route_id=other.id, unload_stop_id=other.stops[1].id)
+    with pytest.raises(NotFoundError, match="Giro inesistente"):
         intake(route_id=2_000_000)
     assert _count(IntakeBatch) == 0
+
+
+def test_a_pickup_of_another_organisation_cannot_be_taken_in_by_an_operator():
+    user = factories.UserFactory(role="operator")
+    plant = factories.SortingPlantFactory(organisation=user.organisation)
+    with pytest.raises(PermissionDenied, match="altra organizzazione"):
+        intake(plant, user=user, pickup_ids=(_pickup("300").id,))
+    assert _count(IntakeBatch) == 0
+
+
+def test_hand_pickups_must_be_on_the_vehicle_named_and_only_in_a_round_load():
+    vehicle, other = factories.VehicleFactory(), factories.VehicleFactory()
+    pickup = _pickup("300")
+    pickup.vehicle_id = other.id
+    with pytest.raises(ValidationError, match="non è su questo mezzo"):
+        intake(pickup_ids=(pickup.id,), vehicle_id=vehicle.id)
+    with pytest.raises(ValidationError, match="solo ai carichi da giro"):
+        intake(pickup_ids=(pickup.id,), source="symbiosis")
+    assert intake(pickup_ids=(pickup.id,), vehicle_id=other.id, gross="1300", tare="1000").pickups == [pickup]
+
+
+def test_a_firms_surplus_is_a_typed_source():
+    assert intake(source="symbiosis", source_ref="Maglificio Brianza srl").source == "symbiosis"
+    with pytest.raises(ValidationError, match="Provenienza"):
+        intake(source="gift")
