@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask import flash, redirect
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, FieldList
 
 from app.errors import DomainError
 from app.extensions import db
@@ -31,6 +31,9 @@ def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, ne
         field = form_field(form, error.field)
         if field is not None:
             field.errors = [*field.errors, error.message]
+            for item in form:  # a list of sub-forms keeps a copy of its rows' errors, taken when it validated
+                if isinstance(item, FieldList):
+                    item.errors = [entry.errors for entry in item.entries]
         else:
             form.form_errors.append(error.message)
         return None

@@ -252,3 +252,17 @@ def downgrade():
         JOIN outbound_partner p ON p.id = g.destination_id
     """)  # noqa: S608 (a CASE built from this file's constants)
     _restart_ids("outbound_shipment")
+
+    with op.batch_alter_table("outbound_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbound_line_leg_id"))
+        batch_op.drop_index(batch_op.f("ix_outbound_line_fraction_id"))
+    op.drop_table("outbound_line")
+    with op.batch_alter_table("outbound_leg", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbound_leg_site_id"))
+        batch_op.drop_index(batch_op.f("ix_outbound_leg_shipped_at"))
+        batch_op.drop_index(batch_op.f("ix_outbound_leg_destination_id"))
+        batch_op.drop_index(batch_op.f("ix_outbound_leg_carrier_id"))
+    op.drop_table("outbound_leg")
+    with op.batch_alter_table("outbound_partner", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbound_partner_organisation_id"))
+    op.drop_table("outbound_partner")

@@ -105,8 +105,18 @@ def test_zero_negative_or_unreadable_kilos_are_refused(session, kg):
 
 
 def test_an_unknown_destination_or_carrier_is_refused(session):
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, destination_id=987654), ValidationError, "Destinatario inesistente", "destination_id")  # fmt: skip
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, carrier_id=987654), ValidationError, "Trasportatore inesistente", "carrier_id")  # fmt: skip
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, destination_id=987654),
+        ValidationError,
+        "Destinatario inesistente",
+        "destination_id",
+    )
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, carrier_id=987654),
+        ValidationError,
+        "Trasportatore inesistente",
+        "carrier_id",
+    )
 
 
 def test_a_carrier_named_as_destination_is_refused(session):
@@ -160,28 +170,44 @@ def test_textiles_may_keep_their_urban_code_20_01_10_for_storage(session):
 
 
 def test_the_r_d_operation_must_be_one_the_destination_is_authorised_for(session):
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, rd_operation="R1"), ValidationError, "R1 non autorizzata", "rd_operation")  # fmt: skip
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, rd_operation=""), ValidationError, "non autorizzata", "rd_operation")  # fmt: skip
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, rd_operation="R1"),
+        ValidationError,
+        "R1 non autorizzata",
+        "rd_operation",
+    )
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, rd_operation=""), ValidationError, "non autorizzata", "rd_operation"
+    )
 
 
 def test_a_waste_destination_must_be_a_plant_with_an_authorisation_number(session):
     pending = partner(RECYCLER, session, name="Impianto in attesa", authorisation_number="")
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, destination=pending), ValidationError, "numero di autorizzazione", "destination_id")  # fmt: skip
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, destination=pending),
+        ValidationError,
+        "numero di autorizzazione",
+        "destination_id",
+    )
     shop = partner(SHOP, session)
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, destination=shop), ValidationError, "non può ricevere rifiuti", "destination_id")  # fmt: skip
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, destination=shop),
+        ValidationError,
+        "non può ricevere rifiuti",
+        "destination_id",
+    )
 
 
 def test_residues_go_to_a_disposal_plant_under_19_12_12(session):
-    landfill = partner(
-        RECYCLER, session, kind="disposal_plant", name="Discarica Cerro Maggiore", operations="D1 D15"
-    )
+    landfill = partner(RECYCLER, session, kind="disposal_plant", name="Discarica Cerro Maggiore", operations="D1 D15")
     leg = ship(session, {"contaminants": "140"}, destination=landfill, eer_code="19 12 12", rd_operation="D1")
     assert (leg.eer_code, leg.rd_operation, leg.destination.kind) == ("191212", "D1", "disposal_plant")
 
 
 def _goods(session, **changes) -> outbound.LegData:
     data = waste_leg(session, {"reuse_a": "150"}, destination=partner(SHOP, session))
-    goods = {"document_kind": "ddt", "document_number": "DDT 77/2026", "eer_code": "", "rd_operation": "", "carrier_id": None}
+    goods = {"document_kind": "ddt", "document_number": "DDT 77/2026", "eer_code": "", "rd_operation": ""}
+    goods["carrier_id"] = None
     return replace(data, **(goods | changes))
 
 
@@ -203,7 +229,9 @@ def test_goods_legs_refuse_an_eer_code_an_operation_waste_lots_a_plant_or_no_num
 
 
 def test_an_unknown_document_kind_is_refused(session):
-    _refused(waste_leg(session, {"recycle_cotton": "1"}, document_kind="cmr"), ValidationError, "Documento", "document_kind")  # fmt: skip
+    _refused(
+        waste_leg(session, {"recycle_cotton": "1"}, document_kind="cmr"), ValidationError, "Documento", "document_kind"
+    )
 
 
 def test_operators_cannot_ship_from_another_organisations_plant(session):
