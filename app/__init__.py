@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.rounds.routes import bp as rounds_bp
     from app.rounds.sheet_routes import bp as round_sheets_bp
     from app.rounds.week_routes import bp as rounds_week_bp
+    from app.sorting.outbound_routes import bp as outbound_bp
     from app.sorting.routes import bp as sorting_bp
     from app.stock.routes import bp as stock_bp
     from app.welfare import delivery_routes, routes  # noqa: F401  (their views, on the blueprint below)
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(api_admin_bp)
     app.register_blueprint(sorting_bp)
+    app.register_blueprint(outbound_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(chain_bp)
     app.register_blueprint(driver_bp)

@@ -6,7 +6,16 @@ from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, StopPhoto, UnassignedStop
-from app.sorting.models import Fraction, IntakeBatch, KgEntry, Outbound, SessionInput, SortingSession
+from app.sorting.models import (
+    Fraction,
+    IntakeBatch,
+    KgEntry,
+    OutboundLeg,
+    OutboundLine,
+    OutboundPartner,
+    SessionInput,
+    SortingSession,
+)
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
 from app.welfare.models import (
     Allocation,
@@ -41,7 +50,9 @@ __all__ = [
     "KgEntry",
     "LoginSession",
     "Organisation",
-    "Outbound",
+    "OutboundLeg",
+    "OutboundLine",
+    "OutboundPartner",
     "Pickup",
     "PlanningJob",
     "RequestLine",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import flash, redirect
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList
 
 from app.errors import DomainError
 from app.extensions import db
@@ -26,15 +28,29 @@ def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, ne
         save()
     except DomainError as error:
         db.session.rollback()
-        field = getattr(form, error.field, None) if error.field else None
+        field = form_field(form, error.field)
         if field is not None:
             field.errors = [*field.errors, error.message]
+            for item in form:  # a list of sub-forms keeps a copy of its rows' errors, taken when it validated
+                if isinstance(item, FieldList):
+                    item.errors = [entry.errors for entry in item.entries]
         else:
             form.form_errors.append(error.message)
         return None
     db.session.commit()
     flash(done_message, "success")
     return redirect(next_url)
+
+
+def form_field(form: FlaskForm, path: str | None) -> Any | None:
+    """The field a service error names: ``weight_kg``, or a path into a list of sub-forms ``lines[1].weight_kg``."""
+    target: Any = form
+    for part in re.findall(r"[^.\[\]]+", path or ""):
+        try:
+            target = target[int(part)] if part.isdigit() else getattr(target, part)
+        except (AttributeError, IndexError, TypeError):
+            return None
+    return target if isinstance(target, Field) else None
 
 
 def form_status(form: FlaskForm) -> int:

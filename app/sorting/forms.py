@@ -5,33 +5,33 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from app.collection.forms import CheckboxesField
 from app.collection.models import Pickup
 from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
 from app.i18n import fmt_datetime, fmt_number
-from app.sorting.models import FractionKind, IntakeSource
-from app.sorting.outbound import DESTINATION_KINDS
+from app.sorting.codes import DOCUMENT_LABELS, FRACTION_LABELS, PARTNER_LABELS
+from app.sorting.models import IntakeSource
 
+LEG_LINES = 4  # line rows a new leg form offers; "add a line" gives one more
+MAX_LEG_LINES = 40
 SOURCE_LABELS = {
     IntakeSource.ROUND: _l("Giro di raccolta"),
     IntakeSource.DROP_OFF: _l("Conferimento diretto"),
     IntakeSource.DRIVE: _l("Raccolta straordinaria"),
     IntakeSource.SYMBIOSIS: _l("Eccedenze di un'impresa (simbiosi)"),
-}
-FRACTION_LABELS = {
-    FractionKind.REUSE_A: _l("Riuso grado A (negozi dell'usato)"),
-    FractionKind.REUSE_B: _l("Riuso grado B (redistribuzione alle famiglie)"),
-    FractionKind.REUSE_EXPORT: _l("Riuso export"),
-    FractionKind.RECYCLE_COTTON: _l("Riciclo cotone"),
-    FractionKind.RECYCLE_WOOL: _l("Riciclo lana"),
-    FractionKind.RECYCLE_SYNTHETIC: _l("Riciclo sintetico"),
-    FractionKind.RECYCLE_MIXED: _l("Riciclo misto"),
-    FractionKind.SHOES_ACCESSORIES: _l("Scarpe e accessori"),
-    FractionKind.CONTAMINANTS: _l("Impurità non tessili"),
-    FractionKind.DISPOSAL: _l("Scarto da smaltire"),
 }
 
 
@@ -98,15 +98,51 @@ class ActionForm(FlaskForm):
     submit = SubmitField(_l("Conferma"))
 
 
-class OutboundForm(FlaskForm):
-    fraction_id = SelectField(_l("Lotto"), coerce=int)
-    weight_kg = LocalDecimalField(_l("Peso (kg)"), decimals=1, validators=[NUMBER_REQUIRED])
-    destination_kind = SelectField(_l("Tipo di destinatario"), choices=choices(DESTINATION_KINDS.items()))
-    destination_name = StringField(_l("Destinatario"), validators=[REQUIRED, Length(max=160)])
-    eer_code = StringField(_l("Codice EER (vuoto: quello del lotto)"), validators=[Optional(), Length(max=10)])
-    document_ref = StringField(_l("Documento (FIR / DDT)"), validators=[Optional(), Length(max=60)])
+class LineForm(Form):
+    """One line of a leg: a lot and its kilos (a sub-form: the leg form carries the CSRF token)."""
+
+    fraction_id = SelectField(_l("Lotto"), coerce=int, default=0, validate_choice=False)
+    weight_kg = LocalDecimalField(_l("Peso (kg)"), decimals=1, validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not self.fraction_id.data and not (self.weight_kg.raw_data and str(self.weight_kg.raw_data[0]).strip())
+
+
+class LegForm(FlaskForm):
+    site_id = SelectField(_l("Impianto di partenza"), coerce=int)
     shipped_at = DateTimeLocalField(_l("Uscita"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
+    document_kind = SelectField(_l("Documento"), choices=choices(DOCUMENT_LABELS.items()))
+    document_number = StringField(_l("Numero del documento (FIR / DDT)"), validators=[Optional(), Length(max=60)])
+    destination_id = SelectField(_l("Destinatario"), coerce=int, default=0, validate_choice=False)
+    carrier_id = SelectField(_l("Trasportatore"), coerce=int, default=0, validate_choice=False)
+    rd_operation = SelectField(_l("Operazione R/D"), validate_choice=False)
+    eer_code = SelectField(_l("Codice EER"), validate_choice=False)
+    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    lines = FieldList(FormField(LineForm), min_entries=LEG_LINES, max_entries=MAX_LEG_LINES)
+    add_line = SubmitField(_l("Aggiungi una riga"))
     submit = SubmitField(_l("Registra uscita"))
+
+    def compact_lines(self) -> None:
+        """Filled lines first, so that a service error on lines[n] lands on the row the user filled."""
+        entries = self.lines.entries
+        self.lines.entries = [e for e in entries if not e.form.is_blank()] + [e for e in entries if e.form.is_blank()]
+
+
+class PartnerForm(FlaskForm):
+    organisation_id = SelectField(_l("Organizzazione"), coerce=int, default=0)
+    kind = SelectField(_l("Tipo"), choices=choices(PARTNER_LABELS.items()))
+    name = StringField(_l("Ragione sociale"), validators=[REQUIRED, Length(max=160)])
+    fiscal_code = StringField(_l("Partita IVA o codice fiscale"), validators=[Optional(), Length(max=20)])
+    address = StringField(_l("Indirizzo"), validators=[Optional(), Length(max=200)])
+    authorisation_number = StringField(
+        _l("Numero di autorizzazione (impianti)"), validators=[Optional(), Length(max=60)]
+    )
+    authorisation_authority = StringField(_l("Autorità che l'ha rilasciata"), validators=[Optional(), Length(max=120)])
+    operations = StringField(_l("Operazioni R/D autorizzate (es. R3 R13)"), validators=[Optional(), Length(max=80)])
+    albo_number = StringField(
+        _l("Iscrizione all'Albo Gestori Ambientali (trasportatori)"), validators=[Optional(), Length(max=30)]
+    )
+    submit = SubmitField(_l("Salva"))
 
 
 def pickup_label(pickup: Pickup) -> str:

@@ -59,14 +59,14 @@ def batch_balance_kg(batch_id: int) -> Decimal:
     return Decimal(total).quantize(TENTH)
 
 
-def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, user: User | None) -> KgEntry:
-    """Take kg out of a closed fraction under a row lock; refuse more than what is left.
-
-    What took the kilos (a shipment, a stock movement) points at the returned row.
-    """
+def check_withdrawal(fraction: Fraction, kg: Decimal) -> None:
+    """Lock a fraction's row; refuse kilos of an open session or more than what is left."""
     db.session.execute(select(Fraction.id).where(Fraction.id == fraction.id).with_for_update())
     if fraction.session.is_open:
-        raise ConflictError(_("La sessione di selezione di questo lotto non è ancora chiusa."), field="fraction_id")
+        raise ConflictError(
+            _("La sessione di selezione del lotto %(lot)s non è ancora chiusa.", lot=fraction.lot_code),
+            field="fraction_id",
+        )
     left = fraction_balance_kg(fraction.id)
     if kg > left:
         raise ConflictError(
@@ -78,6 +78,14 @@ def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, user: Use
             ),
             field="weight_kg",
         )
+
+
+def withdraw_from_fraction(fraction: Fraction, kg: Decimal, kind: str, user: User | None) -> KgEntry:
+    """Take kg out of a closed fraction under a row lock; refuse more than what is left.
+
+    What took the kilos (a shipment line, a stock movement) points at the returned row.
+    """
+    check_withdrawal(fraction, kg)
     entry = post(kind, -kg, user, fraction_id=fraction.id, session_id=fraction.session_id)
     db.session.flush()
     return entry

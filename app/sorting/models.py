@@ -1,4 +1,4 @@
-"""Intake batches, sorting sessions, output fractions, outbound shipments and the kilogram ledger."""
+"""Intake batches, sorting sessions, output fractions, outbound partners and legs, and the kilogram ledger."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.collection.models import Pickup
 from app.core.clock import utcnow
-from app.db import Base, UTCDateTime
+from app.db import Base, TimestampMixin, UTCDateTime
 from app.fleet.models import Site
 from app.rounds.models import RoundRoute, RouteStop
 
@@ -172,27 +172,102 @@ class Fraction(Base):
         return f"FR-{self.id:06d}"
 
 
-class Outbound(Base):
-    """Kilograms of a fraction that left the plant: when, to whom, with which EER code and document."""
+class PartnerKind(enum.StrEnum):
+    RECOVERY_PLANT = "recovery_plant"  # impianto di recupero o trattamento (operations R)
+    DISPOSAL_PLANT = "disposal_plant"  # impianto di smaltimento (operations D)
+    REUSE_BUYER = "reuse_buyer"  # buys sorted garments as goods
+    SECOND_HAND_SHOP = "second_hand_shop"
+    EXPORTER = "exporter"  # buys sorted garments for reuse abroad, as goods
+    CARRIER = "carrier"  # transporter registered with the Albo Nazionale Gestori Ambientali
 
-    __tablename__ = "outbound_shipment"
-    __table_args__ = (CheckConstraint("weight_kg > 0", name="weight_positive"),)
+
+class DocumentKind(enum.StrEnum):
+    FIR = "fir"  # formulario di identificazione del rifiuto: waste
+    DDT = "ddt"  # documento di trasporto: goods (reuse fractions sold as products)
+
+
+class OutboundPartner(TimestampMixin, Base):
+    """A destination or a carrier of outbound legs, in the registry of one organisation."""
+
+    __tablename__ = "outbound_partner"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation: Mapped[Organisation | None] = relationship()
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(160))
+    fiscal_code: Mapped[str] = mapped_column(String(16), default="")  # partita IVA or codice fiscale
+    address: Mapped[str] = mapped_column(String(200), default="")
+    # Plants: the authorisation (AUA, art. 208 or 216 D.Lgs. 152/2006), who issued it, the R/D operations it covers.
+    authorisation_number: Mapped[str] = mapped_column(String(60), default="")
+    authorisation_authority: Mapped[str] = mapped_column(String(120), default="")
+    operations: Mapped[str] = mapped_column(String(80), default="")  # "R3 R13", space-separated
+    albo_number: Mapped[str] = mapped_column(String(30), default="")  # carriers: iscrizione all'Albo (e.g. MI/012345)
+    active: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def operation_codes(self) -> list[str]:
+        return self.operations.split()
+
+
+class OutboundLeg(Base):
+    """One transport out of a plant: its document, destination, carrier, R/D operation and EER code."""
+
+    __tablename__ = "outbound_leg"
+    __table_args__ = (
+        CheckConstraint("document_kind IN ('fir', 'ddt')", name="document_kind_known"),
+        # Waste travels with a FIR and an EER code; goods with a DDT and none.
+        CheckConstraint("(eer_code = '') = (document_kind = 'ddt')", name="eer_with_fir_only"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    site: Mapped[Site] = relationship()
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    destination_id: Mapped[int] = mapped_column(ForeignKey("outbound_partner.id"), index=True)
+    destination: Mapped[OutboundPartner] = relationship(foreign_keys=[destination_id])
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_partner.id"), index=True)
+    carrier: Mapped[OutboundPartner | None] = relationship(foreign_keys=[carrier_id])
+    document_kind: Mapped[str] = mapped_column(String(3))
+    document_number: Mapped[str] = mapped_column(String(60), default="")
+    rd_operation: Mapped[str] = mapped_column(String(3), default="")  # R3, R13, D1, D15 … ("" for goods)
+    eer_code: Mapped[str] = mapped_column(String(6), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by: Mapped[User | None] = relationship()
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    lines: Mapped[list[OutboundLine]] = relationship(back_populates="leg", order_by="OutboundLine.id")
+
+    @property
+    def weight_kg(self) -> Decimal:
+        return sum((line.weight_kg for line in self.lines), Decimal(0))
+
+    @property
+    def is_waste(self) -> bool:
+        return self.document_kind == DocumentKind.FIR
+
+
+class OutboundLine(Base):
+    """Kilograms of one fraction on a leg, taken out of the fraction by its own kg-ledger row."""
+
+    __tablename__ = "outbound_line"
+    __table_args__ = (
+        CheckConstraint("weight_kg > 0", name="weight_positive"),
+        UniqueConstraint("leg_id", "fraction_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leg_id: Mapped[int] = mapped_column(ForeignKey("outbound_leg.id"), index=True)
+    leg: Mapped[OutboundLeg] = relationship(back_populates="lines")
     fraction_id: Mapped[int] = mapped_column(ForeignKey("sorting_fraction.id"), index=True)
     fraction: Mapped[Fraction] = relationship()
     # The ledger row that took the kilos out of the fraction.
     kg_entry_id: Mapped[int] = mapped_column(ForeignKey("kg_ledger.id"), unique=True)
     kg_entry: Mapped[KgEntry] = relationship()
     weight_kg: Mapped[Decimal] = mapped_column(KG)
-    destination_kind: Mapped[str] = mapped_column(String(30))
-    destination_name: Mapped[str] = mapped_column(String(160))
-    eer_code: Mapped[str] = mapped_column(String(6), default="")
-    document_ref: Mapped[str] = mapped_column(String(60), default="")  # FIR / DDT number
-    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    recorded_by: Mapped[User | None] = relationship()
-    is_demo: Mapped[bool] = mapped_column(default=False)
 
 
 class KgEntry(Base):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.models import User
+from app.auth.models import Organisation, OrganisationKind, User
 from app.collection.models import Pickup, PickupSource
 from app.core.policy import Permission, can
 from app.extensions import db
@@ -14,7 +16,10 @@ from app.fleet.models import Site, SiteKind
 from app.sorting.models import (
     Fraction,
     IntakeBatch,
-    Outbound,
+    KgEntry,
+    OutboundLeg,
+    OutboundLine,
+    OutboundPartner,
     SessionInput,
     SessionStatus,
     SortingSession,
@@ -62,10 +67,47 @@ def closed_fractions(user: User, kinds: tuple[str, ...] | None = None) -> Sequen
     return db.session.scalars(query.order_by(Fraction.id.desc()).limit(300)).all()
 
 
-def shipments(user: User, limit: int = 1000) -> Sequence[Outbound]:
-    query = select(Outbound).join(Fraction).join(SortingSession)
-    query = _own_sites(query, SortingSession.site_id, user)
-    return db.session.scalars(query.order_by(Outbound.shipped_at.desc()).limit(limit)).all()
+def fractions_with_kg_left(user: User) -> list[tuple[Fraction, Decimal]]:
+    """Fractions of closed sessions at the user's plants that still hold kilos, newest first."""
+    left = func.sum(KgEntry.delta_kg)
+    query = (
+        select(Fraction, left)
+        .join(SortingSession, SortingSession.id == Fraction.session_id)
+        .join(KgEntry, KgEntry.fraction_id == Fraction.id)
+        .where(SortingSession.status == SessionStatus.CLOSED)
+        .group_by(Fraction.id)
+        .having(left > 0)
+    )
+    query = _own_sites(query, SortingSession.site_id, user).order_by(Fraction.id.desc()).limit(300)
+    return [(fraction, Decimal(kg)) for fraction, kg in db.session.execute(query)]
+
+
+def legs(user: User, limit: int = 1000) -> Sequence[OutboundLeg]:
+    """Outbound legs of the user's plants, newest first, with their lines and partners."""
+    query = _own_sites(select(OutboundLeg), OutboundLeg.site_id, user).options(
+        selectinload(OutboundLeg.lines).joinedload(OutboundLine.fraction),
+        joinedload(OutboundLeg.destination),
+        joinedload(OutboundLeg.carrier),
+        joinedload(OutboundLeg.site),
+    )
+    return db.session.scalars(query.order_by(OutboundLeg.shipped_at.desc(), OutboundLeg.id.desc()).limit(limit)).all()
+
+
+def partners(user: User, kinds: tuple[str, ...] | None = None, active_only: bool = False) -> Sequence[OutboundPartner]:
+    """The outbound partners of the user's organisation (coordinators: every organisation's), by name."""
+    query = select(OutboundPartner).order_by(OutboundPartner.name, OutboundPartner.id)
+    if not can(user, Permission.SEE_ALL_OPERATORS):
+        query = query.where(OutboundPartner.organisation_id == user.organisation_id)
+    if kinds:
+        query = query.where(OutboundPartner.kind.in_(kinds))
+    if active_only:
+        query = query.where(OutboundPartner.active.is_(True))
+    return db.session.scalars(query).all()
+
+
+def organisations() -> Sequence[Organisation]:
+    query = select(Organisation).where(Organisation.kind == OrganisationKind.OPERATOR).order_by(Organisation.name)
+    return db.session.scalars(query).all()
 
 
 def loose_pickups(vehicle_id: int, limit: int = 300) -> Sequence[Pickup]:

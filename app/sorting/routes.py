@@ -1,4 +1,4 @@
-"""Pages of the sorting plant: intake, sorting sessions with a live balance, outbound register."""
+"""Pages of the sorting plant: intake, sorting sessions with a live balance, a fraction's trace."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from app.sorting.forms import (
     CloseForm,
     FractionForm,
     IntakeForm,
-    OutboundForm,
     RoundIntakeForm,
     SessionForm,
     VehicleForm,
@@ -258,49 +257,3 @@ def fraction(fraction_id: int) -> Any:
         balance_kg=ledger.fraction_balance_kg(fraction.id),
         **_labels(),
     )
-
-
-@bp.route("/outbound", methods=["GET", "POST"])
-@permission_required(Permission.WORK_PLANT)
-def outbound_register() -> Any:
-    form = OutboundForm()
-    form.fraction_id.choices = choices(
-        (f.id, f"{f.lot_code} · {FRACTION_LABELS.get(f.kind, f.kind)} · {fmt_number(f.weight_kg)} kg")
-        for f in queries.closed_fractions(current_user)
-    )
-    if not form.is_submitted():
-        form.shipped_at.data = local_minute()
-
-    def save() -> Any:
-        data = outbound.OutboundData(
-            fraction_id=form.fraction_id.data or 0,
-            weight_kg=form.weight_kg.data,
-            destination_kind=form.destination_kind.data or "",
-            destination_name=form.destination_name.data or "",
-            shipped_at=from_local(form.shipped_at.data),
-            eer_code=form.eer_code.data or "",
-            document_ref=form.document_ref.data or "",
-        )
-        return outbound.record_outbound(data, current_user)
-
-    done = save_form(form, save, _("Uscita registrata."), url_for("sorting.outbound_register"))
-    if done:
-        return done
-    rows = queries.shipments(current_user, limit=200)
-    page = render_template(
-        "sorting/outbound.html", form=form, shipments=rows, kinds=outbound.DESTINATION_KINDS, **_labels()
-    )
-    return page, form_status(form)
-
-
-@bp.route("/outbound.csv")
-@permission_required(Permission.WORK_PLANT)
-def outbound_csv() -> Any:
-    header = ["Data", "Lotto", "Frazione", "Peso kg", "EER", "Tipo destinatario", "Destinatario", "Documento"]
-    rows = (
-        [s.shipped_at, s.fraction.lot_code, FRACTION_LABELS.get(s.fraction.kind, s.fraction.kind), s.weight_kg,
-         s.eer_code, outbound.DESTINATION_KINDS.get(s.destination_kind, s.destination_kind), s.destination_name,
-         s.document_ref]
-        for s in queries.shipments(current_user)
-    )  # fmt: skip
-    return excel_csv("registro_uscite.csv", header, rows)

@@ -63,6 +63,11 @@ def _site(site_id: int, kinds: tuple[str, ...], user: User | None) -> Site:
     return site
 
 
+def sorting_plant(site_id: int, user: User | None) -> Site:
+    """A sorting plant the user may act on, else ValidationError / PermissionDenied."""
+    return _site(site_id, (SiteKind.SORTING_PLANT,), user)
+
+
 def eer_code(value: str, field_name: str = "eer_code") -> str:
     code = re.sub(r"[\s.]", "", value or "")
     if not _EER.match(code):

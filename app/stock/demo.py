@@ -1,8 +1,10 @@
-"""Demo sorting and stock: three weeks of intake, balanced sorting sessions, grade-B pieces in stock. Idempotent."""
+"""Demo sorting and stock: three weeks of intake, balanced sorting sessions, grade-B pieces in stock, recycling
+fractions out on FIR legs to a demo recycler with a demo carrier. Idempotent."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,9 +15,9 @@ from app.collection.models import Pickup
 from app.core.clock import utcnow
 from app.extensions import db
 from app.fleet.models import Site
-from app.sorting import outbound, services
+from app.sorting import outbound, partners, services
 from app.sorting.ledger import TENTH
-from app.sorting.models import IntakeBatch, batch_pickup
+from app.sorting.models import IntakeBatch, OutboundPartner, batch_pickup
 from app.stock import items
 from app.stock import services as stock
 from app.stock.models import StockLocation
@@ -47,6 +49,23 @@ GARMENTS = [
     ("tuta", "neonato", "children", ["0-3m", "3-6m", "6-9m"], "tutto"),
     ("scarpe", "donna", "shoes_eu", ["37", "38", "39"], "tutto"),
 ]
+# Invented firms, marked "(demo)": their numbers have the shape of real ones and belong to nobody.
+DEMO_PARTNERS = (
+    partners.PartnerData(
+        kind="recovery_plant",
+        name="Tessile Riciclo Prato srl (demo)",
+        address="Via del Lanificio 1, 59100 Prato (PO)",
+        authorisation_number="DEMO-AUA-2024/0001",
+        authorisation_authority="Regione Toscana (demo)",
+        operations="R3 R13",
+    ),
+    partners.PartnerData(
+        kind="carrier",
+        name="Trasporti Lombardi snc (demo)",
+        address="Via dei Trasporti 10, 20092 Cinisello Balsamo (MI)",
+        albo_number="MI/000000",
+    ),
+)
 LOCATIONS = [("A-01", "Capispalla"), ("A-02", "Maglieria e felpe"), ("B-01", "Bambini"), ("C-01", "Scarpe")]
 
 
@@ -95,10 +114,16 @@ def _locations(warehouse: Site) -> list[StockLocation]:
     return found
 
 
-def _stock_and_ship(batches: list[IntakeBatch], locations: list[StockLocation], user: User | None) -> None:
-    """Grade-B pieces into stock (about half the fraction's kilos), recycling fractions shipped out."""
+def _stock_and_ship(
+    batches: list[IntakeBatch],
+    locations: list[StockLocation],
+    shipping: tuple[OutboundPartner, OutboundPartner],
+    user: User | None,
+) -> None:
+    """Grade-B pieces into stock (about half the fraction's kilos), recycling fractions out on one leg (FIR)."""
     rng = random.Random(batches[0].id)
-    for fraction in batches[0].session_input.session.fractions:  # type: ignore[union-attr]
+    session = batches[0].session_input.session  # type: ignore[union-attr]
+    for fraction in session.fractions:
         if fraction.kind == "reuse_b":
             for n, (category, group, system, sizes, season) in enumerate(GARMENTS):
                 item = items.find_or_create_item(
@@ -106,17 +131,38 @@ def _stock_and_ship(batches: list[IntakeBatch], locations: list[StockLocation], 
                 )
                 location = locations[min(n // 2, len(locations) - 1)]
                 stock.receive_from_sorting(item, location, rng.randint(8, 30), fraction, user, is_demo=True)
-        elif fraction.kind.startswith("recycle_"):
-            data = outbound.OutboundData(
-                fraction_id=fraction.id,
-                weight_kg=fraction.weight_kg,
-                destination_kind="recycler",
-                destination_name="Tessile Riciclo Prato srl (demo)",
-                shipped_at=fraction.session.closed_at or utcnow(),
-                document_ref=f"FIR DEMO {fraction.id:06d}",
-                is_demo=True,
-            )
-            outbound.record_outbound(data, user)
+    recycling = [f for f in session.fractions if f.kind.startswith("recycle_")]
+    recycler, carrier = shipping
+    data = outbound.LegData(
+        site_id=session.site_id,
+        shipped_at=session.closed_at or utcnow(),
+        destination_id=recycler.id,
+        carrier_id=carrier.id,
+        document_kind="fir",
+        document_number=f"DEMO {session.id:06d}/26",
+        rd_operation="R3",
+        eer_code="191208",
+        lines=tuple(outbound.LineData(f.id, f.weight_kg) for f in recycling),
+        is_demo=True,
+    )
+    outbound.record_leg(data, user)
+
+
+def _demo_partners(plant: Site) -> tuple[OutboundPartner, OutboundPartner]:
+    """The demo recycler (authorised for R3 and R13) and carrier (on the Albo), found or registered."""
+    found = []
+    for data in DEMO_PARTNERS:
+        query = select(OutboundPartner).where(
+            OutboundPartner.organisation_id == plant.organisation_id,
+            OutboundPartner.kind == data.kind,
+            OutboundPartner.name == data.name,
+        )
+        partner = db.session.scalar(query)
+        if partner is None:
+            partner = partners.save_partner(replace(data, organisation_id=plant.organisation_id), None)
+            partner.is_demo = True
+        found.append(partner)
+    return found[0], found[1]
 
 
 def ensure_demo_sorting_and_stock(weeks: int = 3) -> None:
@@ -135,7 +181,8 @@ def ensure_demo_sorting_and_stock(weeks: int = 3) -> None:
         for i, d in enumerate(days)
     ]
     locations = _locations(warehouse)
+    demo_partners = _demo_partners(plant)
     for pair in zip(batches[:-1:2], batches[1:-1:2], strict=False):  # the last arrival is still waiting
         _sort(list(pair), user)
-        _stock_and_ship(list(pair), locations, user)
+        _stock_and_ship(list(pair), locations, demo_partners, user)
     db.session.flush()

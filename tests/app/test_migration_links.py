@@ -18,7 +18,7 @@ from app.extensions import db
 from app.fleet.models import Site
 from app.geo import services as geo
 from app.sorting import services as sorting
-from app.sorting.models import IntakeBatch, Outbound
+from app.sorting.models import IntakeBatch, OutboundLine
 from app.stock import services as stock
 from app.stock.demo import PLANT, ensure_demo_sorting_and_stock
 from app.stock.models import StockMovement
@@ -71,7 +71,7 @@ def _links() -> dict[str, object]:
         if m.count_id:
             counts.setdefault(m.count_id, []).append(m.id)
     return {
-        "shipments": {o.id: o.kg_entry_id for o in db.session.scalars(select(Outbound))},
+        "shipments": {o.id: o.kg_entry_id for o in db.session.scalars(select(OutboundLine))},
         "receipts": {m.id: m.kg_entry_id for m in movements if m.kind == "in"},
         "settled": {m.id: m.reservation_id for m in movements if m.reservation_id},
         "allocations": {a.id: a.reservation_id for a in db.session.scalars(select(Allocation))},

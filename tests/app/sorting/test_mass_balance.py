@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from app.sorting import ledger, outbound, services
 from app.sorting.models import KgEntry, SortingSession
 from tests.app import factories
 from tests.app.sorting.helpers import closed_session, intake, reuse_b_fraction
+from tests.app.sorting.legs import ship
 
 
 def _session_with(outputs_kg: str, net_kg: str = "1000") -> SortingSession:
@@ -108,31 +108,19 @@ def test_closing_moves_the_kilos_from_the_batch_to_the_fractions():
     assert session.fractions[1].eer_code == "191208"
 
 
-def _ship(fraction, kg):
-    data = outbound.OutboundData(
-        fraction_id=fraction.id,
-        weight_kg=kg,
-        destination_kind="recycler",
-        destination_name="Tessile Riciclo Prato srl",
-        shipped_at=datetime(2026, 11, 22, 10, tzinfo=UTC),
-        document_ref="FIR 123456",
-    )
-    return outbound.record_outbound(data, None)
-
-
 def test_outbound_cannot_ship_more_than_the_fraction_holds():
     session = closed_session({"recycle_mixed": "1000"})
     fraction = session.fractions[0]
-    _ship(fraction, "700")
+    ship(session, {"recycle_mixed": "700"})
     with pytest.raises(ConflictError, match="solo 300,0 kg"):
-        _ship(fraction, "300.1")
+        ship(session, {"recycle_mixed": "300.1"})
     assert ledger.fraction_balance_kg(fraction.id) == Decimal(300)
 
 
 def test_every_kilo_received_reconciles_after_sorting_shipping_and_stock():
     intake()  # still unsorted
     fraction = reuse_b_fraction("200")
-    _ship(next(f for f in fraction.session.fractions if f.kind == "recycle_mixed"), "500")
+    ship(fraction.session, {"recycle_mixed": "500"})
     report = outbound.reconcile()
     assert report.intake_kg == Decimal(2000)
     assert report.unsorted_kg == Decimal(1000) and report.outbound_kg == Decimal(500)

@@ -1,4 +1,4 @@
-"""The sorting pages: intake form, session with live balance, close, outbound register, CSV, roles."""
+"""The sorting pages: intake form, session with live balance, close, roles (outbound: test_outbound_pages)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.sorting import services
-from app.sorting.models import IntakeBatch, Outbound, SortingSession
+from app.sorting.models import IntakeBatch, SortingSession
 from tests.app import factories
 from tests.app.conftest import post_form
-from tests.app.sorting.helpers import closed_session, intake
+from tests.app.sorting.helpers import intake
 
 
 def _operator_with_plant(login_as):
@@ -79,38 +79,6 @@ def test_fractions_entered_on_the_page_close_the_session(client, login_as):
     assert 'data-outputs="995.5"' in page and "Il bilancio quadra" in page
     assert post_form(client, f"{url}/close", {"loss_reason": "umidità"}, form_url=url).status_code == 302
     assert db.session.get(SortingSession, session.id).status == "closed"
-
-
-def _ship(client, login_as, **changes):
-    """An operator ships 800 kg of a closed session's fraction through the outbound form."""
-    user, _ = _operator_with_plant(login_as)
-    session = closed_session({"recycle_cotton": "1000"}, user=None)
-    session.site.organisation_id = user.organisation_id
-    db.session.commit()
-    data = {
-        "fraction_id": session.fractions[0].id,
-        "weight_kg": "800",
-        "destination_kind": "recycler",
-        "destination_name": "Tessile Riciclo Prato srl",
-        "eer_code": "",
-        "document_ref": "FIR 0042",
-        "shipped_at": "2026-11-22T10:00",
-    }
-    assert post_form(client, "/sorting/outbound", data | changes).status_code == 302
-
-
-def test_outbound_register_and_its_csv_for_excel(client, login_as):
-    _ship(client, login_as)
-    assert db.session.scalar(select(Outbound)).eer_code == "191208"
-    csv = client.get("/sorting/outbound.csv")
-    text = csv.get_data(as_text=True)
-    assert text.startswith("\ufeffData;Lotto;") and ";800,0;191208;" in text
-
-
-def test_a_formula_typed_in_the_outbound_register_is_neutralised_in_its_csv(client, login_as):
-    _ship(client, login_as, destination_name='=HYPERLINK("http://x","y")', document_ref="@SUM(1+1)")
-    text = client.get("/sorting/outbound.csv").get_data(as_text=True)
-    assert """;"'=HYPERLINK(""http://x"",""y"")";""" in text and ";'@SUM(1+1)" in text
 
 
 def test_operators_do_not_see_other_organisations_batches(client, login_as):
