@@ -36,6 +36,7 @@ def household(office_a: Any) -> Any:
 def stock_of(location: Any, quantity: int, **item: Any) -> StockItem:
     """Put ``quantity`` pieces of an item on a shelf (through the ledger, as sorting would)."""
     from app.stock import services as stock
+    from tests.app.sorting.helpers import reuse_b_fraction
 
     defaults = {
         "category": "cappotto",
@@ -46,7 +47,7 @@ def stock_of(location: Any, quantity: int, **item: Any) -> StockItem:
         "grade": "A",
     }
     stock_item = factories.StockItemFactory(**(defaults | item))
-    stock.adjust(stock_item, location, quantity, "carico iniziale di prova")
+    stock.receive_from_sorting(stock_item, location, quantity, reuse_b_fraction(), None)
     db.session.flush()
     return stock_item
 
