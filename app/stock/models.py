@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -127,6 +127,31 @@ class StockMovement(Base):
     def reservation_number(self) -> int | None:
         """The number of the reservation a reserve, release or issue movement belongs to."""
         return self.id if self.kind == MovementKind.RESERVE else self.reservation_id
+
+
+class StockLotMove(Base):
+    """Pieces of one lot a movement added to or took from an (item, location); the lot is its ``in`` movement.
+
+    Every movement that changes ``on_hand`` writes these rows with it, so that per (item, location) the
+    lot rows sum to ``on_hand`` and no lot goes below zero. ``receipt_id`` is NULL only for pieces the
+    2026-12-03 lots migration found without any receipt before them (stock loaded by adjustment).
+    """
+
+    __tablename__ = "stock_lot_move"
+    __table_args__ = (
+        CheckConstraint("pieces <> 0", name="pieces_non_zero"),
+        Index("ix_stock_lot_move_item_location", "item_id", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movement.id"), index=True)
+    movement: Mapped[StockMovement] = relationship(foreign_keys=[movement_id])
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), index=True)
+    receipt: Mapped[StockMovement | None] = relationship(foreign_keys=[receipt_id])
+    # The movement's own item and location, repeated so the lots of an (item, location) are one indexed query.
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"))
+    pieces: Mapped[int]
 
 
 class StockBalance(Base):

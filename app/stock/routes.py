@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import segno
@@ -17,11 +18,11 @@ from app.sorting import queries as sorting_queries
 from app.sorting.forms import FRACTION_LABELS
 from app.sorting.models import Fraction
 from app.sorting.services import check_site_access
-from app.stock import operations, queries
+from app.stock import lots, operations, queries
 from app.stock.catalog import AGE_GROUPS, DESTINATIONS, GRADES, SEASONS, category_label
 from app.stock.forms import MOVE_KINDS, CountForm, FilterForm, LocationForm, MoveForm, ReceiveForm, counted_pieces
 from app.stock.items import STOCK_SITE_KINDS, ItemData, save_location
-from app.stock.models import StockItem, StockLocation
+from app.stock.models import StockItem, StockLocation, StockMovement
 from app.stock.sizes import SYSTEM_LABELS
 from app.views import form_status, form_values, save_form
 
@@ -45,6 +46,11 @@ def _location(location_id: int) -> StockLocation:
     location = db.get_or_404(StockLocation, location_id)
     check_site_access(current_user, location.site)
     return location
+
+
+def _history(movements: Sequence[StockMovement]) -> dict[str, Any]:
+    """The movement table's rows and the lots each one added or drew."""
+    return {"movements": movements, "movement_lots": lots.lots_of_movements(m.id for m in movements)}
 
 
 @bp.route("/")
@@ -98,7 +104,8 @@ def item(item_id: int) -> Any:
         item=item,
         form=form,
         balances=queries.balances_of(item, current_user),
-        movements=queries.movements(current_user, item_id=item.id),
+        lots_on_hand=lots.lots_on_hand(item_id=item.id),
+        **_history(queries.movements(current_user, item_id=item.id)),
     )
     return page, form_status(form)
 
@@ -128,7 +135,8 @@ def location(location_id: int) -> Any:
         "stock/location.html",
         location=location,
         balances=queries.balances_at(location),
-        movements=queries.movements(current_user, location_id=location.id),
+        lots_on_hand=lots.lots_on_hand(location_id=location.id),
+        **_history(queries.movements(current_user, location_id=location.id)),
     )
 
 

@@ -4,6 +4,8 @@ Public API (also used by redistribution): ``receive_from_sorting``, ``reserve``,
 ``issue_reserved``, ``take_out``, ``transfer``, ``adjust``, ``count``, ``balance``, ``ledger_balance``.
 A reservation is the ``reserve`` movement itself: releases and issues point at it, and the caller
 (a welfare allocation) keeps it by foreign key.
+Every call that changes ``on_hand`` also writes its lot rows (``app.stock.lots``) under the same lock, so
+each piece keeps the receipt, and through it the sorting fraction, it came from.
 Each call is atomic inside the caller's transaction and refuses to make ``on_hand`` or
 ``available = on_hand - reserved`` negative, also under concurrent requests: on PostgreSQL the
 (item, location) balance row is locked with ``SELECT … FOR UPDATE``; on SQLite every transaction
@@ -24,6 +26,7 @@ from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.sorting import ledger as kg_ledger
 from app.sorting.models import Fraction, FractionKind, LedgerKind
+from app.stock import lots
 from app.stock.catalog import DESTINATIONS
 from app.stock.models import MovementKind, StockBalance, StockCount, StockItem, StockLocation, StockMovement
 
@@ -99,9 +102,11 @@ def _refuse(row: StockBalance, on_hand_delta: int, reserved_delta: int) -> None:
 def _move(
     item: StockItem, location: StockLocation, kind: str, on_hand_delta: int, reserved_delta: int = 0, **fields: object
 ) -> StockMovement:
-    """Lock the balance, check it stays valid, append the movement and update the cache together."""
+    """Lock the balance, check it stays valid, append the movement, its lot rows and the new cache together."""
     row = _locked_balance(item.id, location.id)
     _refuse(row, on_hand_delta, reserved_delta)
+    pair = fields.get("transfer_out")
+    lot_rows = lots.plan(kind, item.id, location.id, on_hand_delta, pair if isinstance(pair, StockMovement) else None)
     movement = StockMovement(
         item=item,
         location=location,
@@ -111,6 +116,7 @@ def _move(
         **fields,
     )
     db.session.add(movement)
+    lots.write(movement, lot_rows)
     row.on_hand += on_hand_delta
     row.reserved += reserved_delta
     row.updated_at = utcnow()
@@ -147,18 +153,31 @@ def ledger_balance(item: StockItem, location: StockLocation) -> Balance:
     return Balance(int(on_hand), int(reserved))
 
 
+def _source_lot(fraction: Fraction | None) -> Fraction:
+    """The lot pieces come from: a reuse fraction with kilos left (its session closed, checked on withdrawal)."""
+    if fraction is None:
+        raise ValidationError(_("Indica il lotto di selezione da cui vengono i pezzi."), field="fraction_id")
+    if fraction.kind not in REUSE_FRACTIONS:
+        raise ValidationError(_("Solo le frazioni di riuso (A o B) diventano scorte."), field="fraction_id")
+    if not fraction.session.is_open and kg_ledger.fraction_balance_kg(fraction.id) <= 0:
+        raise ConflictError(
+            _("Il lotto %(lot)s è esaurito: non ha più kg da caricare a magazzino.", lot=fraction.lot_code),
+            field="fraction_id",
+        )
+    return fraction
+
+
 def receive_from_sorting(
     item: StockItem,
     location: StockLocation,
     quantity: int,
-    fraction: Fraction,
+    fraction: Fraction | None,
     user: User | None,
     is_demo: bool = False,
 ) -> StockMovement:
     """Pieces sorted for reuse enter stock; their estimated kilos leave the fraction's kg balance."""
     quantity = _positive(quantity)
-    if fraction.kind not in REUSE_FRACTIONS:
-        raise ValidationError(_("Solo le frazioni di riuso (A o B) diventano scorte."), field="fraction_id")
+    fraction = _source_lot(fraction)
     weight = kg_ledger.to_kg(item.unit_weight_kg * quantity, "quantity")
     entry = kg_ledger.withdraw_from_fraction(fraction, weight, LedgerKind.TO_STOCK, user)
     return _move(

@@ -156,10 +156,10 @@ def release_all(request: GarmentRequest, user: User | None) -> int:
 
 
 def issue_all(request: GarmentRequest, user: User | None) -> int:
-    """The reserved pieces leave the stock to the household."""
+    """The reserved pieces leave the stock to the household; each allocation keeps its issue movement."""
     issued = 0
     for allocation in active_allocations(request):
-        stock.issue_reserved(
+        allocation.issue = stock.issue_reserved(
             _reservation(allocation), allocation.quantity, counterparty=request.household.code, user=user
         )
         allocation.issued_at = utcnow()

@@ -214,7 +214,10 @@ class Allocation(Base):
     quantity: Mapped[int]
     # The stock ledger's reserve movement; the release or issue of these pieces settles it.
     reservation_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
-    reservation: Mapped[StockMovement | None] = relationship()
+    reservation: Mapped[StockMovement | None] = relationship(foreign_keys=[reservation_id])
+    # The ledger's issue movement that handed the pieces over; its lot rows say which lots they came from.
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
+    issue: Mapped[StockMovement | None] = relationship(foreign_keys=[issue_id])
     match: Mapped[str] = mapped_column(String(20), default="exact")  # exact, adjacent, substitute
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

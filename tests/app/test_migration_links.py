@@ -27,7 +27,7 @@ from app.welfare.models import Allocation
 from tests.app import factories
 from tests.app.conftest import make_app, new_database, revision_before
 from tests.app.sorting.helpers import ARRIVAL
-from tests.app.welfare.conftest import approved, stock_of
+from tests.app.welfare.conftest import approved, household_of, stock_of
 
 REVISION = "b6ddd557632f"  # the links between sorting, stock and welfare
 
@@ -45,9 +45,7 @@ def _demo_and_more() -> None:
     sorting.record_intake(data, None)
     sorting.record_intake(sorting.IntakeData(plant.id, "round", ARRIVAL, "1300", "1000", source_ref="Giro 20/11"), None)
 
-    household = factories.HouseholdFactory(office=factories.social_services_of(factories.MILANO))
-    factories.MemberFactory(household=household, label="Figlio 1", gender="bambino", clothing_size="8 anni")
-    factories.MemberFactory(household=household, label="Figlia 2", gender="bambina", clothing_size="5 anni")
+    household = household_of(factories.social_services_of(factories.MILANO))
     worker = factories.UserFactory(role="social_worker", organisation=household.office)
     coordinator = factories.UserFactory(role="coordinator")
     shelf, other = factories.StockLocationFactory(), factories.StockLocationFactory()

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.stock import services as stock
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
+from tests.app.sorting.helpers import reuse_b_fraction
 from tests.app.welfare.conftest import SESTO, memory_notify  # noqa: F401  (the SMS outbox fixture)
 
 NAME = "Giulia Fumagalli"
@@ -55,7 +56,7 @@ def _seed() -> People:
         item = factories.StockItemFactory(
             category=category, age_group=group, size_system="children", size=size, season="inverno", grade="A"
         )
-        stock.adjust(item, shelf, pieces, "carico di prova")
+        stock.receive_from_sorting(item, shelf, pieces, reuse_b_fraction(), None)
     van = factories.VehicleFactory(plate="FW123DL", home_site=shelf.site, capacity_pieces=300)
     driver = factories.UserFactory(role="driver", full_name="Luca Brambilla", organisation=van.organisation)
     db.session.flush()

@@ -125,8 +125,9 @@ def test_quantities_must_be_positive_whole_pieces(stocked, quantity):
 def test_a_count_writes_one_movement_per_difference_with_who_and_why(stocked):
     item, location = stocked
     other = factories.StockItemFactory()
+    services.receive_from_sorting(other, location, 1, reuse_b_fraction(), None)
     user = factories.UserFactory(role="coordinator")
-    moves = services.count(location, {item.id: 7, other.id: 2}, "inventario di fine mese", user)
+    moves = services.count(location, {item.id: 7, other.id: 3}, "inventario di fine mese", user)
     assert [(m.item_id, m.on_hand_delta, m.kind) for m in moves] == [(item.id, -3, "count"), (other.id, 2, "count")]
     assert all(m.user_id == user.id and m.reason == "inventario di fine mese" for m in moves)
     assert moves[0].count_id == moves[1].count_id and moves[0].count.location_id == location.id

@@ -24,11 +24,17 @@ def office_b() -> Any:
     return factories.social_services_of(SESTO)
 
 
-@pytest.fixture
-def household(office_a: Any) -> Any:
-    household = factories.HouseholdFactory(office=office_a)
+def household_of(office: Any) -> Any:
+    """A household of the office with two children: a boy in 8 anni, a girl in 5 anni."""
+    household = factories.HouseholdFactory(office=office)
     factories.MemberFactory(household=household, label="Figlio 1", gender="bambino", clothing_size="8 anni")
     factories.MemberFactory(household=household, label="Figlia 2", gender="bambina", clothing_size="5 anni")
+    return household
+
+
+@pytest.fixture
+def household(office_a: Any) -> Any:
+    household = household_of(office_a)
     db.session.commit()
     return household
 
@@ -36,6 +42,7 @@ def household(office_a: Any) -> Any:
 def stock_of(location: Any, quantity: int, **item: Any) -> StockItem:
     """Put ``quantity`` pieces of an item on a shelf (through the ledger, as sorting would)."""
     from app.stock import services as stock
+    from tests.app.sorting.helpers import reuse_b_fraction
 
     defaults = {
         "category": "cappotto",
@@ -46,7 +53,7 @@ def stock_of(location: Any, quantity: int, **item: Any) -> StockItem:
         "grade": "A",
     }
     stock_item = factories.StockItemFactory(**(defaults | item))
-    stock.adjust(stock_item, location, quantity, "carico iniziale di prova")
+    stock.receive_from_sorting(stock_item, location, quantity, reuse_b_fraction(), None)
     db.session.flush()
     return stock_item
 

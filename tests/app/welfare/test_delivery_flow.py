@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.stock import lots
 from app.stock import services as stock
 from app.welfare import allocation, workflow
 from app.welfare.models import GarmentRequest
@@ -54,3 +55,18 @@ def test_the_last_piece_goes_to_exactly_one_of_two_requests(household, people):
     db.session.rollback()
     assert stock.balance(coat, shelf).reserved == 1
     assert db.session.get(GarmentRequest, second.id).status == "approvata"
+
+
+def test_a_delivered_piece_traces_back_to_its_fraction_session_and_intake(household, people):
+    worker, coordinator, operator, shelf = people
+    stock_of(shelf, 1)
+    request = approved(household, worker, coordinator)
+    allocation.allocate(request, operator)
+    allocation.issue_all(request, operator)
+    db.session.commit()
+    (given,) = [a for line in request.lines for a in line.allocations]
+    assert given.issue.kind == "issue" and given.issue.reservation_id == given.reservation_id
+    ((receipt, pieces),) = lots.lots_of_movement(given.issue)
+    session = receipt.fraction.session
+    assert pieces == 1 and receipt.kind == "in" and receipt.fraction.kind == "reuse_b"
+    assert session.status == "closed" and len(session.inputs) == 1 and session.inputs[0].batch.net_kg > 0
