@@ -117,15 +117,15 @@ def _transit_records(flow: Flow) -> list[Record]:
                 day=fmt_date(p.collected_at),
                 days=flow.transit_days,
             ),
-            p.weight_kg or ZERO,
+            p.kg,
             target_id=p.bin_id,
         )
         for p in flow.in_transit
     ]
 
 
-def hops(flow: Flow) -> list[Hop]:
-    """The kg hops of the chain for ``flow``, in order."""
+def hops(flow: Flow, pieces: Pieces | None = None) -> list[Hop]:
+    """The hops of the chain for ``flow``, in order: kilos, then pieces when ``pieces`` is given."""
     explained, unexplained = _weighbridge_records(flow)
     weighed = Hop(
         key="weighed",
@@ -164,7 +164,33 @@ def hops(flow: Flow) -> list[Hop]:
         pending_label=_("frazioni ancora in impianto"),
         note=_("Dal registro dei kg: ogni uscita e ogni carico a magazzino preleva dal suo lotto."),
     )
-    return [weighed, sorted_hop, out]
+    found = [weighed, sorted_hop, out]
+    if pieces is not None:
+        found.append(_pieces_hop(pieces))
+    return found
+
+
+def _pieces_hop(pieces: Pieces) -> Hop:
+    explained = []
+    if pieces.adjusted:
+        label = _("Rettifiche e inventari di magazzino, ciascuno con la sua motivazione")
+        explained.append(Record("stock", "adjust", label, pieces.adjusted))
+    return Hop(
+        key="pieces",
+        label=_("Capi: consegnati + altre uscite + a magazzino − rettifiche"),
+        kg=pieces.delivered + pieces.out + pieces.in_stock - pieces.adjusted,
+        expected_kg=pieces.received,
+        tolerance_percent=None,
+        pending_kg=pieces.in_stock,
+        pending_label=_("capi ancora a magazzino"),
+        explained=explained,
+        note=_(
+            "Capi entrati a magazzino dalle frazioni di riuso: %(received)s; consegnati alle famiglie: %(delivered)s.",
+            received=fmt_number(pieces.received),
+            delivered=fmt_number(pieces.delivered),
+        ),
+        unit=_("capi"),
+    )
 
 
 def _kg(value: Decimal) -> float:

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.bins.models import Bin
-from app.collection.models import Pickup
+from app.collection.models import Pickup, fill_kg
 from app.core.clock import local_midnight, utcnow
 from app.extensions import db
 from app.fleet.models import Site
@@ -35,7 +35,9 @@ from app.sorting.models import (
     IntakeBatch,
     KgEntry,
     LedgerKind,
-    Outbound,
+    OutboundLeg,
+    OutboundLine,
+    OutboundPartner,
     SessionInput,
     SessionStatus,
     SortingSession,
@@ -76,6 +78,13 @@ class PickupRow:
     collected_at: datetime
     weight_kg: Decimal | None
     batch_id: int | None
+    fill_percent: int | None = None
+    full_weight_kg: int = 0
+
+    @property
+    def kg(self) -> Decimal:
+        """Weighed, or estimated from the fill level (as the plant compares them)."""
+        return self.weight_kg if self.weight_kg is not None else fill_kg(self.fill_percent, self.full_weight_kg)
 
 
 @dataclass
@@ -86,7 +95,7 @@ class BatchRow:
     source: str
     received_at: datetime
     net_kg: Decimal
-    logged_kg: Decimal  # all its weighed pickups, in the cohort or not
+    logged_kg: Decimal  # kg of all its pickups (weighed or estimated from the fill), in the cohort or not
     pickups: int
     weighed: int
     difference_reason: str
@@ -114,8 +123,8 @@ class Flow:
     intake_tolerance_percent: Decimal
     loss_tolerance_percent: Decimal
     transit_days: int
-    logged_kg: Decimal = ZERO  # weighed at the bins
-    unweighed_pickups: int = 0
+    logged_kg: Decimal = ZERO  # at the bins: weighed, or estimated from the fill level
+    unweighed_pickups: int = 0  # estimated from the fill level
     in_transit_kg: Decimal = ZERO  # logged, not yet weighed in at a plant
     in_transit: list[PickupRow] = field(default_factory=list)
     other_sources_kg: Decimal = ZERO  # intakes without pickups (drop-off, drive, symbiosis)
@@ -154,6 +163,8 @@ def _in_scope_pickups(scope: Scope) -> list[PickupRow]:
             Pickup.collected_at,
             Pickup.weight_kg,
             batch_pickup.c.batch_id,
+            Pickup.fill_percent,
+            Bin.full_weight_kg,
         )
         .join(Bin, Bin.id == Pickup.bin_id)
         .outerjoin(batch_pickup, batch_pickup.c.pickup_id == Pickup.id)
@@ -196,20 +207,17 @@ def _chunks(ids: Iterable[int], size: int = 900) -> Iterable[list[int]]:
 def _batches(ids: Iterable[int]) -> dict[int, BatchRow]:
     found: dict[int, BatchRow] = {}
     for chunk in _chunks(ids):
-        logged = {
-            batch_id: (Decimal(kg or 0), count, weighed)
-            for batch_id, kg, count, weighed in db.session.execute(
-                select(
-                    batch_pickup.c.batch_id,
-                    func.sum(Pickup.weight_kg),
-                    func.count(Pickup.id),
-                    func.count(Pickup.weight_kg),
-                )
-                .join(Pickup, Pickup.id == batch_pickup.c.pickup_id)
-                .where(batch_pickup.c.batch_id.in_(chunk))
-                .group_by(batch_pickup.c.batch_id)
-            )
-        }
+        logged: dict[int, tuple[Decimal, int, int]] = defaultdict(lambda: (ZERO, 0, 0))
+        rows = db.session.execute(
+            select(batch_pickup.c.batch_id, Pickup.weight_kg, Pickup.fill_percent, Bin.full_weight_kg)
+            .join(Pickup, Pickup.id == batch_pickup.c.pickup_id)
+            .join(Bin, Bin.id == Pickup.bin_id)
+            .where(batch_pickup.c.batch_id.in_(chunk))
+        )
+        for batch_id, weight, fill, full in rows:
+            kg, count, weighed = logged[batch_id]
+            kg += weight if weight is not None else fill_kg(fill, full)
+            logged[batch_id] = (kg, count + 1, weighed + (weight is not None))
         query = (
             select(IntakeBatch, SessionInput.session_id, SortingSession.status)
             .outerjoin(SessionInput, SessionInput.batch_id == IntakeBatch.id)
@@ -228,7 +236,7 @@ def _batches(ids: Iterable[int]) -> dict[int, BatchRow]:
                 logged_kg=kg,
                 pickups=count,
                 weighed=weighed,
-                difference_reason=getattr(batch, "difference_reason", "") or "",
+                difference_reason=batch.difference_reason,
                 session_id=session_id,
                 session_closed=status == SessionStatus.CLOSED,
             )
@@ -241,17 +249,15 @@ def _attribute_batches(flow: Flow, other_ids: list[int]) -> None:
     cohort_count: dict[int, int] = defaultdict(int)
     stale_before = utcnow() - timedelta(days=flow.transit_days)
     for pickup in flow.pickups:
-        kg = pickup.weight_kg
-        if kg is None:
-            flow.unweighed_pickups += 1
-        else:
-            flow.logged_kg += kg
+        kg = pickup.kg
+        flow.logged_kg += kg
+        flow.unweighed_pickups += pickup.weight_kg is None
         if pickup.batch_id is None:
-            flow.in_transit_kg += kg or ZERO
+            flow.in_transit_kg += kg
             if pickup.collected_at < stale_before:
                 flow.in_transit.append(pickup)
             continue
-        cohort_kg[pickup.batch_id] += kg or ZERO
+        cohort_kg[pickup.batch_id] += kg
         cohort_count[pickup.batch_id] += 1
     for batch in flow.batches.values():
         if batch.id in other_ids:
@@ -312,15 +318,23 @@ def _follow_sessions(flow: Flow) -> None:
 
 
 def _follow_outbound(flow: Flow) -> None:
-    """Kilos sent out, by destination and EER code, for the cohort's share of each fraction."""
+    """Kilos sent out, by destination, EER code and R/D operation, for the cohort's share of each fraction."""
     for chunk in _chunks(flow.fraction_factor):
         rows = db.session.execute(
-            select(Outbound.fraction_id, Outbound.destination_name, Outbound.eer_code, func.sum(Outbound.weight_kg))
-            .where(Outbound.fraction_id.in_(chunk))
-            .group_by(Outbound.fraction_id, Outbound.destination_name, Outbound.eer_code)
+            select(
+                OutboundLine.fraction_id,
+                OutboundPartner.name,
+                OutboundLeg.eer_code,
+                OutboundLeg.rd_operation,
+                func.sum(OutboundLine.weight_kg),
+            )
+            .join(OutboundLeg, OutboundLeg.id == OutboundLine.leg_id)
+            .join(OutboundPartner, OutboundPartner.id == OutboundLeg.destination_id)
+            .where(OutboundLine.fraction_id.in_(chunk))
+            .group_by(OutboundLine.fraction_id, OutboundPartner.name, OutboundLeg.eer_code, OutboundLeg.rd_operation)
         )
-        for fraction_id, destination, eer, kg in rows:
-            flow.outbound_by[(destination, eer, "")] += Decimal(kg) * flow.fraction_factor[fraction_id]
+        for fraction_id, destination, eer, operation, kg in rows:
+            flow.outbound_by[(destination, eer, operation)] += Decimal(kg) * flow.fraction_factor[fraction_id]
 
 
 def _settings() -> tuple[Decimal, Decimal, int]:
@@ -361,6 +375,6 @@ def origin_kg(flow: Flow) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
     by_comune: dict[str, Decimal] = defaultdict(Decimal)
     by_bin: dict[int, Decimal] = defaultdict(Decimal)
     for pickup in flow.pickups:
-        by_comune[pickup.comune_code] += pickup.weight_kg or ZERO
-        by_bin[pickup.bin_id] += pickup.weight_kg or ZERO
+        by_comune[pickup.comune_code] += pickup.kg
+        by_bin[pickup.bin_id] += pickup.kg
     return dict(by_comune), dict(by_bin)

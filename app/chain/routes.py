@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from app.chain import balance, queries
+from app.chain import balance, queries, trace
 from app.chain.flow import Scope, follow
 from app.chain.forms import ChainFilterForm
 from app.chain.pieces import follow_pieces
 from app.core.exports import excel_csv
 from app.core.policy import Permission, can, permission_required
+from app.extensions import db
 from app.forms import choices
-from app.sorting.forms import FRACTION_LABELS
+from app.sorting.forms import FRACTION_LABELS, SOURCE_LABELS
 from app.stock.catalog import CATEGORIES
+from app.stock.items import location_for
+from app.stock.models import StockMovement
+from app.welfare.models import Delivery
+from app.welfare.privacy import covers
 
 bp = Blueprint("chain", __name__, url_prefix="/chain")
 
@@ -30,7 +36,12 @@ def _filter_form() -> ChainFilterForm:
 
 
 def _labels() -> dict[str, Any]:
-    return {"fraction_labels": FRACTION_LABELS, "categories": CATEGORIES, "comune_names": dict(queries.comuni())}
+    return {
+        "fraction_labels": FRACTION_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "categories": CATEGORIES,
+        "comune_names": dict(queries.comuni()),
+    }
 
 
 def _scope(form: ChainFilterForm) -> Scope | None:
@@ -66,7 +77,8 @@ def _page(template: str) -> Any:
     if scope is None:
         return render_template(template, form=form, flow=None, hops=[], pieces=None, data=None), 422
     flow = follow(scope)
-    hop_list, pieces = balance.hops(flow), follow_pieces(flow)
+    pieces = follow_pieces(flow)
+    hop_list = balance.hops(flow, pieces)
     data = balance.as_data(flow, hop_list, pieces)
     return render_template(template, form=form, flow=flow, hops=hop_list, pieces=pieces, data=data, **_labels())
 
@@ -88,8 +100,46 @@ def export(fmt: str) -> Any:
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return jsonify({"error": "invalid_filter", "message": _("Filtro non valido."), "fields": errors}), 422
     flow = follow(scope)
-    data = balance.as_data(flow, balance.hops(flow), follow_pieces(flow))
+    pieces = follow_pieces(flow)
+    data = balance.as_data(flow, balance.hops(flow, pieces), pieces)
     if fmt == "json":
         return jsonify(data)
     header = ["Sezione", "Voce", "Quantità", "Unità", "Esito/motivo", "Descrizione"]
     return excel_csv(f"filiera_{scope.start.isoformat()}_{scope.end.isoformat()}.csv", header, balance.csv_rows(data))
+
+
+def _trace_page(title: str, traces: list[tuple[Any, trace.PieceTrace]], subject: Any) -> Any:
+    comuni = trace.comuni_of([t for _, t in traces])
+    if request.args.get("format") == "json":
+        return jsonify(
+            {
+                "subject": title,
+                "comuni_kg": {k: float(v.quantize(Decimal("0.001"))) for k, v in comuni.items()},
+                "movements": [trace.as_data(t) for _, t in traces],
+            }
+        )
+    return render_template("chain/trace.html", title=title, traces=traces, subject=subject, comuni=comuni, **_labels())
+
+
+@bp.route("/trace/delivery/<int:delivery_id>")
+@login_required
+def trace_delivery(delivery_id: int) -> Any:
+    """Backward from a household's delivery: staff preparing requests and the household's social workers."""
+    delivery = db.get_or_404(Delivery, delivery_id)
+    if not (can(current_user, Permission.VIEW_CHAIN) or covers(current_user, delivery.request.household)):
+        abort(404)
+    traces = trace.trace_delivery(delivery)
+    title = _("Consegna n. %(id)s al nucleo %(code)s", id=delivery.id, code=delivery.request.household.code)
+    return _trace_page(title, traces, delivery)
+
+
+@bp.route("/trace/movement/<int:movement_id>")
+@permission_required(Permission.VIEW_CHAIN)
+def trace_movement(movement_id: int) -> Any:
+    """Backward from a stock movement that took pieces out (issue to a household, outbound)."""
+    movement = db.get_or_404(StockMovement, movement_id)
+    if movement.on_hand_delta >= 0:
+        abort(404)
+    location_for(movement.location_id, current_user)  # 403 for another organisation's stock
+    title = _("Movimento di magazzino n. %(id)s", id=movement.id)
+    return _trace_page(title, [(None, trace.trace_movement(movement))], movement)

@@ -11,7 +11,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from app.bins.models import Bin
-from app.collection.models import Pickup
+from app.collection.models import Pickup, fill_kg
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 220, 44, 28, 10
 
@@ -42,7 +42,7 @@ def pickup_kg(pickup: Pickup, full_weight_kg: int) -> tuple[float, bool]:
     """Kilograms collected: weighed, or estimated from the fill percentage."""
     if pickup.weight_kg is not None:
         return float(pickup.weight_kg), False
-    return (pickup.fill_percent or 0) / 100 * full_weight_kg, True
+    return float(fill_kg(pickup.fill_percent, full_weight_kg)), True
 
 
 def pickup_chart(bin_: Bin, pickups: list[Pickup]) -> Chart | None:

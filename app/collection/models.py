@@ -32,6 +32,11 @@ class PickupSource(enum.StrEnum):
     DEMO = "demo"
 
 
+def fill_kg(fill_percent: int | None, full_weight_kg: int) -> Decimal:
+    """The kg a fill level stands for (a bin without a scale): the fill % of the bin's full weight, to 0,1 kg."""
+    return (Decimal(fill_percent or 0) * full_weight_kg / 100).quantize(Decimal("0.1"))
+
+
 class Pickup(Base):
     """One emptying of a bin. Never edited: a correction is a new row pointing at the one it corrects."""
 
@@ -57,6 +62,17 @@ class Pickup(Base):
     superseded: Mapped[bool] = mapped_column(default=False)  # true once a correction replaces it
     # The truck that carried it (the round's vehicle, or chosen on a hand-entered pickup): intake lists by it.
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+
+    @property
+    def kg(self) -> Decimal:
+        """Weighed kg, or the kg its fill level stands for (``estimated``)."""
+        if self.weight_kg is not None:
+            return self.weight_kg
+        return fill_kg(self.fill_percent, self.bin.full_weight_kg)
+
+    @property
+    def estimated(self) -> bool:
+        return self.weight_kg is None
 
     @property
     def incident_codes(self) -> list[str]:

@@ -35,7 +35,7 @@ class Arrival:
 
     @property
     def kg(self) -> Decimal:
-        return sum((p.weight_kg for p in self.pickups if p.weight_kg is not None), Decimal(0))
+        return sum((p.kg for p in self.pickups), Decimal(0))
 
     @property
     def bins(self) -> list[str]:
@@ -43,7 +43,7 @@ class Arrival:
 
     @property
     def unweighed(self) -> int:
-        return sum(1 for p in self.pickups if p.weight_kg is None)
+        return sum(1 for p in self.pickups if p.estimated)
 
     @property
     def at(self) -> datetime | None:

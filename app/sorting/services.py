@@ -223,14 +223,14 @@ class PickupCheck:
 
 
 def compare(net_kg: Decimal, pickups: Sequence[Pickup]) -> PickupCheck:
-    """Compare a weighbridge net weight with the weights logged at the bins (tolerance from the config)."""
-    weighed = [p.weight_kg for p in pickups if p.weight_kg is not None]
-    logged = sum(weighed, Decimal(0))
+    """Compare a weighbridge net weight with the kg of the pickups: weighed at the bin, or estimated from
+    the fill level where the bin has no scale (tolerance from the config)."""
+    logged = sum((p.kg for p in pickups), Decimal(0))
     difference = net_kg - logged
     percent = (difference / logged * 100).quantize(TENTH) if logged else Decimal(0)
     return PickupCheck(
         pickups=len(pickups),
-        unweighed=len(pickups) - len(weighed),
+        unweighed=sum(1 for p in pickups if p.estimated),
         logged_kg=logged,
         net_kg=net_kg,
         difference_kg=difference,

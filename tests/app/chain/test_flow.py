@@ -11,8 +11,9 @@ from app.chain import balance
 from app.chain.flow import Scope, follow
 from app.collection.models import Pickup
 from app.extensions import db
-from app.sorting import outbound, services
+from app.sorting import services
 from tests.app import factories
+from tests.app.sorting.legs import ship
 
 SESTO = "015209"
 NOVEMBER = Scope(date(2026, 11, 1), date(2026, 11, 30))
@@ -25,7 +26,7 @@ def pickup(bin_, kg: str | None, day: int = 10) -> Pickup:
     return row
 
 
-def intake(plant, pickups: list[Pickup], net: str, day: int = 11):
+def intake(plant, pickups: list[Pickup], net: str, day: int = 11, reason: str = ""):
     data = services.IntakeData(
         site_id=plant.id,
         source="round",
@@ -33,6 +34,7 @@ def intake(plant, pickups: list[Pickup], net: str, day: int = 11):
         gross_kg=Decimal(net) + 5000,
         tare_kg="5000",
         pickup_ids=tuple(p.id for p in pickups),
+        difference_reason=reason,
     )
     return services.record_intake(data, None)
 
@@ -46,10 +48,8 @@ def chain(clock):
     batch = intake(plant, [pickup(milano, "300"), pickup(sesto, "100")], "400")
     session = services.open_session(plant.id, [batch.id], None)
     services.add_fraction(session.id, "reuse_b", "196", None)
-    mixed = services.add_fraction(session.id, "recycle_mixed", "200", None)
-    services.close_session(session.id, None)
-    shipped = outbound.OutboundData(mixed.id, "100", "recycler", "Riciclo srl", datetime(2026, 11, 20, tzinfo=UTC))
-    outbound.record_outbound(shipped, None)
+    services.add_fraction(session.id, "recycle_mixed", "200", None)
+    ship(services.close_session(session.id, None), {"recycle_mixed": "100"})
     db.session.commit()
     return plant, milano, sesto
 
@@ -87,13 +87,25 @@ def test_kilos_never_weighed_in_are_pending_then_unexplained(chain, clock):
     assert weighed.status == "alert" and [r.kind for r in weighed.unexplained] == ["pickup"]
 
 
-def test_a_weighbridge_difference_beyond_tolerance_is_unexplained(clock):
+def test_a_weighbridge_difference_beyond_tolerance_is_explained_by_its_reason(clock):
     plant, bin_ = factories.SortingPlantFactory(), factories.BinFactory()
-    intake(plant, [pickup(bin_, "100")], "130")
+    batch = intake(plant, [pickup(bin_, "100")], "130", reason="Sacchi bagnati dalla pioggia")
     db.session.commit()
     weighed = balance.hops(follow(NOVEMBER))[0]
-    assert weighed.status == "alert" and weighed.unexplained[0].kg == 30
+    assert weighed.status == "explained" and weighed.unexplained == []
+    assert [(r.ref, r.kg, r.reason) for r in weighed.explained] == [
+        (batch.lot_code, 30, "Sacchi bagnati dalla pioggia")
+    ]
     assert weighed.difference_kg == 30 and weighed.difference_percent == 30
+
+
+def test_a_difference_recorded_before_reasons_were_asked_is_unexplained(clock):
+    plant, bin_ = factories.SortingPlantFactory(), factories.BinFactory()
+    batch = intake(plant, [pickup(bin_, "100")], "130", reason="x")
+    batch.difference_reason = ""  # as intakes recorded before the 2026-12-03 migration
+    db.session.commit()
+    weighed = balance.hops(follow(NOVEMBER))[0]
+    assert weighed.status == "alert" and [r.ref for r in weighed.unexplained] == [batch.lot_code]
 
 
 def test_the_page_shows_the_hops_and_refuses_a_reversed_period(client, login_as, chain):
@@ -117,7 +129,8 @@ def test_the_forward_trace_of_a_bin_shows_its_share_of_fractions_and_shipments(c
     assert f"/chain/forward?bin_id={milano.id}" in client.get(f"/bins/{milano.id}").get_data(as_text=True)
     data = client.get(f"/chain/export.json?start=2026-11-01&end=2026-11-30&bin_id={milano.id}").get_json()
     assert data["kg"]["weighed"] == 300 and data["fractions_kg"] == {"recycle_mixed": 150.0, "reuse_b": 147.0}
-    assert data["outbound_kg"] == [{"destination": "Riciclo srl", "eer_code": "191208", "operation": "", "kg": 75.0}]
+    shipped = {"destination": "Tessile Riciclo Prato srl", "eer_code": "191208", "operation": "R3", "kg": 75.0}
+    assert data["outbound_kg"] == [shipped]
     page = client.get(f"/chain/forward?start=2026-11-01&end=2026-11-30&bin_id={milano.id}").get_data(as_text=True)
     assert 'data-fraction="reuse_b"' in page and "147,0" in page
 
