@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.auth import services as auth
 from app.auth.models import Organisation, OrganisationKind, User
 from app.bins.demo import ensure_demo_bins
+from app.chain.demo import ensure_demo_chain
 from app.collection.demo import ensure_demo_history
 from app.core.policy import Role
 from app.extensions import db
@@ -18,7 +19,6 @@ from app.fleet.models import Site, Vehicle
 from app.geo import services as geo
 from app.geo.models import Comune
 from app.rounds.demo import ensure_demo_round
-from app.stock.demo import ensure_demo_sorting_and_stock
 
 DEMO = "(demo)"
 
@@ -185,8 +185,8 @@ def build_demo() -> list[tuple[str, str, str]]:
     _ensure_fleet()
     credentials = _ensure_users()
     ensure_demo_bins()
-    ensure_demo_sorting_and_stock()
-    ensure_demo_history()  # after the intake demo, which takes every free demo pickup into its batches
+    ensure_demo_history()
+    ensure_demo_chain()  # last month and this one through rounds, intake, sorting, outbound, stock, families
     ensure_demo_welfare()
     ensure_demo_round()
     return credentials

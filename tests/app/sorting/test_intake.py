@@ -171,3 +171,9 @@ def test_a_firms_surplus_is_a_typed_source():
     assert intake(source="symbiosis", source_ref="Maglificio Brianza srl").source == "symbiosis"
     with pytest.raises(ValidationError, match="Provenienza"):
         intake(source="gift")
+
+
+def test_weights_with_a_decimal_are_taken_in_on_every_database():
+    # On SQLite kg are binary floats: 10.064,3 − 7.400 is 2.664,2999…; the net check must still accept it.
+    batch = intake(gross="10064.3", tare="7400")
+    assert batch.net_kg == Decimal("2664.3")
