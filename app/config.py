@@ -37,6 +37,25 @@ def _int_env(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _percent_env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip().replace(",", ".")
+    try:
+        if value and not 0 <= float(value) <= 100:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"{name} must be a percentage between 0 and 100, not {value!r}") from None
+    return value or default
+
+
+def _chain_settings() -> dict[str, Any]:
+    """Tolerances of the chain: intake against its pickups, sorting loss, days a load may stay on a truck."""
+    return {
+        "INTAKE_PICKUP_TOLERANCE_PERCENT": _percent_env("INTAKE_PICKUP_TOLERANCE_PERCENT", "10"),
+        "SORTING_LOSS_TOLERANCE_PERCENT": _percent_env("SORTING_LOSS_TOLERANCE_PERCENT", "2"),
+        "CHAIN_TRANSIT_DAYS": _int_env("CHAIN_TRANSIT_DAYS", 2),
+    }
+
+
 def _deployment_settings(env: str) -> dict[str, Any]:
     """How the app is served: processes, proxies, map tiles, logs, health thresholds."""
     return {
@@ -86,6 +105,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # Collection trucks unload at the sorting plant, then drive home empty (False: they end at the plant).
         "ROUNDS_END_EMPTY": os.environ.get("ROUNDS_END_EMPTY", "1") != "0",
         **_deployment_settings(env),
+        **_chain_settings(),
     }
     config.update(overrides)
     return config

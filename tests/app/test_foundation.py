@@ -38,6 +38,17 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
     assert build_config(tmp_path)["SESSION_COOKIE_SECURE"] is True
 
 
+def test_the_chain_tolerances_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("INTAKE_PICKUP_TOLERANCE_PERCENT", "7,5")
+    monkeypatch.setenv("CHAIN_TRANSIT_DAYS", "3")
+    config = build_config(tmp_path)
+    assert config["INTAKE_PICKUP_TOLERANCE_PERCENT"] == "7.5" and config["CHAIN_TRANSIT_DAYS"] == 3
+    assert config["SORTING_LOSS_TOLERANCE_PERCENT"] == "2"
+    monkeypatch.setenv("SORTING_LOSS_TOLERANCE_PERCENT", "200")
+    with pytest.raises(RuntimeError, match="SORTING_LOSS_TOLERANCE_PERCENT"):
+        build_config(tmp_path)
+
+
 def test_migrations_match_the_models():
     """The test database was built by upgrading to head; autogenerate must find nothing to add."""
     with db.engine.connect() as conn:

@@ -111,11 +111,9 @@ def test_difference_above_the_configured_tolerance_is_flagged(app):
     batch = intake(gross="1150", tare="0", pickup_ids=tuple(p.id for p in pickups), difference_reason="bagnato")
     assert services.pickup_check(batch).difference_percent == Decimal("15.0")
     assert services.pickup_check(batch).flagged
-    app.config["INTAKE_PICKUP_TOLERANCE_PERCENT"] = "20"
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "INTAKE_PICKUP_TOLERANCE_PERCENT", "20")
         assert not services.pickup_check(batch).flagged
-    finally:
-        del app.config["INTAKE_PICKUP_TOLERANCE_PERCENT"]
 
 
 def test_a_pickup_travels_in_at_most_one_batch():

@@ -44,13 +44,10 @@ def test_session_outside_the_tolerance_cannot_be_closed_and_the_message_shows_th
     assert db.session.scalar(select(func.count()).where(KgEntry.session_id == session.id)) == 0
 
 
-def test_the_tolerance_is_configurable(app):
+def test_the_tolerance_is_configurable(app, monkeypatch):
     session = _session_with("950")
-    app.config["SORTING_LOSS_TOLERANCE_PERCENT"] = "5"
-    try:
-        assert services.close_session(session.id, None).loss_kg == Decimal(50)
-    finally:
-        del app.config["SORTING_LOSS_TOLERANCE_PERCENT"]
+    monkeypatch.setitem(app.config, "SORTING_LOSS_TOLERANCE_PERCENT", "5")
+    assert services.close_session(session.id, None).loss_kg == Decimal(50)
 
 
 def test_a_session_without_fractions_cannot_be_closed():
