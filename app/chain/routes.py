@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,7 +22,7 @@ from app.stock.catalog import CATEGORIES
 from app.stock.items import location_for
 from app.stock.models import StockMovement
 from app.welfare.models import Delivery
-from app.welfare.privacy import covers
+from app.welfare.queries import request_for
 
 bp = Blueprint("chain", __name__, url_prefix="/chain")
 
@@ -121,16 +121,22 @@ def _trace_page(title: str, traces: list[tuple[Any, trace.PieceTrace]], subject:
     return render_template("chain/trace.html", title=title, traces=traces, subject=subject, comuni=comuni, **_labels())
 
 
+@bp.route("/trace/request/<int:request_id>")
+@login_required
+def trace_request(request_id: int) -> Any:
+    """Backward from what a household received: staff preparing requests and the household's social workers."""
+    garment_request = request_for(current_user, request_id)  # the same 404 whether missing or not theirs
+    traces = trace.trace_request(garment_request)
+    title = _("Richiesta n. %(id)s del nucleo %(code)s", id=garment_request.id, code=garment_request.household.code)
+    return _trace_page(title, traces, garment_request)
+
+
 @bp.route("/trace/delivery/<int:delivery_id>")
 @login_required
 def trace_delivery(delivery_id: int) -> Any:
-    """Backward from a household's delivery: staff preparing requests and the household's social workers."""
+    """A delivery's pieces are its request's: the same trace."""
     delivery = db.get_or_404(Delivery, delivery_id)
-    if not (can(current_user, Permission.VIEW_CHAIN) or covers(current_user, delivery.request.household)):
-        abort(404)
-    traces = trace.trace_delivery(delivery)
-    title = _("Consegna n. %(id)s al nucleo %(code)s", id=delivery.id, code=delivery.request.household.code)
-    return _trace_page(title, traces, delivery)
+    return redirect(url_for("chain.trace_request", request_id=delivery.request_id, **request.args))
 
 
 @bp.route("/trace/movement/<int:movement_id>")

@@ -24,7 +24,7 @@ from app.geo.models import Comune
 from app.sorting.models import Fraction, IntakeBatch, SortingSession
 from app.stock.lots import lots_of_movement
 from app.stock.models import StockMovement
-from app.welfare.models import Delivery
+from app.welfare.models import GarmentRequest
 
 ZERO = Decimal(0)
 
@@ -105,10 +105,10 @@ def trace_movement(movement: StockMovement) -> PieceTrace:
     return trace
 
 
-def trace_delivery(delivery: Delivery) -> list[tuple[Any, PieceTrace]]:
-    """For each allocation handed over in a delivery: the allocation and the trace of its pieces."""
+def trace_request(request: GarmentRequest) -> list[tuple[Any, PieceTrace]]:
+    """For each allocation of a request handed to its household (delivered or collected): the trace of its pieces."""
     out = []
-    for line in delivery.request.lines:
+    for line in request.lines:
         for allocation in line.allocations:
             if allocation.issue is not None:
                 out.append((allocation, trace_movement(allocation.issue)))

@@ -47,6 +47,7 @@ def delivered(clock):
     request = approved(household, worker, coordinator)
     allocation.allocate(request, operator)
     allocation.issue_all(request, operator)
+    request.status = "consegnata"  # as the driver's handover leaves it
     delivery = Delivery(request=request, status="delivered")
     db.session.add(delivery)
     db.session.commit()
@@ -55,7 +56,7 @@ def delivered(clock):
 
 def test_delivered_pieces_trace_back_to_the_bins_and_comuni(delivered):
     delivery, batch, _ = delivered
-    traces = trace.trace_delivery(delivery)
+    traces = trace.trace_request(delivery.request)
     assert sorted(abs(t.movement.on_hand_delta) for _, t in traces) == [1, 2]
     for _, t in traces:
         (lot,) = t.lots
@@ -78,11 +79,11 @@ def test_the_chain_counts_pieces_received_delivered_and_left(delivered):
 def test_the_coordinator_follows_a_delivery_back_on_a_page_and_as_data(client, login_as, delivered):
     delivery, batch, _ = delivered
     login_as("coordinator")
-    page = client.get(f"/chain/trace/delivery/{delivery.id}")
+    page = client.get(f"/chain/trace/delivery/{delivery.id}", follow_redirects=True)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert batch.lot_code in text and "Sesto San Giovanni" in text and "VS-" in text
-    data = client.get(f"/chain/trace/delivery/{delivery.id}?format=json").get_json()
+    data = client.get(f"/chain/trace/request/{delivery.request_id}?format=json").get_json()
     assert {m["lots"][0]["batches"][0]["lot"] for m in data["movements"]} == {batch.lot_code}
     assert set(data["comuni_kg"]) == {"Milano", "Sesto San Giovanni"}
 
@@ -92,13 +93,14 @@ def test_the_households_social_worker_may_follow_it_back(client, delivered):
 
     delivery, _, worker = delivered
     login(client, worker.email)
-    assert client.get(f"/chain/trace/delivery/{delivery.id}").status_code == 200
+    assert "/chain/trace/request/" in client.get(f"/welfare/requests/{delivery.request_id}").get_data(as_text=True)
+    assert client.get(f"/chain/trace/request/{delivery.request_id}").status_code == 200
 
 
 def test_a_social_worker_of_another_comune_may_not(client, login_as, delivered):
     delivery, _, _ = delivered
     login_as("social_worker", organisation=factories.social_services_of(SESTO))
-    assert client.get(f"/chain/trace/delivery/{delivery.id}").status_code == 404
+    assert client.get(f"/chain/trace/request/{delivery.request_id}").status_code == 404
     assert client.get("/chain/").status_code == 403
 
 
