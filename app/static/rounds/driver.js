@@ -275,11 +275,10 @@
     enqueue(form.dataset.stopId, "skip", body);
   }
 
-  root.addEventListener("submit", function (event) {
+  root.addEventListener("submit", function (event) {  // the stop forms only: «Chiudi giro» posts as usual
     var form = event.target;
-    event.preventDefault();
-    if (form.classList.contains("js-done")) onDone(form);
-    if (form.classList.contains("js-skip")) onSkip(form);
+    if (form.classList.contains("js-done")) { event.preventDefault(); onDone(form); }
+    if (form.classList.contains("js-skip")) { event.preventDefault(); onSkip(form); }
   });
 
   function registerWorker() {
