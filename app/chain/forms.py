@@ -35,10 +35,11 @@ class ChainFilterForm(FlaskForm):
     bin_id = HiddenField()
 
     def fill_period(self) -> None:
-        """Month of today by default; an open end is today's month's last day."""
-        first, last = month_bounds(local_today())
-        self.start.data = self.start.data or first
-        self.end.data = self.end.data or (last if self.start.data == first else self.start.data + timedelta(days=30))
+        """Month of today by default; from the first of a month, to its last day; else 31 days."""
+        self.start.data = self.start.data or month_bounds(local_today())[0]
+        if self.end.data is None:
+            start = self.start.data
+            self.end.data = month_bounds(start)[1] if start.day == 1 else start + timedelta(days=30)
 
     def validate_end(self, field: DateField) -> None:
         start, end = self.start.data, field.data

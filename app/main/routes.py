@@ -21,12 +21,33 @@ def index() -> Any:
 
 
 def _home_context() -> dict[str, Any]:
-    """Data a role's home page shows (social workers: their households' requests)."""
-    if can(current_user, Permission.MANAGE_HOUSEHOLDS) and not can(current_user, Permission.READ_ALL_HOUSEHOLDS):
+    """Each role's figures and to-dos (app/reports/dashboards.py)."""
+    from app.reports import dashboards
+
+    user = current_user
+    context: dict[str, Any] = {}
+    if can(user, Permission.MANAGE_HOUSEHOLDS) and not can(user, Permission.READ_ALL_HOUSEHOLDS):
         from app.welfare.queries import overview
 
-        return {"welfare": overview(current_user)}
-    return {}
+        context["welfare"] = welfare = overview(user)
+        context["figures"] = dashboards.welfare_figures(welfare["open"] + welfare["all_done"])
+        context["households"] = dashboards.households_count(user)
+    if can(user, Permission.VIEW_CHAIN):
+        context["month_kg"] = dashboards.month_kg(user)
+        context["chain"] = dashboards.chain_alerts(user)
+        context["risk"] = dashboards.overflow_risk(user)
+    if can(user, Permission.VIEW_ROUNDS):
+        context["rounds"] = dashboards.todays_rounds(user)
+        context["unplanned"] = dashboards.unplanned_required(user)
+    if can(user, Permission.WORK_PLANT) and not can(user, Permission.SEE_ALL_OPERATORS):
+        context["plant"] = dashboards.plant_status(user)
+        context["pickups"] = dashboards.recent_pickups(user)
+    if can(user, Permission.ADMINISTER):
+        from app.auth.forms import ROLE_LABELS
+
+        context["admin"] = dashboards.admin_figures()
+        context["role_labels"] = ROLE_LABELS
+    return context
 
 
 # Front-end libraries served from their XStatic packages: the maps never depend on a CDN.

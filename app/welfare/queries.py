@@ -73,5 +73,6 @@ def overview(user: User) -> dict[str, Any]:
     return {
         "open": [r for r in rows if r.status not in done],
         "done": [r for r in rows if r.status in done][:20],
+        "all_done": [r for r in rows if r.status in done],
         "labels": STATUS_LABELS,
     }

@@ -1,0 +1,1 @@
+"""Reports: role dashboards, KPIs, registers and official exports, the monthly report."""
