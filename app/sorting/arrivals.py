@@ -111,6 +111,11 @@ def _candidate_routes() -> list[RoundRoute]:
     """Recent collection rounds with an unload: a reload stop done, or the round ended."""
     since = local_today() - timedelta(days=WAITING_DAYS)
     unloaded = select(RouteStop.route_id).where(RouteStop.kind == StopKind.RELOAD, RouteStop.status == StopStatus.DONE)
+    # A round whose every pickup is in an intake has nothing waiting (a superset: corrections are sorted out later).
+    carrying = select(RouteStop.route_id).where(
+        RouteStop.pickup_id.isnot(None),
+        ~select(batch_pickup.c.pickup_id).where(batch_pickup.c.pickup_id == RouteStop.pickup_id).exists(),
+    )
     query = (
         select(RoundRoute)
         .join(RoundPlan)
@@ -119,6 +124,7 @@ def _candidate_routes() -> list[RoundRoute]:
             RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)),
             RoundPlan.service_date >= since,
             or_(RoundRoute.closed_at.isnot(None), RoundPlan.status == PlanStatus.CLOSED, RoundRoute.id.in_(unloaded)),
+            RoundRoute.id.in_(carrying),
         )
         .options(selectinload(RoundRoute.stops))
         .order_by(RoundPlan.service_date, RoundRoute.id)
