@@ -83,7 +83,7 @@ class Hop:
 
 def _batch_label(batch_lot: str, received: str, diff_kg: Decimal, percent: Decimal) -> str:
     return _(
-        "Carico %(lot)s del %(day)s: netto diverso dai pesi ai cassonetti di %(kg)s kg (%(pct)s %%)",
+        "Carico %(lot)s del %(day)s: netto diverso dai pesi ai contenitori di %(kg)s kg (%(pct)s %%)",
         lot=batch_lot,
         day=received,
         kg=fmt_number(diff_kg),
@@ -111,7 +111,7 @@ def _transit_records(flow: Flow) -> list[Record]:
             "pickup",
             str(p.id),
             _(
-                "Svuotamento n. %(id)s del cassonetto %(bin)s (%(day)s): non pesato in impianto dopo %(days)s giorni",
+                "Svuotamento n. %(id)s del contenitore %(bin)s (%(day)s): non pesato in impianto dopo %(days)s giorni",
                 id=p.id,
                 bin=p.bin_code,
                 day=fmt_date(p.collected_at),
@@ -137,7 +137,7 @@ def hops(flow: Flow, pieces: Pieces | None = None) -> list[Hop]:
         pending_label=_("ancora sui mezzi o in attesa di scarico"),
         explained=explained,
         unexplained=unexplained + _transit_records(flow),
-        note=_("Netto di pesa dei carichi contro i kg registrati ai cassonetti degli stessi svuotamenti."),
+        note=_("Netto di pesa dei carichi contro i kg registrati ai contenitori degli stessi svuotamenti."),
     )
     fractions_kg = sum(flow.fractions_kg.values(), ZERO)
     sorted_hop = Hop(

@@ -61,7 +61,7 @@ YIELDS = {
     "disposal": "0.030",
 }
 LOSS = Decimal("0.008")
-RAIN = (Decimal("1.16"), "Pioggia: sacchi bagnati, il netto in pesa supera del 16 % i kg stimati ai cassonetti")
+RAIN = (Decimal("1.16"), "Pioggia: sacchi bagnati, il netto in pesa supera del 16 % i kg stimati ai contenitori")
 # category, group, size system, sizes, season, share of the grade-B kilos
 GARMENTS = [
     ("cappotto", "donna", "it", ["42", "44", "46"], "inverno", "0.22"),

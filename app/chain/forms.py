@@ -54,7 +54,7 @@ class ChainFilterForm(FlaskForm):
     def validate_bin_id(self, field: HiddenField) -> None:
         text = (field.data or "").strip()
         if text and not (text.isdigit() and 0 < int(text) < 2**31):
-            raise ValidationError(_l("Cassonetto non valido."))
+            raise ValidationError(_l("Contenitore non valido."))
 
     @property
     def bin_number(self) -> int | None:
