@@ -111,9 +111,13 @@ def _urls(app: Flask, params: dict[str, Any]) -> list[tuple[str, str, str]]:
         variants = [{}]
         for arg in rule.arguments:
             if arg == "action":
-                variants = [v | {"action": a} for v in variants for a in ACTIONS]
+                converter = rule._converters.get(arg)
+                allowed = getattr(converter, "items", None) or ACTIONS  # an any(...) converter names its own
+                variants = [v | {"action": a} for v in variants for a in allowed]
             else:
-                value = params.get(arg, params["household_id"] if rule._converters[arg].regex == r"\d+" else "x")
+                # arguments given by a rule's defaults (e.g. the round's end: stop_id=None) have no converter
+                numeric = arg in rule._converters and rule._converters[arg].regex == r"\d+"
+                value = params[arg] if arg in params else (params["household_id"] if numeric else "x")
                 variants = [v | {arg: value} for v in variants]
         for values in variants:
             url = rule.build(values, append_unknown=False)[1]
