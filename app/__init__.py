@@ -34,6 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.collection import bin_pages
 
     bin_pages.register()  # the bin pages show collection's forecasts and pickups through app.bins.fill
+    from app.collection.services import register_holder
+    from app.sorting.services import taken_in_reason
+
+    register_holder(taken_in_reason)  # a pickup weighed in at a plant is no longer corrected
     from app.errors import register_error_handlers
     from app.i18n import register_filters
 

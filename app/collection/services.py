@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -191,11 +192,25 @@ def record_pickup(data: PickupData, user: User, source: str = PickupSource.WEB, 
 _CORRECTABLE = ("collected_at", "weight_kg", "fill_percent", "incidents", "notes")
 
 
+# Higher domains that hold a pickup (the plant's intake) register a check saying why it may no longer be
+# corrected: a corrected pickup already weighed in would otherwise be taken in a second time.
+_HOLDERS: list[Callable[[Pickup], str | None]] = []
+
+
+def register_holder(check: Callable[[Pickup], str | None]) -> None:
+    if check not in _HOLDERS:
+        _HOLDERS.append(check)
+
+
 def correct_pickup(original_id: int, data: PickupData, user: User, now: datetime | None = None) -> Pickup:
     """Replace a pickup by a new row pointing at it; the old one is marked superseded, never edited."""
     original = visible_pickup(original_id, user)
     if original.superseded:
         raise ConflictError(_("Questo svuotamento è già stato corretto: correggi l'ultima versione."))
+    for check in _HOLDERS:
+        reason = check(original)
+        if reason:
+            raise ConflictError(reason)
     correction = _new_pickup(data, original.bin, user, PickupSource.CORRECTION, now or utcnow())
     correction.corrects_id = original.id
     # Compare-and-set: of two simultaneous corrections, only one may supersede the original.

@@ -139,6 +139,22 @@ def record_intake(data: IntakeData, user: User | None) -> IntakeBatch:
     return batch
 
 
+def taken_in_reason(pickup: Pickup) -> str | None:
+    """Why a pickup may no longer be corrected: it was weighed in at a plant (registered with collection)."""
+    lot = db.session.scalar(
+        select(IntakeBatch)
+        .join(batch_pickup, batch_pickup.c.batch_id == IntakeBatch.id)
+        .where(batch_pickup.c.pickup_id == pickup.id)
+    )
+    if lot is None:
+        return None
+    return _(
+        "Questo svuotamento è già stato pesato in impianto nel carico %(lot)s: non si corregge più "
+        "(la differenza resta nel confronto del carico).",
+        lot=lot.lot_code,
+    )
+
+
 def _arrival(data: IntakeData, site: Site) -> arrivals.Arrival | None:
     """The round unload an intake takes in (source "round" only), locked so that it is taken in once."""
     if data.route_id is None:

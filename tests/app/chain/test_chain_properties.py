@@ -492,11 +492,6 @@ def test_every_kilo_and_piece_is_accounted_for_at_every_step_of_the_chain(clock)
     )
 
 
-@pytest.mark.xfail(
-    _backend() == "sqlite",
-    strict=True,
-    reason="SQLite stores NUMERIC as REAL: 8016.8 − 8000 ≠ 16.8 fails CHECK net_kg = gross_kg − tare_kg",
-)
 def test_a_weighbridge_net_in_tenths_of_a_kg_is_recorded():
     """Found by the machine above: an intake weighed 8.016,8 kg gross and 8.000 kg tare is refused on SQLite,
     with the message of a pickup already taken in."""

@@ -52,6 +52,22 @@ def test_a_superseded_pickup_cannot_be_corrected_again():
         services.correct_pickup(original.id, services.PickupData(weight_kg=Decimal("91")), user)
 
 
+def test_a_pickup_weighed_in_at_the_plant_is_no_longer_corrected():
+    # else its correction could be taken in a second time and its kilos counted twice
+    from app.sorting import services as sorting
+    from tests.app.factories import SortingPlantFactory
+
+    user = UserFactory(role="coordinator")
+    original = _pickup(user, BinFactory())
+    plant = SortingPlantFactory()
+    data = sorting.IntakeData(plant.id, "round", utcnow(), "85", "0", pickup_ids=(original.id,))
+    batch = sorting.record_intake(data, user)
+    with pytest.raises(ConflictError, match=batch.lot_code):
+        services.correct_pickup(original.id, services.PickupData(weight_kg=Decimal("90")), user)
+    assert db.session.scalar(select(Pickup).where(Pickup.corrects_id == original.id)) is None
+    assert not db.session.get(Pickup, original.id).superseded
+
+
 def test_a_visit_without_kilograms_needs_an_incident_saying_the_bin_was_not_emptied():
     user = UserFactory(role="driver")
     bin_ = BinFactory(operator=user.organisation)
