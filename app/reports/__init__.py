@@ -1,0 +1,1 @@
+"""Reports: the KPI page (figures of a period with charts and exports), registers and official exports."""
