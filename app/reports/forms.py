@@ -11,6 +11,7 @@ from wtforms.validators import Optional, ValidationError
 
 from app.bins.models import Stream
 from app.core.clock import local_today
+from app.forms import choices
 
 MAX_DAYS = 2 * 366  # two years side by side at most
 STREAM_LABELS = {Stream.REUSE: _l("Riutilizzo"), Stream.MATERIAL_RECOVERY: _l("Recupero di materia")}
@@ -27,7 +28,9 @@ class KpiFilterForm(FlaskForm):
     operator_id = SelectField(_l("Gestore"), coerce=int, default=0)
     comune_code = SelectField(_l("Comune"), default="")
     stream = SelectField(
-        _l("Flusso"), default="", choices=[("", _l("Tutti")), *((k.value, v) for k, v in STREAM_LABELS.items())]
+        _l("Flusso"),
+        default="",
+        choices=choices([("", _l("Tutti")), *((k.value, v) for k, v in STREAM_LABELS.items())]),
     )
 
     def fill_period(self) -> None:

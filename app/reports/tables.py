@@ -20,7 +20,6 @@ from app.reports.kpis.co2e import TRUCK_KG_CO2E_PER_KM
 from app.reports.kpis.sorting import DISPOSAL, OUTCOME_OF_KIND
 from app.rounds.models import PlanKind
 from app.sorting.codes import FRACTION_LABELS
-from app.sorting.models import FractionKind
 from app.stock.catalog import CATEGORIES
 
 TOP = 15  # bars in a chart of comuni; the table holds them all
@@ -134,7 +133,7 @@ def outcomes(k: Kpis) -> Table:
 
 
 def _outcome(kind: str) -> str:
-    return OUTCOME_OF_KIND.get(FractionKind(kind), DISPOSAL) if kind in FractionKind else DISPOSAL
+    return OUTCOME_OF_KIND.get(kind, DISPOSAL)  # type: ignore[call-overload]  (a StrEnum key is its str)
 
 
 def _percent(share: Decimal | None) -> Decimal | None:

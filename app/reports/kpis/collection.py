@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from app.auth.models import Organisation
 from app.bins.models import Bin
@@ -66,11 +67,11 @@ class Collected:
         return self.kg / self.population if self.population else None
 
 
-def collected(scope: KpiFilter) -> Collected:
-    """One grouped query over the pickups (month × comune × operator), folded here into the three views."""
+def pickups_query(scope: KpiFilter) -> Select[Any]:
+    """The period's live pickups grouped by month, comune and operator: kg in tenths, count, estimated, overflow."""
     tenths = pickup_kg_tenths()
     month = month_index(Pickup.collected_at, scope.months)
-    rows = db.session.execute(
+    return (
         select(
             month,
             Bin.comune_code,
@@ -83,7 +84,12 @@ def collected(scope: KpiFilter) -> Collected:
         .join(Bin, Bin.id == Pickup.bin_id)
         .where(*live_pickups_in(scope), *bin_conditions(scope))
         .group_by(month, Bin.comune_code, Bin.operator_id)
-    ).all()
+    )
+
+
+def collected(scope: KpiFilter) -> Collected:
+    """One grouped query over the pickups (month × comune × operator), folded here into the three views."""
+    rows = db.session.execute(pickups_query(scope)).all()
     by_month = [0] * len(scope.months)
     comune_kg: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     operator_kg: dict[int, list[int]] = defaultdict(lambda: [0, 0])

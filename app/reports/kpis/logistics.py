@@ -99,10 +99,9 @@ def logistics(scope: KpiFilter) -> Logistics:
         result.by_kind[kind] = Driving(int(routes), int(distance or 0), int(duration or 0), int(stops_done or 0))
     tenths = pickup_kg_tenths()
     matching = and_(*bin_conditions(scope, with_operator=False)) if scope.by_origin else None
+    wanted_kg = func.sum(case((matching, tenths), else_=0)) if matching is not None else func.sum(tenths)
     kg, wanted = db.session.execute(
-        select(
-            func.sum(tenths), func.sum(case((matching, tenths), else_=0)) if matching is not None else tenths.is_(None)
-        )
+        select(func.sum(tenths), wanted_kg)
         .select_from(RouteStop)
         .join(RoundRoute, RoundRoute.id == RouteStop.route_id)
         .join(RoundPlan, RoundPlan.id == RoundRoute.plan_id)
