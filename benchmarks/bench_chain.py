@@ -98,57 +98,97 @@ def _orm_walk(first: date, last: date) -> Decimal:
     return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run_on_scratch_database(description: str, repeat: int, run: Callable[[argparse.Namespace], None]) -> None:
+    """Parse ``--database`` and ``--repeat``, run ``run(args)`` on a scratch database, then drop it."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=repeat)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
         url, drop = _database(args.database, Path(folder))
         os.environ["DATABASE_URL"] = url
         try:
-            _run(args)
+            run(args)
         finally:
             drop()
 
 
-def _run(args: argparse.Namespace) -> None:
+def main() -> None:
+    run_on_scratch_database(__doc__.split("\n")[0], 7, _run)
+
+
+def write_results(
+    name: str, database: str, pickups: int, load: float, results: dict[str, tuple[float, float]], goal_met: bool
+) -> None:
+    """``benchmarks/results/<name>.json``: the timings (cold and warm median) of each request."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(
+            {
+                "database": database,
+                "pickups": pickups,
+                "load_average": load,
+                "results": {k: {"cold_s": c, "warm_s": w} for k, (c, w) in results.items()},
+                "goal_met": goal_met,
+            },
+            indent=2,
+        )
+    )
+
+
+def build_demo_timed() -> float:
+    """Migrate the scratch database and build the demo in it (inside an app context); the seconds it took."""
     from flask_migrate import upgrade
 
+    from app.demo import build_demo
+    from app.extensions import db
+
+    upgrade()
+    start = time.perf_counter()
+    build_demo()
+    db.session.commit()
+    return time.perf_counter() - start
+
+
+def coordinator_get(app: Any) -> Callable[[str], Callable[[], None]]:
+    """A test client logged in as the demo coordinator; ``get(url)`` makes a call that asserts a 200."""
+    from app.demo import demo_password
+
+    client = app.test_client()
+    login = client.post(
+        "/login", data={"email": "coordinatore@demo.fitmi.it", "password": demo_password("coordinator")}
+    )
+    assert login.status_code == 302, login.status_code
+
+    def get(url: str) -> Callable[[], None]:
+        def call() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return call
+
+    return get
+
+
+def _run(args: argparse.Namespace) -> None:
     from app import create_app
     from app.chain import balance
     from app.chain.flow import Scope, follow
     from app.chain.pieces import follow_pieces
     from app.core.clock import local_today
-    from app.demo import build_demo, demo_password
     from app.extensions import db
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        upgrade()
-        start = time.perf_counter()
-        build_demo()
-        db.session.commit()
-        demo_s = time.perf_counter() - start
+        demo_s = build_demo_timed()
         first = (local_today().replace(day=1) - timedelta(days=1)).replace(day=1)
         last = local_today().replace(day=1) - timedelta(days=1)
         scope = Scope(first, last)
         pickups = len(follow(scope).pickups)
 
-        client = app.test_client()
-        login = client.post(
-            "/login", data={"email": "coordinatore@demo.fitmi.it", "password": demo_password("coordinator")}
-        )
-        assert login.status_code == 302, login.status_code
+        get = coordinator_get(app)
         query = f"start={first.isoformat()}&end={last.isoformat()}"
-
-        def get(url: str) -> Callable[[], None]:
-            def call() -> None:
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-
-            return call
 
         def engine() -> None:
             flow = follow(scope)
@@ -172,19 +212,7 @@ def _run(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|")
     for name, (cold, warm) in results.items():
         print(f"| {name} | {cold:.3f} | {warm:.3f} | {warm:.2f}× | {warm / baseline_warm:.3f}× |")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_chain.json").write_text(
-        json.dumps(
-            {
-                "database": args.database,
-                "pickups": pickups,
-                "load_average": load,
-                "results": {k: {"cold_s": c, "warm_s": w} for k, (c, w) in results.items()},
-                "goal_met": page_warm <= 1.0,
-            },
-            indent=2,
-        )
-    )
+    write_results("bench_chain", args.database, pickups, load, results, page_warm <= 1.0)
 
 
 if __name__ == "__main__":

@@ -144,5 +144,11 @@ def comuni_outlines(tolerance_deg: float = 0.0008) -> dict[str, Any]:
     features = []
     for comune in db.session.scalars(select(Comune).order_by(Comune.name)):
         geometry = shapely.from_wkb(comune.boundary_wkb).simplify(tolerance_deg, preserve_topology=True)
-        features.append({"type": "Feature", "geometry": mapping(geometry), "properties": {"name": comune.name}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geometry),
+                "properties": {"name": comune.name, "code": comune.istat_code},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -1,1 +1,2 @@
-"""Reports: role dashboards, KPIs, registers and official exports, the monthly report."""
+"""Reports: role dashboards, the KPI page (figures of a period, charts, exports), registers and official
+exports, the monthly report."""

@@ -62,7 +62,7 @@ from app.stock.models import MovementKind, StockBalance, StockLotMove, StockMove
 from app.welfare import allocation
 from app.welfare.models import Allocation
 from tests.app import factories
-from tests.app.conftest import _backend, _empty_tables
+from tests.app.conftest import _empty_tables
 from tests.app.sorting.helpers import driven_round
 from tests.app.sorting.legs import CARRIER, RECYCLER, SHOP, partner
 from tests.app.welfare.conftest import approved, household_of
