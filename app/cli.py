@@ -25,6 +25,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(gdpr_group)
     app.cli.add_command(welfare_group)
     from app.ops.cli import backup_group
+    from app.reports.cli import reports_group
+
+    app.cli.add_command(reports_group)
 
     app.cli.add_command(backup_group)
 

@@ -100,7 +100,7 @@ def _layout_context() -> dict[str, Any]:
     from app.auth.forms import ROLE_LABELS
 
     context: dict[str, Any] = {"current_locale": str(get_locale() or "it")}
-    if current_user.is_authenticated:
+    if getattr(current_user, "is_authenticated", False):  # no user outside a request (CLI reports)
         context["nav_items"] = _nav_items()
         context["role_label"] = ROLE_LABELS.get(current_user.role, current_user.role)
     return context

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.chain import queries as choices_of
+from app.core.clock import local_today
 from app.core.exports import excel_csv, excel_xlsx
 from app.core.policy import Permission, can, permission_required
 from app.forms import choices
-from app.reports import charts, tables
+from app.reports import charts, monthly, tables
 from app.reports.forms import KpiFilterForm
 from app.reports.kpis import KpiFilter, compute
 
@@ -81,3 +82,16 @@ def kpi_export(key: str, fmt: str) -> Any:
     if fmt == "csv":
         return excel_csv(f"{name}.csv", found[0].header, found[0].rows)
     return excel_xlsx(f"{name}.xlsx", [(t.title, t.header, t.rows) for t in found])
+
+
+@bp.route("/monthly.pdf")
+@permission_required(Permission.VIEW_REPORTS)
+def monthly_pdf() -> Any:
+    """The month's report as a PDF (operators: their organisation's bins and plants)."""
+    first = monthly.parse_month(request.args.get("month") or local_today().strftime("%Y-%m"))
+    operator_id = None if can(current_user, Permission.SEE_ALL_OPERATORS) else current_user.organisation_id
+    pdf = monthly.render_pdf(monthly.build(first, operator_id), request.host_url)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{monthly.filename(first)}"'
+    return response
