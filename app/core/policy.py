@@ -50,6 +50,7 @@ class Permission(enum.StrEnum):
     CANCEL_ANY_REQUEST = "cancel_any_request"  # besides the households' own social workers
     PLAN_DELIVERIES = "plan_deliveries"
     VIEW_CHAIN = "view_chain"  # chain balance and traceability of kilos (operators: their organisation's)
+    VIEW_REPORTS = "view_reports"  # reports, registers and official exports (operators: their organisation's plants)
 
 
 _A, _C, _O, _D, _S = Role.ADMIN, Role.COORDINATOR, Role.OPERATOR, Role.DRIVER, Role.SOCIAL_WORKER
@@ -78,6 +79,7 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CANCEL_ANY_REQUEST: frozenset({_C}),
     Permission.PLAN_DELIVERIES: frozenset({_A, _C}),
     Permission.VIEW_CHAIN: frozenset({_A, _C, _O}),
+    Permission.VIEW_REPORTS: frozenset({_A, _C, _O}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Reports: KPIs, charts, exports, the registers the law asks for, open data."""
