@@ -86,9 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
+    from app.ops.health import bp as ops_bp
     from app.reports import registers_routes  # noqa: F401  (its views, on the reports blueprint)
     from app.reports.routes import bp as reports_bp
-    from app.ops.health import bp as ops_bp
     from app.rounds.driver_routes import bp as driver_bp
     from app.rounds.routes import bp as rounds_bp
     from app.rounds.sheet_routes import bp as round_sheets_bp

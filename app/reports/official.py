@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Numeric, cast, func, select
+from sqlalchemy import Numeric, Select, cast, func, select
 
 from app.bins.models import Bin
 from app.collection.models import Pickup
@@ -55,9 +56,9 @@ def pickup_kg() -> object:
     return func.coalesce(Pickup.weight_kg, estimate)
 
 
-def comune_shares(site_id: int) -> dict[int, dict[str, Decimal]]:
-    """Each batch of the plant: the share of its kg from each comune (batches without pickups: absent)."""
-    rows = db.session.execute(
+def comune_shares_query(site_id: int) -> Select[Any]:
+    """The pickups' kg and count of each batch of the plant, by comune: one grouped query."""
+    return (
         select(batch_pickup.c.batch_id, Bin.comune_code, func.sum(pickup_kg()), func.count())
         .select_from(batch_pickup)
         .join(Pickup, Pickup.id == batch_pickup.c.pickup_id)
@@ -66,6 +67,11 @@ def comune_shares(site_id: int) -> dict[int, dict[str, Decimal]]:
         .where(IntakeBatch.site_id == site_id, Pickup.superseded.is_(False))
         .group_by(batch_pickup.c.batch_id, Bin.comune_code)
     )
+
+
+def comune_shares(site_id: int) -> dict[int, dict[str, Decimal]]:
+    """Each batch of the plant: the share of its kg from each comune (batches without pickups: absent)."""
+    rows = db.session.execute(comune_shares_query(site_id))
     kg: dict[int, dict[str, Decimal]] = defaultdict(dict)
     count: dict[int, dict[str, int]] = defaultdict(dict)
     for batch_id, comune, weight, n in rows:
@@ -193,7 +199,7 @@ def annual_summary(site: Site, year: int) -> AnnualSummary:
     for (session, op), kg in _left_by_session(site.id, year).items():
         for (comune, eer), share in origin.get(session, {}).items():
             destinations[(comune, eer, op)] += kg * share
-    names = dict(db.session.execute(select(Comune.istat_code, Comune.name)).tuples().all())
+    names: dict[str, str] = {code: name for code, name in db.session.execute(select(Comune.istat_code, Comune.name))}
     return AnnualSummary(year, site, _rows(collected, names), _rows(destinations, names))
 
 

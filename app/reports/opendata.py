@@ -141,7 +141,7 @@ def monthly_by_comune(year: int) -> list[MonthRow]:
     for comune, m, weight in kg_rows:
         kg[(comune, m)] += Decimal(weight or 0)
     households: dict[tuple[str, int], int] = {(comune, m): n for comune, m, n in served}
-    names = dict(db.session.execute(select(Comune.istat_code, Comune.name)).tuples().all())
+    names: dict[str, str] = {code: name for code, name in db.session.execute(select(Comune.istat_code, Comune.name))}
     rows = []
     for comune, m in sorted(set(kg) | set(households), key=lambda key: (names.get(key[0], key[0]), key[1])):
         n = households.get((comune, m), 0)

@@ -6,12 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from app.collection.models import Pickup
 from app.extensions import db
 from app.fleet.models import Site
 from app.sorting import outbound, services
 from app.sorting.models import IntakeBatch, OutboundLeg, SortingSession
 from app.stock import services as stock
+from app.stock.models import StockItem, StockLocation
 from app.welfare.models import Allocation, GarmentRequest, Household, RequestLine
 from tests.app import factories
 from tests.app.sorting.legs import CARRIER, SHOP, partner, ship
@@ -60,7 +63,8 @@ def ddt_leg(session: SortingSession, kind: str, kg: str, when: datetime) -> Outb
 
 def hand_over(household: Household, session: SortingSession, pieces: int, when_clock) -> None:
     """Pieces of the session's reuse-B fraction into stock, reserved and handed to ``household``."""
-    item, location = factories.StockItemFactory(), factories.StockLocationFactory()
+    item = db.session.scalar(select(StockItem).where(StockItem.size == "M")) or factories.StockItemFactory(size="M")
+    location = db.session.scalar(select(StockLocation)) or factories.StockLocationFactory()
     fraction = next(f for f in session.fractions if f.kind == "reuse_b")
     stock.receive_from_sorting(item, location, pieces, fraction, None)
     reservation = stock.reserve(item, location, pieces)

@@ -33,7 +33,7 @@ def test_intakes_and_legs_become_numbered_loads_and_unloads_in_the_order_the_kil
 
 
 def test_the_public_collection_round_needs_no_fir_every_later_leg_does(chain):
-    round_load, drop_off, fir, goods = registers.annotate(chain.plant.id, None)
+    round_load, drop_off, fir, _goods = registers.annotate(chain.plant.id, None)
     assert (round_load.fir_required, round_load.origin, round_load.eer_code) == (False, "U", "200110")
     assert drop_off.fir_required is True and drop_off.fir_number == ""
     assert (fir.fir_required, fir.fir_number, fir.rd_operation, fir.origin) == (True, "FIR RX 123456/26", "R3", "S")
