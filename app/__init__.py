@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
     from app.ops.health import bp as ops_bp
+    from app.reports import registers_routes  # noqa: F401  (its views, on the reports blueprint)
     from app.reports.routes import bp as reports_bp
     from app.rounds.driver_routes import bp as driver_bp
     from app.rounds.routes import bp as rounds_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbound_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(chain_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(driver_bp)
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)

@@ -5,6 +5,7 @@ from app.bins.models import AuditEntry, Bin, BinImportPreview, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
 from app.geo.models import Comune
+from app.reports.models import RegisterEntry
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, StopPhoto, UnassignedStop
 from app.sorting.models import (
     Fraction,
@@ -55,6 +56,7 @@ __all__ = [
     "OutboundPartner",
     "Pickup",
     "PlanningJob",
+    "RegisterEntry",
     "RequestLine",
     "RequestStatusChange",
     "RoundPlan",

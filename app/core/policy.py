@@ -50,7 +50,7 @@ class Permission(enum.StrEnum):
     CANCEL_ANY_REQUEST = "cancel_any_request"  # besides the households' own social workers
     PLAN_DELIVERIES = "plan_deliveries"
     VIEW_CHAIN = "view_chain"  # chain balance and traceability of kilos (operators: their organisation's)
-    VIEW_REPORTS = "view_reports"  # KPIs and registers (operators: their organisation's figures)
+    VIEW_REPORTS = "view_reports"  # KPIs, registers and official exports (operators: their organisation's)
 
 
 _A, _C, _O, _D, _S = Role.ADMIN, Role.COORDINATOR, Role.OPERATOR, Role.DRIVER, Role.SOCIAL_WORKER
