@@ -118,4 +118,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(rounds_week_bp)
-    app.register_blueprint(reports_bp)
