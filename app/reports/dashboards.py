@@ -77,7 +77,7 @@ def todays_rounds(user: User, day: date | None = None) -> list[RouteProgress]:
         .join(RoundPlan, RoundPlan.id == RoundRoute.plan_id)
         .outerjoin(RouteStop, (RouteStop.route_id == RoundRoute.id) & (RouteStop.kind != StopKind.RELOAD))
         .where(RoundPlan.service_date == day, RoundPlan.status.in_((PlanStatus.PUBLISHED, PlanStatus.CLOSED)))
-        .group_by(RoundRoute.id)
+        .group_by(RoundRoute.id, RoundPlan.id)
         .order_by(RoundPlan.kind, RoundRoute.position)
     )
     query = _own(query.join(Vehicle, Vehicle.id == RoundRoute.vehicle_id), Vehicle.organisation_id, user)
