@@ -82,6 +82,7 @@ def _nav_items() -> list[dict[str, str]]:
         (Permission.VIEW_STOCK, "stock.index", _("Scorte")),
         (Permission.VIEW_CHAIN, "chain.index", _("Filiera")),
         (Permission.VIEW_REPORTS, "reports.kpi", _("Indicatori")),
+        (Permission.VIEW_REPORTS, "reports.registers_index", _("Registri")),
         (Permission.MANAGE_HOUSEHOLDS, "welfare.household_list", _("Nuclei")),
         (Permission.VIEW_REQUESTS, "welfare.request_list", _("Richieste vestiti")),
         (Permission.PLAN_DELIVERIES, "welfare.deliveries", _("Consegne")),
