@@ -71,6 +71,9 @@ def _run(args: argparse.Namespace) -> None:
             rows[f"CSV {key}"] = get(f"/reports/kpi/{key}.csv?{query}")
             rows[f"XLSX {key}"] = get(f"/reports/kpi/{key}.xlsx?{query}")
         rows["engine only (compute)"] = lambda: compute(year)
+        last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        rows["GET /reports/monthly.pdf (last month)"] = get(f"/reports/monthly.pdf?month={last_month}")
+        rows["GET / (coordinator's dashboard)"] = get("/")
         results = {name: _timed(call, args.repeat, db.session.remove) for name, call in rows.items()}
         if args.database == "postgresql":
             print("\nPlan of the grouped pickups query:")
@@ -81,11 +84,13 @@ def _run(args: argparse.Namespace) -> None:
         f"\nKPI page, {args.database}, {first:%d/%m/%Y}–{today:%d/%m/%Y}: {pickups} pickups; demo built in {demo_s:.0f} s;"
     )
     print(f"load average {load:.2f} (1 min) at the end\n")
-    print("| request | cold (s) | warm median (s) | vs 1 s goal |")
-    print("|---|---|---|---|")
+    goals = {name: 5.0 if "pdf" in name else 1.0 for name in results}  # the monthly PDF: ≤ 5 s
+    print("| request | cold (s) | warm median (s) | goal (s) | vs goal |")
+    print("|---|---|---|---|---|")
     for name, (cold, warm) in results.items():
-        print(f"| {name} | {cold:.3f} | {warm:.3f} | {warm:.2f}× |")
-    write_results("bench_reports", args.database, pickups, load, results, all(w <= 1.0 for _c, w in results.values()))
+        print(f"| {name} | {cold:.3f} | {warm:.3f} | {goals[name]:.0f} | {warm / goals[name]:.2f}× |")
+    met = all(warm <= goals[name] for name, (_cold, warm) in results.items())
+    write_results("bench_reports", args.database, pickups, load, results, met)
 
 
 if __name__ == "__main__":
