@@ -9,6 +9,7 @@ page downloads it. Figures come from the same services as the pages (``app.repor
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,9 +88,18 @@ def build(first: date, operator_id: int | None = None) -> MonthlyReport:
     )
 
 
+def as_image(svg: str) -> Markup:
+    """An inline SVG as an <img> data URI: WeasyPrint draws SVG images with their own styles (fill, stroke),
+    which it ignores on SVG elements inlined in the HTML."""
+    if not svg:
+        return Markup("")
+    data = base64.b64encode(str(svg).encode()).decode()
+    return Markup(f'<img alt="" src="data:image/svg+xml;base64,{data}">')  # noqa: S704 (base64 of our own SVG)
+
+
 def render_html(report: MonthlyReport) -> str:
     with force_locale("it"):
-        return render_template("reports/monthly_pdf.html", report=report)
+        return render_template("reports/monthly_pdf.html", report=report, as_image=as_image)
 
 
 def render_pdf(report: MonthlyReport, base_url: str = "") -> bytes:
