@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from app.i18n import fmt_number, parse_number
 
@@ -73,3 +76,27 @@ def location_fields() -> tuple[LocalDecimalField, LocalDecimalField]:
         LocalDecimalField(_l("Longitudine"), decimals=6, validators=[NUMBER_REQUIRED]),
         LocalDecimalField(_l("Latitudine"), decimals=6, validators=[NUMBER_REQUIRED]),
     )
+
+
+class PeriodFilterForm(FlaskForm):
+    """A period read from the query string (GET, no CSRF: it changes nothing): from, to, at most
+    ``max_days`` long, both between 2000 and 2100. Pages add their filters and ``fill_period``."""
+
+    class Meta:
+        csrf = False
+
+    max_days = 366
+    too_long = _l("Il periodo può durare al massimo un anno.")
+
+    start = DateField(_l("Dal"), validators=[Optional()])
+    end = DateField(_l("Al"), validators=[Optional()])
+
+    def validate_end(self, field: DateField) -> None:
+        start, end = self.start.data, field.data
+        for value in (start, end):
+            if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+                raise WTFormsValidationError(_l("Data fuori dall'intervallo consentito (2000-2100)."))
+        if start and end and end < start:
+            raise WTFormsValidationError(_l("La data finale precede quella iniziale."))
+        if start and end and (end - start).days >= self.max_days:
+            raise WTFormsValidationError(self.too_long)

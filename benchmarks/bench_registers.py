@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -30,20 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
 
-from benchmarks.bench_chain import _database  # noqa: E402  (the same scratch database)
-
-
-def _timed(call: Callable[[], Any], repeat: int, reset: Callable[[], None]) -> tuple[float, float]:
-    reset()
-    start = time.perf_counter()
-    call()
-    cold = time.perf_counter() - start
-    warm = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        warm.append(time.perf_counter() - start)
-    return cold, statistics.median(warm)
+from benchmarks.bench_chain import _database, _timed, coordinator_get  # noqa: E402  (the same scratch database and login)
 
 
 def main() -> None:
@@ -74,7 +60,7 @@ def _run(args: argparse.Namespace) -> None:
 
     from app import create_app
     from app.core.clock import local_today
-    from app.demo import build_demo, demo_password
+    from app.demo import build_demo
     from app.extensions import db
     from app.fleet.models import Site, SiteKind
     from app.reports import registers
@@ -94,18 +80,7 @@ def _run(args: argparse.Namespace) -> None:
         plant = plants[0]
         year = local_today().year
 
-        client = app.test_client()
-        login = client.post(
-            "/login", data={"email": "coordinatore@demo.fitmi.it", "password": demo_password("coordinator")}
-        )
-        assert login.status_code == 302, login.status_code
-
-        def get(url: str) -> Callable[[], None]:
-            def call() -> None:
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-
-            return call
+        get = coordinator_get(app)
 
         rows: dict[str, Callable[[], None]] = {}
         for y in (year, year - 1):

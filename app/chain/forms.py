@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import HiddenField, SelectField
+from wtforms.validators import ValidationError
 
 from app.core.clock import local_today
-
-MAX_DAYS = 366
+from app.forms import PeriodFilterForm
 
 
 def month_bounds(today: date) -> tuple[date, date]:
@@ -21,14 +19,9 @@ def month_bounds(today: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-class ChainFilterForm(FlaskForm):
-    """Read from the query string (GET, no CSRF: it changes nothing)."""
+class ChainFilterForm(PeriodFilterForm):
+    """The chain pages' filter: a period (a year at most), operator, plant, comune, one bin."""
 
-    class Meta:
-        csrf = False
-
-    start = DateField(_l("Dal"), validators=[Optional()])
-    end = DateField(_l("Al"), validators=[Optional()])
     operator_id = SelectField(_l("Gestore"), coerce=int, default=0)
     plant_id = SelectField(_l("Impianto"), coerce=int, default=0)
     comune_code = SelectField(_l("Comune"), default="")
@@ -40,16 +33,6 @@ class ChainFilterForm(FlaskForm):
         if self.end.data is None:
             start = self.start.data
             self.end.data = month_bounds(start)[1] if start.day == 1 else start + timedelta(days=30)
-
-    def validate_end(self, field: DateField) -> None:
-        start, end = self.start.data, field.data
-        for value in (start, end):
-            if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-                raise ValidationError(_l("Data fuori dall'intervallo consentito (2000-2100)."))
-        if start and end and end < start:
-            raise ValidationError(_l("La data finale precede quella iniziale."))
-        if start and end and (end - start).days >= MAX_DAYS:
-            raise ValidationError(_l("Il periodo può durare al massimo un anno."))
 
     def validate_bin_id(self, field: HiddenField) -> None:
         text = (field.data or "").strip()
