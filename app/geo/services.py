@@ -90,7 +90,9 @@ def load_comuni(records: list[ComuneRecord], population: dict[str, int] | None =
         comune = existing.get(record.istat_code) or Comune(istat_code=record.istat_code)
         comune.name = record.name
         comune.province_code = record.istat_code[:3]
-        comune.population = population.get(record.istat_code, record.population)
+        # A boundary file without population (openpolis) keeps the population already known.
+        known = population.get(record.istat_code, record.population)
+        comune.population = known if known is not None else comune.population
         comune.boundary_wkb = shapely.to_wkb(record.boundary)
         db.session.add(comune)
     db.session.flush()

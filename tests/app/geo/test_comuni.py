@@ -92,6 +92,8 @@ def test_cli_load_comuni_from_file_reports_the_count(app, comuni_geojson):
     result = run_cli(app, "gis", "load-comuni", "--file", str(comuni_geojson))
     assert result.exit_code == 0, result.output
     assert "Comuni caricati: 133" in result.output
+    # the file has boundaries only: the population already loaded (kg per inhabitant) stays
+    assert db.session.get(Comune, "015146").population > 1_300_000
 
 
 def test_cli_load_comuni_refuses_a_corrupt_file(app, tmp_path):
