@@ -87,10 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.bins.routes import bp as bins_bp
     from app.chain.routes import bp as chain_bp
+    from app.collection.citizen_report_routes import bp as citizen_reports_bp
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
     from app.main.routes import bp as main_bp
     from app.ops.health import bp as ops_bp
+    from app.public.routes import bp as public_bp
     from app.reports import registers_routes  # noqa: F401  (its views, on the reports blueprint)
     from app.reports.routes import bp as reports_bp
     from app.rounds.driver_routes import bp as driver_bp
@@ -107,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)
+    app.register_blueprint(citizen_reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_admin_bp)
     app.register_blueprint(sorting_bp)
@@ -114,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(stock_bp)
     app.register_blueprint(chain_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(public_bp)
     app.register_blueprint(driver_bp)
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)

@@ -88,6 +88,10 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Citizens' reports from a bin's public page: per address, per address at one bin, per bin.
+        "PUBLIC_REPORT_LIMIT_PER_IP": os.environ.get("PUBLIC_REPORT_LIMIT_PER_IP", "10 per hour"),
+        "PUBLIC_REPORT_LIMIT_PER_IP_AND_BIN": os.environ.get("PUBLIC_REPORT_LIMIT_PER_IP_AND_BIN", "2 per hour"),
+        "PUBLIC_REPORT_LIMIT_PER_BIN": os.environ.get("PUBLIC_REPORT_LIMIT_PER_BIN", "20 per hour"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

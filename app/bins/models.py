@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -27,6 +28,11 @@ class BinStatus(enum.StrEnum):
 
 
 DEFAULT_EER_CODE = "200110"  # EER 20 01 10: abbigliamento (clothes)
+
+
+def new_public_code() -> str:
+    """The code of a bin's public page (its QR sticker): random and unguessable, never the internal id."""
+    return secrets.token_urlsafe(9)  # 12 URL-safe characters, 72 random bits
 
 
 class Bin(TimestampMixin, Base):
@@ -58,6 +64,7 @@ class Bin(TimestampMixin, Base):
     service_hours: Mapped[str] = mapped_column(String(60), default="")  # e.g. "06:00-20:00"
     outside_area_override: Mapped[bool] = mapped_column(default=False)  # set only by an admin
     is_demo: Mapped[bool] = mapped_column(default=False)
+    public_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_code)
     status_history: Mapped[list[BinStatusChange]] = relationship(
         back_populates="bin", order_by="BinStatusChange.changed_at", cascade="all, delete-orphan"
     )

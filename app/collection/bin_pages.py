@@ -1,14 +1,20 @@
-"""What the bin pages show from collection (fill forecasts, pickup history and chart, the pickup QR code)."""
+"""What the bin pages show from collection (fill forecasts, pickup history and chart, the pickup and public QR
+codes, citizens' reports)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
+from sqlalchemy import select
+
 from app.bins import fill
 from app.bins.models import Bin
-from app.collection import charts, queries
+from app.collection import charts, citizen_reports, queries
 from app.collection.forecast import forecast_bins
 from app.collection.forms import INCIDENT_LABELS
+from app.collection.models import CitizenReport
+from app.extensions import db
 
 
 def _detail(bin_: Bin) -> dict[str, Any]:
@@ -21,6 +27,20 @@ def _detail(bin_: Bin) -> dict[str, Any]:
         "qr": charts.qr_svg(pickup_url),
         "pickup_url": pickup_url,
         "incident_labels": INCIDENT_LABELS,
+        **_citizen_side(bin_),
+    }
+
+
+def _citizen_side(bin_: Bin) -> dict[str, Any]:
+    """The bin's public page (its QR sticker, for staff to print) and what citizens reported there."""
+    public_url = url_for("public.bin_page", public_code=bin_.public_code, _external=True)
+    latest = select(CitizenReport).where(CitizenReport.bin_id == bin_.id)
+    return {
+        "public_url": public_url,
+        "public_qr": charts.qr_svg(public_url),
+        "citizen_reports": list(db.session.scalars(latest.order_by(CitizenReport.reported_at.desc()).limit(20))),
+        "citizen_kind_labels": citizen_reports.KIND_LABELS,
+        "citizen_status_labels": citizen_reports.STATUS_LABELS,
     }
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from app.bins.models import Bin
+from app.collection.citizen_reports import spurious_readings
 from app.collection.fill_model import FillModel, History, fit_fill_model, full_time, overflow_probability
 from app.collection.models import FillReading, Pickup
 from app.core.clock import ROME
@@ -100,7 +101,11 @@ def _starting_points(fleet: _Fleet, idx: np.ndarray, until: datetime) -> tuple[n
     level = np.zeros(idx.size)
     latest = (
         select(FillReading.bin_id, func.max(FillReading.measured_at).label("measured_at"))
-        .where(FillReading.bin_id.in_(fleet.ids[idx].tolist()), FillReading.measured_at <= until)
+        .where(
+            FillReading.bin_id.in_(fleet.ids[idx].tolist()),
+            FillReading.measured_at <= until,
+            FillReading.id.not_in(spurious_readings()),  # citizens' reports an operator found unfounded
+        )
         .group_by(FillReading.bin_id)
         .subquery()
     )

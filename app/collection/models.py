@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -126,3 +126,34 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: until revoked
+
+
+class CitizenReportKind(enum.StrEnum):
+    FULL = "full"  # becomes a fill reading of 100 %
+    BAGS_ON_GROUND = "bags_on_ground"  # a fill reading of 100 % and an open overflow for the planner
+    DAMAGED = "damaged"  # an incident for the operator; the forecast is not changed
+
+
+class CitizenReportStatus(enum.StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+    SPURIOUS = "spurious"  # its fill reading no longer counts in the forecast
+
+
+class CitizenReport(Base):
+    """What a citizen reported at a bin from its public page: no personal data, an optional photo without EXIF."""
+
+    __tablename__ = "citizen_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bin.id"), index=True)
+    bin: Mapped[Bin] = relationship()
+    kind: Mapped[str] = mapped_column(String(20))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    fill_reading_id: Mapped[int | None] = mapped_column(ForeignKey("fill_reading.id"))
+    fill_reading: Mapped[FillReading | None] = relationship()
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)  # JPEG, re-encoded: no EXIF
+    status: Mapped[str] = mapped_column(String(20), default=CitizenReportStatus.OPEN, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handled_by: Mapped[User | None] = relationship()

@@ -75,6 +75,7 @@ def _nav_items() -> list[dict[str, str]]:
         (Permission.VIEW_BINS, "bins.index", _("Contenitori")),
         (Permission.VIEW_BINS, "bins.map_page", _("Mappa")),
         (Permission.LOG_PICKUPS, "collection.pickups", _("Svuotamenti")),
+        (Permission.EDIT_BINS, "citizen_reports.index", _("Segnalazioni")),
         (Permission.MANAGE_FLEET, "fleet.sites", _("Sedi")),
         (Permission.MANAGE_FLEET, "fleet.vehicles", _("Veicoli")),
         (Permission.VIEW_ROUNDS, "rounds.index", _("Giri")),

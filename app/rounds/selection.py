@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.bins.models import Bin, BinStatus
+from app.collection.citizen_reports import open_overflow_reports
 from app.collection.models import IncidentCode, Pickup
 from app.core.clock import seconds_of_day
 from app.core.refs import bin_key, site_key, vehicle_key
@@ -81,7 +82,7 @@ def load_vehicles(vehicle_ids: list[int]) -> list[Vehicle]:
 
 
 def open_overflows(bin_ids: list[int]) -> set[int]:
-    """Bins whose latest (valid) pickup reported an overflow."""
+    """Bins whose latest (valid) pickup reported an overflow, or where a citizen saw bags on the ground since."""
     latest = (
         select(Pickup.bin_id, func.max(Pickup.collected_at).label("at"))
         .where(Pickup.bin_id.in_(bin_ids), Pickup.superseded.is_(False))
@@ -93,7 +94,8 @@ def open_overflows(bin_ids: list[int]) -> set[int]:
             latest, (Pickup.bin_id == latest.c.bin_id) & (Pickup.collected_at == latest.c.at)
         )
     ).all()
-    return {b for b, incidents in rows if IncidentCode.OVERFLOW in incidents.split(",")}
+    reported = {b for b, incidents in rows if IncidentCode.OVERFLOW in incidents.split(",")}
+    return reported | open_overflow_reports(bin_ids)  # and citizens' reports of bags on the ground since
 
 
 @dataclass(frozen=True)
