@@ -139,9 +139,8 @@ def write_results(
 
 def build_demo_timed() -> float:
     """Migrate the scratch database and build the demo in it (inside an app context); the seconds it took."""
-    from flask_migrate import upgrade
-
     import sqlalchemy as sa
+    from flask_migrate import upgrade
 
     from app.demo import build_demo
     from app.extensions import db
