@@ -105,3 +105,10 @@ def _layout_context() -> dict[str, Any]:
         context["nav_items"] = _nav_items()
         context["role_label"] = ROLE_LABELS.get(current_user.role, current_user.role)
     return context
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers and PDF viewers ask for /favicon.ico even with the icon link: the same SVG, no 404 in the logs."""
+    assert bp.root_path is not None
+    return send_from_directory(f"{bp.root_path}/../static", "favicon.svg", mimetype="image/svg+xml")
