@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, Response, abort, render_template, send_from_directory
 from flask_login import current_user, login_required
 
 from app.core.policy import Permission, Role, can
@@ -110,5 +111,5 @@ def _layout_context() -> dict[str, Any]:
 @bp.route("/favicon.ico")
 def favicon() -> Any:
     """Browsers and PDF viewers ask for /favicon.ico even with the icon link: the same SVG, no 404 in the logs."""
-    assert bp.root_path is not None
-    return send_from_directory(f"{bp.root_path}/../static", "favicon.svg", mimetype="image/svg+xml")
+    icon = Path(__file__).resolve().parents[1] / "static" / "favicon.svg"  # bytes: no file left open
+    return Response(icon.read_bytes(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
