@@ -108,6 +108,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "GIS_CACHE_DIR": os.environ.get("GIS_CACHE_DIR", str(REPO_ROOT / "gis_data" / "cache")),
         # Collection trucks unload at the sorting plant, then drive home empty (False: they end at the plant).
         "ROUNDS_END_EMPTY": os.environ.get("ROUNDS_END_EMPTY", "1") != "0",
+        # Minutes during which a driver may take back a stop marked «Fatto» or «Salta» on the phone.
+        "DRIVER_UNDO_MINUTES": _int_env("DRIVER_UNDO_MINUTES", 5),
         **_deployment_settings(env),
         **_chain_settings(),
     }

@@ -17,15 +17,19 @@ from app.extensions import db
 T = TypeVar("T")
 
 
-def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, next_url: str) -> Any | None:
+def save_form(
+    form: FlaskForm, save: Callable[[], object], done_message: str | Callable[[Any], str], next_url: str
+) -> Any | None:
     """Run ``save`` if the form is valid; commit and redirect, or attach the domain error to its field.
+
+    ``done_message`` may be a function of what ``save`` returned (a message that tells what was done).
 
     Returns the redirect response on success, None when the form must be shown again.
     """
     if not form.validate_on_submit():
         return None
     try:
-        save()
+        result = save()
     except DomainError as error:
         db.session.rollback()
         field = form_field(form, error.field)
@@ -38,7 +42,7 @@ def save_form(form: FlaskForm, save: Callable[[], object], done_message: str, ne
             form.form_errors.append(error.message)
         return None
     db.session.commit()
-    flash(done_message, "success")
+    flash(done_message(result) if callable(done_message) else done_message, "success")
     return redirect(next_url)
 
 

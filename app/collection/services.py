@@ -228,6 +228,28 @@ def correct_pickup(original_id: int, data: PickupData, user: User, now: datetime
     return correction
 
 
+def withdraw_pickup(pickup_id: int, user: User) -> Pickup:
+    """Take back a pickup logged by mistake a few minutes ago: marked superseded with no correction (audited).
+
+    Refused once a plant has taken it in (its kilograms are then part of an intake) or once it was corrected.
+    """
+    pickup = visible_pickup(pickup_id, user)
+    if any(check(pickup) for check in _HOLDERS):
+        raise ConflictError(
+            _("«Fatto» non si può più annullare: lo svuotamento è già stato preso in carico in impianto."),
+            field="stop",
+        )
+    done = db.session.execute(
+        update(Pickup).where(Pickup.id == pickup.id, Pickup.superseded.is_(False)).values(superseded=True)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(_("Questo svuotamento è già stato corretto: non si annulla più."), field="stop")
+    db.session.refresh(pickup)
+    _audit(user, pickup, "withdraw", {"bin_id": pickup.bin_id, "weight_kg": pickup.weight_kg})
+    db.session.flush()
+    return pickup
+
+
 def _scoped(query: Select[Any], user: User) -> Select[Any]:
     _check_role(user)
     if can(user, Permission.SEE_ALL_OPERATORS):

@@ -130,6 +130,34 @@ def _skipped(stop: RouteStop, action: kinds.StopAction) -> None:
         _record_visit(stop, visit, action.user, action.now)
 
 
+def reopen(stop: RouteStop) -> None:
+    """Compare-and-set back to pending, forgetting the outcome (of two undos only the first counts)."""
+    done = db.session.execute(
+        update(RouteStop)
+        .where(RouteStop.id == stop.id, RouteStop.status != StopStatus.PENDING)
+        .values(
+            status=StopStatus.PENDING,
+            completed_at=None,
+            skip_reason="",
+            actual_kg=None,
+            actual_fill_percent=None,
+            pickup_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(_("Fermata già da fare: niente da annullare."), field="stop")
+    db.session.refresh(stop)
+
+
+def _undone(stop: RouteStop, action: kinds.StopAction) -> None:
+    """«Annulla»: the stop is to do again; the pickup it logged is withdrawn, unless a plant took it in."""
+    pickup_id = stop.pickup_id
+    if pickup_id is not None:
+        collection.withdraw_pickup(pickup_id, action.user)
+    reopen(stop)
+
+
 def _site_address(site: Any) -> str:
     if site is None:
         return ""
@@ -152,4 +180,5 @@ HOOKS = kinds.StopKindHooks(
     on_skip=_skipped,
     sheet_fields=_sheet_fields,
     labels=_labels,
+    on_undo=_undone,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from app.collection import idempotency
+from app.core.clock import local_today
 from app.core.inputs import json_body
 from app.core.policy import Permission, permission_required
 from app.errors import AuthenticationRequired, DomainError, error_payload
@@ -29,16 +31,21 @@ STATIC = Path(__file__).resolve().parents[1] / "static" / "rounds"
 @bp.route("/")
 @permission_required(Permission.DRIVE)
 def today() -> Any:
-    return render_template("rounds/driver_today.html", routes=services.todays_routes(current_user))
+    today = local_today()
+    return render_template(
+        "rounds/driver_today.html",
+        routes=services.todays_routes(current_user, today),
+        tomorrow=services.todays_routes(current_user, today + timedelta(days=1)),
+    )
 
 
 def _page_context(route_id: int) -> dict[str, Any]:
     """The sheet of a visible route; the reads of delivery addresses it logs are committed here."""
     route = services.visible_route(route_id, current_user)
-    can_act = route.driver_id == current_user.id and route.plan.status == "published" and route.closed_at is None
+    can_act = services.can_act(route, current_user)
     sheet = services.route_sheet(route, current_user)
     db.session.commit()
-    return {"sheet": sheet, "can_act": can_act, "closed_at": route.closed_at}
+    return {"sheet": sheet, "can_act": can_act, "closed_at": route.closed_at, "undo_minutes": services.undo_window()}
 
 
 @bp.route("/route/<int:route_id>")
@@ -108,6 +115,11 @@ def stop_done(stop_id: int) -> Any:
 @bp.post("/api/stops/<int:stop_id>/skip")
 def stop_skip(stop_id: int) -> Any:
     return _stop_action(stop_id, services.mark_skipped)
+
+
+@bp.post("/api/stops/<int:stop_id>/undo")
+def stop_undo(stop_id: int) -> Any:
+    return _stop_action(stop_id, services.mark_undone)
 
 
 @bp.route("/sw.js")

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.collection.models import fill_kg
 from app.collection.schemas import json_object
 from app.core.clock import local_hhmm, local_today, utcnow
 from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Vehicle
+from app.i18n import fmt_date
 from app.rounds import kinds, photos, unload
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopPhoto
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopPhoto, StopStatus
 
 
 class RoundNotOpen(ConflictError):
@@ -25,7 +28,7 @@ class RoundNotOpen(ConflictError):
 
 
 def todays_routes(user: User, today: date | None = None) -> list[RoundRoute]:
-    """The published routes of ``today`` (Rome) where ``user`` is the driver, in plan order."""
+    """The published routes of ``today`` (Rome) where ``user`` is the driver, in plan order (also for tomorrow)."""
     query = (
         select(RoundRoute)
         .join(RoundPlan)
@@ -87,12 +90,27 @@ def _actable(stop_id: int, user: User) -> RouteStop:
     return stop
 
 
-def _check_open(route: RoundRoute) -> None:
+def _check_open(route: RoundRoute, today: date | None = None) -> None:
     status = route.plan.status
     if status == PlanStatus.CLOSED or route.closed_at is not None:
         raise RoundNotOpen(_("Il giro è chiuso: non si registrano più fermate."))
     if status != PlanStatus.PUBLISHED:
         raise RoundNotOpen(_("Il giro non è ancora pubblicato."))
+    if route.plan.service_date > (today or local_today()):
+        raise RoundNotOpen(
+            _("Il giro è del %(day)s: fino ad allora si può solo consultare.", day=fmt_date(route.plan.service_date))
+        )
+
+
+def can_act(route: RoundRoute, user: User, today: date | None = None) -> bool:
+    """Whether ``user`` reports on the route's stops now: its driver, published, open, not a future day."""
+    plan = route.plan
+    return (
+        route.driver_id == user.id
+        and plan.status == PlanStatus.PUBLISHED
+        and route.closed_at is None
+        and plan.service_date <= (today or local_today())
+    )
 
 
 def _stop_name(stop: RouteStop) -> str:
@@ -145,9 +163,45 @@ def mark_skipped(stop_id: int, payload: Any, user: User, now: datetime | None = 
     return stop
 
 
+def undo_window() -> timedelta:
+    return timedelta(minutes=current_app.config["DRIVER_UNDO_MINUTES"])
+
+
+def undo_until(stop: RouteStop) -> datetime | None:
+    """Until when the driver may take back the stop's «Fatto» or «Salta» (None: not undoable)."""
+    if stop.status == StopStatus.PENDING or stop.completed_at is None:
+        return None
+    if kinds.stop_kind(stop.kind).on_undo is None:
+        return None
+    return stop.completed_at + undo_window()
+
+
+def mark_undone(stop_id: int, payload: Any, user: User, now: datetime | None = None) -> RouteStop:
+    """«Annulla» within the undo window: the stop is to do again, as its kind takes its record back."""
+    stop = _actable(stop_id, user)
+    json_object(payload, frozenset({"collected_at"}))
+    hooks = kinds.stop_kind(stop.kind)
+    if hooks.on_undo is None:
+        raise ConflictError(_("Una consegna registrata non si annulla dal telefono: chiama il coordinamento."))
+    until = undo_until(stop)
+    if stop.status == StopStatus.PENDING or until is None:
+        raise ConflictError(_("Fermata ancora da fare: niente da annullare."), field="stop")
+    now = now or utcnow()
+    if now > until:
+        minutes = current_app.config["DRIVER_UNDO_MINUTES"]
+        raise ConflictError(
+            _("Troppo tardi per annullare: si può solo nei %(n)s minuti dopo «Fatto».", n=minutes), field="stop"
+        )
+    hooks.on_undo(stop, kinds.StopAction({}, user, now))
+    photos.detach(stop)
+    return stop
+
+
 def stop_json(stop: RouteStop) -> dict[str, Any]:
     """A stop's outcome as the phone needs it after an action."""
+    until = undo_until(stop)
     return {
+        "undo_until": until.isoformat() if until else None,
         "id": stop.id,
         "status": stop.status,
         "skip_reason": stop.skip_reason,
@@ -207,6 +261,26 @@ def hides_points(sheet: dict[str, Any]) -> bool:
     return any(row["lon"] is None for row in sheet["stops"])
 
 
+def _collected_kg(stop: RouteStop) -> float:
+    """The kg a done bin stop put on board: weighed, or what its fill level stands for."""
+    if stop.status != StopStatus.DONE or stop.kind != StopKind.BIN:
+        return 0.0
+    if stop.actual_kg is not None:
+        return stop.actual_kg
+    if stop.actual_fill_percent is not None and stop.bin is not None:
+        return float(fill_kg(stop.actual_fill_percent, stop.bin.full_weight_kg))
+    return 0.0
+
+
+def collected_on_board(stops: list[RouteStop]) -> list[float]:
+    """The kg actually collected and on board as the truck reaches each stop (emptied at each unload)."""
+    out, load = [], 0.0
+    for stop in stops:
+        out.append(round(load, 1))
+        load = 0.0 if stop.kind == StopKind.RELOAD else load + _collected_kg(stop)
+    return out
+
+
 def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
     """Everything a route sheet shows (phone page, its offline JSON, the PDF, the GPX), as ``user`` may see it.
 
@@ -215,16 +289,19 @@ def route_sheet(route: RoundRoute, user: User | None = None) -> dict[str, Any]:
     plan = route.plan
     stops = []
     final = unload.final_unload(route)
-    for stop, on_board in zip(route.stops, unload.arriving_kg(list(route.stops)), strict=True):
+    collected = collected_on_board(list(route.stops))
+    for stop, on_board, actual in zip(route.stops, unload.arriving_kg(list(route.stops)), collected, strict=True):
         row = _stop_row(stop, user)
         if stop.kind == StopKind.RELOAD:  # rounds' own kind: the unload shows what the truck brings
-            row |= {"unload_kg": on_board, "final_unload": final is not None and stop is final["stop"]}
+            final_unload = final is not None and stop is final["stop"]
+            row |= {"unload_kg": on_board, "on_board_kg": actual, "final_unload": final_unload}
         stops.append(row)
     return {
         "id": route.id,
         "plan_id": plan.id,
         "plan_status": plan.status,
         "service_date": plan.service_date.isoformat(),
+        "service_day": fmt_date(plan.service_date),
         "vehicle": route.vehicle.plate,
         "driver": route.driver.full_name if route.driver else "",
         "start_site": route.start_site.name,

@@ -101,7 +101,9 @@ class StopKindHooks:
     may refuse it with a ``DomainError`` (a :class:`RecordedRefusal` is kept and answered once);
     ``sheet_fields``: what the route sheet shows of the stop for ``user`` (label, address, notes…);
     ``labels``: the code → label choices the driver page offers, by name;
-    ``may_locate``: whether ``user`` may see the stop's point (and so its address and the road path to it).
+    ``may_locate``: whether ``user`` may see the stop's point (and so its address and the road path to it);
+    ``on_undo``: takes back a «done» or «skip» of a few minutes ago (what it recorded included); None when
+    the kind's action cannot be taken back from the phone (a handover moves stock and notifies the household).
     """
 
     done_fields: frozenset[str]
@@ -111,6 +113,7 @@ class StopKindHooks:
     sheet_fields: Callable[[RouteStop, User | None], dict[str, Any]] = _no_fields
     labels: Callable[[], dict[str, dict[str, str]]] = field(default=_no_labels)
     may_locate: Callable[[RouteStop, User | None], bool] = _everyone
+    on_undo: Callable[[RouteStop, StopAction], None] | None = None
 
 
 _STOP_KINDS: dict[str, StopKindHooks] = {}

@@ -25,29 +25,55 @@ class Photo:
     data: bytes
 
 
-def _refused(message: str) -> ValidationError:
-    return ValidationError(message, field="photo")
+def _refused(message: str, field: str = "photo") -> ValidationError:
+    return ValidationError(message, field=field)
+
+
+def _data_url_bytes(value: object, max_bytes: int, field: str) -> bytes:
+    """The bytes of a ``data:...;base64,...`` string, at most ``max_bytes`` (refused by ``field`` otherwise)."""
+    if not isinstance(value, str) or not value.startswith("data:") or ";base64," not in value:
+        raise _refused(_("Serve un'immagine (data URL base64)."), field)
+    encoded = value.split(";base64,", 1)[1]
+    too_big = _("Immagine troppo grande (al massimo %(kb)s kB).", kb=max_bytes // 1024)
+    if len(encoded) > (max_bytes // 3 + 1) * 4:
+        raise _refused(too_big, field)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise _refused(_("Immagine non leggibile (base64 non valido)."), field) from error
+    if len(data) > max_bytes:
+        raise _refused(too_big, field)
+    return data
 
 
 def parse_photo(value: object) -> Photo | None:
     """A ``data:image/...;base64,...`` string as checked bytes (JPEG or PNG by their magic bytes, at most 2 MB)."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not value.startswith("data:") or ";base64," not in value:
-        raise _refused(_("La foto deve essere un'immagine (data URL base64)."))
-    encoded = value.split(";base64,", 1)[1]
-    if len(encoded) > (MAX_PHOTO_BYTES // 3 + 1) * 4:
-        raise _refused(_("La foto è troppo grande (al massimo 2 MB)."))
-    try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise _refused(_("La foto non è leggibile (base64 non valido).")) from error
-    if len(data) > MAX_PHOTO_BYTES:
-        raise _refused(_("La foto è troppo grande (al massimo 2 MB)."))
+    data = _data_url_bytes(value, MAX_PHOTO_BYTES, "photo")
     content_type = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
     if content_type is None:
         raise _refused(_("La foto deve essere un'immagine JPEG o PNG."))
     return Photo(content_type, data)
+
+
+MAX_SIGNATURE_BYTES = 200 * 1024
+SIGNATURE_SIDES = (100, 2000)  # smallest and largest width and height, in pixels
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def parse_signature(value: object) -> bytes:
+    """A signature drawn on the phone's canvas: a PNG data URL, at most 200 kB, of a plausible size in pixels."""
+    if value is None or value == "":
+        raise _refused(_("Fai firmare sullo schermo: la firma manca."), "signature")
+    data = _data_url_bytes(value, MAX_SIGNATURE_BYTES, "signature")
+    if not data.startswith(PNG_MAGIC) or data[12:16] != b"IHDR" or len(data) < 24:
+        raise _refused(_("La firma deve essere un'immagine PNG."), "signature")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    low, high = SIGNATURE_SIDES
+    if not (low <= width <= high and low // 2 <= height <= high):
+        raise _refused(_("Immagine della firma di dimensioni non valide."), "signature")
+    return data
 
 
 def attach(stop: RouteStop, photo: Photo | None, user: User) -> None:
@@ -64,6 +90,14 @@ def attach(stop: RouteStop, photo: Photo | None, user: User) -> None:
         )
     )
     db.session.flush()
+
+
+def detach(stop: RouteStop) -> None:
+    """Forget the photo of a stop whose «done» was taken back."""
+    photo = db.session.scalar(select(StopPhoto).where(StopPhoto.route_stop_id == stop.id))
+    if photo is not None:
+        db.session.delete(photo)
+        db.session.flush()
 
 
 def photo_of(stop: RouteStop) -> StopPhoto:

@@ -50,5 +50,16 @@ PROOF_KINDS = {
 }
 
 
+# Why the household cannot give the handover code: only then may a signature drawn on the phone replace it.
+NO_CODE_REASONS = {
+    "no_phone": _l("Il nucleo non ha un telefono"),
+    "code_not_received": _l("Il codice non è arrivato al nucleo"),
+}
+SIGNATURE_RULE = _l(
+    "La firma sullo schermo sostituisce il codice di consegna solo se il nucleo non ha un telefono "
+    "o il codice non gli è arrivato, e tu lo dichiari scegliendo il motivo."
+)
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))  # type: ignore[call-overload]

@@ -12,15 +12,18 @@ from app.auth.models import User
 from app.core.clock import local_today
 from app.errors import NotFoundError
 from app.extensions import db
-from app.rounds import kinds
+from app.rounds import kinds, photos
 from app.rounds.models import RouteStop
-from app.welfare.catalog import FAILURE_REASONS, PROOF_KINDS
+from app.stock.catalog import category_label
+from app.welfare.catalog import FAILURE_REASONS, NO_CODE_REASONS, PROOF_KINDS, SIGNATURE_RULE
 from app.welfare.delivery_planning import delivery_id_of, load_of
-from app.welfare.handover import drivable, fail, hand_over
+from app.welfare.handover import Proof, drivable, fail, hand_over
 from app.welfare.models import Delivery, HouseholdIdentity
 from app.welfare.privacy import read_identity_for_delivery
 
-HANDOVER_FIELDS = frozenset({"proof_kind", "code", "proof_note", "collected_at"})  # «done» at a delivery stop
+HANDOVER_FIELDS = frozenset(
+    {"proof_kind", "code", "proof_note", "signature", "no_code_reason", "collected_at"}
+)  # «done» at a delivery stop
 FAILURE_FIELDS = frozenset({"reason", "notes", "collected_at"})  # «skip»: not delivered
 
 
@@ -76,11 +79,27 @@ def stop_details(stop: RouteStop, user: User | None, today: date | None = None) 
     return DeliveryStop(stop, delivery, address, identity.notes if identity else "", load_of(delivery.request).pieces)
 
 
+def items_to_hand_over(delivery: Delivery) -> list[dict[str, Any]]:
+    """What the driver hands over: pieces by category and size, from the request's allocations (not released)."""
+    pieces: dict[tuple[str, str], int] = {}
+    for line in delivery.request.lines:
+        for allocation in line.allocations:
+            if allocation.released_at is None:
+                key = (allocation.item.category, allocation.item.size)
+                pieces[key] = pieces.get(key, 0) + allocation.quantity
+    return [
+        {"category": category_label(category), "size": size, "pieces": n}
+        for (category, size), n in sorted(pieces.items())
+    ]
+
+
 def _done(stop: RouteStop, action: kinds.StopAction) -> None:
     """The driver's «done» at a delivery stop: the handover; a wrong code is refused but counted."""
     at = action.at()
-    proof_kind, code, note = (action.text(name) for name in ("proof_kind", "code", "proof_note"))
-    result = hand_over(_stop_delivery(stop).id, action.user, proof_kind or "code", code, note, at, action.with_photo)
+    kind, code, note, reason = (action.text(name) for name in ("proof_kind", "code", "proof_note", "no_code_reason"))
+    signature = photos.parse_signature(action.body.get("signature")) if kind == "signature" else None
+    proof = Proof(kind or "code", code, note, signature, reason, action.with_photo)
+    result = hand_over(_stop_delivery(stop).id, action.user, proof, at)
     if not result.ok:
         raise HandoverRefused(result.message, stop, field="code")
 
@@ -94,7 +113,10 @@ def _failed(stop: RouteStop, action: kinds.StopAction) -> None:
 def _sheet_fields(stop: RouteStop, user: User | None) -> dict[str, Any]:
     """A delivery stop on a route sheet: the household's address and pieces only for its driver on the day."""
     delivery = _stop_delivery(stop)
-    fields: dict[str, Any] = {"label": _("Consegna %(code)s", code=delivery.request.household.code)}
+    fields: dict[str, Any] = {
+        "label": _("Consegna %(code)s", code=delivery.request.household.code),
+        "items": items_to_hand_over(delivery),
+    }
     details = stop_details(stop, user)
     if details is not None:
         fields |= {"address": details.address, "access_notes": details.notes, "pieces": details.pieces}
@@ -106,6 +128,8 @@ def _labels() -> dict[str, dict[str, str]]:
     return {
         "delivery_reasons": {code: str(label) for code, label in FAILURE_REASONS.items()},
         "proof_kinds": {code: str(label) for code, label in PROOF_KINDS.items()},
+        "no_code_reasons": {code: str(label) for code, label in NO_CODE_REASONS.items()},
+        "proof_help": {"signature": str(SIGNATURE_RULE)},
     }
 
 

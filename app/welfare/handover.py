@@ -2,6 +2,10 @@
 
 The handover code is issued at publication, valid on the service day only, stored as a keyed hash;
 a driver's action counts for the day it happened on the phone (an offline outbox may sync it later).
+
+The code is the proof. A signature drawn on the phone's screen replaces it only when the household cannot
+give it (it has no phone, or the code did not reach it) and the driver states which (``NO_CODE_REASONS``);
+the signature is kept as a PNG. A photo (of the parcel left, with a description) stays the other fallback.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from app.extensions import db
 from app.rounds.models import PlanStatus, RouteStop, StopStatus
 from app.welfare import messages
 from app.welfare.allocation import issue_all
-from app.welfare.catalog import FAILURE_REASONS
+from app.welfare.catalog import FAILURE_REASONS, NO_CODE_REASONS
 from app.welfare.models import Delivery, DeliveryStatus, RequestStatus
 from app.welfare.requests import change_status
 
@@ -82,6 +86,18 @@ def _locked_delivery(delivery_id: int, user: User, at: datetime | None = None) -
 
 
 @dataclass(frozen=True)
+class Proof:
+    """How a handover is proved: the code, or a signature (PNG) with the stated reason, or a photo."""
+
+    kind: str
+    code: str = ""
+    note: str = ""
+    signature_png: bytes | None = None
+    no_code_reason: str = ""
+    with_photo: bool = False
+
+
+@dataclass(frozen=True)
 class HandoverResult:
     ok: bool
     message: str
@@ -100,34 +116,41 @@ def _check_code(delivery: Delivery, code: str, day: date) -> str | None:
     return None
 
 
-def hand_over(
-    delivery_id: int,
-    user: User,
-    proof_kind: str,
-    code: str = "",
-    note: str = "",
-    at: datetime | None = None,
-    with_photo: bool = False,
-) -> HandoverResult:
-    """Deliver with the household's code (or a signature or photo): pieces leave the stock, request «consegnata».
+def _check_fallback(proof: Proof) -> str:
+    """The note kept for a handover without the code; refused unless the house rule allows that proof."""
+    if proof.kind == "signature":
+        if proof.no_code_reason not in NO_CODE_REASONS:
+            raise ValidationError(
+                _("La firma sostituisce il codice solo se il nucleo non ha un telefono o non ha ricevuto il codice."),
+                field="no_code_reason",
+            )
+        if not proof.signature_png:
+            raise ValidationError(_("Fai firmare sullo schermo: la firma manca."), field="signature")
+        return str(NO_CODE_REASONS[proof.no_code_reason])
+    if proof.kind == "photo":
+        if len(proof.note.strip()) < 2 and not proof.with_photo:
+            raise ValidationError(_("Descrivi cosa mostra la foto o scattala."), field="proof_note")
+        return proof.note.strip()
+    raise ValidationError(_("Prova di consegna non valida."), field="proof_kind")
 
-    An attached photo is itself the «photo» proof; otherwise a signature or photo needs a description.
-    """
+
+def hand_over(delivery_id: int, user: User, proof: Proof, at: datetime | None = None) -> HandoverResult:
+    """Deliver with the household's code (or, as the module says, a signature or photo): pieces leave the stock,
+    the request becomes «consegnata»."""
     delivery, stop = _locked_delivery(delivery_id, user, at)
-    if proof_kind == "code":
-        problem = _check_code(delivery, code, action_day(at))
+    note = ""
+    if proof.kind == "code":
+        problem = _check_code(delivery, proof.code, action_day(at))
         if problem:
             db.session.flush()
             return HandoverResult(False, problem)
-    elif proof_kind in ("signature", "photo"):
-        if len(note.strip()) < 2 and not (proof_kind == "photo" and with_photo):
-            raise ValidationError(_("Indica chi ha firmato o cosa mostra la foto."), field="proof_note")
     else:
-        raise ValidationError(_("Prova di consegna non valida."), field="proof_kind")
+        note = _check_fallback(proof)
+        delivery.signature_png = proof.signature_png
     request = change_status(delivery.request, RequestStatus.DELIVERED, user)
     issue_all(request, user)
     now = at or utcnow()
-    delivery.status, delivery.proof_kind, delivery.proof_note = DeliveryStatus.DELIVERED, proof_kind, note.strip()
+    delivery.status, delivery.proof_kind, delivery.proof_note = DeliveryStatus.DELIVERED, proof.kind, note[:200]
     delivery.completed_at, delivery.completed_by_id, delivery.code_hash = now, user.id, ""
     stop.status, stop.completed_at = StopStatus.DONE, now
     messages.completed(request, _("consegnata"))

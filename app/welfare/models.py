@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Time
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
@@ -238,6 +238,7 @@ class Delivery(TimestampMixin, Base):
     code_attempts: Mapped[int] = mapped_column(default=0)
     proof_kind: Mapped[str] = mapped_column(String(20), default="")  # code, signature, photo
     proof_note: Mapped[str] = mapped_column(String(200), default="")
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # drawn on the driver's phone (a PNG)
     failure_reason: Mapped[str] = mapped_column(String(20), default="")
     failure_note: Mapped[str] = mapped_column(String(200), default="")  # the driver's words on a failed delivery
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.policy import Permission, permission_required
@@ -176,10 +177,26 @@ def request_detail(request_id: int) -> Any:
     )
 
 
-ACTIONS = {
+def allocation_message(result: services.AllocationResult) -> str:
+    """What the match with the stock found, as it is: all the pieces, or how many are still missing."""
+    total = result.allocated + result.missing
+    if not result.missing:
+        return ngettext(
+            "%(num)d capo riservato: la richiesta è coperta.", "%(num)d capi riservati: la richiesta è coperta.", total
+        )
+    return ngettext(
+        "Abbinamento parziale: riservati %(got)s su %(total)s, manca %(num)d capo.",
+        "Abbinamento parziale: riservati %(got)s su %(total)s, mancano %(num)d capi.",
+        result.missing,
+        got=result.allocated,
+        total=total,
+    )
+
+
+ACTIONS: dict[str, tuple[Any, Any]] = {
     "send": (services.send, _l("Richiesta inviata al coordinamento.")),
     "approve": (services.approve, _l("Richiesta approvata.")),
-    "allocate": (services.allocate, _l("Abbinamento con il magazzino eseguito.")),
+    "allocate": (services.allocate, allocation_message),
     "ready": (services.mark_ready, _l("Richiesta pronta.")),
     "collected": (services.mark_collected, _l("Ritiro registrato.")),
     "cancel": (services.cancel, _l("Richiesta annullata; i capi riservati sono tornati disponibili.")),
@@ -197,7 +214,7 @@ def request_action(request_id: int, action: str) -> Any:
     done = save_form(
         form,
         lambda: service(request, current_user),
-        str(message),
+        message if callable(message) else str(message),
         url_for("welfare.request_detail", request_id=request_id),
     )
     if done is None:

@@ -8,7 +8,7 @@ Views import this module and ``queries`` (reads for pages), never the concept mo
 
 from __future__ import annotations
 
-from app.welfare.allocation import allocate, pick_list
+from app.welfare.allocation import AllocationResult, allocate, pick_list
 from app.welfare.delivery_planning import DeliveryPlanParams, delivery_plans, due_deliveries, load_of, start_planning
 from app.welfare.households import (
     IdentityData,
@@ -23,6 +23,7 @@ from app.welfare.requests import LineData, RequestData, approve, create_request,
 from app.welfare.workflow import allowed_actions, cancel, mark_collected, mark_ready, pickups_at
 
 __all__ = [
+    "AllocationResult",
     "DeliveryPlanParams",
     "IdentityData",
     "LineData",

@@ -118,3 +118,11 @@ def test_a_user_who_prefers_english_sees_the_english_ui(client, login_as):
 def test_the_login_page_offers_english_and_defaults_to_italian(client):
     assert "Accedi" in client.get("/login").get_data(as_text=True)
     assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
+
+
+def test_every_page_has_a_favicon_and_favicon_ico_is_no_404(client) -> None:
+    login_page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in login_page
+    for url in ("/static/favicon.svg", "/favicon.ico"):
+        with client.get(url) as icon:
+            assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

@@ -68,6 +68,35 @@
     var actions = el.querySelector(".stop-actions");
     if (actions) actions.hidden = stop.status !== "pending";
     el.classList.toggle("opacity-75", stop.status !== "pending");
+    showUndo(el, queued ? null : stop.undo_until);
+    refreshProgress();
+  }
+
+  // «Annulla» stays on a done or skipped stop until its undo window (set by the server) runs out.
+  function showUndo(el, until) {
+    var button = el.querySelector(".js-undo");
+    if (!button) return;
+    clearTimeout(Number(button.dataset.timer || 0));
+    var left = until ? Date.parse(until) - Date.now() : 0;
+    button.hidden = !(left > 0);
+    if (left > 0) button.dataset.timer = String(setTimeout(function () { button.hidden = true; }, left));
+  }
+
+  // «3 di 34» and a jump to the first stop still to do.
+  function refreshProgress() {
+    var cards = document.querySelectorAll(".stop");
+    var done = 0, next = null;
+    cards.forEach(function (el) {
+      if (el.dataset.status !== "pending") done += 1;
+      else if (!next) next = el;
+    });
+    var text = document.getElementById("progress-text");
+    if (text) text.textContent = text.dataset.template.replace("{done}", done).replace("{total}", cards.length);
+    var link = document.getElementById("next-stop");
+    if (link) {
+      link.hidden = !next;
+      if (next) link.setAttribute("href", "#" + next.id);
+    }
   }
 
   function refreshCounter() {
@@ -84,6 +113,7 @@
 
   function localState(item) {
     var body = item.body;
+    if (item.action === "undo") return { status: "pending" };
     if (item.action === "skip") return { status: "skipped", skip_reason: body.reason };
     return { status: "done", actual_kg: body.weight_kg, actual_fill_percent: body.fill_percent };
   }
@@ -226,22 +256,76 @@
     }, function () { form.querySelector(".form-error").textContent = messages.photo_unreadable; });
   }
 
-  // A delivery is proved by the household's 6-digit code (checked by the server, also after an offline sync)
-  // or by who signed / what the photo shows.
+  // A delivery is proved by the household's 6-digit code (checked by the server, also after an offline sync);
+  // a signature drawn on the screen replaces it only when the driver states why there is no code.
   function onHandover(form) {
     var error = form.querySelector(".form-error");
     var kind = form.elements.proof_kind.value;
     var code = form.elements.code.value.trim();
     var note = form.elements.proof_note.value.trim();
-    if (kind === "code" && !/^\d{6}$/.test(code)) { error.textContent = messages.code_invalid; return; }
-    var photoTaken = form.elements.photo && form.elements.photo.files.length > 0;
-    if (kind !== "code" && note.length < 2 && !(kind === "photo" && photoTaken)) {
-      error.textContent = messages.proof_note_missing; return;
+    var body = { proof_kind: kind, collected_at: new Date().toISOString() };
+    if (kind === "code") {
+      if (!/^\d{6}$/.test(code)) { error.textContent = messages.code_invalid; return; }
+      body.code = code;
+    } else if (kind === "signature") {
+      var pad = form.querySelector(".signature-pad");
+      if (!form.elements.no_code_reason.value) { error.textContent = messages.no_code_reason_missing; return; }
+      if (pad.dataset.signed !== "true") { error.textContent = messages.signature_missing; return; }
+      body.no_code_reason = form.elements.no_code_reason.value;
+      body.signature = pad.toDataURL("image/png");
+    } else {
+      var photoTaken = form.elements.photo && form.elements.photo.files.length > 0;
+      if (note.length < 2 && !photoTaken) { error.textContent = messages.proof_note_missing; return; }
+      body.proof_note = note;
     }
     error.textContent = "";
-    var body = { proof_kind: kind, code: kind === "code" ? code : "", proof_note: note,
-      collected_at: new Date().toISOString() };
     enqueueDone(form, body);
+  }
+
+  function showProof(form) {
+    var kind = form.elements.proof_kind.value;
+    form.querySelector(".proof-code").hidden = kind !== "code";
+    form.querySelector(".proof-signature").hidden = kind !== "signature";
+    form.querySelector(".proof-photo").hidden = kind !== "photo";
+  }
+
+  // A signature pad: the finger (or mouse) draws black strokes on a white canvas, kept as a PNG.
+  function clearPad(pad) {
+    var ctx = pad.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, pad.width, pad.height);
+    pad.dataset.signed = "false";
+  }
+
+  function setUpPad(pad) {
+    var ctx = pad.getContext("2d");
+    var drawing = false;
+    clearPad(pad);
+    function point(event) {
+      var box = pad.getBoundingClientRect();
+      return { x: (event.clientX - box.left) * pad.width / box.width, y: (event.clientY - box.top) * pad.height / box.height };
+    }
+    pad.style.touchAction = "none";
+    pad.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      var at = point(event);
+      ctx.beginPath();
+      ctx.moveTo(at.x, at.y);
+      pad.setPointerCapture(event.pointerId);
+    });
+    pad.addEventListener("pointermove", function (event) {
+      if (!drawing) return;
+      var at = point(event);
+      ctx.lineWidth = 3;
+      ctx.lineCap = "round";
+      ctx.strokeStyle = "#111";
+      ctx.lineTo(at.x, at.y);
+      ctx.stroke();
+      pad.dataset.signed = "true";
+    });
+    ["pointerup", "pointercancel"].forEach(function (name) {
+      pad.addEventListener(name, function () { drawing = false; });
+    });
   }
 
   function onDone(form) {
@@ -275,6 +359,19 @@
     enqueue(form.dataset.stopId, "skip", body);
   }
 
+  root.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.classList.contains("js-undo")) {
+      target.hidden = true;
+      enqueue(target.dataset.stopId, "undo", { collected_at: new Date().toISOString() });
+    }
+    if (target.classList.contains("js-clear-signature")) clearPad(target.parentNode.querySelector(".signature-pad"));
+  });
+
+  root.addEventListener("change", function (event) {
+    if (event.target.name === "proof_kind") showProof(event.target.form);
+  });
+
   root.addEventListener("submit", function (event) {  // the stop forms only: «Chiudi giro» posts as usual
     var form = event.target;
     if (form.classList.contains("js-done")) { event.preventDefault(); onDone(form); }
@@ -297,6 +394,7 @@
     }).catch(function () {});
   }
 
+  document.querySelectorAll(".signature-pad").forEach(setUpPad);
   document.querySelectorAll(".stop").forEach(function (el) {
     show(el.dataset.stopId, JSON.parse(el.dataset.state), false);
   });

@@ -42,16 +42,32 @@ def _driver_and_round(login_as: Any, stops: int = 3, **fields: Any) -> tuple[Any
     return driver, route
 
 
-def test_driver_home_lists_only_todays_published_routes_of_that_driver(client: FlaskClient, login_as: Any) -> None:
+def test_driver_home_lists_todays_and_tomorrows_published_routes_of_that_driver(
+    client: FlaskClient, login_as: Any
+) -> None:
     driver, route = _driver_and_round(login_as)
     factories.driver_round(driver, status="draft", service_date=local_today())
-    factories.driver_round(driver, service_date=local_today() + timedelta(days=1))
+    tomorrow = factories.driver_round(driver, service_date=local_today() + timedelta(days=1))
+    factories.driver_round(driver, service_date=local_today() + timedelta(days=2))
     factories.driver_round(factories.UserFactory(role="driver"), service_date=local_today())
     db.session.commit()
     html = client.get("/driver/").get_data(as_text=True)
-    assert html.count("list-group-item-action") == 1
-    assert f"/driver/route/{route.id}" in html
+    today_part, tomorrow_part = html.split('id="driver-routes-tomorrow"')
+    assert today_part.count("list-group-item-action") == 1 and f"/driver/route/{route.id}" in today_part
+    assert tomorrow_part.count("list-group-item-action") == 1 and f"/driver/route/{tomorrow.id}" in tomorrow_part
     assert "/driver/" in client.get("/").get_data(as_text=True)
+
+
+def test_tomorrows_route_is_read_only(client: FlaskClient, login_as: Any) -> None:
+    driver = login_as("driver")
+    route = factories.driver_round(driver, stops=2, service_date=local_today() + timedelta(days=1))
+    db.session.commit()
+    html = client.get(f"/driver/route/{route.id}").get_data(as_text=True)
+    assert "js-done" not in html and "Chiudi giro" not in html
+    assert client.get(f"/driver/route/{route.id}.json").get_json()["can_act"] is False
+    response = _done(client, route.stops[0], {"weight_kg": 80})
+    assert response.status_code == 409 and "si può solo consultare" in response.get_json()["error"]["message"]
+    assert _pickups() == 0
 
 
 def test_phone_sheet_shows_stops_in_order_with_address_code_kg_notes_and_navigation(
@@ -328,3 +344,76 @@ def test_logout_clears_the_browser_cache_and_every_page_loads_the_outbox_guard(
     assert 'id="logout-form"' in html and "/static/logout.js" in html and "azioni non sincronizzate" in html
     response = client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
     assert response.status_code == 302 and response.headers["Clear-Site-Data"] == '"cache"'
+
+
+def _undo(client: FlaskClient, stop: RouteStop) -> Any:
+    return _post(client, f"/driver/api/stops/{stop.id}/undo", {})
+
+
+def test_done_can_be_undone_within_the_window_and_its_pickup_no_longer_counts(
+    client: FlaskClient, login_as: Any
+) -> None:
+    _, route = _driver_and_round(login_as)
+    stop = route.stops[0]
+    done = _done(client, stop, {"weight_kg": 120})
+    assert done.get_json()["stop"]["undo_until"]
+    pickup_id = done.get_json()["stop"]["pickup_id"]
+    undone = _undo(client, stop)
+    assert undone.status_code == 200
+    state = undone.get_json()["stop"]
+    assert (state["status"], state["pickup_id"], state["actual_kg"]) == ("pending", None, None)
+    assert db.session.get(Pickup, pickup_id).superseded  # kept, audited, out of every count
+    assert _undo(client, stop).status_code == 409  # nothing left to undo
+    again = _done(client, stop, {"weight_kg": 95})
+    assert again.status_code == 200 and again.get_json()["stop"]["actual_kg"] == 95
+
+
+def test_undo_is_refused_once_the_window_has_passed(
+    client: FlaskClient, login_as: Any, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "DRIVER_UNDO_MINUTES", 0)
+    _, route = _driver_and_round(login_as)
+    stop = route.stops[0]
+    assert _done(client, stop, {"weight_kg": 120}).get_json()["stop"]["undo_until"]
+    refused = _undo(client, stop)
+    assert refused.status_code == 409 and "Troppo tardi" in refused.get_json()["error"]["message"]
+    db.session.refresh(stop)
+    assert stop.status == "done"
+
+
+def test_undo_is_refused_for_a_pickup_already_taken_in_at_a_plant(client: FlaskClient, login_as: Any) -> None:
+    from app.core.clock import utcnow
+    from app.sorting import services as sorting
+
+    _driver, route = _driver_and_round(login_as)
+    stop = route.stops[0]
+    pickup_id = _done(client, stop, {"weight_kg": 120}).get_json()["stop"]["pickup_id"]
+    plant = factories.SortingPlantFactory()
+    data = sorting.IntakeData(plant.id, "round", utcnow(), "120", "0", pickup_ids=(pickup_id,))
+    sorting.record_intake(data, factories.UserFactory(role="coordinator"))
+    db.session.commit()
+    refused = _undo(client, stop)
+    assert refused.status_code == 409
+    assert "già stato preso in carico in impianto" in refused.get_json()["error"]["message"]
+    db.session.refresh(stop)
+    assert stop.status == "done" and not db.session.get(Pickup, pickup_id).superseded
+
+
+def test_progress_and_the_unload_show_what_is_on_board(client: FlaskClient, login_as: Any) -> None:
+    _driver, route = _driver_and_round(login_as, stops=3)
+    plant = factories.SortingPlantFactory()
+    factories.RouteStopFactory(route=route, sequence=4, kind="reload", site=plant, bin=None)
+    db.session.commit()
+    _done(client, route.stops[0], {"weight_kg": 120})
+    _done(client, route.stops[1], {"weight_kg": 85.5})
+    html = client.get(f"/driver/route/{route.id}").get_data(as_text=True)
+    assert "2 di 4" in html and "Vai alla prossima" in html
+    assert "A bordo: 206 kg raccolti" in html
+
+
+def test_dates_on_the_driver_pages_are_day_month_year(client: FlaskClient, login_as: Any) -> None:
+    _, route = _driver_and_round(login_as)
+    day = local_today().strftime("%d/%m/%Y")
+    assert day in client.get(f"/driver/route/{route.id}").get_data(as_text=True)
+    assert day in client.get("/driver/").get_data(as_text=True)
+    assert local_today().isoformat() not in client.get(f"/driver/route/{route.id}").get_data(as_text=True)

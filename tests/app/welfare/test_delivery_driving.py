@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+import struct
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -132,14 +134,62 @@ def test_the_right_code_delivers_issues_the_pieces_and_tells_the_social_worker(
     assert any("consegnata" in m.body and m.to == trip.worker.email for m in memory_notify)
 
 
-def test_a_signature_needs_the_name_of_who_signed(client, household, people, memory_notify):
+def _png(width: int, height: int) -> str:
+    """A white PNG of that size, as the phone's canvas sends it."""
+    row = b"\x00" + b"\xff\xff\xff" * width
+    raw = zlib.compress(row * height)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def test_a_signature_replaces_the_code_only_with_a_stated_reason_and_a_drawn_png(
+    client, household, people, memory_notify
+):
     trip = _planned(household, people, memory_notify)
     login(client, trip.driver.email)
-    refused = _act(client, trip.stop, "done", {"proof_kind": "signature", "proof_note": ""})
-    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "proof_note"
-    assert _act(client, trip.stop, "done", {"proof_kind": "signature", "proof_note": "Maria R."}).status_code == 200
+    drawn = _png(600, 220)
+    typed = _act(client, trip.stop, "done", {"proof_kind": "signature", "proof_note": "Maria R."})
+    assert typed.status_code == 422 and typed.get_json()["error"]["field"] == "signature"
+    no_reason = _act(client, trip.stop, "done", {"proof_kind": "signature", "signature": drawn})
+    assert no_reason.status_code == 422 and no_reason.get_json()["error"]["field"] == "no_code_reason"
+    tiny = {"proof_kind": "signature", "signature": _png(10, 10), "no_code_reason": "no_phone"}
+    assert _act(client, trip.stop, "done", tiny).get_json()["error"]["field"] == "signature"
+    jpeg = {"proof_kind": "signature", "signature": "data:image/png;base64,/9j/4AAQ", "no_code_reason": "no_phone"}
+    assert _act(client, trip.stop, "done", jpeg).get_json()["error"]["field"] == "signature"
+    db.session.refresh(trip.delivery)
+    assert trip.delivery.status == "scheduled"
+    body = {"proof_kind": "signature", "signature": drawn, "no_code_reason": "no_phone"}
+    assert _act(client, trip.stop, "done", body).status_code == 200
     db.session.refresh(trip.delivery)
     assert (trip.delivery.status, trip.delivery.proof_kind) == ("delivered", "signature")
+    assert trip.delivery.signature_png == base64.b64decode(drawn.split(",", 1)[1])
+    assert trip.delivery.proof_note == "Il nucleo non ha un telefono"
+
+
+def test_a_delivery_stop_lists_the_items_to_hand_over_and_the_signature_rule(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    items = client.get(f"/driver/route/{trip.stop.route_id}.json").get_json()["route"]["stops"]
+    delivery = next(s for s in items if s["kind"] == "delivery")
+    assert delivery["items"] == [{"category": "Cappotto", "size": trip.coat.size, "pieces": 1}]
+    html = client.get(f"/driver/route/{trip.stop.route_id}").get_data(as_text=True)
+    assert "handover-items" in html and "signature-pad" in html
+    assert "solo se il nucleo non ha un telefono" in html
+
+
+def test_a_handover_cannot_be_undone_from_the_phone(client, household, people, memory_notify):
+    trip = _planned(household, people, memory_notify)
+    login(client, trip.driver.email)
+    assert _act(client, trip.stop, "done", {"proof_kind": "code", "code": trip.code}).status_code == 200
+    undo = _act(client, trip.stop, "undo", {})
+    assert undo.status_code == 409 and "non si annulla" in undo.get_json()["error"]["message"]
+    db.session.refresh(trip.request)
+    assert trip.request.status == "consegnata"
 
 
 def test_not_at_home_is_a_failed_delivery_to_plan_again(client, household, people, memory_notify):

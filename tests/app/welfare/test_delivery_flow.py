@@ -70,3 +70,22 @@ def test_a_delivered_piece_traces_back_to_its_fraction_session_and_intake(househ
     session = receipt.fraction.session
     assert pieces == 1 and receipt.kind == "in" and receipt.fraction.kind == "reuse_b"
     assert session.status == "closed" and len(session.inputs) == 1 and session.inputs[0].batch.net_kg > 0
+
+
+def test_the_stock_match_says_how_many_pieces_are_missing_and_nothing_found_is_refused(client, household, people):
+    from tests.app.conftest import csrf_token, login
+
+    worker, coordinator, operator, shelf = people
+    request = approved(household, worker, coordinator)
+    db.session.commit()
+    login(client, operator.email)
+    url = f"/welfare/requests/{request.id}"
+    nothing = client.post(f"{url}/allocate", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    page = nothing.get_data(as_text=True)
+    assert "Nessun capo disponibile" in page and "eseguito" not in page
+    db.session.refresh(request)
+    assert request.status == "approvata"  # nothing reserved: not «in preparazione», so «Pronta» is not offered
+    stock_of(shelf, 1, size="8 anni")
+    db.session.commit()
+    partial = client.post(f"{url}/allocate", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "Abbinamento parziale: riservati 1 su 3, mancano 2 capi." in partial.get_data(as_text=True)
