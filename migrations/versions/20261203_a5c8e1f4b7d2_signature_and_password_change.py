@@ -1,7 +1,7 @@
 """delivery signature drawn on the phone; a user's forced password change after an admin's reset (#16)
 
 Revision ID: a5c8e1f4b7d2
-Revises: d7e3a9b15c42
+Revises: 4f7974a24140
 Create Date: 2026-12-03 16:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a5c8e1f4b7d2'
-down_revision = 'd7e3a9b15c42'
+down_revision = "4f7974a24140"
 branch_labels = None
 depends_on = None
 
