@@ -52,6 +52,7 @@ def edit_user(user_id: int | None = None) -> Any:
             active=form.active.data,
             locale=form.locale.data or "it",
             user=user,
+            temporary_password=bool(form.password.data),  # set by an admin: the user chooses their own next
         ),
         _("Utente salvato."),
         url_for("admin.users"),

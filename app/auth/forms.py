@@ -48,6 +48,20 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Salva"))
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Password attuale"), validators=[DataRequired(_l("Campo obbligatorio.")), Length(max=200)]
+    )
+    new = PasswordField(
+        _l("Nuova password (almeno 10 caratteri)"),
+        validators=[DataRequired(_l("Campo obbligatorio.")), Length(min=10, max=200)],
+    )
+    repeated = PasswordField(
+        _l("Ripeti la nuova password"), validators=[DataRequired(_l("Campo obbligatorio.")), Length(max=200)]
+    )
+    submit = SubmitField(_l("Cambia password"))
+
+
 class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
-from app.auth.forms import AccountForm, LoginForm, LogoutForm
+from app.auth.forms import AccountForm, LoginForm, LogoutForm, PasswordForm
 from app.extensions import db, limiter, login_manager
+from app.views import form_status, save_form
 
 bp = Blueprint("auth", __name__)
 
@@ -68,4 +69,36 @@ def account() -> Any:
         db.session.commit()
         flash(_("Preferenze salvate."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, password_form=PasswordForm(formdata=None))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password() -> Any:
+    form = PasswordForm()
+    done = save_form(
+        form,
+        lambda: services.change_password(
+            current_user, form.current.data or "", form.new.data or "", form.repeated.data or ""
+        ),
+        _("Password cambiata."),
+        url_for("main.index"),
+    )
+    if done:
+        return done
+    page = render_template("auth/account.html", form=AccountForm(locale=current_user.locale), password_form=form)
+    return page, form_status(form)
+
+
+# Where a user whose password was set by an admin may go before choosing their own.
+_WHILE_TEMPORARY = {"auth.account", "auth.change_password", "auth.logout", "static", "main.vendor", "main.favicon"}
+
+
+@bp.before_app_request
+def _require_own_password() -> Any:
+    if getattr(current_user, "must_change_password", False) and request.endpoint not in _WHILE_TEMPORARY:
+        if request.path.startswith("/api/"):
+            return None  # API tokens are the user's own; only the web pages wait for the change
+        flash(_("La password è stata impostata da un amministratore: scegline una tua per continuare."), "warning")
+        return redirect(url_for("auth.account"))
+    return None

@@ -34,6 +34,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def change_password(user: User, current: str, new: str, repeated: str) -> User:
+    """The user's own new password: the current one proves it is them; never the same again."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise ValidationError(_("La password attuale non è corretta."), field="current") from None
+    if new != repeated:
+        raise ValidationError(_("Le due nuove password non coincidono."), field="repeated")
+    if new == current:
+        raise ValidationError(_("La nuova password deve essere diversa da quella attuale."), field="new")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    db.session.flush()
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (never says which part was wrong)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -145,8 +161,13 @@ def save_user(
     active: bool = True,
     locale: str = "it",
     user: User | None = None,
+    temporary_password: bool = False,
 ) -> User:
-    """Create or update a user; a new user needs a password, an edit keeps the old one if none."""
+    """Create or update a user; a new user needs a password, an edit keeps the old one if none.
+
+    ``temporary_password``: the password is set by an admin (a new account or a reset), so the user
+    must choose their own at the next login, and their open sessions end.
+    """
     email = email.strip().lower()
     if role not in {r.value for r in Role}:
         raise ValidationError(_("Ruolo non valido."), field="role")
@@ -169,6 +190,9 @@ def save_user(
     user.locale = locale if locale in ("it", "en") else "it"
     if password:
         user.password_hash = hash_password(password)
+        user.must_change_password = temporary_password
+        if temporary_password and user.id is not None:
+            revoke_all_sessions(user)
     if user.active and not active and user.id is not None:
         revoke_all_sessions(user)
     user.active = active
