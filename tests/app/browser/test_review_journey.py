@@ -41,8 +41,8 @@ def _leave_out_two_bins() -> None:
 
 def test_the_coordinator_reviews_what_is_left_out_and_publishes_only_with_drivers_and_confirmation(
     page: Any,
-    planning_queue: jobs.JobQueue,
-    clock: FakeClock,  # noqa: F811
+    planning_queue: jobs.JobQueue,  # noqa: F811
+    clock: FakeClock,
 ) -> None:
     seeded = _seed()
     page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
