@@ -6,7 +6,7 @@ out are WGS84 lon/lat; solver inputs are integer seconds, metres and kilograms.
 Road data: © OpenStreetMap contributors (ODbL).
 """
 
-from routing.checker import CheckReport, check_plan, check_week_plan, replay
+from routing.checker import CheckReport, Violation, check_plan, check_week_plan, replay
 from routing.errors import (
     InvalidInputError,
     NetworkFileError,
@@ -46,6 +46,7 @@ __all__ = [
     "TravelMatrix",
     "Unassigned",
     "Vehicle",
+    "Violation",
     "Visit",
     "WeekPlan",
     "build_network",

@@ -22,6 +22,46 @@ from routing.periodic import PeriodicProblem, WeekPlan
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 
 
+class Violation(str):
+    """One violation: the English sentence (a ``str``, as before) plus structured fields for translation.
+
+    Parameters
+    ----------
+    text
+        The sentence.
+    code
+        What is wrong: ``"capacity"``, ``"window"``, ``"site_closed"``, ``"shift_start"``,
+        ``"shift_end"``, ``"max_duration"``, ``"end_loaded"``, ``"must_end_empty"`` or
+        ``"other"``.
+    route_id
+        The route (vehicle id of the :class:`~routing.plan.Route`), if any.
+    at
+        The stop or depot id where it happens, if any.
+    value, limit
+        The offending value and the limit it breaks (seconds, or load tuples), if any.
+    """
+
+    code: str
+    route_id: str | None
+    at: str | None
+    value: object
+    limit: object
+
+    def __new__(
+        cls,
+        text: str,
+        code: str = "other",
+        *,
+        route_id: str | None = None,
+        at: str | None = None,
+        value: object = None,
+        limit: object = None,
+    ) -> Violation:
+        self = super().__new__(cls, text)
+        self.code, self.route_id, self.at, self.value, self.limit = code, route_id, at, value, limit
+        return self
+
+
 @dataclass(frozen=True, slots=True)
 class CheckReport:
     """Outcome of :func:`check_plan`.
@@ -125,7 +165,8 @@ def _check_structure(rp: _Replay, route: Route) -> bool:
             rp.errors.append(f"{route.vehicle_id}: reload at {visit.id!r}, not a reload site of {v.id}")
     if v.end_empty and route.final_unload is None:
         sites = ", ".join(v.reload_depots)
-        rp.errors.append(f"{route.vehicle_id}: must end empty: the last visit before {v.end} is no unload at {sites}")
+        text = f"{route.vehicle_id}: must end empty: the last visit before {v.end} is no unload at {sites}"
+        rp.errors.append(Violation(text, "must_end_empty", route_id=route.vehicle_id))
     if v.max_reloads is not None and route.num_reloads > v.max_reloads:
         rp.errors.append(f"{route.vehicle_id}: {route.num_reloads} reloads > max_reloads {v.max_reloads}")
     return True
@@ -138,30 +179,41 @@ def _check_visits(rp: _Replay, route: Route, expected: list[Visit]) -> None:
         for name in ("arrival_s", "start_s", "departure_s", "load", "load_on_arrival", "distance_m", "trip"):
             if getattr(got, name) != getattr(want, name):
                 rp.errors.append(f"{where}: {name} {getattr(got, name)} but recomputed {getattr(want, name)}")
+        at = {"route_id": route.vehicle_id, "at": got.id}
         if any(x > c or x < 0 for x, c in zip(want.load, cap, strict=True)):
-            rp.errors.append(f"{where}: load {want.load} outside capacity {cap}")
+            text = f"{where}: load {want.load} outside capacity {cap}"
+            rp.errors.append(Violation(text, "capacity", value=want.load, limit=cap, **at))
         if want.kind == "stop":
             window = rp.problem.stop(got.id).window
             if window is not None and want.start_s > window.end_s:
-                rp.errors.append(f"{where}: service starts {want.start_s} after window end {window.end_s}")
+                text = f"{where}: service starts {want.start_s} after window end {window.end_s}"
+                rp.errors.append(Violation(text, "window", value=want.start_s, limit=window.end_s, **at))
         else:
             opening = rp.problem.depot(got.id).opening
             if opening is not None and want.arrival_s > opening.end_s:
-                rp.errors.append(f"{where}: arrives {want.arrival_s} after the site closes at {opening.end_s}")
+                text = f"{where}: arrives {want.arrival_s} after the site closes at {opening.end_s}"
+                rp.errors.append(Violation(text, "site_closed", value=want.arrival_s, limit=opening.end_s, **at))
 
 
 def _check_times(rp: _Replay, route: Route, expected: list[Visit]) -> None:
     early, late = start_window(rp.problem, rp.vehicle)
     start, end = expected[0].start_s, expected[-1].arrival_s
+    rid, last = route.vehicle_id, expected[-1]
     if not early <= start <= late:
-        rp.errors.append(f"{route.vehicle_id}: starts at {start}, outside [{early}, {late}]")
+        text = f"{rid}: starts at {start}, outside [{early}, {late}]"
+        rp.errors.append(Violation(text, "shift_start", route_id=rid, value=start, limit=(early, late)))
     if end > end_limit(rp.problem, rp.vehicle):
-        rp.errors.append(f"{route.vehicle_id}: returns at {end} after {end_limit(rp.problem, rp.vehicle)}")
-    if rp.vehicle.end_empty and any(expected[-1].load_on_arrival):
-        rp.errors.append(f"{route.vehicle_id}: arrives at {expected[-1].id} loaded {expected[-1].load_on_arrival}")
+        limit_s = end_limit(rp.problem, rp.vehicle)
+        rp.errors.append(
+            Violation(f"{rid}: returns at {end} after {limit_s}", "shift_end", route_id=rid, value=end, limit=limit_s)
+        )
+    if rp.vehicle.end_empty and any(last.load_on_arrival):
+        text = f"{rid}: arrives at {last.id} loaded {last.load_on_arrival}"
+        rp.errors.append(Violation(text, "end_loaded", route_id=rid, at=last.id, value=last.load_on_arrival))
     limit = rp.vehicle.max_duration_s
     if limit is not None and end - start > limit:
-        rp.errors.append(f"{route.vehicle_id}: lasts {end - start} s > max_duration_s {limit}")
+        text = f"{rid}: lasts {end - start} s > max_duration_s {limit}"
+        rp.errors.append(Violation(text, "max_duration", route_id=rid, value=end - start, limit=limit))
 
 
 def _check_route(problem: Problem, route: Route, errors: list[str]) -> tuple[int, int, int]:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from app.auth.models import User
+from app.bins.history import describe
 from app.bins.models import AuditEntry, Bin, BinStatus, BinStatusChange
 from app.bins.validation import BinData, check_bin, normalise
 from app.core.policy import Permission, can
@@ -185,6 +186,5 @@ def history(bin_: Bin) -> list[AuditLine]:
     lines = []
     for entry, user_name in db.session.execute(query):
         changes = json.loads(entry.changes or "{}")
-        parts = [f"{k}: {v[0]} → {v[1]}" if isinstance(v, list) else f"{k}: {v}" for k, v in changes.items()]
-        lines.append(AuditLine(entry.at, labels.get(entry.action, entry.action), user_name or "", "; ".join(parts)))
+        lines.append(AuditLine(entry.at, labels.get(entry.action, entry.action), user_name or "", describe(changes)))
     return lines

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.auth.models import User
 from app.core.clock import local_midnight, utcnow
+from app.core.policy import Permission, can
 from app.core.refs import vehicle_key
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.rounds import adapters, kinds, unload
+from app.rounds import adapters, kinds, labels, unload
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key, stop_record
 from app.rounds.selection import site_record
@@ -25,6 +27,14 @@ def guard(plan: RoundPlan, expected_version: int) -> None:
         raise ConflictError(_("Il piano è stato modificato da qualcun altro: ricarica la pagina"))
     if plan.status == PlanStatus.CLOSED:
         raise ValidationError(_("Il piano è chiuso e non si può più modificare."))
+
+
+def guard_draft(plan: RoundPlan) -> None:
+    """Refuse a hand edit of a published plan: drivers already have it; a re-plan makes a new version."""
+    if plan.status == PlanStatus.PUBLISHED:
+        raise ConflictError(
+            _("Il piano è pubblicato e non si modifica più a mano: usa «Ripianifica», che ne crea una nuova versione.")
+        )
 
 
 def network() -> object | None:
@@ -61,8 +71,9 @@ def apply_orders(plan: RoundPlan, orders: dict[int, list[RouteStop]], changed: s
     }
     check = adapters.recheck(built, sequences)
     if check.violations:
-        detail = "; ".join(check.violations[:3])
-        raise ValidationError(_("Modifica non fattibile secondo il controllo del piano: %(detail)s", detail=detail))
+        names = labels.key_names(plan, [s for rows in orders.values() for s in rows])
+        detail = labels.explain_all(check.violations, names, plan.service_date)
+        raise ValidationError(_("Modifica non fattibile: %(detail)s.", detail=detail))
     for route in plan.routes:
         if not orders[route.id]:
             _make_idle(route)
@@ -100,6 +111,7 @@ def _movable(stop: RouteStop) -> None:
 def move_stop(plan: RoundPlan, stop_id: int, to_route_id: int, position: int, expected_version: int) -> RoundPlan:
     """Move a stop to ``position`` (1-based) of another route (or the same one), re-checked and costed."""
     guard(plan, expected_version)
+    guard_draft(plan)
     source, stop = _find(plan, stop_id)
     target = next((r for r in plan.routes if r.id == to_route_id), None)
     if target is None:
@@ -121,6 +133,7 @@ def reorder_stop(plan: RoundPlan, stop_id: int, position: int, expected_version:
 def set_locked(plan: RoundPlan, stop_id: int, locked: bool, expected_version: int) -> RoundPlan:
     """Lock a stop in place (re-optimisation keeps it on its route) or unlock it."""
     guard(plan, expected_version)
+    guard_draft(plan)
     _route, stop = _find(plan, stop_id)
     stop.locked = locked
     apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
@@ -140,6 +153,44 @@ def publish_plan(plan: RoundPlan, expected_version: int, user: User | None = Non
     plan.published_at = utcnow()
     db.session.flush()
     return plan
+
+
+def set_driver(plan: RoundPlan, route_id: int, driver_id: int | None, expected_version: int) -> RoundPlan:
+    """Give a route of a draft its driver (one of the vehicle's organisation), or none."""
+    guard(plan, expected_version)
+    guard_draft(plan)
+    route = next((r for r in plan.routes if r.id == route_id), None)
+    if route is None:
+        raise NotFoundError(_("Giro non trovato in questo piano."))
+    if driver_id:
+        driver = db.session.get(User, driver_id)
+        if driver is None or driver.organisation_id != route.vehicle.organisation_id or not can_drive(driver):
+            raise ValidationError(_("Autista non valido per questo mezzo."), field="driver_id")
+    route.driver_id = driver_id or None
+    plan.version += 1
+    db.session.flush()
+    return plan
+
+
+def can_drive(user: User) -> bool:
+    return user.active and can(user, Permission.TAKE_ROUTES)
+
+
+def publish_reviewed(plan: RoundPlan, expected_version: int, user: User | None = None) -> RoundPlan:
+    """Publication from the review page: every route with stops must have its driver, then :func:`publish_plan`."""
+    guard(plan, expected_version)
+    missing = [r.vehicle.plate for r in plan.routes if r.stops and r.driver_id is None]
+    if missing:
+        raise ValidationError(
+            ngettext(
+                "Non si può pubblicare: il giro del mezzo %(plates)s non ha un autista. Assegnalo e riprova.",
+                "Non si può pubblicare: i giri dei mezzi %(plates)s non hanno un autista. Assegnali e riprova.",
+                len(missing),
+                plates=", ".join(missing),
+            ),
+            field="driver",
+        )
+    return publish_plan(plan, expected_version, user)
 
 
 def params(plan: RoundPlan) -> dict[str, object]:

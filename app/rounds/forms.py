@@ -7,7 +7,16 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -117,8 +126,30 @@ class EditForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
+    """Publication asks for a ticked confirmation (the browser holds the form back without it, no JS needed)."""
+
     version = HiddenField(validators=[REQUIRED])
+    confirm = BooleanField(
+        _l("Ho controllato i giri e gli avvisi: pubblica e rendi il piano visibile agli autisti"),
+        validators=[DataRequired(_l("Spunta la conferma per pubblicare."))],
+    )
     submit = SubmitField(_l("Pubblica"))
+
+
+class DriverForm(FlaskForm):
+    """The driver of one route of a draft."""
+
+    version = HiddenField(validators=[REQUIRED])
+    route_id = IntegerField(validators=[InputRequired()])
+    driver_id = IntegerField(_l("Autista"), validators=[Optional()])
+    submit = SubmitField(_l("Assegna"))
+
+
+class ReplanForm(FlaskForm):
+    """Re-plan a published plan from now: a new version of it."""
+
+    version = HiddenField(validators=[REQUIRED])
+    submit = SubmitField(_l("Ripianifica da adesso"))
 
 
 class CancelForm(FlaskForm):

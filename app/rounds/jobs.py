@@ -180,8 +180,19 @@ def summary(job: PlanningJob) -> dict[str, Any]:
         "elapsed_s": round(elapsed, 1),
         "best_cost": progress[-1][1] if progress else None,
         "time_limit_s": limit,
+        "remaining_s": remaining_s(job.status, elapsed, limit),
         "plan_id": job.plan_id,
     }
+
+
+SAVE_ALLOWANCE_S = 5  # reading the bins before the solve and saving the plan after it
+
+
+def remaining_s(status: str, elapsed_s: float, time_limit_s: float) -> int | None:
+    """About how many seconds a job still needs: its time limit less what has run, plus reading and saving."""
+    if status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return None
+    return max(0, round(time_limit_s - elapsed_s)) + SAVE_ALLOWANCE_S
 
 
 def fail_orphaned_jobs() -> int:

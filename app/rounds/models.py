@@ -167,6 +167,7 @@ class UnassignedStop(Base):
     bin: Mapped[Bin | None] = relationship()
     reference: Mapped[str] = mapped_column(String(60), default="")
     required: Mapped[bool] = mapped_column(default=False)
+    planned_kg: Mapped[int] = mapped_column(default=0, server_default="0")  # what it would have weighed
     reason: Mapped[str] = mapped_column(String(300))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,9 +18,9 @@ from app.core.policy import Permission, can, roles_with
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
-from app.rounds import unload
+from app.rounds import labels, unload
 from app.rounds.driver_services import located
-from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
 
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
 COLOURS = [
@@ -64,6 +66,15 @@ def plan_for(user: User, plan_id: int, *, edit: bool = False) -> RoundPlan:
     return plan
 
 
+def drivers_by_organisation() -> dict[int, list[User]]:
+    """Active users who may take routes, by organisation (the driver choice of a route)."""
+    drivers: dict[int, list[User]] = {}
+    query = select(User).where(User.role.in_(roles_with(Permission.TAKE_ROUTES)), User.active.is_(True))
+    for user in db.session.scalars(query.order_by(User.full_name)):
+        drivers.setdefault(user.organisation_id, []).append(user)
+    return drivers
+
+
 def form_choices() -> tuple[list[Site], list[Vehicle], dict[int, list[User]]]:
     """Sorting plants, active vehicles and the drivers of each organisation, for the new-plan form."""
     plants = db.session.scalars(
@@ -85,7 +96,7 @@ def _stop_label(stop: RouteStop) -> dict[str, Any]:
         return {"code": "", "address": _("Scarico all'impianto: %(name)s", name=stop.site.name if stop.site else "")}
     if stop.bin is not None:
         return {"code": stop.bin.code, "address": stop.bin.address}
-    return {"code": stop.reference, "address": stop.reference}
+    return {"code": labels.stop_code(stop), "address": ""}
 
 
 def map_data(plan: RoundPlan, user: User) -> dict[str, Any]:
@@ -120,7 +131,12 @@ def map_data(plan: RoundPlan, user: User) -> dict[str, Any]:
                 "stops": stops,
             }
         )
-    return {"approximate": plan.approximate, "routes": routes}
+    left_out = [
+        {"code": u.bin.code, "address": u.bin.address, "lon": u.bin.lon, "lat": u.bin.lat, "kg": u.planned_kg}
+        for u in plan.unassigned
+        if u.required and u.bin is not None
+    ]
+    return {"approximate": plan.approximate, "routes": routes, "left_out": left_out}
 
 
 def _window(stop: RouteStop, service_date: Any) -> str:
@@ -143,6 +159,64 @@ def route_rows(route: RoundRoute) -> list[dict[str, Any]]:
 
 def unassigned_rows(plan: RoundPlan) -> list[dict[str, Any]]:
     return [
-        {"code": u.bin.code if u.bin else u.reference, "address": u.bin.address if u.bin else "", "row": u}
+        {
+            "code": u.bin.code if u.bin else labels.reference_label(u.reference),
+            "address": u.bin.address if u.bin else "",
+            "row": u,
+        }
         for u in sorted(plan.unassigned, key=lambda u: (not u.required, u.reason))
+    ]
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """The required stops a plan leaves out: how many, their kg, and how many for each reason."""
+
+    count: int
+    kg: int
+    reasons: list[tuple[str, int]]
+
+
+def left_out(plan: RoundPlan) -> LeftOut:
+    required = [u for u in plan.unassigned if u.required]
+    reasons = Counter(u.reason for u in required)
+    return LeftOut(len(required), sum(u.planned_kg for u in required), reasons.most_common())
+
+
+@dataclass(frozen=True)
+class DoubleBooking:
+    """A driver of this plan also on a route of another published plan of the day, at overlapping times."""
+
+    driver: str
+    plate: str
+    other_plate: str
+    other_plan_id: int
+    other_kind: str
+
+
+def _driver_name(route: RoundRoute) -> str:
+    return route.driver.full_name if route.driver else ""
+
+
+def double_bookings(plan: RoundPlan) -> list[DoubleBooking]:
+    """Drivers of ``plan`` booked on another published plan of the same day whose route times overlap."""
+    ours = [r for r in plan.routes if r.driver_id is not None and r.stops]
+    if not ours:
+        return []
+    others = db.session.scalars(
+        select(RoundRoute)
+        .join(RoundPlan)
+        .where(
+            RoundPlan.service_date == plan.service_date,
+            RoundPlan.id != plan.id,
+            RoundPlan.status == PlanStatus.PUBLISHED,
+            RoundRoute.driver_id.in_({r.driver_id for r in ours}),
+        )
+        .options(selectinload(RoundRoute.vehicle), selectinload(RoundRoute.plan))
+    ).all()
+    return [
+        DoubleBooking(_driver_name(mine), mine.vehicle.plate, other.vehicle.plate, other.plan_id, other.plan.kind)
+        for mine in ours
+        for other in others
+        if other.driver_id == mine.driver_id and other.start_at < mine.end_at and mine.start_at < other.end_at
     ]

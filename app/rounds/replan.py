@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
 from app.core.clock import at_second, local_midnight, seconds_of_day
-from app.core.refs import bin_id_of, bin_key, vehicle_key
+from app.core.refs import StopKey, bin_id_of, bin_key, vehicle_key
 from app.errors import ValidationError
 from app.extensions import db
-from app.rounds import adapters, unload
+from app.rounds import adapters, labels, unload
 from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
 from app.rounds.editing import network
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus, UnassignedStop
@@ -115,8 +115,9 @@ def replan_remaining(
     if not working:
         raise ValidationError(_("Nessun veicolo disponibile per ripianificare."))
     check, left_out = _solve(plan, working, free, time_limit_s, seed)
-    _write(plan, working, trucks, check, rows, {r.key: r for r in free})
-    _unassigned(plan, left_out, rows)
+    records = {r.key: r for r in free}
+    _write(plan, working, trucks, check, rows, records)
+    _unassigned(plan, left_out, rows, records)
     db.session.flush()
     return plan
 
@@ -161,8 +162,9 @@ def _solve(
         sequences[t.key] = keys + closing if keys else keys
     check = adapters.recheck(built, {t.key: (t.start_s, sequences[t.key]) for t in working if sequences[t.key]})
     if check.violations:
-        detail = "; ".join(check.violations[:3])
-        raise ValidationError(_("La ripianificazione non supera il controllo del piano: %(detail)s", detail=detail))
+        names = labels.key_names(plan, [s for t in working for s in (*t.locked, *t.pending)])
+        detail = labels.explain_all(check.violations, names, plan.service_date)
+        raise ValidationError(_("La ripianificazione non supera il controllo del piano: %(detail)s.", detail=detail))
     left_out = {k: r for k, r in solved.unassigned.items() if not k.startswith("carry:")}
     return check, left_out
 
@@ -212,11 +214,22 @@ def _route_totals(route: RoundRoute, end_s: int | None, plan: RoundPlan) -> None
         route.distance_m, route.geometry_json, route.streets_json = 0, "", "[]"
 
 
-def _unassigned(plan: RoundPlan, reasons: dict[str, str], rows: dict[str, RouteStop]) -> None:
+def _unassigned(
+    plan: RoundPlan, reasons: dict[str, str], rows: dict[str, RouteStop], records: dict[str, StopRecord]
+) -> None:
     planned = {s.bin_id for r in plan.routes for s in r.stops if s.bin_id}
     plan.unassigned = [u for u in plan.unassigned if u.bin_id not in planned]
     for key, reason in sorted(reasons.items()):
         row = rows.get(key)
         bin_id = bin_id_of(key)
         text = _("Ripianificazione: %(reason)s", reason=reason)
-        plan.unassigned.append(UnassignedStop(bin_id=bin_id, required=bool(row and row.required), reason=text[:300]))
+        kg = row.planned_kg if row else records[key].demand_kg if key in records else 0
+        plan.unassigned.append(
+            UnassignedStop(
+                bin_id=bin_id,
+                reference="" if bin_id is not None else StopKey.parse(key).value,
+                required=bool(row and row.required),
+                planned_kg=kg,
+                reason=text[:300],
+            )
+        )

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.clock import local_hhmm
+from app.core.clock import local_hhmm, utcnow
 from app.core.policy import Permission, can, permission_required
 from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.i18n import fmt_number
 from app.rounds import jobs, queries, services
-from app.rounds.forms import CancelForm, EditForm, PublishForm, plan_form
+from app.rounds.forms import CancelForm, DriverForm, EditForm, PublishForm, ReplanForm, plan_form
 from app.rounds.models import JobStatus
 from app.views import form_status, save_form
 
@@ -25,6 +25,7 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 def _labels() -> dict[str, Any]:
     return {
         "plan_status_labels": {"draft": _("bozza"), "published": _("pubblicato"), "closed": _("chiuso")},
+        "stop_status_labels": {"pending": _("da fare"), "done": _("fatta"), "skipped": _("saltata")},
         "job_status_labels": {
             "queued": _("In coda…"),
             "running": _("Ottimizzazione in corso…"),
@@ -65,7 +66,8 @@ def job(job_id: int) -> Any:
     planning_job = jobs.get_job(job_id)
     if planning_job.status == JobStatus.SUCCEEDED and planning_job.plan_id:
         return redirect(url_for("rounds.review", plan_id=planning_job.plan_id))
-    return render_template("rounds/plan_job.html", job=planning_job, form=CancelForm())
+    summary = jobs.summary(planning_job)
+    return render_template("rounds/plan_job.html", job=planning_job, summary=summary, form=CancelForm())
 
 
 @bp.route("/jobs/<int:job_id>.json")
@@ -97,24 +99,34 @@ def review(plan_id: int) -> Any:
 
 def _review_page(plan_id: int) -> Any:
     plan = queries.plan_for(current_user, plan_id)
-    editable = can(current_user, Permission.PLAN_ROUNDS) and plan.status != "closed"
+    planner = can(current_user, Permission.PLAN_ROUNDS)
     map_data = queries.map_data(plan, current_user)
+    page = {
+        "route_rows": queries.route_rows,
+        "unassigned": queries.unassigned_rows(plan),
+        "left_out": queries.left_out(plan),
+        "double_bookings": queries.double_bookings(plan) if planner and plan.status == "draft" else [],
+        "drivers": queries.drivers_by_organisation() if planner and plan.status == "draft" else {},
+    }
     db.session.commit()  # the reads of household points it may log
     return render_template(
         "rounds/plan_review.html",
         plan=plan,
         map_data=map_data,
-        route_rows=queries.route_rows,
         colour=queries.colour,
         hhmm=local_hhmm,
-        unassigned=queries.unassigned_rows(plan),
-        editable=editable,
+        editable=planner and plan.status == "draft",
+        planner=planner,
+        is_admin=can(current_user, Permission.ADMINISTER),
         edit_form=EditForm(version=plan.version),
         publish_form=PublishForm(version=plan.version),
+        driver_form=DriverForm(version=plan.version),
+        replan_form=ReplanForm(version=plan.version),
+        **page,
     )
 
 
-def _edit_redirect(plan_id: int, call: Any) -> Any:
+def _edit_redirect(plan_id: int, call: Any, done: Any = None) -> Any:
     """Run one edit; a stale version answers 409 with the reload message, other refusals flash."""
     try:
         plan = call()
@@ -133,7 +145,7 @@ def _edit_redirect(plan_id: int, call: Any) -> Any:
         hours=fmt_number(plan.duration_s / 3600, 1),
         eur=fmt_number(plan.cost_eur_cents / 100, 2),
     )
-    flash(message, "success")
+    flash(done(plan) if done else message, "success")
     return redirect(url_for("rounds.review", plan_id=plan_id))
 
 
@@ -159,6 +171,43 @@ def edit(plan_id: int) -> Any:
 def publish(plan_id: int) -> Any:
     form = PublishForm()
     if not form.validate_on_submit():
+        if form.csrf_token.errors or form.version.errors:
+            abort(400)
+        flash(_("Spunta la conferma per pubblicare."), "danger")
+        return redirect(url_for("rounds.review", plan_id=plan_id))
+    plan = queries.plan_for(current_user, plan_id, edit=True)
+    return _edit_redirect(
+        plan_id,
+        lambda: services.publish_reviewed(plan, int(form.version.data), current_user),
+        lambda _plan: _("Piano pubblicato: gli autisti vedono i loro giri."),
+    )
+
+
+@bp.route("/<int:plan_id>/driver", methods=["POST"])
+@permission_required(Permission.PLAN_ROUNDS)
+def set_driver(plan_id: int) -> Any:
+    form = DriverForm()
+    if not form.validate_on_submit():
         abort(400)
     plan = queries.plan_for(current_user, plan_id, edit=True)
-    return _edit_redirect(plan_id, lambda: services.publish_plan(plan, int(form.version.data), current_user))
+    version, route_id, driver_id = int(form.version.data), form.route_id.data, form.driver_id.data
+    return _edit_redirect(
+        plan_id,
+        lambda: services.set_driver(plan, route_id, driver_id, version),
+        lambda _plan: _("Autista assegnato."),
+    )
+
+
+@bp.route("/<int:plan_id>/replan", methods=["POST"])
+@permission_required(Permission.PLAN_ROUNDS)
+def replan(plan_id: int) -> Any:
+    form = ReplanForm()
+    if not form.validate_on_submit():
+        abort(400)
+    plan = queries.plan_for(current_user, plan_id, edit=True)
+    version = int(form.version.data)
+    return _edit_redirect(
+        plan_id,
+        lambda: services.replan_published(plan, version, utcnow()),
+        lambda done: _("Ripianificato da adesso: ora il piano è alla versione %(version)s.", version=done.version),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.bins.models import Bin, BinStatus
 from app.collection.citizen_reports import open_overflow_reports
 from app.collection.models import IncidentCode, Pickup
-from app.core.clock import seconds_of_day
+from app.core.clock import ROME, seconds_of_day
 from app.core.refs import bin_key, site_key, vehicle_key
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
@@ -61,6 +61,22 @@ def vehicle_record(
         capacity_l=int(vehicle.capacity_m3 * 1000),
         capacity_pieces=vehicle.capacity_pieces,
     )
+
+
+SHIFT_ROUNDING_S = 900  # a plan for today starts at the next quarter hour
+
+
+def from_now(records: tuple[VehicleRecord, ...], service_date: date, now: datetime) -> tuple[VehicleRecord, ...]:
+    """For a plan of today, each shift starts no earlier than ``now`` rounded up to the quarter hour."""
+    if service_date != now.astimezone(ROME).date():
+        return records
+    wall = now.astimezone(ROME)
+    now_s = wall.hour * 3600 + wall.minute * 60 + wall.second
+    start_s = -(-now_s // SHIFT_ROUNDING_S) * SHIFT_ROUNDING_S
+    out = tuple(replace(r, shift=(max(r.shift[0], start_s), r.shift[1])) for r in records)
+    if all(r.shift[0] >= r.shift[1] for r in out):
+        raise PlanningInputError(_("I turni dei veicoli scelti per oggi sono già finiti: pianifica per domani."))
+    return tuple(r for r in out if r.shift[0] < r.shift[1])
 
 
 def load_plant(site_ids: list[int]) -> Site:

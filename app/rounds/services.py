@@ -5,22 +5,30 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.core.clock import at_second, local_datetime, local_today
+from app.core.clock import at_second, local_datetime, local_today, utcnow
 from app.core.refs import StopKey, bin_id_of, key_id, vehicle_key
+from app.errors import ValidationError
 from app.extensions import db
 from app.rounds import adapters, kinds
 from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
-from app.rounds.editing import move_stop, publish_plan, reorder_stop, set_locked
-from app.rounds.models import PlanKind, RoundPlan, RoundRoute, UnassignedStop
+from app.rounds.editing import guard, move_stop, publish_plan, publish_reviewed, reorder_stop, set_driver, set_locked
+from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute, UnassignedStop
 from app.rounds.persist import apply_path, apply_visits, new_stop, refresh_totals
 from app.rounds.replan import replan_remaining
-from app.rounds.selection import candidate_bins, load_plant, load_vehicles, site_record, vehicle_record
+from app.rounds.selection import (
+    candidate_bins,
+    from_now,
+    load_plant,
+    load_vehicles,
+    site_record,
+    vehicle_record,
+)
 
 __all__ = [
     "PlanParams",
@@ -31,9 +39,12 @@ __all__ = [
     "plan_day",
     "prepare",
     "publish_plan",
+    "publish_reviewed",
     "reorder_stop",
+    "replan_published",
     "replan_remaining",
     "save",
+    "set_driver",
     "set_locked",
 ]
 
@@ -121,9 +132,13 @@ def prepare(params: PlanParams) -> Prepared:
     return Prepared(
         params=params,
         sites=tuple(site_record(s) for s in sites.values()),
-        vehicles=tuple(
-            vehicle_record(v, params.service_date, starts[v.id], plant, starts[v.id] if params.end_empty else None)
-            for v in vehicles
+        vehicles=from_now(
+            tuple(
+                vehicle_record(v, params.service_date, starts[v.id], plant, starts[v.id] if params.end_empty else None)
+                for v in vehicles
+            ),
+            params.service_date,
+            utcnow(),
         ),
         stops=tuple(c.record for c in candidates),
         start_sites={vehicle_key(v.id): starts[v.id].id for v in vehicles},
@@ -213,6 +228,7 @@ def _unassigned(key: str, reason: str, records: dict[str, StopRecord]) -> Unassi
         bin_id=bin_id,
         reference="" if bin_id is not None else StopKey.parse(key).value,
         required=record.required if record else False,
+        planned_kg=record.demand_kg if record else 0,
         reason=reason[:300],
     )
 
@@ -223,6 +239,14 @@ def plan_day(params: PlanParams, progress: Callable[[float, int], None] | None =
     kind.check(params)
     prepared = kind.prepare(params)
     return save(prepared, compute(prepared, progress, cancel))
+
+
+def replan_published(plan: RoundPlan, expected_version: int, now: datetime) -> RoundPlan:
+    """Re-plan a published plan from ``now`` (what is done stays): a new version for the drivers."""
+    guard(plan, expected_version)
+    if plan.status != PlanStatus.PUBLISHED:
+        raise ValidationError(_("Si ripianifica solo un piano pubblicato: una bozza si modifica a mano."))
+    return replan_remaining(plan, now)
 
 
 def check_collection(params: PlanParams) -> None:

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from app.auth.models import User
-from app.core.clock import local_today, seconds_of_day
+from app.core.clock import local_today, seconds_of_day, utcnow
 from app.core.policy import Permission, can
 from app.core.refs import parse_domain_reference, reference_key, vehicle_key
 from app.errors import ConflictError, PermissionDenied, ValidationError
@@ -25,7 +25,7 @@ from app.fleet.models import Site, SiteKind
 from app.rounds import jobs
 from app.rounds import services as rounds
 from app.rounds.models import PlanKind, PlanningJob, RoundPlan, RouteStop
-from app.rounds.selection import load_vehicles, site_record, vehicle_record
+from app.rounds.selection import from_now, load_vehicles, site_record, vehicle_record
 from app.stock.catalog import packed_litres
 from app.welfare import messages
 from app.welfare.allocation import active_allocations
@@ -149,7 +149,7 @@ def prepare(params: rounds.PlanParams) -> rounds.Prepared:
     return rounds.Prepared(
         params=params,
         sites=(site_record(warehouse),),
-        vehicles=tuple(vehicle_record(v, day, warehouse, warehouse) for v in vehicles),
+        vehicles=from_now(tuple(vehicle_record(v, day, warehouse, warehouse) for v in vehicles), day, utcnow()),
         stops=tuple(_stop_record(d, day) for d in due),
         start_sites={vehicle_key(v.id): warehouse.id for v in vehicles},
         plant_id=warehouse.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -101,7 +101,8 @@ def _the_demo_has_a_delivery_to_plan_with_its_warehouse_van() -> None:
     assert due.request.status == "pronta" and delivery_planning.load_of(due.request).pieces >= 1
     van = db.session.scalar(select(Vehicle).where(Vehicle.capacity_pieces.is_not(None)))
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
-    params = delivery_planning.DeliveryPlanParams(local_today(), van.home_site_id, (van.id,), {}, 1.0)
+    tomorrow = local_today() + timedelta(days=1)  # a plan for today starts from now, and the day may be over
+    params = delivery_planning.DeliveryPlanParams(tomorrow, van.home_site_id, (van.id,), {}, 1.0)
     plan = delivery_planning.plan_deliveries(params, coordinator)
     (stop,) = [s for r in plan.routes for s in r.stops]
     assert stop.reference == due.reference and stop.planned_pieces == delivery_planning.load_of(due.request).pieces

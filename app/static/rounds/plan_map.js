@@ -39,5 +39,16 @@
       bounds.extend([stop.lat, stop.lon]);
     });
   });
+  if (plan.left_out && plan.left_out.length) {
+    var leftOut = L.layerGroup().addTo(map);
+    plan.left_out.forEach(function (item) {
+      L.circleMarker([item.lat, item.lon], { radius: 7, color: "#d62728", weight: 2, fillOpacity: 0.25, dashArray: "3 3" })
+        .bindPopup(esc(item.code + " · " + item.kg + " kg") + "<br>" + esc(item.address)).addTo(leftOut);
+      bounds.extend([item.lat, item.lon]);
+    });
+    var overlays = {};
+    overlays[esc(d.labelLeftOut || "")] = leftOut;
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  }
   if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20] }); } else { map.setView([45.4642, 9.19], 11); }
 })();

@@ -191,3 +191,14 @@ def test_the_bin_pages_are_translated_for_an_english_user(client, login_as):
     login_as("operator", locale="en")
     html = client.get("/bins/import").get_data(as_text=True)
     assert "Import bins" in html and "Show preview" in html
+
+
+def test_the_bin_history_reads_in_words_with_organisation_names() -> None:
+    from app.bins.history import describe
+
+    org = factories.OrganisationFactory(name="Vesti Solidale Storia")
+    db.session.flush()
+
+    line = describe({"operator_id": [None, org.id], "status": ["active", "damaged"]})
+
+    assert line == "gestore: — → Vesti Solidale Storia; stato: Attivo → Danneggiato"

@@ -28,7 +28,7 @@ from tests.app.browser.conftest import log_in, open_phone_menu, release_db
 from tests.app.conftest import FakeClock
 
 pytestmark = [pytest.mark.browser]
-DRIVER = "Luca Ferrari"
+DRIVER, SPARE_DRIVER = "Luca Ferrari", "Giorgio Brambilla"
 TRUCK, SPARE = "EZ482KM", "FA913TR"
 # Yellow bins of central Milan (the route-sheet walk) and of NoLo and Loreto, between Lambrate and Cinisello.
 BINS = [
@@ -72,6 +72,7 @@ def _seed() -> Seeded:
         for plate, label, per_km in ((TRUCK, "Iveco Eurocargo", "0.420"), (SPARE, "Fiat Ducato (riserva)", "0.900"))
     ]
     driver = factories.UserFactory(role="driver", full_name=DRIVER, organisation=org)
+    factories.UserFactory(role="driver", full_name=SPARE_DRIVER, organisation=org)
     coordination = factories.OrganisationFactory(name="Coordinamento FIT-MI", kind="coordination")
     coordinator = factories.UserFactory(role="coordinator", organisation=coordination)
     last_emptied = datetime.combine(local_today() - timedelta(days=7), time(8), tzinfo=UTC)
@@ -165,16 +166,16 @@ def _plan_tomorrow(page: Any, seeded: Seeded) -> None:
 
 def _move_last_stop_to_the_spare_truck(page: Any) -> str:
     """On the review page, move the last bin of the driver's route to the spare truck; returns its code."""
-    ours = page.locator("section[data-route]", has_text=DRIVER)
+    ours = page.locator("details[data-route]").filter(has=page.locator("summary", has_text=DRIVER))
     last = ours.locator("tbody tr[data-stop]:not(.table-warning)").last  # not the unloads
     sequence, code = last.locator("td").nth(0).inner_text(), last.locator("td").nth(2).inner_text()
-    form = ours.locator("form")
+    form = ours.locator("form[data-role=edit-form]")
     form.locator("select[name=stop_id]").select_option(label=f"{sequence} · {code}")
     form.locator("select[name=to_route_id]").select_option(label=SPARE)
     form.locator("input[name=position]").fill("1")
     form.get_by_role("button", name="Applica").click()
     page.get_by_text("Piano aggiornato e ricontrollato").wait_for()
-    spare = page.locator("section[data-route]", has_text=f"{SPARE} Fiat Ducato")
+    spare = page.locator("details[data-route]", has_text=f"{SPARE} Fiat Ducato")
     assert spare.locator("tbody tr[data-stop]", has_text=code).count() == 1
     assert ours.locator("tbody tr[data-stop]", has_text=code).count() == 0
     return code
@@ -189,6 +190,11 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     _plan_tomorrow(page, seeded)
     assert page.locator("[data-role=unassigned] li").count() == 0  # every bin due is on a route
     moved = _move_last_stop_to_the_spare_truck(page)
+    spare = page.locator("details[data-route]", has_text=f"{SPARE} Fiat Ducato")
+    spare.locator("select[name=driver_id]").select_option(label=SPARE_DRIVER)  # every route needs its driver
+    spare.get_by_role("button", name="Assegna").click()
+    page.get_by_text("Autista assegnato.").wait_for()
+    page.locator("input[name=confirm]").check()
     page.get_by_role("button", name="Pubblica").click()
     page.locator("h1 .badge", has_text="pubblicato").wait_for()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from app.stock import services as stock
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
 from tests.app.sorting.helpers import reuse_b_fraction
-from tests.app.welfare.conftest import SESTO, memory_notify  # noqa: F401  (the SMS outbox fixture)
+from tests.app.welfare.conftest import SESTO, memory_notify, morning  # noqa: F401  (the SMS outbox, the clock)
 
 NAME = "Giulia Fumagalli"
 STREET = "Via dei Cinquecento"
@@ -129,6 +130,7 @@ def _approve_allocate_and_plan(page: Any, request_url: str) -> None:
     page.get_by_role("button", name="Pianifica").click()
     page.wait_for_url(re.compile(r"/rounds/\d+$"))  # the job page opens the plan when the calculation ends
     page.locator("#plan-map, .leaflet-container").first.wait_for()
+    page.locator("input[name=confirm]").check()
     page.get_by_role("button", name="Pubblica").click()
     page.locator("h1 .badge", has_text="pubblicato").wait_for()
 
@@ -162,8 +164,10 @@ def _deliver(phone: Any, sms: list[Any]) -> None:
 def test_a_household_gets_winter_clothes_delivered_and_only_its_comune_sees_it(
     new_page: Any,
     memory_notify: list[Any],  # noqa: F811
+    morning: Any,  # noqa: F811  (today's round needs the day still ahead)
 ) -> None:
     people = _seed()
+    real_now = datetime.now(UTC)
     worker = new_page(viewport={"width": 1280, "height": 800})
     log_in(worker, people.worker, factories.DEFAULT_PASSWORD)
     household_url = _register_household(worker)
@@ -173,6 +177,7 @@ def test_a_household_gets_winter_clothes_delivered_and_only_its_comune_sees_it(
     coordinator.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # no tiles offline
     log_in(coordinator, people.coordinator, factories.DEFAULT_PASSWORD)
     _approve_allocate_and_plan(coordinator, request_url)
+    morning.set(real_now)  # planned this morning; the phone below stamps the handover with the real time
 
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in(phone, people.driver, factories.DEFAULT_PASSWORD)

@@ -77,3 +77,17 @@ def test_publishing_makes_the_plan_visible_to_drivers(plan) -> None:
     assert plan.status == "published" and plan.published_at is not None
     with pytest.raises(ValidationError):
         services.publish_plan(plan, expected_version=plan.version)
+
+
+def test_a_refused_edit_names_the_truck_and_the_bin_in_italian(plan, world) -> None:
+    route = next(r for r in plan.routes if len(_bin_stops(r)) >= 2)
+    first, second = _bin_stops(route)[:2]
+    first.planned_kg = second.planned_kg = 1600  # each fits the 3,000 kg truck, both together do not
+
+    with pytest.raises(ValidationError) as refused:
+        services.reorder_stop(plan, second.id, 1, expected_version=1)
+
+    message = refused.value.message
+    assert route.vehicle.plate in message and "oltre la capienza di 3000 kg" in message
+    assert second.bin.code in message or first.bin.code in message
+    assert "outside capacity" not in message and "veh:" not in message and "bin:" not in message

@@ -77,7 +77,8 @@ def test_the_review_page_shows_the_map_routes_and_unassigned_bins(client, login_
     assert "OpenStreetMap" in html
     assert world.vehicles[0].plate in html or world.vehicles[1].plate in html
     assert world.bins[0].code in html
-    assert 'data-role="approximate"' in html and "gis_data/README.md" in html
+    assert 'data-role="approximate"' in html and "La rete stradale non è caricata" in html
+    assert "ROAD_NETWORK_FILE" not in html  # the technical hint is for admins only
     assert "Pubblica" in html
 
 
@@ -108,10 +109,14 @@ def test_moving_a_stop_from_the_review_page_saves_a_new_version(client, login_as
     assert "ricontrollato" in client.get(f"/rounds/{plan.id}").get_data(as_text=True)
 
 
-def test_publish_button_publishes_the_plan(client, login_as, plan) -> None:
+def test_publish_button_publishes_the_plan(client, login_as, plan, world) -> None:
     login_as("coordinator")
+    for route in plan.routes:
+        route.driver_id = world.driver.id
+    db.session.commit()
 
-    response = post_form(client, f"/rounds/{plan.id}/publish", {"version": 1}, form_url=f"/rounds/{plan.id}")
+    form = {"version": 1, "confirm": "y"}
+    response = post_form(client, f"/rounds/{plan.id}/publish", form, form_url=f"/rounds/{plan.id}")
 
     assert response.status_code == 302
     db.session.expire_all()

@@ -91,3 +91,14 @@ def approved(household: Any, worker: Any, coordinator: Any, **fields: Any) -> An
     requests.approve(request, coordinator)
     db.session.commit()
     return request
+
+
+@pytest.fixture
+def morning(clock: Any) -> Any:
+    """Today at 08:00 in Milan: a plan for today starts from now, so today's rounds need the day still ahead."""
+    from datetime import UTC, time
+
+    from app.core.clock import local_datetime, local_today
+
+    clock.set(local_datetime(local_today(), time(8)).astimezone(UTC))
+    return clock

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -26,6 +27,8 @@ from tests.app.conftest import csrf_token, login
 from tests.app.welfare.conftest import approved, stock_of
 
 ADDRESS = "Via dei Cinquecento"
+
+pytestmark = pytest.mark.usefixtures("morning")  # today's rounds need the day still ahead
 
 
 @dataclass

@@ -26,6 +26,8 @@ from tests.app.welfare.conftest import approved, stock_of
 # Three households of Milano a few kilometres apart (Città Studi, Porta Romana, Lorenteggio).
 PLACES = [(9.2270, 45.4780), (9.2030, 45.4520), (9.1300, 45.4520)]
 
+pytestmark = pytest.mark.usefixtures("morning")  # today's rounds need the day still ahead
+
 
 def _family(office: Any, place: tuple[float, float]) -> Any:
     household = factories.HouseholdFactory(office=office, identity__lon=place[0], identity__lat=place[1])

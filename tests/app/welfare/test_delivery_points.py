@@ -21,6 +21,8 @@ from tests.app.welfare.test_delivery_driving import _planned
 DOOR = ("9.221", "45.438")  # HouseholdFactory's lon/lat, in any number format the outputs use
 GPX = "{http://www.topografix.com/GPX/1/1}"
 
+pytestmark = pytest.mark.usefixtures("morning")  # today's rounds need the day still ahead
+
 
 def _client(app: Flask, user: Any) -> Any:
     client = app.test_client()
