@@ -1,7 +1,7 @@
 """unassigned stop kg: unassigned_stop.planned_kg (what a left-out stop would have weighed; existing rows 0)
 
 Revision ID: a4c19e7d2b60
-Revises: d7e3a9b15c42
+Revises: a5c8e1f4b7d2
 Create Date: 2026-12-04 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4c19e7d2b60'
-down_revision = 'd7e3a9b15c42'
+down_revision = 'a5c8e1f4b7d2'
 branch_labels = None
 depends_on = None
 
