@@ -71,6 +71,9 @@ def _seed() -> Seeded:
 
 def _as(page: Any, email: str) -> None:
     """The next person at the desk: a fresh session, logged in, on the home page."""
+    # Let the last page finish its requests first (the favicon is fetched after load): a late response
+    # would set the previous person's session cookie again after it was cleared.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     log_in(page, email, factories.DEFAULT_PASSWORD)
     page.wait_for_url(re.compile(r"/$"))

@@ -70,5 +70,5 @@ def test_review_sheet_driver_page_and_report_show_the_final_unload_with_the_kg_o
     driver = app.test_client()
     assert login(driver, world.driver.email).status_code == 302
     page = driver.get(f"/driver/route/{route.id}").get_data(as_text=True)
-    assert "Scarico finale" in page and f"a bordo {on_board} kg da scaricare" in page
+    assert "Scarico finale" in page and f"previsti a bordo {on_board} kg" in page
     assert page.rindex("Scarico finale") > max(page.index(s.bin.code) for s in route.stops if s.bin)
