@@ -26,6 +26,7 @@ from app.core.clock import local_midnight, local_today, utcnow
 from app.core.policy import Permission, can
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
+from app.reports.kpis.scope import kg_of_tenths, pickup_kg_tenths
 from app.rounds.models import (
     JobStatus,
     PlanningJob,
@@ -132,13 +133,13 @@ def unplanned_required(user: User, day: date | None = None) -> list[UnassignedSt
 
 
 def _pickup_kg(start: datetime, end: datetime, user: User) -> Decimal:
-    kg = func.coalesce(Pickup.weight_kg, Pickup.fill_percent * Bin.full_weight_kg / 100.0)
+    """kg of the live pickups in [start, end), counted as the KPI page counts them (exact tenths)."""
     query = (
-        select(func.coalesce(func.sum(kg), 0))
+        select(func.sum(pickup_kg_tenths()))
         .join(Bin, Bin.id == Pickup.bin_id)
         .where(Pickup.collected_at >= start, Pickup.collected_at < end, Pickup.superseded.is_(False))
     )
-    return Decimal(str(db.session.scalar(_own(query, Bin.operator_id, user)) or 0)).quantize(Decimal("0.1"))
+    return kg_of_tenths(db.session.scalar(_own(query, Bin.operator_id, user)))
 
 
 @dataclass(frozen=True)
