@@ -92,17 +92,36 @@ def open_data_geojson(bins: list[Bin], source: str) -> dict[str, Any]:
 
 # Two example rows of the import template: real places (Piazza del Duomo in Milano, the centre of Rho).
 _TEMPLATE_ROWS = (
-    ("ESEMPIO-001", "riuso", "Piazza", "del Duomo", "1", "20122", "Milano", "9.190500", "45.464000", "250", ""),
-    ("ESEMPIO-002", "recupero_materia", "Via", "Madonna", "12/A", "20017", "Rho", "9.040000", "45.529000", "330.5", ""),
+    ("ESEMPIO-001", "riuso", "Piazza", "del Duomo", "1", "20122", "Milano", "9.190500", "45.464000", "250"),
+    ("ESEMPIO-002", "recupero_materia", "Via", "Madonna", "12/A", "20017", "Rho", "9.040000", "45.529000", "330.5"),
 )
+
+
+def _template_row(example: tuple[str, ...], operator_name: str) -> list[Any]:
+    code, stream, street_type, street, civic, cap, comune, lon, lat, kg = example
+    eer, litres, hours = "200110", 2500, "06:00-20:00"
+    return [
+        code,
+        operator_name,
+        stream,
+        eer,
+        street_type,
+        street,
+        civic,
+        cap,
+        comune,
+        Decimal(lon),
+        Decimal(lat),
+        litres,
+        Decimal(kg),
+        "attivo",
+        "",
+        hours,
+    ]
 
 
 def import_template(operator_name: str) -> bytes:
     """A CSV to fill in, as Italian Excel saves it (``;``, decimal comma, UTF-8 with BOM): the import's columns
     and two example rows to overwrite."""
-    rows = [
-        [code, operator_name, stream, "200110", street_type, street, civic, cap, comune]
-        + [Decimal(lon), Decimal(lat), 2500, Decimal(kg), "attivo", notes, "06:00-20:00"]
-        for code, stream, street_type, street, civic, cap, comune, lon, lat, kg, notes in _TEMPLATE_ROWS
-    ]
+    rows = [_template_row(example, operator_name) for example in _TEMPLATE_ROWS]
     return csv_text(COLUMNS, rows, ";", ",").encode("utf-8")
