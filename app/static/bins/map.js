@@ -72,6 +72,7 @@
       list.appendChild(item);
     });
     list.dataset.inView = String(inView.length);
+    el.dataset.zoom = String(map.getZoom());  // the view the list is of
     document.getElementById("map-list-count").textContent = d.labelInView.replace("%n", String(inView.length));
   }
 
