@@ -6,16 +6,19 @@ Usage::
 
 Without ``--database-url`` a temporary SQLite database is filled with the demo organisations, users,
 bins and their twelve months of pickups (what the list reads; the demo rounds and chain are left out).
-Each run starts a fresh application (empty fill-model cache, as after a restart), logs in the demo
-coordinator through the test client, then times the first ``GET /bins/`` and ``--warm`` more, sorted by
-predicted fill as the operators ask. Prints the median of each and the SQL statements of one load.
+Each run is a new Python process (nothing imported or cached, the fill model not fitted: as after a
+restart) that logs in the demo coordinator through the test client, then times the first ``GET /bins/``
+and ``--warm`` more, sorted by predicted fill as the operators ask. Prints the median of each and the SQL
+statements of one warm load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,11 +67,9 @@ def _run(database_url: str, warm: int) -> tuple[float, list[float], int]:
     from sqlalchemy import event
 
     from app import create_app
-    from app.collection import forecast
     from app.demo import USERS, demo_password
     from app.extensions import db
 
-    forecast._cache.clear()  # as after a restart: the fill model has not been fitted yet
     app = create_app(_config(database_url))
     client = app.test_client()
     role, email = next((r, e) for r, e, _name, _org in USERS if r == "coordinator")
@@ -100,15 +101,21 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=5, help="fresh applications (first loads)")
     parser.add_argument("--warm", type=int, default=5, help="warm loads per run")
+    parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)  # a run's own process
     args = parser.parse_args()
+    if args.one_run:
+        print(json.dumps(_run(args.database_url, args.warm)))
+        return
     database_url = args.database_url
     if database_url is None:
         database_url = f"sqlite:///{tempfile.mkdtemp()}/bins.sqlite3"
         os.environ["DATABASE_URL"] = database_url
         _build(database_url)
     firsts, warms, statements = [], [], 0
+    command = [sys.executable, __file__, "--one-run", "--database-url", database_url, "--warm", str(args.warm)]
     for _ in range(args.runs):
-        first, warm_times, statements = _run(database_url, args.warm)
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        first, warm_times, statements = json.loads(output.strip().splitlines()[-1])
         firsts.append(first)
         warms.extend(warm_times)
     print(f"GET {URL}: {args.runs} runs")
