@@ -56,6 +56,21 @@ def _chain_settings() -> dict[str, Any]:
     }
 
 
+def _geocoder_settings() -> dict[str, Any]:
+    """Address search: none by default; Nominatim or Photon at the site's choice (see README, «Ricerca indirizzi»)."""
+    return {
+        "GEOCODER": os.environ.get("GEOCODER", "").strip().lower(),
+        "GEOCODER_URL": os.environ.get("GEOCODER_URL", "").strip(),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT")
+        or "FIT-MI Logistics (Città metropolitana di Milano)",
+        "GEOCODER_MIN_DELAY_S": float(os.environ.get("GEOCODER_MIN_DELAY_S", "1") or 1),
+        "GEOCODER_TIMEOUT_S": float(os.environ.get("GEOCODER_TIMEOUT_S", "5") or 5),
+        "GEOCODER_CACHE_DAYS": _int_env("GEOCODER_CACHE_DAYS", 30),
+        # Searches a signed-in user may make (forms): the cache answers repeats without asking the server.
+        "GEOCODER_RATE_LIMIT": os.environ.get("GEOCODER_RATE_LIMIT", "20 per minute;300 per day"),
+    }
+
+
 def _deployment_settings(env: str) -> dict[str, Any]:
     """How the app is served: processes, proxies, map tiles, logs, health thresholds."""
     return {
@@ -112,6 +127,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "DRIVER_UNDO_MINUTES": _int_env("DRIVER_UNDO_MINUTES", 5),
         **_deployment_settings(env),
         **_chain_settings(),
+        **_geocoder_settings(),
     }
     config.update(overrides)
     return config
