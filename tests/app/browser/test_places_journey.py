@@ -80,25 +80,12 @@ def test_a_point_outside_the_area_says_so_before_saving(page, nominatim):
     page.locator("#place-comune", has_text="fuori dall'area servita").wait_for()
 
 
-def test_on_a_phone_use_my_position_puts_the_pin_where_the_phone_is(chromium, live_server, nominatim):
+def test_on_a_phone_use_my_position_puts_the_pin_where_the_phone_is(phone_at, nominatim):
     email = _worker("015182")  # Rho as well
-    context = chromium.new_context(
-        base_url=live_server,
-        locale="it-IT",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        permissions=["geolocation"],
-        geolocation={"latitude": 45.5283, "longitude": 9.0403},  # Rho, piazza San Vittore
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(30_000)
-    try:
-        phone.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
-        log_in(phone, email, factories.DEFAULT_PASSWORD)
-        phone.goto("/welfare/households/new")
-        phone.get_by_role("button", name="Usa la mia posizione").click()
-        phone.locator("#place-comune", has_text="Comune: Rho").wait_for()
-        assert round(_lon(phone), 4) == 9.0403
-    finally:
-        context.close()
+    phone = phone_at(45.5283, 9.0403)  # Rho, piazza San Vittore
+    phone.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    log_in(phone, email, factories.DEFAULT_PASSWORD)
+    phone.goto("/welfare/households/new")
+    phone.get_by_role("button", name="Usa la mia posizione").click()
+    phone.locator("#place-comune", has_text="Comune: Rho").wait_for()
+    assert round(_lon(phone), 4) == 9.0403
