@@ -29,6 +29,9 @@ OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
 
 
+DEFAULT_USER_AGENT = "FIT-MI Logistics (Città metropolitana di Milano)"
+
+
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     try:

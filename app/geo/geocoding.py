@@ -93,11 +93,12 @@ class GeopyGeocoder:
     def search(self, text: str, limit: int, bounds: tuple[float, float, float, float] | None) -> list[Place]:
         from geopy.point import Point
 
-        options: dict[str, Any] = {"exactly_one": False, "limit": limit, "language": "it"}
+        options: dict[str, Any] = {"exactly_one": False, "limit": limit}
         box = [Point(bounds[3], bounds[0]), Point(bounds[1], bounds[2])] if bounds else None
         if self.provider == "nominatim":
-            options |= {"addressdetails": True, "country_codes": "it", "viewbox": box, "bounded": box is not None}
-        else:
+            options |= {"addressdetails": True, "language": "it", "country_codes": "it"}
+            options |= {"viewbox": box, "bounded": box is not None}
+        else:  # Photon's default language is the local names' (Italian here); its public server knows no «it»
             options |= {"bbox": box}
         found = self._geocode(text, **options) or []
         return [self._place(location) for location in found]

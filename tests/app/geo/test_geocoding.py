@@ -54,6 +54,16 @@ def test_nominatim_is_asked_as_its_policy_wants_and_a_repeated_search_is_answere
     assert west < 9.19 < east and south < 45.46 < north  # the metropolitan area, from the loaded comuni
 
 
+def test_photon_is_asked_within_the_metropolitan_area(client, worker, geocoder):
+    sent = geocoder("photon")
+    client.get("/geo/places?q=Via Padova 21, Milano")
+    url, headers = sent[0]
+    assert url.startswith("https://photon.example.org/api?") and headers["User-Agent"] == "FIT-MI tests"
+    asked = parse_qs(urlsplit(url).query)
+    west, south, east, north = (float(v) for v in asked["bbox"][0].split(","))
+    assert west < 9.19 < east and south < 45.46 < north and "lang" not in asked
+
+
 def test_a_geocoder_that_does_not_answer_gives_an_italian_message_not_an_error_page(client, worker, geocoder):
     geocoder("nominatim")
     response = client.get(f"/geo/places?q={TIMES_OUT}", headers={"Accept": "application/json"})
