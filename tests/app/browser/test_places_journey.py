@@ -89,3 +89,4 @@ def test_on_a_phone_use_my_position_puts_the_pin_where_the_phone_is(phone_at, no
     phone.get_by_role("button", name="Usa la mia posizione").click()
     phone.locator("#place-comune", has_text="Comune: Rho").wait_for()
     assert round(_lon(phone), 4) == 9.0403
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the map fits the phone
