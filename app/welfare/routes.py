@@ -18,7 +18,7 @@ from app.views import form_status, form_values, save_form
 from app.welfare import queries, services
 from app.welfare.blueprint import bp
 from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
-from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
+from app.welfare.forms import LINE_ROWS, ActionForm, HouseholdForm, MemberForm, RequestForm
 
 LABELS = {
     "status_labels": STATUS_LABELS,
@@ -182,6 +182,9 @@ def request_edit(request_id: int) -> Any:
     target = url_for("welfare.request_detail", request_id=request_id)
     if "edit" not in services.allowed_actions(draft, current_user):
         flash(_("Solo una bozza si modifica, da chi segue il nucleo."), "warning")
+        return redirect(target)
+    if len(draft.lines) > LINE_ROWS:  # made elsewhere (the demo): the form has LINE_ROWS rows
+        flash(_("Questa bozza ha più di %(n)d righe: annullala e creane una nuova.", n=LINE_ROWS), "warning")
         return redirect(target)
     form = _request_form(draft.household, None if request.method == "POST" else draft)
     save = lambda: services.update_draft(draft, _request_data(form), current_user)  # noqa: E731

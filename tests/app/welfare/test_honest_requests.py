@@ -151,3 +151,16 @@ def test_a_persons_gender_offers_no_unisex_or_neonato_and_a_baby_asks_for_baby_c
     made = post_form(client, url, data | {"lines-0-member_id": baby.id, "lines-0-category": "tuta"})
     assert made.status_code == 302, re.findall(r"Riga[^<]*", made.get_data(as_text=True))
     assert _request().lines[0].age_group == "neonato"
+
+
+def test_a_draft_longer_than_the_form_is_not_opened_for_editing(client, login_as, household):
+    from app.welfare import requests
+
+    worker = login_as("social_worker", organisation=household.office)
+    boy = household.members[0]
+    lines = [requests.LineData(boy.id, "maglione", "inverno", 1, size="8 anni") for _ in range(7)]
+    draft = requests.create_request(household, requests.RequestData(lines=lines), worker)
+    db.session.commit()
+    response = client.get(f"/welfare/requests/{draft.id}/edit")
+    assert response.status_code == 302
+    assert "più di 6 righe" in client.get(response.headers["Location"]).get_data(as_text=True)
