@@ -77,6 +77,15 @@ class InStock:
     size: str
     season: str
     available: int
+    members: tuple[str, ...] = ()  # the members who wear this size
+
+
+def _wearers(household: Household, group: str, size: str) -> tuple[str, ...]:
+    return tuple(
+        m.label
+        for m in household.members
+        if group in (line_group(m), "unisex") and size in (m.clothing_size, m.shoe_size)
+    )
 
 
 def stock_for(household: Household, user: User) -> list[InStock]:
@@ -87,7 +96,9 @@ def stock_for(household: Household, user: User) -> list[InStock]:
         item = row.item
         if item.age_group in groups and row.available > 0:
             pieces[(item.category, item.age_group, item.size, item.season)] += row.available
-    return [InStock(*key, available=n) for key, n in sorted(pieces.items())]
+    return [
+        InStock(*key, available=n, members=_wearers(household, key[1], key[2])) for key, n in sorted(pieces.items())
+    ]
 
 
 def overview(user: User) -> dict[str, Any]:

@@ -29,9 +29,11 @@ def test_the_request_form_shows_the_pieces_available_for_the_households_members(
     html = client.get(f"/welfare/households/{household.id}/requests/new").get_data(as_text=True)
     table = html[html.index('id="stock-now"') :]
     rows = re.findall(
-        r'<tr data-category="([^"]+)" data-size="([^"]+)">.*?<td class="text-end">(\d+)</td>', table, re.S
+        r'<tr data-category="([^"]+)" data-size="([^"]+)"[^>]*>.*?<td class="text-end">(\d+)</td>\s*<td>([^<]*)</td>',
+        table,
+        re.S,
     )
-    assert rows == [("cappotto", "8 anni", "3"), ("maglione", "5 anni", "5")]
+    assert rows == [("cappotto", "8 anni", "3", "Figlio 1"), ("maglione", "5 anni", "5", "Figlia 2")]
 
 
 def test_a_blank_size_the_member_has_no_size_for_is_refused_on_its_cell(client, login_as, household):
