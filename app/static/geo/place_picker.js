@@ -119,8 +119,17 @@
     results.hidden = places.length === 0;
   }
 
+  function typedAddress() {
+    // The address already typed in the form's fields, when the search box is left empty
+    return [d.streetType, d.street, d.civic, d.cap].map(function (id) {
+      var input = id ? document.getElementById(id) : null;
+      return input ? input.value.trim() : "";
+    }).filter(Boolean).join(" ");
+  }
+
   function runSearch() {
-    var text = search.value.trim();
+    var text = search.value.trim() || typedAddress();
+    search.value = text;
     if (text.length < 3) { say(d.labelTooShort, true); return; }
     say(d.labelSearching);
     fetch(d.placesUrl + "?q=" + encodeURIComponent(text), {

@@ -69,6 +69,17 @@ def test_a_household_is_placed_by_typing_its_address_and_dragging_the_pin(page, 
     page.get_by_text("Milano").first.wait_for()
 
 
+def test_the_search_takes_the_address_already_typed_in_the_form(page, nominatim):
+    log_in(page, _worker(), factories.DEFAULT_PASSWORD)
+    page.goto("/welfare/households/new")
+    page.get_by_label("Indirizzo (via e nome)").fill("Via Padova")
+    page.get_by_label("Numero civico").fill("21")
+    page.get_by_label("CAP").fill("20127")
+    page.get_by_role("button", name="Cerca", exact=True).click()
+    page.locator("#place-comune", has_text="Comune: Milano").wait_for()
+    assert round(_lon(page), 4) == 9.218
+
+
 def test_a_point_outside_the_area_says_so_before_saving(page, nominatim):
     log_in(page, _worker(), factories.DEFAULT_PASSWORD)
     page.goto("/welfare/households/new")

@@ -19,6 +19,7 @@ from app.geo.geocoding import GeopyGeocoder
 HERE = Path(__file__).parent / "recorded"
 RECORDINGS = {
     ("nominatim", "via padova 21, milano"): "nominatim_via_padova_21_milano.json",
+    ("nominatim", "via padova 21 20127"): "nominatim_via_padova_21_milano.json",
     ("nominatim", "via de amicis, rho"): "nominatim_via_de_amicis_rho.json",
     ("photon", "via padova 21, milano"): "photon_via_padova_21_milano.json",
 }
