@@ -14,14 +14,14 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import shapely
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import utcnow
@@ -140,8 +140,10 @@ def _key(geocoder: Geocoder, text: str, limit: int) -> str:
     return hashlib.sha256(f"{geocoder.name}|{limit}|{text.lower()}".encode()).hexdigest()
 
 
-def _remember(key: str, text: str, places: list[Place], old: GeocodeAnswer | None) -> None:
+def _remember(key: str, text: str, places: list[Place], old: GeocodeAnswer | None, cutoff: datetime) -> None:
+    """Keep the answer; answers older than ``cutoff`` go (the addresses searched are not kept longer)."""
     payload = json.dumps([asdict(p) for p in places])
+    db.session.execute(delete(GeocodeAnswer).where(GeocodeAnswer.fetched_at <= cutoff, GeocodeAnswer.key != key))
     if old is not None:
         old.places_json, old.fetched_at = payload, utcnow()
         return
@@ -165,8 +167,8 @@ def search(text: str, limit: int = 5) -> list[Place]:
         return []
     key = _key(geocoder, text, limit)
     cached = db.session.get(GeocodeAnswer, key)
-    max_age = timedelta(days=int(current_app.config["GEOCODER_CACHE_DAYS"]))
-    if cached is not None and cached.fetched_at > utcnow() - max_age:
+    cutoff = utcnow() - timedelta(days=int(current_app.config["GEOCODER_CACHE_DAYS"]))
+    if cached is not None and cached.fetched_at > cutoff:
         return [Place(**p) for p in json.loads(cached.places_json)]
     try:
         places = geocoder.search(text, limit, area_bounds())
@@ -175,7 +177,7 @@ def search(text: str, limit: int = 5) -> list[Place]:
         raise GeocoderUnavailable(
             _("La ricerca degli indirizzi non risponde: metti il segnaposto sulla mappa o riprova più tardi.")
         ) from error
-    _remember(key, text, places, cached)
+    _remember(key, text, places, cached, cutoff)
     return places
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from app.core.clock import utcnow
 from app.extensions import db
 from app.geo.models import GeocodeAnswer
 from tests.app.geo.recorded import TIMES_OUT, RecordedAdapter, recorded_geocoder
@@ -52,6 +54,20 @@ def test_nominatim_is_asked_as_its_policy_wants_and_a_repeated_search_is_answere
     assert asked["countrycodes"] == ["it"] and asked["bounded"] == ["1"] and asked["accept-language"] == ["it"]
     west, south, east, north = (float(v) for v in asked["viewbox"][0].split(","))
     assert west < 9.19 < east and south < 45.46 < north  # the metropolitan area, from the loaded comuni
+
+
+def test_an_answer_older_than_the_cache_days_is_asked_again_and_old_answers_are_deleted(
+    app, client, worker, geocoder, monkeypatch
+):
+    sent = geocoder("nominatim")
+    client.get("/geo/places?q=Via Padova 21, Milano")
+    client.get("/geo/places?q=Via De Amicis, Rho")
+    db.session.execute(update(GeocodeAnswer).values(fetched_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    client.get("/geo/places?q=Via Padova 21, Milano")
+    assert len(sent) == 3  # asked again
+    kept = db.session.scalars(select(GeocodeAnswer.query)).all()
+    assert kept == ["Via Padova 21, Milano"]  # Rho's answer, too old, is gone
 
 
 def test_photon_is_asked_within_the_metropolitan_area(client, worker, geocoder):
