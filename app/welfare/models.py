@@ -119,7 +119,7 @@ class IdentityAccessLog(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("welfare_household.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     user: Mapped[User | None] = relationship()
-    purpose: Mapped[str] = mapped_column(String(40))  # view, edit, delivery, export, erase
+    purpose: Mapped[str] = mapped_column(String(40))  # view, edit, search, delivery, export, erase
 
 
 class GarmentRequest(TimestampMixin, Base):
