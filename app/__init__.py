@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from app.geo import geocoding
     from app.i18n import select_locale
 
     sqla.init_app(app)
@@ -69,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    geocoding.init_app(app)
     from app import models  # noqa: F401  (every model registered on the metadata)
 
 
@@ -90,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.collection.citizen_report_routes import bp as citizen_reports_bp
     from app.collection.routes import bp as collection_bp
     from app.fleet.routes import bp as fleet_bp
+    from app.geo.routes import bp as geo_bp
     from app.main.routes import bp as main_bp
     from app.ops.health import bp as ops_bp
     from app.public.routes import bp as public_bp
@@ -105,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.welfare import delivery_routes, routes  # noqa: F401  (their views, on the blueprint below)
     from app.welfare.blueprint import bp as welfare_bp
 
-    for blueprint in (main_bp, ops_bp, auth_bp, admin_bp, fleet_bp, bins_bp):
+    for blueprint in (main_bp, ops_bp, auth_bp, admin_bp, geo_bp, fleet_bp, bins_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(welfare_bp)
     app.register_blueprint(collection_bp)

@@ -29,6 +29,9 @@ OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
 
 
+DEFAULT_USER_AGENT = "FIT-MI Logistics (Città metropolitana di Milano)"
+
+
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     try:
@@ -53,6 +56,21 @@ def _chain_settings() -> dict[str, Any]:
         "INTAKE_PICKUP_TOLERANCE_PERCENT": _percent_env("INTAKE_PICKUP_TOLERANCE_PERCENT", "10"),
         "SORTING_LOSS_TOLERANCE_PERCENT": _percent_env("SORTING_LOSS_TOLERANCE_PERCENT", "2"),
         "CHAIN_TRANSIT_DAYS": _int_env("CHAIN_TRANSIT_DAYS", 2),
+    }
+
+
+def _geocoder_settings() -> dict[str, Any]:
+    """Address search: none by default; Nominatim or Photon at the site's choice (see README, «Ricerca indirizzi»)."""
+    return {
+        "GEOCODER": os.environ.get("GEOCODER", "").strip().lower(),
+        "GEOCODER_URL": os.environ.get("GEOCODER_URL", "").strip(),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT")
+        or "FIT-MI Logistics (Città metropolitana di Milano)",
+        "GEOCODER_MIN_DELAY_S": float(os.environ.get("GEOCODER_MIN_DELAY_S", "1") or 1),
+        "GEOCODER_TIMEOUT_S": float(os.environ.get("GEOCODER_TIMEOUT_S", "5") or 5),
+        "GEOCODER_CACHE_DAYS": _int_env("GEOCODER_CACHE_DAYS", 30),
+        # Searches a signed-in user may make (forms): the cache answers repeats without asking the server.
+        "GEOCODER_RATE_LIMIT": os.environ.get("GEOCODER_RATE_LIMIT", "20 per minute;300 per day"),
     }
 
 
@@ -112,6 +130,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "DRIVER_UNDO_MINUTES": _int_env("DRIVER_UNDO_MINUTES", 5),
         **_deployment_settings(env),
         **_chain_settings(),
+        **_geocoder_settings(),
     }
     config.update(overrides)
     return config

@@ -4,7 +4,7 @@ from app.auth.models import LoginSession, Organisation, User
 from app.bins.models import AuditEntry, Bin, BinImportPreview, BinStatusChange
 from app.collection.models import ApiToken, FillReading, IdempotencyKey, Pickup
 from app.fleet.models import Site, Vehicle
-from app.geo.models import Comune
+from app.geo.models import Comune, GeocodeAnswer
 from app.reports.models import RegisterEntry
 from app.rounds.models import PlanningJob, RoundPlan, RoundRoute, RouteStop, StopPhoto, UnassignedStop
 from app.sorting.models import (
@@ -42,6 +42,7 @@ __all__ = [
     "FillReading",
     "Fraction",
     "GarmentRequest",
+    "GeocodeAnswer",
     "Household",
     "HouseholdIdentity",
     "HouseholdMember",

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import shapely
 from flask_sqlalchemy.pagination import Pagination
-from shapely.geometry import mapping
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -207,21 +205,6 @@ def map_features(bins: list[Bin], predicted: Mapping[int, FillForecast]) -> dict
                     "fill_percent": None if forecast is None else round(forecast.fill_ratio * 100),
                     "demo": b.is_demo,
                 },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def comuni_outlines(tolerance_deg: float = 0.0008) -> dict[str, Any]:
-    """Simplified comune boundaries, so that the map shows where things are even without tiles."""
-    features = []
-    for comune in db.session.scalars(select(Comune).order_by(Comune.name)):
-        geometry = shapely.from_wkb(comune.boundary_wkb).simplify(tolerance_deg, preserve_topology=True)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": mapping(geometry),
-                "properties": {"name": comune.name, "code": comune.istat_code},
             }
         )
     return {"type": "FeatureCollection", "features": features}

@@ -15,6 +15,7 @@ from app.bins.validation import BinData
 from app.core.inputs import int_arg
 from app.core.policy import Permission, can, permission_required
 from app.forms import choices
+from app.geo.services import comuni_outlines
 from app.views import form_status, form_values, save_form
 
 bp = Blueprint("bins", __name__, url_prefix="/bins")
@@ -76,7 +77,7 @@ def map_data() -> Any:
 @bp.route("/comuni.geojson")
 @permission_required(Permission.VIEW_BINS)
 def comuni_data() -> Any:
-    response = jsonify(queries.comuni_outlines())
+    response = jsonify(comuni_outlines())
     response.cache_control.max_age = 3600
     return response
 

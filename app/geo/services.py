@@ -13,7 +13,7 @@ import shapely
 from flask import current_app
 from flask_babel import gettext as _
 from shapely import STRtree
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
@@ -130,6 +130,15 @@ def metro_area() -> BaseGeometry:
     return shapely.union_all(geometries)
 
 
+def area_bounds() -> tuple[float, float, float, float] | None:
+    """West, south, east, north of the loaded comuni (None before any is loaded)."""
+    geometries = _index().geometries
+    if not geometries:
+        return None
+    west, south, east, north = (float(v) for v in shapely.total_bounds(geometries))
+    return west, south, east, north
+
+
 def comune_at(lon: float, lat: float) -> Comune:
     """The comune containing a WGS84 point; a clear error outside the configured area."""
     if not (isinstance(lon, (int, float)) and isinstance(lat, (int, float))) or not (
@@ -156,3 +165,18 @@ def comune_at(lon: float, lat: float) -> Comune:
     comune = db.session.get(Comune, code)
     assert comune is not None
     return comune
+
+
+def comuni_outlines(tolerance_deg: float = 0.0008) -> dict[str, Any]:
+    """Simplified comune boundaries, so that the map shows where things are even without tiles."""
+    features = []
+    for comune in db.session.scalars(select(Comune).order_by(Comune.name)):
+        geometry = shapely.from_wkb(comune.boundary_wkb).simplify(tolerance_deg, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geometry),
+                "properties": {"name": comune.name, "code": comune.istat_code},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

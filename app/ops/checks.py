@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from app.config import OSM_TILE_URL
+from app.config import DEFAULT_USER_AGENT, OSM_TILE_URL
 
 log = logging.getLogger("app.ops")
 
@@ -40,6 +40,16 @@ def advice(config: Mapping[str, Any]) -> list[str]:
         notes.append(
             "MAP_TILE_URL is OpenStreetMap's public tile server, whose usage policy forbids heavy use: "
             "point it at your own tile server or a provider"
+        )
+    if (
+        config.get("GEOCODER")
+        and not config.get("GEOCODER_URL")
+        and config["GEOCODER_USER_AGENT"] == DEFAULT_USER_AGENT
+    ):
+        notes.append(
+            f"GEOCODER={config['GEOCODER']} asks the provider's public server with the default user agent: its "
+            "usage policy wants one that names your organisation and a contact; set GEOCODER_USER_AGENT "
+            "(or GEOCODER_URL to your own server)"
         )
     worker = config.get("ROUNDS_WORKER") or os.environ.get("ROUNDS_WORKER", "embedded")
     if worker == "embedded" and int(config["FITMI_WEB_PROCESSES"]) > 1:

@@ -9,13 +9,14 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.auth.models import User
 from app.core.clock import local_today, utcnow
 from app.core.policy import Permission, can
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
+from app.geo.models import Comune
 from app.geo.services import comune_at
 from app.stock.sizes import SizeSystem, normalise_size
 from app.welfare.catalog import AGE_BANDS, GENDERS
@@ -156,7 +157,7 @@ def add_member(household: Household, data: MemberData, user: User) -> HouseholdM
         raise ValidationError(_("Campo obbligatorio."), field="label")
     if data.age_band not in AGE_BANDS:
         raise ValidationError(_("Fascia d'età non valida."), field="age_band")
-    if data.gender not in GENDERS:
+    if data.gender not in GENDERS:  # «unisex» and «neonato» are groups of garments, not a person's gender
         raise ValidationError(_("Genere non valido."), field="gender")
     clothing, shoes = _member_sizes(data)
     member = HouseholdMember(
@@ -179,9 +180,39 @@ def touch(household: Household) -> None:
     household.retention_until = max(household.retention_until, local_today() + timedelta(days=retention_days()))
 
 
-def households_of(user: User) -> list[Household]:
-    """Households the user may manage, newest first."""
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def households_of(user: User, text: str = "") -> list[Household]:
+    """Households the user may manage, newest first; ``text`` finds them by code, comune, referent or street.
+
+    A household found by its referent's name or street is a reading of its identity, logged as such.
+    """
     query = select(Household).order_by(Household.id.desc())
     if not can(user, Permission.READ_ALL_HOUSEHOLDS):
         query = query.where(Household.comune_code.in_(user.organisation.comune_codes or {""}))
-    return list(db.session.scalars(query))
+    wanted = " ".join(text.split())[:80]
+    if not wanted:
+        return list(db.session.scalars(query))
+    like = _like(wanted)
+    by_identity = set(
+        db.session.scalars(
+            select(HouseholdIdentity.household_id).where(
+                or_(HouseholdIdentity.name.ilike(like, escape="\\"), HouseholdIdentity.street.ilike(like, escape="\\"))
+            )
+        )
+    )
+    query = query.join(Comune, Comune.istat_code == Household.comune_code).where(
+        or_(
+            Household.code.ilike(like, escape="\\"),
+            Comune.name.ilike(like, escape="\\"),
+            Household.id.in_(by_identity or {0}),
+        )
+    )
+    found = list(db.session.scalars(query.limit(200)))
+    for household in found:
+        if household.id in by_identity:
+            log_access(household, user, "search")
+    return found

@@ -34,6 +34,7 @@ class RequestStatus(enum.StrEnum):
     DELIVERED = "consegnata"
     COLLECTED = "ritirata"
     CANCELLED = "annullata"
+    REJECTED = "respinta"
 
 
 class Fulfilment(enum.StrEnum):
@@ -118,7 +119,7 @@ class IdentityAccessLog(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("welfare_household.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     user: Mapped[User | None] = relationship()
-    purpose: Mapped[str] = mapped_column(String(40))  # view, edit, delivery, export, erase
+    purpose: Mapped[str] = mapped_column(String(40))  # view, edit, search, delivery, export, erase
 
 
 class GarmentRequest(TimestampMixin, Base):
@@ -152,6 +153,12 @@ class GarmentRequest(TimestampMixin, Base):
     @property
     def total_pieces(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def rejection_reason(self) -> str:
+        """Why a coordinator rejected the request (the note of its change to «respinta»)."""
+        notes = [h.note for h in self.history if h.to_status == RequestStatus.REJECTED]
+        return notes[-1] if notes else ""
 
 
 class RequestLine(Base):

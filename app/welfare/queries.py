@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,8 +14,10 @@ from app.core.policy import Permission, can
 from app.errors import NotFoundError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind
+from app.stock.queries import availability
 from app.welfare.models import Delivery, DeliveryStatus, GarmentRequest, Household, RequestStatus
 from app.welfare.privacy import covers
+from app.welfare.requests import line_group
 
 
 def requests_for(user: User, status: str | None = None) -> list[GarmentRequest]:
@@ -64,12 +68,45 @@ def site_for(site_id: int) -> Site:
     return site
 
 
+@dataclass(frozen=True)
+class InStock:
+    """Pieces available (on the shelves, not reserved) of one garment, size and season."""
+
+    category: str
+    age_group: str
+    size: str
+    season: str
+    available: int
+    members: tuple[str, ...] = ()  # the members who wear this size
+
+
+def _wearers(household: Household, group: str, size: str) -> tuple[str, ...]:
+    return tuple(
+        m.label
+        for m in household.members
+        if group in (line_group(m), "unisex") and size in (m.clothing_size, m.shoe_size)
+    )
+
+
+def stock_for(household: Household, user: User) -> list[InStock]:
+    """What the stock holds now for the groups of the household's members (and unisex), by category and size."""
+    groups = {line_group(member) for member in household.members} | {"unisex"}
+    pieces: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for row in availability(user, {}):
+        item = row.item
+        if item.age_group in groups and row.available > 0:
+            pieces[(item.category, item.age_group, item.size, item.season)] += row.available
+    return [
+        InStock(*key, available=n, members=_wearers(household, key[1], key[2])) for key, n in sorted(pieces.items())
+    ]
+
+
 def overview(user: User) -> dict[str, Any]:
     """The social worker's home: open requests, the ones recently completed, and the status labels."""
     from app.welfare.catalog import STATUS_LABELS
 
     rows = requests_for(user)
-    done = (RequestStatus.DELIVERED, RequestStatus.COLLECTED, RequestStatus.CANCELLED)
+    done = (RequestStatus.DELIVERED, RequestStatus.COLLECTED, RequestStatus.CANCELLED, RequestStatus.REJECTED)
     return {
         "open": [r for r in rows if r.status not in done],
         "done": [r for r in rows if r.status in done][:20],

@@ -33,7 +33,7 @@ from app.welfare.privacy import covers
 S = RequestStatus
 TRANSITIONS = {
     S.DRAFT: {S.SENT, S.CANCELLED},
-    S.SENT: {S.APPROVED, S.CANCELLED},
+    S.SENT: {S.APPROVED, S.REJECTED, S.CANCELLED},
     S.APPROVED: {S.PREPARING, S.CANCELLED},
     S.PREPARING: {S.READY, S.CANCELLED},
     S.READY: {S.DELIVERED, S.COLLECTED, S.CANCELLED},
@@ -48,6 +48,7 @@ class LineData:
     season: str
     quantity: int
     size: str = ""
+    row: int | None = None  # the line's row on the form, when blank rows were left out
 
 
 @dataclass(frozen=True)
@@ -66,26 +67,44 @@ def max_items_per_month() -> int:
     return int(current_app.config.get("WELFARE_MAX_ITEMS_PER_MONTH", 20))
 
 
-def _line(household: Household, data: LineData, n: int) -> RequestLine:
+def line_group(member: HouseholdMember) -> str:
+    """The stock's group for a member's garments: a baby (0–2 anni) wears «neonato», others their gender."""
+    return "neonato" if member.age_band == "0-2" else member.gender
+
+
+def _line(household: Household, data: LineData, index: int) -> RequestLine:
+    n, row = index + 1, data.row if data.row is not None else index
+    path = f"lines[{row}]"
     member = db.session.get(HouseholdMember, data.member_id)
     if member is None or member.household_id != household.id:
-        raise ValidationError(_("Riga %(n)d: componente del nucleo non valido.", n=n), field="line")
+        raise ValidationError(_("Riga %(n)d: scegli un componente del nucleo.", n=n), field=f"{path}.member_id")
     if data.category not in CATEGORIES:
-        raise ValidationError(_("Riga %(n)d: categoria non valida.", n=n), field="line")
+        raise ValidationError(_("Riga %(n)d: scegli il capo.", n=n), field=f"{path}.category")
     if data.season not in SEASONS:
-        raise ValidationError(_("Riga %(n)d: stagione non valida.", n=n), field="line")
+        raise ValidationError(_("Riga %(n)d: stagione non valida.", n=n), field=f"{path}.season")
     if not isinstance(data.quantity, int) or data.quantity <= 0:
-        raise ValidationError(_("Riga %(n)d: la quantità deve essere maggiore di zero.", n=n), field="line")
-    system = default_size_system(data.category, member.gender)
+        raise ValidationError(_("Riga %(n)d: la quantità deve essere maggiore di zero.", n=n), field=f"{path}.quantity")
+    group = line_group(member)
+    system = default_size_system(data.category, group)
     wanted = data.size.strip() or _member_size(member, system)
+    if not wanted:
+        raise ValidationError(
+            _(
+                "Riga %(n)d: scrivi la taglia: %(member)s non ha una taglia registrata per «%(category)s».",
+                n=n,
+                member=member.label,
+                category=CATEGORIES[data.category][0],
+            ),
+            field=f"{path}.size",
+        )
     try:
         size = normalise_size(system, wanted)
     except ValidationError as error:
-        raise ValidationError(_("Riga %(n)d: %(msg)s", n=n, msg=error.message), field="line") from error
+        raise ValidationError(_("Riga %(n)d: %(msg)s", n=n, msg=error.message), field=f"{path}.size") from error
     return RequestLine(
         member=member,
         category=data.category,
-        age_group=member.gender,
+        age_group=group,
         size_system=system,
         size=size,
         season=data.season,
@@ -112,30 +131,50 @@ def _check_fulfilment(data: RequestData) -> None:
         raise ValidationError(_("La fascia oraria deve finire dopo l'inizio."), field="window_end")
 
 
+def _check_lines(household: Household, data: RequestData) -> list[RequestLine]:
+    if household.status != HouseholdStatus.ACTIVE:
+        raise ValidationError(_("Il nucleo è stato anonimizzato."))
+    if not data.lines:
+        raise ValidationError(_("Aggiungi almeno un capo alla richiesta."), field="lines[0].category")
+    _check_fulfilment(data)
+    return [_line(household, line, i) for i, line in enumerate(data.lines)]
+
+
+def _write_request(request: GarmentRequest, data: RequestData, lines: list[RequestLine]) -> None:
+    delivery = data.fulfilment == Fulfilment.DELIVERY
+    request.fulfilment = data.fulfilment
+    request.urgent = data.urgent
+    request.window_start = data.window_start if delivery else None
+    request.window_end = data.window_end if delivery else None
+    request.availability = data.availability.strip()
+    request.pickup_site_id = data.pickup_site_id if not delivery else None
+    request.lines = lines
+
+
 def create_request(household: Household, data: RequestData, user: User) -> GarmentRequest:
     """A draft request of the chosen members' garments."""
     if not covers(user, household):
         raise PermissionDenied(_("Non puoi creare richieste per questo nucleo."))
-    if household.status != HouseholdStatus.ACTIVE:
-        raise ValidationError(_("Il nucleo è stato anonimizzato."))
-    if not data.lines:
-        raise ValidationError(_("Aggiungi almeno un capo alla richiesta."), field="line")
-    _check_fulfilment(data)
-    lines = [_line(household, line, n) for n, line in enumerate(data.lines, start=1)]
-    request = GarmentRequest(
-        household=household,
-        created_by_id=user.id,
-        fulfilment=data.fulfilment,
-        urgent=data.urgent,
-        window_start=data.window_start if data.fulfilment == Fulfilment.DELIVERY else None,
-        window_end=data.window_end if data.fulfilment == Fulfilment.DELIVERY else None,
-        availability=data.availability.strip(),
-        pickup_site_id=data.pickup_site_id if data.fulfilment == Fulfilment.PICKUP else None,
-        lines=lines,
-    )
+    lines = _check_lines(household, data)
+    request = GarmentRequest(household=household, created_by_id=user.id)
+    _write_request(request, data, lines)
     db.session.add(request)
     record_status(request, "", S.DRAFT, user)
     touch(household)
+    db.session.flush()
+    return request
+
+
+def update_draft(request: GarmentRequest, data: RequestData, user: User) -> GarmentRequest:
+    """Change the lines and the delivery of a draft (its social worker, before sending it)."""
+    if not covers(user, request.household):
+        raise PermissionDenied(_("Non puoi modificare questa richiesta."))
+    request = locked_request(request.id)
+    if request.status != S.DRAFT:
+        raise ConflictError(_("Solo una bozza si modifica: questa richiesta è «%(s)s».", s=_status(request.status)))
+    lines = _check_lines(request.household, data)
+    _write_request(request, data, lines)
+    touch(request.household)
     db.session.flush()
     return request
 
@@ -236,3 +275,13 @@ def approve(request: GarmentRequest, user: User) -> GarmentRequest:
     request.approved_at = utcnow()
     db.session.flush()
     return request
+
+
+def reject(request: GarmentRequest, user: User, note: str = "") -> GarmentRequest:
+    """A coordinator rejects a sent request, saying why (the social worker reads the reason)."""
+    if not can(user, Permission.APPROVE_REQUESTS):
+        raise PermissionDenied(_("Solo i coordinatori respingono le richieste."))
+    reason = " ".join(note.split())
+    if not reason:
+        raise ValidationError(_("Scrivi il motivo: l'assistente sociale lo leggerà."), field="note")
+    return change_status(request, S.REJECTED, user, reason[:200])

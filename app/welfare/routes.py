@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,7 +18,7 @@ from app.views import form_status, form_values, save_form
 from app.welfare import queries, services
 from app.welfare.blueprint import bp
 from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
-from app.welfare.forms import ActionForm, HouseholdForm, MemberForm, RequestForm
+from app.welfare.forms import LINE_ROWS, ActionForm, HouseholdForm, MemberForm, RequestForm
 
 LABELS = {
     "status_labels": STATUS_LABELS,
@@ -38,7 +38,10 @@ def _identity_data(form: HouseholdForm) -> services.IdentityData:
 @bp.route("/households")
 @permission_required(Permission.MANAGE_HOUSEHOLDS)
 def household_list() -> Any:
-    return render_template("welfare/households.html", households=services.households_of(current_user), **LABELS)
+    text = request.args.get("q", "").strip()[:80]
+    households = services.households_of(current_user, text)
+    db.session.commit()  # the access log of households found by their referent's name or street
+    return render_template("welfare/households.html", households=households, q=text, **LABELS)
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -110,13 +113,29 @@ def member_add(household_id: int) -> Any:
     return done
 
 
-def _request_form(household: Any) -> RequestForm:
-    form = RequestForm()
+def _request_form(household: Any, draft: Any = None) -> RequestForm:
+    """The request form of the household's members; a draft's lines and choices when it is first opened."""
+    form = RequestForm(data=_draft_values(draft) if draft is not None else None)
     members = [(m.id, f"{m.label} ({m.clothing_size})") for m in household.members]
     for entry in form.lines:
         entry.form.member_id.choices = choices([(0, "—"), *members])
     form.pickup_site_id.choices = choices([(0, "—"), *((s.id, s.name) for s in queries.distribution_points())])
     return form
+
+
+def _draft_values(draft: Any) -> dict[str, Any]:
+    fields = ("member_id", "category", "season", "size", "quantity")
+    lines = [{name: getattr(line, name) for name in fields} for line in draft.lines]
+    names = ("urgent", "fulfilment", "window_start", "window_end", "availability", "pickup_site_id")
+    return {"lines": lines, **{name: getattr(draft, name) for name in names}}
+
+
+def _request_page(form: RequestForm, household: Any, draft: Any = None) -> Any:
+    stock = queries.stock_for(household, current_user)
+    page = render_template(
+        "welfare/request_form.html", form=form, household=household, draft=draft, stock=stock, **LABELS
+    )
+    return page, form_status(form)
 
 
 def _request_data(form: RequestForm) -> services.RequestData:
@@ -127,8 +146,9 @@ def _request_data(form: RequestForm) -> services.RequestData:
             season=entry.form.season.data or "",
             quantity=entry.form.quantity.data if entry.form.quantity.data is not None else 0,
             size=entry.form.size.data or "",
+            row=row,
         )
-        for entry in form.lines
+        for row, entry in enumerate(form.lines)
         if entry.form.category.data or entry.form.quantity.data is not None
     ]
     return services.RequestData(
@@ -152,8 +172,24 @@ def request_new(household_id: int) -> Any:
         save = lambda: created.append(services.create_request(household, _request_data(form), current_user))  # noqa: E731
         if save_form(form, save, _("Richiesta salvata in bozza."), "") is not None:
             return redirect(url_for("welfare.request_detail", request_id=created[0].id))
-    page = render_template("welfare/request_form.html", form=form, household=household, **LABELS)
-    return page, form_status(form)
+    return _request_page(form, household)
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_HOUSEHOLDS)
+def request_edit(request_id: int) -> Any:
+    draft = queries.request_for(current_user, request_id)
+    target = url_for("welfare.request_detail", request_id=request_id)
+    if "edit" not in services.allowed_actions(draft, current_user):
+        flash(_("Solo una bozza si modifica, da chi segue il nucleo."), "warning")
+        return redirect(target)
+    if len(draft.lines) > LINE_ROWS:  # made elsewhere (the demo): the form has LINE_ROWS rows
+        flash(_("Questa bozza ha più di %(n)d righe: annullala e creane una nuova.", n=LINE_ROWS), "warning")
+        return redirect(target)
+    form = _request_form(draft.household, None if request.method == "POST" else draft)
+    save = lambda: services.update_draft(draft, _request_data(form), current_user)  # noqa: E731
+    done = save_form(form, save, _("Bozza aggiornata."), target)
+    return done or _request_page(form, draft.household, draft)
 
 
 @bp.route("/requests")
@@ -165,11 +201,15 @@ def request_list() -> Any:
 @bp.route("/requests/<int:request_id>")
 @permission_required(Permission.VIEW_REQUESTS)
 def request_detail(request_id: int) -> Any:
-    request = queries.request_for(current_user, request_id)
+    return _detail_page(queries.request_for(current_user, request_id), ActionForm())
+
+
+def _detail_page(request: Any, action_form: ActionForm, reject_open: bool = False) -> str:
     return render_template(
         "welfare/request.html",
         request=request,
-        action_form=ActionForm(),
+        action_form=action_form,
+        reject_open=reject_open,
         deliveries=queries.deliveries_for(request),
         can_manage=services.covers(current_user, request.household),
         actions=services.allowed_actions(request, current_user),
@@ -196,11 +236,15 @@ def allocation_message(result: services.AllocationResult) -> str:
 ACTIONS: dict[str, tuple[Any, Any]] = {
     "send": (services.send, _l("Richiesta inviata al coordinamento.")),
     "approve": (services.approve, _l("Richiesta approvata.")),
+    "reject": (services.reject, _l("Richiesta respinta; il motivo è nella storia della richiesta.")),
     "allocate": (services.allocate, allocation_message),
     "ready": (services.mark_ready, _l("Richiesta pronta.")),
     "collected": (services.mark_collected, _l("Ritiro registrato.")),
     "cancel": (services.cancel, _l("Richiesta annullata; i capi riservati sono tornati disponibili.")),
 }
+
+
+NOTED = {"reject", "cancel"}  # actions whose note (the reason) is kept in the request's history
 
 
 @bp.route("/requests/<int:request_id>/<action>", methods=["POST"])
@@ -211,12 +255,15 @@ def request_action(request_id: int, action: str) -> Any:
     request = queries.request_for(current_user, request_id)
     form = ActionForm()
     service, message = ACTIONS[action]
+    noted = {"note": form.note.data or ""} if action in NOTED else {}
     done = save_form(
         form,
-        lambda: service(request, current_user),
+        lambda: service(request, current_user, **noted),
         message if callable(message) else str(message),
         url_for("welfare.request_detail", request_id=request_id),
     )
+    if done is None and form.note.errors:  # the reason of a rejection: the page again, the field highlighted
+        return _detail_page(request, form, reject_open=True), 422
     if done is None:
         for error in form.form_errors or [_("Modulo non valido.")]:
             flash(str(error), "danger")

@@ -19,7 +19,7 @@ from app.welfare.households import (
     update_identity,
 )
 from app.welfare.privacy import covers, household_for, read_identity
-from app.welfare.requests import LineData, RequestData, approve, create_request, send
+from app.welfare.requests import LineData, RequestData, approve, create_request, reject, send, update_draft
 from app.welfare.workflow import allowed_actions, cancel, mark_collected, mark_ready, pickups_at
 
 __all__ = [
@@ -47,7 +47,9 @@ __all__ = [
     "pickups_at",
     "read_identity",
     "register_household",
+    "reject",
     "send",
     "start_planning",
+    "update_draft",
     "update_identity",
 ]

@@ -32,9 +32,12 @@ def allowed_actions(request: GarmentRequest, user: User) -> list[str]:
     """
     status, own = request.status, covers(user, request.household)
     prepares = can(user, Permission.PREPARE_REQUESTS)
+    approves = can(user, Permission.APPROVE_REQUESTS)
     offered = {
+        "edit": status == RequestStatus.DRAFT and own,
         "send": status == RequestStatus.DRAFT and own,
-        "approve": status == RequestStatus.SENT and can(user, Permission.APPROVE_REQUESTS),
+        "approve": status == RequestStatus.SENT and approves,
+        "reject": status == RequestStatus.SENT and approves,
         "allocate": status in (RequestStatus.APPROVED, RequestStatus.PREPARING) and prepares,
         "ready": status == RequestStatus.PREPARING and prepares,
         "collected": status == RequestStatus.READY and request.fulfilment == Fulfilment.PICKUP and prepares,

@@ -82,6 +82,7 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "GEOCODER": "",  # a developer's GEOCODER must not send the tests' addresses anywhere
     }
     config.update(overrides)
     app = create_app(config)

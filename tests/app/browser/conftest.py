@@ -57,13 +57,21 @@ def chromium() -> Iterator[Any]:
 def page(chromium: Any, live_server: str) -> Iterator[Any]:
     """A fresh browser context (no cookies) on a desktop viewport; commit test data first."""
     db.session.commit()
-    context = chromium.new_context(base_url=live_server, locale="it-IT", viewport={"width": 1280, "height": 800})
+    context = offline_tiles(
+        chromium.new_context(base_url=live_server, locale="it-IT", viewport={"width": 1280, "height": 800})
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
         yield from _refusing_csp_violations(page)
     finally:
         context.close()
+
+
+def offline_tiles(context: Any) -> Any:
+    """No map tile is fetched from the internet (tests never touch the network): the maps work without them."""
+    context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    return context
 
 
 def _refusing_csp_violations(page: Any) -> Iterator[Any]:
@@ -74,19 +82,48 @@ def _refusing_csp_violations(page: Any) -> Iterator[Any]:
     assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
+PHONE = {"locale": "it-IT", "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
 @pytest.fixture
 def phone(chromium: Any, live_server: str) -> Iterator[Any]:
     """A phone-sized browser context, as a driver or operator in the street would use."""
     db.session.commit()
-    context = chromium.new_context(
-        base_url=live_server, locale="it-IT", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
+    context = offline_tiles(chromium.new_context(base_url=live_server, **PHONE))
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
         yield from _refusing_csp_violations(page)
     finally:
         context.close()
+
+
+@pytest.fixture
+def phone_at(chromium: Any, live_server: str) -> Iterator[Any]:
+    """Phones whose browser gives the position ``(lat, lon)`` (permission granted), refusing CSP violations."""
+    contexts: list[Any] = []
+    blocked: list[str] = []
+
+    def make(lat: float, lon: float) -> Any:
+        db.session.commit()
+        context = offline_tiles(
+            chromium.new_context(
+                base_url=live_server,
+                geolocation={"latitude": lat, "longitude": lon},
+                permissions=["geolocation"],
+                **PHONE,
+            )
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
 def release_db() -> None:

@@ -13,9 +13,7 @@ from tests.app.browser.conftest import log_in, release_db
 pytestmark = [pytest.mark.browser]
 
 
-def test_a_citizen_finds_the_nearest_bin_by_position_reports_it_full_and_the_operator_sees_it(
-    chromium, live_server, page
-):
+def test_a_citizen_finds_the_nearest_bin_by_position_reports_it_full_and_the_operator_sees_it(phone_at, page):
     near = factories.BinFactory(code="VS-0101", lon=9.2160, lat=45.4850, service_hours="07:00-21:00")
     factories.BinFactory(code="VS-0102", lon=9.2330, lat=45.5350)
     operator = factories.UserFactory(role="operator", organisation=near.operator)
@@ -23,36 +21,21 @@ def test_a_citizen_finds_the_nearest_bin_by_position_reports_it_full_and_the_ope
     email, code, address, public_code = operator.email, near.code, near.address, near.public_code
     release_db()
 
-    context = chromium.new_context(
-        base_url=live_server,
-        locale="it-IT",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"latitude": 45.4851, "longitude": 9.2159},
-        permissions=["geolocation"],
-    )
-    phone = context.new_page()
-    blocked: list[str] = []
-    phone.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-    try:
-        phone.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # offline tiles
-        phone.goto("/pubblico/")
-        phone.click("#locate")
-        phone.wait_for_selector("#near-bins")
-        first = phone.locator(".near-bin").first
-        assert address in first.inner_text() and "07:00-21:00" in first.inner_text()
-        phone.wait_for_selector("#where-map[data-loaded='2']")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    phone = phone_at(45.4851, 9.2159)
+    phone.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # offline tiles
+    phone.goto("/pubblico/")
+    phone.click("#locate")
+    phone.wait_for_selector("#near-bins")
+    first = phone.locator(".near-bin").first
+    assert address in first.inner_text() and "07:00-21:00" in first.inner_text()
+    phone.wait_for_selector("#where-map[data-loaded='2']")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
 
-        first.locator("h3 a").click()
-        phone.check("input[name=kind][value=full]")
-        phone.click("text=Invia la segnalazione")
-        assert "Grazie!" in phone.inner_text("[role=status]")
-        assert phone.url.endswith(f"/pubblico/contenitori/{public_code}/grazie")  # the QR code, not the id
-    finally:
-        context.close()
-    assert blocked == []
+    first.locator("h3 a").click()
+    phone.check("input[name=kind][value=full]")
+    phone.click("text=Invia la segnalazione")
+    assert "Grazie!" in phone.inner_text("[role=status]")
+    assert phone.url.endswith(f"/pubblico/contenitori/{public_code}/grazie")  # the QR code, not the id
     report = db.session.scalar(select(CitizenReport))
     assert report.kind == "full" and db.session.scalar(select(FillReading)).fill_percent == 100
     release_db()

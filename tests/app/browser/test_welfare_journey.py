@@ -14,7 +14,7 @@ from app.core.clock import local_today
 from app.extensions import db
 from app.stock import services as stock
 from tests.app import factories
-from tests.app.browser.conftest import log_in, release_db
+from tests.app.browser.conftest import log_in, offline_tiles, release_db
 from tests.app.sorting.helpers import reuse_b_fraction
 from tests.app.welfare.conftest import SESTO, memory_notify, morning  # noqa: F401  (the SMS outbox, the clock)
 
@@ -36,7 +36,7 @@ def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def make(**options: Any) -> Any:
-        context = chromium.new_context(base_url=live_server, locale="it-IT", **options)
+        context = offline_tiles(chromium.new_context(base_url=live_server, locale="it-IT", **options))
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

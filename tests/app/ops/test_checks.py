@@ -74,6 +74,19 @@ def test_production_warns_about_the_public_openstreetmap_tile_server(tmp_path, c
     assert "usage policy" in caplog.text
 
 
+def test_production_warns_about_a_public_geocoder_asked_with_the_default_user_agent(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.ops"):
+        check_settings(_production(tmp_path, GEOCODER="nominatim"))
+        check_settings(_production(tmp_path, GEOCODER="nominatim", GEOCODER_USER_AGENT="Coop (it@coop.example)"))
+    warned = [r.getMessage() for r in caplog.records if "GEOCODER" in r.getMessage()]
+    assert len(warned) == 1 and "GEOCODER_USER_AGENT" in warned[0]
+
+
+def test_an_unknown_geocoder_refuses_to_start(tmp_path):
+    with pytest.raises(RuntimeError, match="GEOCODER must be nominatim or photon"):
+        create_app(_production(tmp_path, GEOCODER="google"))
+
+
 def test_the_web_process_count_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("FITMI_WEB_PROCESSES", raising=False)
     monkeypatch.setenv("WEB_CONCURRENCY", "4")

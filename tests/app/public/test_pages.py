@@ -6,8 +6,8 @@ import re
 
 from app.bins.models import BinStatus
 from app.extensions import db
-from app.public import geocoding
 from tests.app import factories
+from tests.app.geo.recorded import TIMES_OUT, RecordedAdapter, recorded_geocoder
 
 SESTO = "015209"  # Sesto San Giovanni
 
@@ -43,18 +43,19 @@ def test_a_comune_or_a_cap_is_found_without_a_geocoder_and_an_unknown_place_says
     assert "Non troviamo «Atlantide»" in unknown and _listed(unknown) == []
 
 
-def test_a_configured_geocoder_answers_before_the_local_lookup(app, client, monkeypatch):
+def test_the_apps_geocoder_answers_before_the_local_lookup(app, client, monkeypatch):
     near, _far, _removed = _bins()
-    calls = []
+    monkeypatch.setitem(app.extensions, "geocoder", recorded_geocoder("nominatim"))  # Nominatim, recorded
+    html = client.get("/pubblico/?q=Via Padova 21, Milano").get_data(as_text=True)
+    assert len(RecordedAdapter.sent) == 1 and _listed(html)[0] == near.public_code
+    assert "Via Padova, NoLo" in html
 
-    def recorded(text):  # what a Nominatim client answered for this address (recorded)
-        calls.append(text)
-        return geocoding.Place("Viale Monza 140, Milano", 9.2165, 45.4855)
 
-    monkeypatch.setitem(app.extensions, "public_geocoder", recorded)
-    html = client.get("/pubblico/?q=Viale Monza 140").get_data(as_text=True)
-    assert calls == ["Viale Monza 140"] and _listed(html)[0] == near.public_code
-    assert "Viale Monza 140, Milano" in html
+def test_a_geocoder_that_does_not_answer_leaves_the_local_lookup(app, client, monkeypatch):
+    _near, far, _removed = _bins()
+    monkeypatch.setitem(app.extensions, "geocoder", recorded_geocoder("nominatim"))
+    html = client.get(f"/pubblico/?q={TIMES_OUT} 20099").get_data(as_text=True)
+    assert _listed(html)[0] == far.public_code
 
 
 def test_the_where_page_works_without_javascript_and_loads_the_map_from_the_app_itself(client):
