@@ -32,7 +32,7 @@ from app.symbiosis.models import (
     Notice,
     NoticeEvent,
 )
-from app.symbiosis.queries import candidate_of, open_candidates
+from app.symbiosis.queries import candidate_of, open_candidates, own_sites
 
 _ATECO = re.compile(r"^\d{2}(\.\d{1,2}){0,2}$")
 MAX_QUANTITY = Decimal("1000000")
@@ -137,7 +137,8 @@ def _site(site_id: int | None, organisation: Organisation, side: str) -> Site | 
     if site_id is None:
         if side == Side.OFFER:
             raise ValidationError(_("Indica la sede dove si ritira."), field="site_id")
-        return None
+        sites = own_sites(organisation)  # a need is measured from the organisation's (first) premises
+        return sites[0] if sites else None
     site = db.session.get(Site, site_id)
     if site is None or site.organisation_id != organisation.id or not site.active:
         raise ValidationError(_("Scegli una sede attiva della tua organizzazione."), field="site_id")

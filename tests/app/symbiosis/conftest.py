@@ -56,7 +56,7 @@ def market() -> Market:
     return Market(firm, coop)
 
 
-def offer_data(site_id: int, **overrides: Any) -> services.ListingData:
+def offer_data(site_id: int | None, **overrides: Any) -> services.ListingData:
     values: dict[str, Any] = {
         "side": "offer",
         "kind": "material",
