@@ -186,6 +186,11 @@ def post_listing(data: ListingData, user: User) -> Listing:
     profile = db.session.get(CompanyProfile, organisation.id)
     if profile is None or profile.approved_at is None:
         raise PermissionDenied(_("La tua organizzazione è in attesa di approvazione: compila il profilo."))
+    return publish(data, organisation, user.id)
+
+
+def publish(data: ListingData, organisation: Organisation, user_id: int | None) -> Listing:
+    """Check and save a listing of an approved participant, then propose its best matches."""
     _check_kind(data)
     waste, code = _material_status(data)
     condition, terms = _machine_terms(data)
@@ -211,7 +216,7 @@ def post_listing(data: ListingData, user: User) -> Listing:
         brand_model=data.brand_model.strip()[:120],
         condition=condition,
         terms=terms,
-        created_by_id=user.id,
+        created_by_id=user_id,
         fibres=[ListingFibre(fibre=f, percent=p) for f, p in composition.items()],
         photos=[ListingPhoto(data=p, size_bytes=len(p)) for p in photos],
     )
