@@ -15,7 +15,7 @@ from app.collection.demo import ensure_demo_history
 from app.core.policy import Role
 from app.extensions import db
 from app.fleet import services as fleet
-from app.fleet.models import Site, Vehicle
+from app.fleet.models import Site, SiteKind, Vehicle
 from app.geo import services as geo
 from app.geo.models import Comune
 from app.rounds.demo import ensure_demo_round
@@ -79,7 +79,7 @@ SITES = [
     ),
     (
         "Laboratorio Sartoria Navigli " + DEMO,
-        "company",
+        SiteKind.COMPANY,
         "Sartoria Navigli",
         "Via Vigevano",
         "20",
@@ -87,10 +87,19 @@ SITES = [
         9.1700,
         45.4530,
     ),
-    ("Tessitura Legnanese " + DEMO, "company", "Tessitura Legnanese", "Corso Italia", "40", "20025", 8.9150, 45.5950),
+    (
+        "Tessitura Legnanese " + DEMO,
+        SiteKind.COMPANY,
+        "Tessitura Legnanese",
+        "Corso Italia",
+        "40",
+        "20025",
+        8.9150,
+        45.5950,
+    ),
     (
         "Laboratorio Filo Sociale " + DEMO,
-        "company",
+        SiteKind.COMPANY,
         "Cooperativa Filo Sociale",
         "Via Padova",
         "100",
@@ -98,10 +107,10 @@ SITES = [
         9.2240,
         45.4970,
     ),
-    ("Fablab Milano " + DEMO, "company", "Fablab Milano", "Via Bergognone", "34", "20144", 9.1660, 45.4560),
+    ("Fablab Milano " + DEMO, SiteKind.COMPANY, "Fablab Milano", "Via Bergognone", "34", "20144", 9.1660, 45.4560),
     (
         "Istituto di Moda Sesto " + DEMO,
-        "company",
+        SiteKind.COMPANY,
         "Istituto di Moda Sesto",
         "Viale Gramsci",
         "200",

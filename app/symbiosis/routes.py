@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.forms import KIND_LABELS
+from app.auth.models import COMPANY_KINDS
 from app.core.policy import Permission, can, permission_required
 from app.extensions import db
 from app.forms import choices
@@ -49,6 +50,7 @@ def index() -> Any:
         matches=queries.matches_for(current_user),
         notices=queries.unread_notices(current_user),
         profile=queries.profile_of(current_user.organisation_id),
+        participant=current_user.organisation.kind in COMPANY_KINDS,
         waiting=fulfilment.waiting_intake() if can(current_user, Permission.WORK_PLANT) else [],
         page=page,
     )
