@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from app.chain.balance import Status, hops
+from app.chain.flow import Scope, follow
 from app.core.clock import ROME, local_today
 from app.extensions import db
 from app.rounds import services as rounds
@@ -133,6 +135,9 @@ def test_an_offer_matched_accepted_picked_up_and_taken_in_shows_in_the_kpis(
     batch = db.session.scalar(select(IntakeBatch))
     assert batch.source == "symbiosis" and float(batch.net_kg) == 28.5
     assert db.session.get(Match, match.id).intake_batch_id == batch.id
+    flow = follow(Scope(local_today(), local_today()))  # the chain enters it at the plant, and still balances
+    assert flow.other_sources_kg == batch.net_kg
+    assert [(h.key, h.status) for h in hops(flow) if h.status == Status.ALERT] == []
 
     day = local_today().isoformat()
     html = office.get(f"/reports/kpi?start={day}&end={day}").get_data(as_text=True)
