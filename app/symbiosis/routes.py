@@ -159,7 +159,7 @@ def _match_page(match_id: int, **forms: Any) -> Any:
         match=match,
         side=services.side_of(match, current_user),
         contacts=queries.contacts(match, current_user),
-        answer_form=AnswerForm(),
+        answer_form=forms.get("answer_form") or AnswerForm(),
         arrange_form=forms.get("arrange_form") or ArrangeForm(obj=match),
         complete_form=forms.get("complete_form") or CompleteForm(),
         intake_form=intake,
@@ -181,7 +181,7 @@ def answer(match_id: int) -> Any:
     done = save_form(
         form, lambda: services.answer(match_id, accept, current_user), message, url_for(".match", match_id=match_id)
     )
-    return done or (_match_page(match_id), 422)
+    return done or (_match_page(match_id, answer_form=form), 422)
 
 
 @bp.route("/abbinamenti/<int:match_id>/ritiro", methods=["POST"])

@@ -97,3 +97,15 @@ def test_listings_of_an_organisation_not_yet_approved_are_not_public(client: Fla
 def test_other_roles_cannot_open_the_marketplace(client: FlaskClient, login_as: Any) -> None:
     login_as("driver")
     assert client.get("/simbiosi/").status_code == 403
+
+
+def test_answering_a_match_no_longer_proposed_says_why_and_changes_nothing(app: Flask, market: Market) -> None:
+    match = _matched(market)
+    url = f"/simbiosi/abbinamenti/{match.id}"
+    coop = signed_in(app, market.coop.user)
+    post_form(coop, f"{url}/risposta", {"accept": "0"}, url)
+    again = post_form(signed_in(app, market.firm.user), f"{url}/risposta", {"accept": "1"}, url)
+    assert again.status_code == 422
+    assert "Questo abbinamento non attende più una risposta." in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Match, match.id).offer_accepted_at is None
