@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 
 from app.core.clock import local_today, utcnow
 from app.core.refs import reference_key
@@ -14,9 +15,10 @@ from app.extensions import db
 from app.reports.kpis import KpiFilter, symbiosis
 from app.rounds import kinds
 from app.rounds.models import RouteStop, StopStatus
-from app.symbiosis import fulfilment, pickup_stops, services
+from app.symbiosis import fulfilment, matching, pickup_stops, services
 from app.symbiosis.models import Match, MatchStatus
 from tests.app import factories
+from tests.app.rounds.conftest import DEPOT_POINT, PLANT_POINT, milan_roads, on_milan_roads  # noqa: F401
 from tests.app.symbiosis.conftest import Market, need_data, offer_data
 
 
@@ -134,3 +136,17 @@ def test_machines_reused_and_kg_diverted_count_in_the_kpis(market: Market) -> No
     figures = symbiosis(KpiFilter(local_today(), local_today()))
     assert (figures.machines, figures.diverted_kg, figures.matches) == (1, Decimal("20.0"), 2)
     assert figures.co2e_low_t == Decimal("20") / 1000 * Decimal("4.0") * Decimal("0.28")
+
+
+def test_with_the_road_network_loaded_matches_are_ranked_by_road(
+    app: Flask,
+    market: Market,
+    on_milan_roads: str,  # noqa: F811  (the fixture imported above)
+) -> None:
+    for participant, (lon, lat) in ((market.firm, PLANT_POINT), (market.coop, DEPOT_POINT)):
+        participant.site.lon, participant.site.lat = lon, lat  # both on the central-Milan extract's roads
+    services.post_listing(offer_data(market.firm.site.id), market.firm.user)
+    services.post_listing(need_data(), market.coop.user)
+    match = db.session.query(Match).one()
+    straight = matching.straight_m(*PLANT_POINT, *DEPOT_POINT)
+    assert match.by_road and match.distance_m >= straight
