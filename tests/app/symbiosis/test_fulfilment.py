@@ -150,3 +150,9 @@ def test_with_the_road_network_loaded_matches_are_ranked_by_road(
     match = db.session.query(Match).one()
     straight = matching.straight_m(*PLANT_POINT, *DEPOT_POINT)
     assert match.by_road and match.distance_m >= straight
+
+
+def test_a_pickup_left_out_of_a_plan_reads_as_a_symbiosis_pickup() -> None:
+    from app.rounds.labels import reference_label
+
+    assert reference_label("symbiosis:12") == "Ritiro simbiosi n. 12"

@@ -117,6 +117,9 @@ def test_an_offer_matched_accepted_picked_up_and_taken_in_shows_in_the_kpis(
     stop = db.session.scalar(select(RouteStop).where(RouteStop.kind == StopKind.SYMBIOSIS))
     assert stop.required and (stop.window_start_s, stop.window_end_s) == (8 * 3600, 12 * 3600)
     assert stop.planned_kg == 30
+    office = signed_in(app, coordinator)
+    plan_page = office.get(f"/rounds/{stop.route.plan_id}")
+    assert plan_page.status_code == 200 and f"Ritiro simbiosi {match.code}" in plan_page.get_data(as_text=True)
 
     clock.advance(timedelta(hours=2))
     driver_browser = signed_in(app, driver)
@@ -129,7 +132,6 @@ def test_an_offer_matched_accepted_picked_up_and_taken_in_shows_in_the_kpis(
     assert (match.moved_quantity, match.moved_unit, float(match.moved_kg)) == (80, "m", 28.5)
     assert db.session.get(RouteStop, stop.id).status == StopStatus.DONE
 
-    office = signed_in(app, coordinator)
     intake = {"site_id": str(plant.id), "gross_kg": "1028,5", "tare_kg": "1000"}
     assert post_form(office, f"{url}/impianto", intake, url).status_code == 302
     batch = db.session.scalar(select(IntakeBatch))
