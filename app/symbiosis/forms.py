@@ -19,7 +19,16 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.forms import (
+    NUMBER_REQUIRED,
+    REQUIRED,
+    LocalDecimalField,
+    cap_field,
+    choices,
+    civic_field,
+    location_fields,
+    street_field,
+)
 from app.symbiosis import catalog
 from app.symbiosis.models import Fulfilment
 
@@ -126,3 +135,15 @@ class IntakeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Conferma"))
+
+
+class CompanySiteForm(FlaskForm):
+    """Premises of the user's own organisation (where its surplus is picked up)."""
+
+    name = StringField(_l("Nome della sede"), validators=[REQUIRED, Length(max=120)])
+    street = street_field()
+    civic_number = civic_field()
+    cap = cap_field()
+    lon, lat = location_fields()
+    opening_hours = StringField(_l("Orari di apertura"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Aggiungi la sede"))

@@ -18,6 +18,7 @@ from app.symbiosis import catalog, fulfilment, queries, services
 from app.symbiosis.forms import (
     AnswerForm,
     ArrangeForm,
+    CompanySiteForm,
     CompleteForm,
     ConfirmForm,
     HideForm,
@@ -68,6 +69,20 @@ def profile() -> Any:
         url_for("symbiosis.index"),
     )
     return done or (render_template("symbiosis/profile.html", form=form, profile=current), form_status(form))
+
+
+@bp.route("/sedi", methods=["GET", "POST"])
+@permission_required(Permission.USE_SYMBIOSIS)
+def sites() -> Any:
+    form = CompanySiteForm()
+
+    def save() -> Any:
+        data = form_values(services.CompanySite, form, lon=float(form.lon.data or 0), lat=float(form.lat.data or 0))
+        return services.add_site(data, current_user)
+
+    done = save_form(form, save, _("Sede aggiunta."), url_for("symbiosis.sites"))
+    page = render_template("symbiosis/sites.html", form=form, sites=queries.own_sites(current_user.organisation))
+    return done or (page, form_status(form))
 
 
 def _listing_data(form: ListingForm) -> services.ListingData:

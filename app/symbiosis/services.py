@@ -17,7 +17,8 @@ from app.core.photos import clean_photo
 from app.core.policy import Permission, can
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.fleet.models import Site
+from app.fleet import services as fleet
+from app.fleet.models import Site, SiteKind
 from app.rounds import adapters
 from app.sorting.services import eer_code
 from app.symbiosis import catalog, matching
@@ -96,6 +97,34 @@ def save_profile(data: ProfileData, user: User) -> CompanyProfile:
     db.session.add(profile)
     db.session.flush()
     return profile
+
+
+@dataclass(frozen=True)
+class CompanySite:
+    name: str
+    street: str
+    cap: str
+    lon: float
+    lat: float
+    civic_number: str = ""
+    opening_hours: str = ""
+
+
+def add_site(data: CompanySite, user: User) -> Site:
+    """New premises of the user's own organisation (its comune from the point, inside the metro area)."""
+    organisation = company_of(user)
+    site = fleet.SiteData(
+        data.name,
+        SiteKind.COMPANY,
+        data.street,
+        data.civic_number,
+        data.cap,
+        data.lon,
+        data.lat,
+        organisation.id,
+        data.opening_hours,
+    )
+    return fleet.save_site(site)
 
 
 def approve(organisation_id: int, user: User) -> CompanyProfile:

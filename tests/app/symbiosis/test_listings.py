@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.auth import services as auth
 from app.errors import DomainError, PermissionDenied, ValidationError
 from app.extensions import db
+from app.fleet.models import Site
 from app.symbiosis import services
 from app.symbiosis.models import Listing, Match, MatchStatus
 from tests.app import factories
@@ -159,3 +160,32 @@ def test_only_participants_post_and_only_their_own_profile(market: Market) -> No
         services.post_listing(need_data(), coordinator)
     with pytest.raises(DomainError):
         services.save_profile(services.ProfileData("abc", "Rossi", "rossi@x.it"), market.firm.user)
+
+
+def test_a_participant_adds_its_own_premises_and_bad_input_writes_nothing(client: Any, market: Market) -> None:
+    db.session.commit()
+    login(client, market.firm.user.email)
+    site = {
+        "name": "Magazzino Navigli",
+        "street": "Via Vigevano",
+        "civic_number": "20",
+        "cap": "20144",
+        "lon": "9,1700",
+        "lat": "45,4530",
+    }
+    assert post_form(client, "/simbiosi/sedi", site | {"cap": "201"}).status_code == 422
+    outside = post_form(client, "/simbiosi/sedi", site | {"lon": "11,25", "lat": "43,77"})  # Firenze
+    assert outside.status_code == 422
+    assert post_form(client, "/simbiosi/sedi", site).status_code == 302
+    added = db.session.scalar(select(Site).where(Site.name == "Magazzino Navigli"))
+    assert (added.kind, added.organisation_id, added.comune.name) == ("company", market.firm.organisation.id, "Milano")
+    assert "Magazzino Navigli" in client.get("/simbiosi/sedi").get_data(as_text=True)
+
+
+def test_a_coordinator_is_told_that_sites_of_participants_are_theirs_to_add(client: Any, login_as: Any) -> None:
+    login_as("coordinator")
+    response = post_form(
+        client, "/simbiosi/sedi", {"name": "X", "street": "Via Roma", "cap": "20121", "lon": "9,19", "lat": "45,46"}
+    )
+    assert response.status_code == 422
+    assert "non partecipa al mercato" in response.get_data(as_text=True)
