@@ -12,13 +12,12 @@ from sqlalchemy import select
 
 from app.core.clock import local_today
 from app.extensions import db
-from app.rounds import services as rounds
 from app.rounds.models import RouteStop, StopKind
 from app.symbiosis.models import Match
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
 from tests.app.conftest import FakeClock
-from tests.app.symbiosis.conftest import Market, market  # noqa: F401  (the fixture)
+from tests.app.symbiosis.conftest import Market, market, plan_and_publish  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser]
 
@@ -40,17 +39,8 @@ def _answer(page: Any, code: str) -> None:
     page.get_by_text("Abbinamento accettato.").wait_for()
 
 
-def _plan_and_publish(plant: Any, vehicle: Any, driver: Any, coordinator: Any, day: Any) -> int:
-    params = rounds.PlanParams(
-        service_date=day,
-        site_ids=(plant.id,),
-        vehicle_ids=(vehicle.id,),
-        drivers={vehicle.id: driver.id},
-        time_limit_s=1.0,
-        created_by_id=coordinator.id,
-    )
-    plan = rounds.plan_day(params)
-    rounds.publish_plan(plan, plan.version, coordinator)
+def _plan_and_publish(plant: Any, vehicle: Any, driver: Any, coordinator: Any, day: Any) -> tuple[int, int]:
+    plan_and_publish(plant, vehicle, driver, coordinator, day)
     stop = db.session.scalar(select(RouteStop).where(RouteStop.kind == StopKind.SYMBIOSIS))
     stop_id, route_id = stop.id, stop.route_id
     release_db()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -83,3 +84,20 @@ def need_data(**overrides: Any) -> services.ListingData:
         "fibres": {"cotton": 100},
     }
     return services.ListingData(**(values | overrides))
+
+
+def plan_and_publish(plant: Any, vehicle: Any, driver: Any, coordinator: Any, day: date) -> Any:
+    """A collection round of ``day`` for one truck from ``plant``, planned and published by ``coordinator``."""
+    from app.rounds import services as rounds
+
+    params = rounds.PlanParams(
+        service_date=day,
+        site_ids=(plant.id,),
+        vehicle_ids=(vehicle.id,),
+        drivers={vehicle.id: driver.id},
+        time_limit_s=1.0,
+        created_by_id=coordinator.id,
+    )
+    plan = rounds.plan_day(params)
+    rounds.publish_plan(plan, plan.version, coordinator)
+    return plan

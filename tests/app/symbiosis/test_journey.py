@@ -16,13 +16,12 @@ from app.chain.balance import Status, hops
 from app.chain.flow import Scope, follow
 from app.core.clock import ROME, local_today
 from app.extensions import db
-from app.rounds import services as rounds
 from app.rounds.models import RouteStop, StopKind, StopStatus
 from app.sorting.models import IntakeBatch
 from app.symbiosis.models import Listing, Match, MatchStatus
 from tests.app import factories
 from tests.app.conftest import FakeClock, csrf_token, login, post_form
-from tests.app.symbiosis.conftest import Market
+from tests.app.symbiosis.conftest import Market, plan_and_publish
 
 
 def signed_in(app: Flask, user: Any) -> FlaskClient:
@@ -67,16 +66,7 @@ def _collection_round(coordinator: Any) -> tuple[Any, Any]:
     vehicle = factories.VehicleFactory(organisation=operator, home_site=plant, shift_start=time(6), shift_end=time(14))
     driver = factories.UserFactory(role="driver", organisation=operator, email="autista@vestisolidale.it")
     db.session.flush()
-    params = rounds.PlanParams(
-        service_date=local_today(),
-        site_ids=(plant.id,),
-        vehicle_ids=(vehicle.id,),
-        drivers={vehicle.id: driver.id},
-        time_limit_s=1.0,
-        created_by_id=coordinator.id,
-    )
-    plan = rounds.plan_day(params)
-    rounds.publish_plan(plan, plan.version, coordinator)
+    plan_and_publish(plant, vehicle, driver, coordinator, local_today())
     db.session.commit()
     return plant, driver
 
