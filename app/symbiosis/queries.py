@@ -17,6 +17,7 @@ from app.symbiosis.matching import Candidate
 from app.symbiosis.models import CompanyProfile, Listing, ListingFibre, Match, MatchStatus, Notice
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 SHOWN = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)  # contacts are shown once both sides accepted
 
 
@@ -124,7 +125,8 @@ def search(criteria: Search, user: User, page: int = 1) -> list[Listing]:
         like = f"%{criteria.text.strip()[:60]}%"
         query = query.where(or_(Listing.title.ilike(like), Listing.description.ilike(like)))
     query = query.options(selectinload(Listing.fibres), selectinload(Listing.site).selectinload(Site.comune))
-    query = query.order_by(Listing.id.desc()).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    page = min(max(page, 1), MAX_PAGE)  # a huge number would overflow the database's offset
+    query = query.order_by(Listing.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return list(db.session.scalars(query))
 
 

@@ -95,6 +95,7 @@ def test_a_hostile_form_is_never_a_500(client: Any, market: Market) -> None:
     ):
         assert post_form(client, "/simbiosi/annunci/nuovo", form).status_code == 422
     assert client.get("/simbiosi/?page=-4&side=zzz&text=%27%3B--").status_code == 200
+    assert client.get(f"/simbiosi/?page={10**30}").status_code == 200
     assert client.get("/simbiosi/abbinamenti/999999").status_code == 404
     assert _listings() == 0
 
