@@ -43,17 +43,20 @@ def _labels() -> dict[str, Any]:
 def index() -> Any:
     form = SearchForm(request.args)
     criteria = queries.Search(side=form.side.data or "", kind=form.kind.data or "", text=form.text.data or "")
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
+    listings = queries.search(criteria, current_user, page)
+    filters = {k: v for k, v in (("side", criteria.side), ("kind", criteria.kind), ("text", criteria.text)) if v}
+    full = len(listings) == queries.PAGE_SIZE and page < queries.MAX_PAGE
     return render_template(
         "symbiosis/index.html",
         form=form,
-        listings=queries.search(criteria, current_user, page),
+        listings=listings,
+        next_page=url_for(".index", page=page + 1, **filters) if full else None,
         matches=queries.matches_for(current_user),
         notices=queries.unread_notices(current_user),
         profile=queries.profile_of(current_user.organisation_id),
         participant=current_user.organisation.kind in COMPANY_KINDS,
         waiting=fulfilment.waiting_intake() if can(current_user, Permission.WORK_PLANT) else [],
-        page=page,
     )
 
 

@@ -190,3 +190,17 @@ def test_a_coordinator_is_told_that_sites_of_participants_are_theirs_to_add(clie
     )
     assert response.status_code == 422
     assert "non partecipa al mercato" in response.get_data(as_text=True)
+
+
+def test_the_marketplace_pages_its_listings_keeping_the_filters(client: Any, market: Market) -> None:
+    from app.symbiosis.queries import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 1):
+        services.post_listing(offer_data(market.firm.site.id, title=f"Scampoli di cotone {n:02d}"), market.firm.user)
+    db.session.commit()
+    login(client, market.coop.user.email)
+    first = client.get("/simbiosi/?kind=material&page=1").get_data(as_text=True)
+    assert "Scampoli di cotone 50" in first and "Scampoli di cotone 00" not in first
+    assert "/simbiosi/?page=2&amp;kind=material" in first
+    second = client.get("/simbiosi/?kind=material&page=2").get_data(as_text=True)
+    assert "Scampoli di cotone 00" in second and "Pagina successiva" not in second
