@@ -76,10 +76,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_kinds() -> None:
     """The kinds of plan and stop each domain brings to rounds (planning rules, driver-mode hooks)."""
-    from app import rounds, welfare
+    from app import rounds, symbiosis, welfare
 
     rounds.register_kinds()
     welfare.register_kinds()
+    symbiosis.register_kinds()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.sorting.outbound_routes import bp as outbound_bp
     from app.sorting.routes import bp as sorting_bp
     from app.stock.routes import bp as stock_bp
+    from app.symbiosis.routes import bp as symbiosis_bp
     from app.welfare import delivery_routes, routes  # noqa: F401  (their views, on the blueprint below)
     from app.welfare.blueprint import bp as welfare_bp
 
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(chain_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(symbiosis_bp)
     app.register_blueprint(driver_bp)
     app.register_blueprint(round_sheets_bp)
     app.register_blueprint(rounds_bp)

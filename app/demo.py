@@ -15,7 +15,7 @@ from app.collection.demo import ensure_demo_history
 from app.core.policy import Role
 from app.extensions import db
 from app.fleet import services as fleet
-from app.fleet.models import Site, Vehicle
+from app.fleet.models import Site, SiteKind, Vehicle
 from app.geo import services as geo
 from app.geo.models import Comune
 from app.rounds.demo import ensure_demo_round
@@ -34,6 +34,12 @@ ORGANISATIONS = [
         OrganisationKind.SOCIAL_SERVICES,
         ["Sesto San Giovanni", "Cinisello Balsamo"],
     ),
+    # Participants of the industrial symbiosis marketplace (issue #17)
+    ("Sartoria Navigli " + DEMO, OrganisationKind.FIRM, []),
+    ("Tessitura Legnanese " + DEMO, OrganisationKind.FIRM, []),
+    ("Cooperativa Filo Sociale " + DEMO, OrganisationKind.SOCIAL_ENTERPRISE, []),
+    ("Fablab Milano " + DEMO, OrganisationKind.MAKERSPACE, []),
+    ("Istituto di Moda Sesto " + DEMO, OrganisationKind.SCHOOL, []),
 ]
 
 # name, kind, organisation, street, civic, CAP, lon, lat (placed inside the named comune's boundary)
@@ -70,6 +76,47 @@ SITES = [
         "20099",
         9.2330,
         45.5340,
+    ),
+    (
+        "Laboratorio Sartoria Navigli " + DEMO,
+        SiteKind.COMPANY,
+        "Sartoria Navigli",
+        "Via Vigevano",
+        "20",
+        "20144",
+        9.1700,
+        45.4530,
+    ),
+    (
+        "Tessitura Legnanese " + DEMO,
+        SiteKind.COMPANY,
+        "Tessitura Legnanese",
+        "Corso Italia",
+        "40",
+        "20025",
+        8.9150,
+        45.5950,
+    ),
+    (
+        "Laboratorio Filo Sociale " + DEMO,
+        SiteKind.COMPANY,
+        "Cooperativa Filo Sociale",
+        "Via Padova",
+        "100",
+        "20127",
+        9.2240,
+        45.4970,
+    ),
+    ("Fablab Milano " + DEMO, SiteKind.COMPANY, "Fablab Milano", "Via Bergognone", "34", "20144", 9.1660, 45.4560),
+    (
+        "Istituto di Moda Sesto " + DEMO,
+        SiteKind.COMPANY,
+        "Istituto di Moda Sesto",
+        "Viale Gramsci",
+        "200",
+        "20099",
+        9.2300,
+        45.5370,
     ),
 ]
 
@@ -114,6 +161,8 @@ USERS = [
     (Role.DRIVER, "autista@demo.fitmi.it", "Luca Ferrari", "Vesti Solidale"),
     (Role.SOCIAL_WORKER, "assistente.sociale@demo.fitmi.it", "Giulia Rossi", "Servizi sociali Comune di Milano"),
     (Role.SOCIAL_WORKER, "assistente.nord@demo.fitmi.it", "Paolo Galli", "Servizi sociali Nord Milano"),
+    (Role.COMPANY, "sartoria@demo.fitmi.it", "Elena Fumagalli", "Sartoria Navigli"),
+    (Role.COMPANY, "cooperativa@demo.fitmi.it", "Davide Sala", "Cooperativa Filo Sociale"),
 ]
 
 
@@ -178,6 +227,7 @@ def _ensure_users() -> list[tuple[str, str, str]]:
 
 def build_demo() -> list[tuple[str, str, str]]:
     """Create or refresh the demo data; returns (role, e-mail, password) of the demo users."""
+    from app.symbiosis.demo import ensure_demo_symbiosis
     from app.welfare.demo import ensure_demo_welfare
 
     _ensure_comuni()
@@ -189,4 +239,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     ensure_demo_chain()  # last month and this one through rounds, intake, sorting, outbound, stock, families
     ensure_demo_welfare()
     ensure_demo_round()
+    ensure_demo_symbiosis()  # firms, listings and one completed match
     return credentials

@@ -18,6 +18,7 @@ from app.sorting.models import (
     SortingSession,
 )
 from app.stock.models import StockBalance, StockItem, StockLocation, StockMovement
+from app.symbiosis.models import CompanyProfile, Listing, ListingFibre, ListingPhoto, Match, Notice
 from app.welfare.models import (
     Allocation,
     Delivery,
@@ -37,6 +38,7 @@ __all__ = [
     "Bin",
     "BinImportPreview",
     "BinStatusChange",
+    "CompanyProfile",
     "Comune",
     "Delivery",
     "FillReading",
@@ -50,7 +52,12 @@ __all__ = [
     "IdentityAccessLog",
     "IntakeBatch",
     "KgEntry",
+    "Listing",
+    "ListingFibre",
+    "ListingPhoto",
     "LoginSession",
+    "Match",
+    "Notice",
     "Organisation",
     "OutboundLeg",
     "OutboundLine",

@@ -25,11 +25,16 @@ ROLE_LABELS = {
     Role.OPERATOR: _l("Operatore"),
     Role.DRIVER: _l("Autista"),
     Role.SOCIAL_WORKER: _l("Assistente sociale"),
+    Role.COMPANY: _l("Impresa (simbiosi)"),
 }
 KIND_LABELS = {
     OrganisationKind.OPERATOR: _l("Gestore della raccolta"),
     OrganisationKind.SOCIAL_SERVICES: _l("Servizi sociali"),
     OrganisationKind.COORDINATION: _l("Coordinamento"),
+    OrganisationKind.FIRM: _l("Impresa della moda o del tessile"),
+    OrganisationKind.MAKERSPACE: _l("Makerspace o fablab"),
+    OrganisationKind.SOCIAL_ENTERPRISE: _l("Cooperativa sociale o start-up"),
+    OrganisationKind.SCHOOL: _l("Scuola"),
 }
 
 

@@ -17,6 +17,16 @@ class OrganisationKind(enum.StrEnum):
     OPERATOR = "operator"
     SOCIAL_SERVICES = "social_services"
     COORDINATION = "coordination"
+    # The symbiosis marketplace's participants (their users have the role ``company``).
+    FIRM = "firm"  # fashion and textile companies, tailors, designers
+    MAKERSPACE = "makerspace"  # makerspaces and fablabs
+    SOCIAL_ENTERPRISE = "social_enterprise"  # social cooperatives and start-ups
+    SCHOOL = "school"
+
+
+COMPANY_KINDS = frozenset(
+    {OrganisationKind.FIRM, OrganisationKind.MAKERSPACE, OrganisationKind.SOCIAL_ENTERPRISE, OrganisationKind.SCHOOL}
+)
 
 
 organisation_comune = Table(

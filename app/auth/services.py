@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.models import LoginSession, Organisation, OrganisationKind, User
+from app.auth.models import COMPANY_KINDS, LoginSession, Organisation, OrganisationKind, User
 from app.core.clock import utcnow
 from app.core.policy import Role
 from app.errors import ConflictError, NotFoundError, ValidationError
@@ -178,6 +178,11 @@ def save_user(
         raise ValidationError(
             _("Un assistente sociale deve appartenere a un ufficio di servizi sociali."),
             field="organisation_id",
+        )
+    if (role == Role.COMPANY) != (organisation.kind in COMPANY_KINDS):
+        raise ValidationError(
+            _("Il ruolo impresa è per gli utenti di imprese, makerspace, cooperative e scuole, e solo per loro."),
+            field="role",
         )
     clash = db.session.scalar(select(User).where(User.email == email))
     if clash is not None and clash is not user:

@@ -24,6 +24,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     DRIVER = "driver"
     SOCIAL_WORKER = "social_worker"
+    COMPANY = "company"  # a firm, makerspace, cooperative or school of the symbiosis marketplace
 
 
 class Permission(enum.StrEnum):
@@ -51,9 +52,12 @@ class Permission(enum.StrEnum):
     PLAN_DELIVERIES = "plan_deliveries"
     VIEW_CHAIN = "view_chain"  # chain balance and traceability of kilos (operators: their organisation's)
     VIEW_REPORTS = "view_reports"  # KPIs, registers and official exports (operators: their organisation's)
+    USE_SYMBIOSIS = "use_symbiosis"  # the marketplace: companies their own listings and matches, others all
+    MODERATE_SYMBIOSIS = "moderate_symbiosis"  # approve companies, hide listings, every match
 
 
 _A, _C, _O, _D, _S = Role.ADMIN, Role.COORDINATOR, Role.OPERATOR, Role.DRIVER, Role.SOCIAL_WORKER
+_F = Role.COMPANY
 
 RULES: dict[Permission, frozenset[Role]] = {
     Permission.ADMINISTER: frozenset({_A}),
@@ -80,6 +84,8 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.PLAN_DELIVERIES: frozenset({_A, _C}),
     Permission.VIEW_CHAIN: frozenset({_A, _C, _O}),
     Permission.VIEW_REPORTS: frozenset({_A, _C, _O}),
+    Permission.USE_SYMBIOSIS: frozenset({_A, _C, _F}),
+    Permission.MODERATE_SYMBIOSIS: frozenset({_A, _C}),
 }
 
 

@@ -24,6 +24,7 @@ SITE_KIND_LABELS = {
     SiteKind.SORTING_PLANT: _l("Impianto di selezione"),
     SiteKind.WAREHOUSE: _l("Magazzino"),
     SiteKind.DISTRIBUTION_POINT: _l("Punto di distribuzione"),
+    SiteKind.COMPANY: _l("Sede di un'impresa (simbiosi)"),
 }
 
 

@@ -19,6 +19,7 @@ class SiteKind(enum.StrEnum):
     SORTING_PLANT = "sorting_plant"
     WAREHOUSE = "warehouse"
     DISTRIBUTION_POINT = "distribution_point"
+    COMPANY = "company"  # premises of a symbiosis participant (where its surplus is picked up)
 
 
 class Site(TimestampMixin, Base):

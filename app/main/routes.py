@@ -88,6 +88,8 @@ def _nav_items() -> list[dict[str, str]]:
         (Permission.MANAGE_HOUSEHOLDS, "welfare.household_list", _("Nuclei")),
         (Permission.VIEW_REQUESTS, "welfare.request_list", _("Richieste vestiti")),
         (Permission.PLAN_DELIVERIES, "welfare.deliveries", _("Consegne")),
+        (Permission.USE_SYMBIOSIS, "symbiosis.index", _("Simbiosi")),
+        (Permission.MODERATE_SYMBIOSIS, "symbiosis.moderation", _("Moderazione simbiosi")),
     ]
     return [
         {"url": url_for(endpoint), "label": label}

@@ -13,11 +13,11 @@ from flask_limiter.util import get_remote_address
 from app.bins.forms import STREAM_LABELS
 from app.collection import citizen_reports
 from app.core.clock import local_today
+from app.core.photos import clean_photo
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.public import geocoding, queries
 from app.public.forms import ReportForm
-from app.public.photos import clean_photo
 from app.views import form_status
 
 bp = Blueprint("public", __name__, url_prefix="/pubblico")

@@ -250,6 +250,24 @@ def co2e(k: Kpis) -> Table:
     return Table("co2e", _("CO2e evitata"), header, rows, summary, chart, (0, 1, 1, 2, 1))
 
 
+def symbiosis(k: Kpis) -> Table:
+    """The marketplace's figures: no chart (four unlike numbers), the table says it all."""
+    m = k.symbiosis
+    rows: list[list[Any]] = [
+        [_("Kg di eccedenze deviati"), m.diverted_kg],
+        [_("Macchinari riutilizzati"), m.machines],
+        [_("Abbinamenti conclusi"), m.matches],
+        [_("t CO2e evitate (bassa)"), _round(m.co2e_low_t, "0.01")],
+        [_("t CO2e evitate (alta)"), _round(m.co2e_high_t, "0.01")],
+    ]
+    summary = _(
+        "Simbiosi industriale: %(kg)s kg di eccedenze e %(machines)s macchinari passati a un secondo utilizzatore.",
+        kg=fmt_number(m.diverted_kg),
+        machines=m.machines,
+    )
+    return Table("simbiosi", _("Simbiosi industriale"), [_("Indicatore"), _("Valore")], rows, summary, None, (0, 2))
+
+
 def _chart(rows: Sequence[Sequence[Any]], unit: str) -> tuple[list[str], list[float], str]:
     return [str(r[0]) for r in rows], [float(r[1] or 0) for r in rows], unit
 
@@ -263,6 +281,7 @@ BUILDERS: dict[str, Callable[[Kpis], Table]] = {
     "famiglie": households,
     "logistica": logistics,
     "co2e": co2e,
+    "simbiosi": symbiosis,
 }
 
 

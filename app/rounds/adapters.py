@@ -72,6 +72,7 @@ __all__ = [
     "insert_cheapest",
     "network_for",
     "recheck",
+    "road_distances_m",
     "road_path",
     "solve_problem",
     "solve_week",
@@ -371,6 +372,23 @@ def insert_cheapest(built: Built, vehicle_key: str, keys: Sequence[str], key: st
         key=lambda i: int(dist[ids[i], here]) + int(dist[here, ids[i + 1]]) - int(dist[ids[i], ids[i + 1]]),
     )
     return [*keys[:best], key, *keys[best:]]
+
+
+def road_distances_m(
+    network: RoadNetwork | None, origin: tuple[float, float], points: Sequence[tuple[float, float]]
+) -> list[int | None] | None:
+    """Road distances in metres from ``origin`` to each point (None: unreachable or off the roads).
+
+    None without a loaded network: the caller keeps its straight-line distances.
+    """
+    if network is None or not points:
+        return None
+    try:
+        matrix = travel_matrix(network, [origin, *points])
+    except RoutingError:
+        return None
+    row = matrix.distance_m[0]
+    return [int(row[i]) if int(row[i]) >= 0 else None for i in range(1, len(points) + 1)]
 
 
 def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> RoadPath:

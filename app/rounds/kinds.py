@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -20,6 +20,7 @@ from app.errors import ValidationError
 if TYPE_CHECKING:
     from app.auth.models import User
     from app.rounds.models import RoundPlan, RouteStop
+    from app.rounds.records import StopRecord
     from app.rounds.services import PlanParams, Prepared
 
 
@@ -121,6 +122,25 @@ _STOP_KINDS: dict[str, StopKindHooks] = {}
 
 def register_stop(name: str, hooks: StopKindHooks) -> None:
     _STOP_KINDS[name] = hooks
+
+
+def is_stop_kind(name: str) -> bool:
+    return name in _STOP_KINDS
+
+
+# Stops of higher domains that a collection round serves with the bins (a firm's surplus to pick up):
+# each provider gives the day's routing records, keyed ``ref:<kind>:<id>`` so a planned stop gets that kind.
+CollectionStops = Callable[[date], list["StopRecord"]]
+_COLLECTION_STOPS: list[CollectionStops] = []
+
+
+def register_collection_stops(provider: CollectionStops) -> None:
+    _COLLECTION_STOPS.append(provider)
+
+
+def collection_stops(service_date: date) -> list[StopRecord]:
+    """Every registered domain's stops to serve with the bins on ``service_date``."""
+    return [record for provider in _COLLECTION_STOPS for record in provider(service_date)]
 
 
 def stop_kind(name: str) -> StopKindHooks:

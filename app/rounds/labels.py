@@ -21,6 +21,8 @@ def reference_label(reference: str) -> str:
     kind, _colon, number = reference.partition(":")
     if kind == StopKind.DELIVERY and number.isdigit():
         return _("Consegna n. %(n)s", n=number)
+    if kind == StopKind.SYMBIOSIS and number.isdigit():
+        return _("Ritiro simbiosi n. %(n)s", n=number)
     return reference
 
 

@@ -30,6 +30,7 @@ class StopKind(enum.StrEnum):
     BIN = "bin"  # pick up at a donation bin
     DELIVERY = "delivery"  # deliver to a household / distribution point
     RELOAD = "reload"  # unload at the sorting plant (or load at the warehouse) and go out again
+    SYMBIOSIS = "symbiosis"  # pick up a firm's surplus matched on the symbiosis marketplace
 
 
 class StopStatus(enum.StrEnum):

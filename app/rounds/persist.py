@@ -8,6 +8,7 @@ from datetime import date
 
 from app.core.clock import at_second
 from app.core.refs import StopKey, bin_id_of, bin_key, key_id, reference_key, site_key
+from app.rounds import kinds
 from app.rounds.adapters import RoadPath, RouteResult, StopRecord, VisitResult
 from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind
 from app.rounds.selection import UNITS_PER_CENT
@@ -22,6 +23,12 @@ def stop_key(stop: RouteStop) -> str:
     return reference_key(stop.reference)
 
 
+def _reference_kind(reference: str) -> str:
+    """A domain's stop kind from its reference (``symbiosis:4`` → ``symbiosis``); deliveries by default."""
+    prefix = reference.partition(":")[0]
+    return prefix if kinds.is_stop_kind(prefix) else StopKind.DELIVERY
+
+
 def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], records: dict[str, StopRecord]) -> RouteStop:
     """A stop row for a visit of a fresh solve, keeping what it was planned with (load, service time, window)."""
     lon, lat = coords[visit.key]
@@ -30,10 +37,11 @@ def new_stop(visit: VisitResult, coords: dict[str, tuple[float, float]], records
     record = records[visit.key]
     bin_id = bin_id_of(visit.key)
     window = record.window or (None, None)
+    reference = "" if bin_id is not None else StopKey.parse(visit.key).value
     return RouteStop(
-        kind=StopKind.BIN if bin_id is not None else StopKind.DELIVERY,
+        kind=StopKind.BIN if bin_id is not None else _reference_kind(reference),
         bin_id=bin_id,
-        reference="" if bin_id is not None else StopKey.parse(visit.key).value,
+        reference=reference,
         lon=lon,
         lat=lat,
         sequence=0,

@@ -127,7 +127,8 @@ def prepare(params: PlanParams) -> Prepared:
     earliest = min(v.shift_start for v in vehicles)
     at = local_datetime(params.service_date, earliest)
     candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
-    if not candidates:
+    others = kinds.collection_stops(params.service_date)
+    if not candidates and not others:
         raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
     return Prepared(
         params=params,
@@ -140,7 +141,7 @@ def prepare(params: PlanParams) -> Prepared:
             params.service_date,
             utcnow(),
         ),
-        stops=tuple(c.record for c in candidates),
+        stops=(*(c.record for c in candidates), *others),
         start_sites={vehicle_key(v.id): starts[v.id].id for v in vehicles},
         plant_id=plant.id,
         network_file=current_app.config.get("ROAD_NETWORK_FILE"),

@@ -89,8 +89,9 @@ def test_demo_command_is_idempotent(app):
     ] == counts
     assert counts[1] >= 5 and counts[3] == 12
     roles = set(db.session.scalars(select(User.role)))
-    assert roles == {"admin", "coordinator", "operator", "driver", "social_worker"}
+    assert roles == {"admin", "coordinator", "operator", "driver", "social_worker", "company"}
     _the_demo_has_a_delivery_to_plan_with_its_warehouse_van()
+    _the_demo_has_firms_listings_and_one_completed_match()
 
 
 def _the_demo_has_a_delivery_to_plan_with_its_warehouse_van() -> None:
@@ -107,6 +108,18 @@ def _the_demo_has_a_delivery_to_plan_with_its_warehouse_van() -> None:
     (stop,) = [s for r in plan.routes for s in r.stops]
     assert stop.reference == due.reference and stop.planned_pieces == delivery_planning.load_of(due.request).pieces
     db.session.rollback()
+
+
+def _the_demo_has_firms_listings_and_one_completed_match() -> None:
+    from app.auth.models import COMPANY_KINDS
+    from app.symbiosis.models import Listing, Match, MatchStatus
+
+    firms = db.session.scalar(
+        select(func.count()).select_from(Organisation).where(Organisation.kind.in_(COMPANY_KINDS))
+    )
+    assert firms >= 4 and db.session.scalar(select(func.count()).select_from(Listing)) >= 6
+    (done,) = db.session.scalars(select(Match).where(Match.status == MatchStatus.COMPLETED))
+    assert done.moved_kg == 20 and done.offer.organisation.name.startswith("Sartoria Navigli")
 
 
 def test_a_user_who_prefers_english_sees_the_english_ui(client, login_as):

@@ -1,7 +1,7 @@
 """The figures of the KPI page, each from a few grouped queries, reusable by dashboards and the monthly report.
 
 ``compute(scope)`` gives them all; each part can be asked alone (``collected``, ``split``, ``pieces``,
-``served``, ``logistics``, ``co2e``). Quantities are exact ``Decimal`` until shown.
+``served``, ``logistics``, ``co2e``, ``symbiosis``). Quantities are exact ``Decimal`` until shown.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from app.reports.kpis.collection import Collected, ComuneKg, OperatorKg, collect
 from app.reports.kpis.logistics import Driving, Logistics, logistics
 from app.reports.kpis.scope import KpiFilter
 from app.reports.kpis.sorting import OUTCOMES, Pieces, Split, pieces, split
+from app.reports.kpis.symbiosis import Symbiosis, symbiosis
 from app.reports.kpis.welfare import ServedRow, served
 from app.rounds.models import PlanKind
 
@@ -29,6 +30,7 @@ __all__ = [
     "Pieces",
     "ServedRow",
     "Split",
+    "Symbiosis",
     "co2e",
     "collected",
     "compute",
@@ -36,6 +38,7 @@ __all__ = [
     "pieces",
     "served",
     "split",
+    "symbiosis",
 ]
 
 
@@ -48,6 +51,7 @@ class Kpis:
     served: list[ServedRow]
     logistics: Logistics
     co2e: Co2e
+    symbiosis: Symbiosis
 
     @property
     def households(self) -> int:
@@ -71,4 +75,5 @@ def compute(scope: KpiFilter) -> Kpis:
         served=served(scope),
         logistics=driving,
         co2e=co2e(sorted_kg.by_outcome["reuse"], sorted_kg.by_outcome["recycling"], collection_km),
+        symbiosis=symbiosis(scope),
     )

@@ -89,7 +89,7 @@ def test_a_photo_is_kept_without_exif_and_no_larger_than_needed(client):
 
 
 def test_a_photo_that_is_not_an_image_or_too_large_is_refused(client, monkeypatch):
-    from app.public import photos
+    from app.core import photos
 
     bin_ = factories.BinFactory()
     db.session.commit()

@@ -18,7 +18,7 @@ def test_a_coordinator_sees_every_kpi_with_charts_that_say_what_they_show(month,
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-kpi="kg">383,2 kg' in html
-    for key in ("mesi", "comuni", "gestori", "selezione", "capi", "famiglie", "logistica", "co2e"):
+    for key in ("mesi", "comuni", "gestori", "selezione", "capi", "famiglie", "logistica", "co2e", "simbiosi"):
         assert f'id="kpi-{key}"' in html and f'data-table="{key}"' in html
     assert html.count('<svg role="img" aria-label="') == 8
     assert "Kg raccolti ai cassonetti per mese: in totale 383,2 kg in 3 svuotamenti." in html
@@ -82,7 +82,7 @@ def test_the_xlsx_holds_every_table_with_numbers_as_numbers(month, login_as, cli
     login_as("coordinator")
     response = client.get(f"/reports/kpi/tutti.xlsx?{AUTUMN}")
     book = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert len(book.sheetnames) == 8
+    assert len(book.sheetnames) == 9
     months = list(book["Kg raccolti per mese"].iter_rows(values_only=True))
     assert months[0] == ("Mese", "Kg raccolti") and [r[1] for r in months[1:]] == [50, 333.2]
     one = load_workbook(io.BytesIO(client.get(f"/reports/kpi/famiglie.xlsx?{AUTUMN}").data), read_only=True)

@@ -1,4 +1,4 @@
-"""A citizen's photo: checked (type, bytes, pixels) and re-encoded as JPEG, so no EXIF (place, phone) is kept."""
+"""A citizen's or a firm's photo: checked (type, bytes, pixels) and re-encoded as JPEG, so no EXIF is kept."""
 
 from __future__ import annotations
 
