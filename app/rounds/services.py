@@ -128,7 +128,7 @@ def prepare(params: PlanParams) -> Prepared:
     at = local_datetime(params.service_date, earliest)
     candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
     if not candidates:
-        raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
+        raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     return Prepared(
         params=params,
         sites=tuple(site_record(s) for s in sites.values()),

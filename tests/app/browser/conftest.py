@@ -89,6 +89,24 @@ def phone(chromium: Any, live_server: str) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
+    """A factory of fresh browser contexts (one per person; ``new_context`` options), closed at the end."""
+    db.session.commit()
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = chromium.new_context(base_url=live_server, locale="it-IT", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def release_db() -> None:
     """End the test's transaction before the browser acts.
 
@@ -113,6 +131,16 @@ def open_phone_menu(page: Any) -> None:
     page.wait_for_load_state("load")
     page.click("button.navbar-toggler")
     page.wait_for_selector("#nav.show")
+
+
+def nav_to(page: Any, name: str) -> None:
+    """Follow the navigation bar's link ``name``, opening its menu first when it sits in one."""
+    page.wait_for_load_state("load")  # Bootstrap's dropdown handlers are there by then
+    named = page.get_by_role("link", name=name, exact=True, include_hidden=True)  # also inside a closed menu
+    link = page.locator("nav").locator(named)
+    if not link.is_visible():
+        page.locator("nav li.dropdown", has=named).locator("[data-bs-toggle=dropdown]").click()
+    link.click()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
