@@ -76,3 +76,5 @@ def log_in_as(page: Any, role: str) -> None:
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("input[type=submit], button[type=submit]")
+    if "/login" in page.url:
+        raise RuntimeError(f"could not sign in as {email}: {page.inner_text('main')[:200]}")

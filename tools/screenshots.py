@@ -38,7 +38,8 @@ def _demo_app(database: Path, build: bool = True) -> Any:
     from app.demo import build_demo
     from app.extensions import db
 
-    app = create_app({"DEBUG": False, "TESTING": False})
+    # One sign-in per role and size: more than the login rate limit allows one address in a minute.
+    app = create_app({"DEBUG": False, "TESTING": False, "LOGIN_RATE_LIMIT": "1000 per minute"})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would bury the summary
     with app.app_context():
         if build:
