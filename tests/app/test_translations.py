@@ -52,3 +52,15 @@ def test_translations_keep_the_placeholders_of_their_message() -> None:
             if text and set(PLACEHOLDER.findall(text)) - set(PLACEHOLDER.findall(key)) - {"num"}:
                 wrong.append(f"{key!r} → {text!r}")
     assert not wrong, "Translations with placeholders their message lacks:\n" + "\n".join(wrong)
+
+
+def test_garment_names_groups_and_matches_read_in_english(app) -> None:
+    from flask_babel import force_locale
+
+    from app.stock.catalog import AGE_GROUPS, CATEGORIES, category_label
+    from app.welfare.catalog import MATCH_LABELS
+
+    with app.test_request_context(), force_locale("en"):
+        assert category_label("cappotto") == "Coat" and str(CATEGORIES["intimo"][0]) == "New underwear"
+        assert [str(AGE_GROUPS[g]) for g in ("donna", "neonato")] == ["Women", "Babies"]
+        assert str(MATCH_LABELS["adjacent"]) == "next size"
