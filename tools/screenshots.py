@@ -90,7 +90,7 @@ def take(base_url: str, pages: list[Any], out: Path) -> list[Path]:
                 if role:
                     log_in_as(page, role)
                 for main_page in (p for p in pages if (p.role or "") == role):
-                    page.goto(main_page.path, wait_until="load")
+                    page.goto(main_page.path, wait_until="networkidle")  # the maps fetch their points after load
                     target = out / f"{main_page.name}-{size}.png"
                     page.screenshot(path=str(target), full_page=True)
                     saved.append(target)

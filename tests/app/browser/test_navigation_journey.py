@@ -21,6 +21,7 @@ def laptop(new_page: Any) -> Any:
 
 
 def _fits_one_line(page: Any) -> None:
+    page.wait_for_load_state("load")  # the style sheets are in
     bar = page.locator("nav.navbar").bounding_box()
     assert bar is not None and bar["height"] < 70, f"the navigation bar wraps: {bar['height']} px high"
     tops = {round(box["y"]) for box in (e.bounding_box() for e in page.locator("nav .navbar-nav > li").all()) if box}
