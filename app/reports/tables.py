@@ -55,8 +55,10 @@ def by_month(k: Kpis) -> Table:
     c = k.collected
     rows = [[_month_label(m), _kg(kg)] for m, kg in zip(c.months, c.by_month, strict=True)]
     best = max(rows, key=lambda r: r[1]) if rows else None
-    summary = _(
+    summary = ngettext(
+        "Kg raccolti ai contenitori per mese: in totale %(kg)s kg in %(n)s svuotamento.",
         "Kg raccolti ai contenitori per mese: in totale %(kg)s kg in %(n)s svuotamenti.",
+        c.pickups,
         kg=fmt_number(c.kg),
         n=fmt_number(c.pickups, 0),
     )
@@ -126,9 +128,12 @@ def outcomes(k: Kpis) -> Table:
         for kind, kg in sorted(s.by_kind.items())
         if s.kg
     ]
-    summary = _(
+    summary = ngettext(
+        "Esito della selezione di %(n)s sessione chiusa nel periodo, %(kg)s kg: riutilizzo %(reuse)s %%, "
+        "riciclo %(recycling)s %%, smaltimento %(disposal)s %%, perdite %(loss)s %%.",
         "Esito della selezione di %(n)s sessioni chiuse nel periodo, %(kg)s kg: riutilizzo %(reuse)s %%, "
         "riciclo %(recycling)s %%, smaltimento %(disposal)s %%, perdite %(loss)s %%.",
+        s.sessions,
         n=fmt_number(s.sessions, 0),
         kg=fmt_number(s.kg),
         **{o: fmt_number(_percent(s.share(o))) for o in OUTCOMES},
