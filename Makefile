@@ -81,4 +81,5 @@ bench: setup
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_solver.py
 	$(PY) benchmarks/bench_milan_scenario.py
+	$(PY) benchmarks/bench_bin_list.py
 	$(PY) benchmarks/bench_pickups_load.py --db postgresql  # needs PostgreSQL and Redis (127.0.0.1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.bins.formats import EXPORT_COLUMNS, STATUS_WORDS, STREAM_WORDS, Dialect
+from app.bins.formats import COLUMNS, EXPORT_COLUMNS, STATUS_WORDS, STREAM_WORDS, Dialect
 from app.bins.models import Bin, BinStatus
 from app.core.exports import csv_text
 
@@ -88,3 +88,40 @@ def open_data_geojson(bins: list[Bin], source: str) -> dict[str, Any]:
         "note": OSM_FREE_NOTE,
         "features": features,
     }
+
+
+# Two example rows of the import template: real places (Piazza del Duomo in Milano, the centre of Rho).
+_TEMPLATE_ROWS = (
+    ("ESEMPIO-001", "riuso", "Piazza", "del Duomo", "1", "20122", "Milano", "9.190500", "45.464000", "250"),
+    ("ESEMPIO-002", "recupero_materia", "Via", "Madonna", "12/A", "20017", "Rho", "9.040000", "45.529000", "330.5"),
+)
+
+
+def _template_row(example: tuple[str, ...], operator_name: str) -> list[Any]:
+    code, stream, street_type, street, civic, cap, comune, lon, lat, kg = example
+    eer, litres, hours = "200110", 2500, "06:00-20:00"
+    return [
+        code,
+        operator_name,
+        stream,
+        eer,
+        street_type,
+        street,
+        civic,
+        cap,
+        comune,
+        Decimal(lon),
+        Decimal(lat),
+        litres,
+        Decimal(kg),
+        "attivo",
+        "",
+        hours,
+    ]
+
+
+def import_template(operator_name: str) -> bytes:
+    """A CSV to fill in, as Italian Excel saves it (``;``, decimal comma, UTF-8 with BOM): the import's columns
+    and two example rows to overwrite."""
+    rows = [_template_row(example, operator_name) for example in _TEMPLATE_ROWS]
+    return csv_text(COLUMNS, rows, ";", ",").encode("utf-8")

@@ -125,7 +125,8 @@ def word_value(words: dict[str, str], text: str) -> str:
 
 
 def parse_number(value: Any, dialect: Dialect, integer: bool = False) -> Decimal:
-    """A number cell; ``1.200`` is twelve hundred in an integer column of an Italian file. ValueError if bad."""
+    """A number cell, ValueError if unreadable. ``1.200`` is twelve hundred in an integer column of an Italian
+    file; a decimal comma (``330,5``) is read in any file where it cannot be a thousands separator."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float)):
@@ -133,9 +134,10 @@ def parse_number(value: Any, dialect: Dialect, integer: bool = False) -> Decimal
     else:
         text = str(value).strip().replace("\u00a0", "").replace(" ", "")
         italian = _IT_NUMBER.match(text) and ("," in text or integer or "." not in text)
-        if dialect.decimal == "," and italian:
+        english = _EN_NUMBER.match(text) and (dialect.decimal == "." or "," not in text)
+        if italian and (dialect.decimal == "," or not english):
             text = text.replace(".", "").replace(",", ".")
-        elif _EN_NUMBER.match(text) and (dialect.decimal == "." or "," not in text):
+        elif english:
             text = text.replace(",", "")
         else:
             raise ValueError(text)
@@ -143,9 +145,14 @@ def parse_number(value: Any, dialect: Dialect, integer: bool = False) -> Decimal
             number = Decimal(text)
         except InvalidOperation as error:
             raise ValueError(text) from error
-    if not number.is_finite() or (integer and number != number.to_integral_value()):
+    if not number.is_finite():
         raise ValueError(value)
     return number
+
+
+def allowed_words(words: dict[str, str]) -> str:
+    """The words a column accepts, for an error message: «riuso», «recupero_materia»."""
+    return ", ".join(f"«{word}»" for word in words.values())
 
 
 def _column(name: str) -> str:

@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ class ImportRow:
     data: BinData | None = None
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
     action: str = ""  # create | update
+    comune: str = ""  # the comune found from the point, shown in the preview
+    notes: list[str] = field(default_factory=list)  # what was read differently from what was written
 
 
 @dataclass
@@ -96,7 +99,13 @@ def _operator_of(cells: dict[str, Any], user: User, row: ImportRow) -> int:
     )
     found = db.session.scalar(query)
     if found is None:
-        row.errors.append(("operatore", _("Operatore sconosciuto: «%(name)s».", name=name)))
+        known = db.session.scalars(
+            select(Organisation.name).where(Organisation.kind == OrganisationKind.OPERATOR).order_by(Organisation.name)
+        )
+        message = _(
+            "Operatore sconosciuto: «%(name)s». Operatori ammessi: %(names)s.", name=name, names=", ".join(known)
+        )
+        row.errors.append(("operatore", message))
     return found or 0
 
 
@@ -108,10 +117,24 @@ def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow
     try:
         number = formats.parse_number(value, dialect, integer=integer)
     except ValueError:
-        example = "45,4642" if dialect.decimal == "," else "45.4642"
+        example = "330,5" if dialect.decimal == "," else "330.5"
         row.errors.append((column, _("Numero non valido «%(v)s» (es. %(ex)s).", v=value, ex=example)))
         return 0
-    return int(number) if integer else float(number)
+    if not integer:
+        return float(number)
+    whole = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if whole != number:  # litres and kg of a bin are whole numbers: 330,5 is read as 331
+        row.notes.append(_("%(column)s: %(value)s arrotondato a %(whole)d.", column=column, value=value, whole=whole))
+    return whole
+
+
+def _word(text: str, words: dict[str, str], column: str, row: ImportRow) -> str:
+    """The stored value of a word column (stream, status), or an error naming the words it accepts."""
+    value = formats.word_value(words, text)
+    if value not in words:
+        message = _("Valore non ammesso «%(v)s»: scrivi uno di %(words)s.", v=text, words=formats.allowed_words(words))
+        row.errors.append((column, message))
+    return value
 
 
 def _row_data(raw: RawRow, dialect: Dialect, user: User) -> ImportRow:
@@ -132,9 +155,9 @@ def _row_data(raw: RawRow, dialect: Dialect, user: User) -> ImportRow:
             lat=_number(cells, "lat", dialect, row, integer=False),
             capacity_l=_number(cells, "capacita_l", dialect, row, integer=True),
             full_weight_kg=_number(cells, "peso_pieno_kg", dialect, row, integer=True),
-            stream=formats.word_value(formats.STREAM_WORDS, text["flusso"] or "riuso"),
+            stream=_word(text["flusso"] or "riuso", formats.STREAM_WORDS, "flusso", row),
             eer_code=text["codice_eer"],
-            status=formats.word_value(formats.STATUS_WORDS, text["stato"] or "attivo"),
+            status=_word(text["stato"] or "attivo", formats.STATUS_WORDS, "stato", row),
             access_notes=text["note_accesso"],
             service_hours=text["orari_servizio"],
             stated_comune=text["comune"],
@@ -157,7 +180,8 @@ def _validate(rows: list[ImportRow]) -> None:
         if existing is not None:
             row.data = BinData(**{**asdict(row.data), "outside_area_override": existing.outside_area_override})
         row.action = "update" if existing else "create"
-        _comune, problems = check_bin(row.data)
+        comune, problems = check_bin(row.data)
+        row.comune = comune.name if comune is not None else ""
         known = {column for column, _m in row.errors}
         for problem in problems:
             column = formats.FIELD_COLUMNS.get(problem.field, problem.field)

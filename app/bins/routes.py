@@ -26,12 +26,15 @@ def user() -> Any:
 
 def filters_from_request() -> queries.BinFilter:
     args = request.args
+    sort = args.get("sort", "")
     return queries.BinFilter(
-        comune=args.get("comune", ""),
+        comune=queries.comune_code(args.get("comune", "")[:80]),  # the ISTAT code or the name: ?comune=Rho
         operator_id=int_arg("operator", 0) or 0,
         stream=args.get("stream", ""),
         status=args.get("status", ""),
         q=args.get("q", "")[:80],
+        sort=sort if sort in queries.SORTS else queries.DEFAULT_SORT[0],
+        direction="desc" if args.get("dir") == "desc" else "asc" if sort in queries.SORTS else queries.DEFAULT_SORT[1],
     )
 
 
@@ -44,8 +47,7 @@ def _labels() -> dict[str, Any]:
 @permission_required(Permission.VIEW_BINS)
 def index() -> Any:
     filters = filters_from_request()
-    page = queries.bin_page(user(), filters, int_arg("page", 1) or 1)
-    predicted = queries.forecasts(list(page.items))
+    page, predicted = queries.bin_page(user(), filters, int_arg("page", 1) or 1)
     return render_template(
         "bins/list.html",
         page=page,

@@ -37,6 +37,14 @@ def form_code(form: ImportForm) -> int:
     return 422 if form.errors else 200
 
 
+@bp.route("/import/modello.csv")
+@permission_required(Permission.EDIT_BINS)
+def import_template() -> Any:
+    """A CSV with the import's columns and two example rows, for Excel in Italian."""
+    name = user().organisation.name if user().organisation else ""
+    return _download(exporting.import_template(name), "text/csv; charset=utf-8", "modello_contenitori.csv")
+
+
 @bp.route("/import/confirm", methods=["POST"])
 @permission_required(Permission.EDIT_BINS)
 def import_confirm() -> Any:

@@ -9,11 +9,13 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.bins import fill
-from app.bins.models import Bin
+from app.bins.models import Bin, BinStatus
 from app.collection import charts, citizen_reports, queries
-from app.collection.forecast import forecast_bins
+from app.collection.fill_chart import fill_chart
+from app.collection.forecast import fill_curve, forecast_bins
 from app.collection.forms import INCIDENT_LABELS
 from app.collection.models import CitizenReport
+from app.core.clock import utcnow
 from app.extensions import db
 
 
@@ -23,6 +25,9 @@ def _detail(bin_: Bin) -> dict[str, Any]:
     return {
         "pickups": pickups[::-1],
         "chart": charts.pickup_chart(bin_, pickups),
+        "fill_chart": fill_chart(bin_, fill_curve(bin_.id, utcnow())),
+        # only an active bin is emptied: the service refuses the others, so the page does not offer it
+        "can_log_pickup": bin_.status == BinStatus.ACTIVE,
         "pickup_kg": charts.pickup_kg,
         "qr": charts.qr_svg(pickup_url),
         "pickup_url": pickup_url,

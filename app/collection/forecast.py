@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Select, func, select, type_coerce
 
 from app.bins.models import Bin
 from app.collection.citizen_reports import spurious_readings
@@ -61,35 +62,45 @@ def _pooling_keys(operator_ids: list[int], comune_codes: list[str]) -> tuple[np.
     return group, parent
 
 
+def _columns(query: Select[Any], width: int) -> list[list[Any]]:
+    """The columns of a query's rows, read through the connection: the fleet's tens of thousands of pickups
+    do not need ORM rows (a noticeable part of the first load of the bin list)."""
+    rows = db.session.connection().execute(query).all()
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _raw_moment(column: Any) -> Any:
+    """A UTC time column without the per-row conversion to aware datetimes: ``local_days`` reads naive ones as
+    UTC, and converting tens of thousands of rows one by one in Python is most of the fleet's loading time."""
+    return type_coerce(column, DateTime(timezone=True))
+
+
 def _load_fleet(until: datetime) -> _Fleet:
     """All bins (pooling needs the neighbours too) and every valid pickup before ``until``."""
-    bins = db.session.execute(
-        select(Bin.id, Bin.full_weight_kg, Bin.operator_id, Bin.comune_code, Bin.created_at).order_by(Bin.id)
-    ).all()
-    ids = np.array([b.id for b in bins], dtype=int)
-    full_kg = np.array([b.full_weight_kg for b in bins], dtype=float)
-    group, parent = _pooling_keys([b.operator_id for b in bins], [b.comune_code for b in bins])
-    rows = db.session.execute(
-        select(Pickup.bin_id, Pickup.collected_at, Pickup.weight_kg, Pickup.fill_percent)
+    bin_ids, full_weights, operators, comuni, created = _columns(
+        select(Bin.id, Bin.full_weight_kg, Bin.operator_id, Bin.comune_code, Bin.created_at).order_by(Bin.id), 5
+    )
+    ids = np.array(bin_ids, dtype=int)
+    full_kg = np.array(full_weights, dtype=float)
+    group, parent = _pooling_keys(operators, comuni)
+    pickup_bins, collected, weights, fills = _columns(
+        select(Pickup.bin_id, _raw_moment(Pickup.collected_at), Pickup.weight_kg, Pickup.fill_percent)
         .where(
             Pickup.superseded.is_(False),
             Pickup.collected_at <= until,
             # a visit that found the bin inaccessible or missing did not empty it
             Pickup.weight_kg.is_not(None) | Pickup.fill_percent.is_not(None),
         )
-        .order_by(Pickup.id)
-    ).all()
-    index = np.searchsorted(ids, np.array([r.bin_id for r in rows], dtype=int))
-    kg = (
-        np.array([float(r.weight_kg) if r.weight_kg is not None else np.nan for r in rows], dtype=float)
-        if rows
-        else np.zeros(0)
+        .order_by(Pickup.id),
+        4,
     )
-    fill = np.array([r.fill_percent if r.fill_percent is not None else np.nan for r in rows], dtype=float)
-    if rows:
+    index = np.searchsorted(ids, np.array(pickup_bins, dtype=int))
+    kg = np.array([np.nan if w is None else float(w) for w in weights], dtype=float)
+    fill = np.array([np.nan if f is None else f for f in fills], dtype=float)
+    if pickup_bins:
         kg = np.where(np.isnan(kg), np.nan_to_num(fill) / 100.0 * full_kg[index], kg)
-    history = History(index, local_days([r.collected_at for r in rows]), kg, len(ids), group, parent)
-    return _Fleet(ids, full_kg, local_days([b.created_at for b in bins]), history)
+    history = History(index, local_days(collected), kg, len(ids), group, parent)
+    return _Fleet(ids, full_kg, local_days(created), history)
 
 
 def _starting_points(fleet: _Fleet, idx: np.ndarray, until: datetime) -> tuple[np.ndarray, np.ndarray]:
@@ -174,3 +185,27 @@ def forecast_bins(bin_ids: list[int], at: datetime) -> dict[int, BinForecast]:
     start, level = _starting_points(fleet, idx, at)
     results = forecast_from_model(model, idx, start, level, fleet.full_kg[idx], float(local_days([at])[0]))
     return dict(zip(fleet.ids[idx].tolist(), results, strict=True))
+
+
+@dataclass(frozen=True)
+class FillCurve:
+    """The expected kg in a bin over the coming days, with one standard deviation either side."""
+
+    days: np.ndarray  # days from ``at``
+    kg: np.ndarray
+    sd_kg: np.ndarray
+
+
+def fill_curve(bin_id: int, at: datetime, horizon_days: float = 14.0, step_days: float = 0.25) -> FillCurve | None:
+    """The forecast of one bin from ``at`` to ``horizon_days`` later; None for a bin the model does not know."""
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    fleet, model = _fitted(at)
+    idx = np.searchsorted(fleet.ids, [bin_id])
+    if idx[0] >= fleet.ids.size or fleet.ids[idx[0]] != bin_id:
+        return None
+    start, level = _starting_points(fleet, idx, at)
+    days = np.arange(0.0, horizon_days + step_days / 2, step_days)
+    now = float(local_days([at])[0])
+    end = np.maximum(now + days, start[0])
+    mean, var = model.predict(np.full(days.size, idx[0]), np.full(days.size, start[0]), end)
+    return FillCurve(days, level[0] + mean, np.sqrt(var))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.collection import services
+from app.collection import bin_lookup, services
 from app.collection.forms import INCIDENT_LABELS, PickupForm
 from app.collection.models import Pickup
 from app.core.clock import from_local, wall_minute
@@ -62,12 +62,36 @@ def new_pickup() -> Any:
     if request.method == "GET":
         form.code.data = request.args.get("code", "")
         form.operator.data = request.args.get("operator", "")
+    saved: list[Pickup] = []
 
     def save() -> Pickup:
-        return services.record_pickup(_data(form), current_user)
+        saved.append(services.record_pickup(_data(form), current_user))
+        return saved[0]
 
-    done = save_form(form, save, _done_message(form), url_for("collection.new_pickup"))
-    return done or (render_template("collection/pickup_form.html", form=form), form_status(form))
+    if save_form(form, save, _done_message(form), url_for("collection.new_pickup")):
+        # the next bin's form, with «Correggi» for the one just saved (a slip is fixed at once)
+        return redirect(url_for("collection.new_pickup", saved=saved[0].id))
+    last = services.correctable_pickup(int_arg("saved"), current_user) if request.method == "GET" else None
+    return render_template("collection/pickup_form.html", form=form, last=last), form_status(form)
+
+
+@bp.route("/bins/suggest")
+@permission_required(Permission.LOG_PICKUPS)
+def suggest_bins() -> Any:
+    """Bins whose code matches what is typed in the pickup form (its autocomplete)."""
+    found = bin_lookup.suggestions(current_user, request.args.get("q", ""))
+    return jsonify({"bins": [choice.as_json() for choice in found]})
+
+
+@bp.route("/bins/scan")
+@permission_required(Permission.LOG_PICKUPS)
+def scan_bin() -> Any:
+    """The bin of a QR code scanned by the phone camera (either sticker), for the pickup form."""
+    found = bin_lookup.scanned_bin(current_user, request.args.get("text", ""))
+    if found is None:
+        message = _("QR non riconosciuto: non è il QR di un contenitore attivo che puoi svuotare. Scrivi il codice.")
+        return jsonify({"error": message}), 404
+    return jsonify({"bin": found.as_json()})
 
 
 @bp.route("/pickups/<int:pickup_id>")

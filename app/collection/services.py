@@ -265,6 +265,14 @@ def visible_pickup(pickup_id: int, user: User) -> Pickup:
     return found
 
 
+def correctable_pickup(pickup_id: int | None, user: User) -> Pickup | None:
+    """A pickup the user may still correct (visible, not already corrected), or None."""
+    if pickup_id is None:
+        return None
+    query = _scoped(select(Pickup).where(Pickup.id == pickup_id, Pickup.superseded.is_(False)), user)
+    return db.session.scalar(query)
+
+
 def list_pickups(
     user: User, bin_id: int | None = None, operator_id: int | None = None, limit: int = 200
 ) -> list[Pickup]:

@@ -25,7 +25,7 @@
     var address = document.createElement("div");
     address.textContent = props.address;
     var fill = document.createElement("div");
-    fill.textContent = d.labelFill + ": " + (props.fill_percent === null ? "–" : props.fill_percent + "%");
+    fill.textContent = d.labelFill + ": " + fillText(props);
     var link = document.createElement("a");
     link.href = d.detailUrl.replace(/0$/, String(props.id));
     link.textContent = d.labelOpen;
@@ -46,9 +46,20 @@
     });
   }
 
+  function fillText(props) {
+    if (props.fill_percent === null) { return "–"; }
+    return props.fill_percent + "%" + (props.fill_percent > 100 ? " (" + d.labelOver + ")" : "");
+  }
+
+  // The fullest bins in the part of the map on screen: redrawn after every pan and zoom.
   function fillList(features) {
     var list = document.getElementById("map-list");
-    var sorted = features.slice().sort(function (a, b) {
+    var bounds = map.getBounds();
+    var inView = features.filter(function (f) {
+      var c = f.geometry.coordinates;
+      return bounds.contains([c[1], c[0]]);
+    });
+    var sorted = inView.sort(function (a, b) {
       return (b.properties.fill_percent || 0) - (a.properties.fill_percent || 0);
     });
     list.textContent = "";
@@ -58,10 +69,12 @@
       link.href = d.detailUrl.replace(/0$/, String(f.properties.id));
       link.textContent = f.properties.code;
       item.appendChild(link);
-      item.appendChild(document.createTextNode(" · " + f.properties.address + " · " +
-        (f.properties.fill_percent === null ? "–" : f.properties.fill_percent + "%")));
+      item.appendChild(document.createTextNode(" · " + f.properties.address + " · " + fillText(f.properties)));
       list.appendChild(item);
     });
+    list.dataset.inView = String(inView.length);
+    el.dataset.zoom = String(map.getZoom());  // the view the list is of
+    document.getElementById("map-list-count").textContent = d.labelInView.replace("%n", String(inView.length));
   }
 
   fetch(d.comuniUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
@@ -82,7 +95,8 @@
     });
     group.addTo(map);
     if (data.features.length) { map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 16 }); }
-    el.dataset.loaded = String(data.features.length);
     fillList(data.features);
+    map.on("moveend", function () { fillList(data.features); });
+    el.dataset.loaded = String(data.features.length);
   });
 }());

@@ -201,7 +201,9 @@ def test_a_coordinator_names_the_operator_of_each_row(client, login_as):
     db.session.commit()
     rows = [GOOD_ROWS[0].replace("VS-001;;", "VS-001;amsa;"), GOOD_ROWS[1].replace("VS-002;;", "VS-002;Ignota;")]
     response = upload(client, csv_bytes(*rows))
-    assert _row_errors(response) == [(3, "operatore", "Operatore sconosciuto: «Ignota».")]
+    [(line, column, reason)] = _row_errors(response)
+    assert (line, column) == (3, "operatore")
+    assert reason.startswith("Operatore sconosciuto: «Ignota». Operatori ammessi: AMSA, ")  # the names it accepts
     response = upload(client, csv_bytes(rows[0]))
     _confirm(client, response.get_data(as_text=True))
     assert db.session.scalar(select(Bin.operator_id)) == amsa.id
