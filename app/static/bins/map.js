@@ -74,7 +74,8 @@
     });
     list.dataset.inView = String(inView.length);
     el.dataset.zoom = String(map.getZoom());  // the view the list is of
-    document.getElementById("map-list-count").textContent = d.labelInView.replace("%n", String(inView.length));
+    document.getElementById("map-list-count").textContent = (inView.length === 1 ? d.labelInViewOne : d.labelInView)
+      .replace("%n", inView.length.toLocaleString(document.documentElement.lang || "it"));
   }
 
   fetch(d.comuniUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
