@@ -115,7 +115,7 @@ def test_operator_imports_with_a_decimal_comma_and_the_template(page: Any, tmp_p
     assert "scrivi uno di «riuso», «recupero_materia»" in page.inner_text("#row-errors")
 
     _upload(page, csv_bytes(GOOD_ROWS[0].replace(";2000;250;", ";2000;330,5;")))
-    assert "1 contenitori nuovi" in page.inner_text(".alert-success")
+    assert "1 contenitore nuovo" in page.inner_text(".alert-success")
     assert "arrotondato a 331" in page.inner_text("#rows")
     assert "Milano" in page.inner_text("#rows td.comune")
 
