@@ -3,12 +3,19 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup run serve demo test test-sqlite test-postgresql browser system-deps translations lint bench
+.PHONY: setup run serve demo test test-sqlite test-postgresql browser system-deps translations lint bench screenshots
 
-setup: $(STAMP) translations
+setup: $(STAMP) translations $(NODE_STAMP)
+
+# axe-core for the accessibility browser test, pinned by package-lock.json (node_modules is git-ignored).
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js and npm (the accessibility test needs axe-core)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -58,6 +65,10 @@ test-sqlite: setup
 
 test-postgresql: setup
 	FITMI_TEST_DB=postgresql $(PY) -m pytest tests/app
+
+# PNGs of the ~20 main pages at desktop and phone size, on a fresh demo database, into screenshots/.
+screenshots: setup browser
+	$(PY) -m tools.screenshots
 
 lint: setup
 	$(VENV)/bin/ruff check .

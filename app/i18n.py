@@ -46,6 +46,12 @@ def fmt_number(value: Any, decimals: int = 1) -> str:
     return str(format_decimal(value, format=pattern))
 
 
+def fmt_signed(value: Any, decimals: int = 0) -> str:
+    """A change with its sign, in the same format as ``num``: ``+1.200``, ``-3``."""
+    text = fmt_number(value, decimals)
+    return "+" + text if value is not None and value > 0 else text
+
+
 def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return "–"
@@ -60,5 +66,6 @@ def fmt_datetime(value: datetime | None) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["num"] = fmt_number
+    app.jinja_env.filters["signed"] = fmt_signed
     app.jinja_env.filters["date_it"] = fmt_date
     app.jinja_env.filters["datetime_it"] = fmt_datetime

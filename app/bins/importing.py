@@ -25,6 +25,7 @@ from app.core.clock import utcnow
 from app.core.policy import Permission, can
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.i18n import fmt_number
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -124,7 +125,9 @@ def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow
         return float(number)
     whole = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if whole != number:  # litres and kg of a bin are whole numbers: 330,5 is read as 331
-        row.notes.append(_("%(column)s: %(value)s arrotondato a %(whole)d.", column=column, value=value, whole=whole))
+        row.notes.append(
+            _("%(column)s: %(value)s arrotondato a %(whole)s.", column=column, value=value, whole=fmt_number(whole, 0))
+        )
     return whole
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.bins import exporting, importing, queries
 from app.bins.formats import Dialect
@@ -59,12 +60,14 @@ def import_confirm() -> Any:
         flash(error.message, "danger")
         return redirect(url_for("bins.import_upload"))
     db.session.commit()
+    created = ngettext("%(num)s contenitore nuovo", "%(num)s contenitori nuovi", result.created)
+    updated = ngettext("%(num)s aggiornato", "%(num)s aggiornati", result.updated)
     flash(
         _(
-            "Importazione completata da %(file)s: %(created)d contenitori nuovi, %(updated)d aggiornati.",
+            "Importazione completata da %(file)s: %(created)s, %(updated)s.",
             file=result.filename,
-            created=result.created,
-            updated=result.updated,
+            created=created,
+            updated=updated,
         ),
         "success",
     )

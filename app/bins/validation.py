@@ -15,6 +15,7 @@ from app.errors import OutsideAreaError, ValidationError
 from app.extensions import db
 from app.geo.models import Comune
 from app.geo.services import comune_at
+from app.i18n import fmt_number
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-_/.]{0,31}$")
 _EER = re.compile(r"^\d{6}$")
@@ -105,12 +106,26 @@ def _number_errors(data: BinData) -> list[FieldError]:
     low, high = CAPACITY_RANGE_L
     if not low <= data.capacity_l <= high:
         errors.append(
-            FieldError("capacity_l", _("Capacità non plausibile (%(low)d–%(high)d litri).", low=low, high=high))
+            FieldError(
+                "capacity_l",
+                _(
+                    "Capacità non plausibile (%(low)s–%(high)s litri).",
+                    low=fmt_number(low, 0),
+                    high=fmt_number(high, 0),
+                ),
+            )
         )
     low, high = FULL_WEIGHT_RANGE_KG
     if not low <= data.full_weight_kg <= high:
         errors.append(
-            FieldError("full_weight_kg", _("Peso a pieno non plausibile (%(low)d–%(high)d kg).", low=low, high=high))
+            FieldError(
+                "full_weight_kg",
+                _(
+                    "Peso a pieno non plausibile (%(low)s–%(high)s kg).",
+                    low=fmt_number(low, 0),
+                    high=fmt_number(high, 0),
+                ),
+            )
         )
     return errors
 

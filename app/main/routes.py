@@ -65,39 +65,6 @@ def vendor(package: str, filename: str) -> Any:
     return send_from_directory(module.BASE_DIR, filename, max_age=86400)
 
 
-def _nav_items() -> list[dict[str, str]]:
-    from flask import url_for
-    from flask_babel import gettext as _
-
-    items: list[tuple[Permission, str, str]] = [
-        (Permission.TAKE_ROUTES, "driver.today", _("Il mio giro")),
-        (Permission.ADMINISTER, "admin.users", _("Utenti")),
-        (Permission.ADMINISTER, "admin.organisations", _("Organizzazioni")),
-        (Permission.VIEW_BINS, "bins.index", _("Contenitori")),
-        (Permission.VIEW_BINS, "bins.map_page", _("Mappa")),
-        (Permission.LOG_PICKUPS, "collection.pickups", _("Svuotamenti")),
-        (Permission.EDIT_BINS, "citizen_reports.index", _("Segnalazioni")),
-        (Permission.MANAGE_FLEET, "fleet.sites", _("Sedi")),
-        (Permission.MANAGE_FLEET, "fleet.vehicles", _("Veicoli")),
-        (Permission.VIEW_ROUNDS, "rounds.index", _("Giri")),
-        (Permission.WORK_PLANT, "sorting.index", _("Selezione")),
-        (Permission.VIEW_STOCK, "stock.index", _("Scorte")),
-        (Permission.VIEW_CHAIN, "chain.index", _("Filiera")),
-        (Permission.VIEW_REPORTS, "reports.kpi", _("Indicatori")),
-        (Permission.VIEW_REPORTS, "reports.registers_index", _("Registri")),
-        (Permission.MANAGE_HOUSEHOLDS, "welfare.household_list", _("Nuclei")),
-        (Permission.VIEW_REQUESTS, "welfare.request_list", _("Richieste vestiti")),
-        (Permission.PLAN_DELIVERIES, "welfare.deliveries", _("Consegne")),
-        (Permission.USE_SYMBIOSIS, "symbiosis.index", _("Simbiosi")),
-        (Permission.MODERATE_SYMBIOSIS, "symbiosis.moderation", _("Moderazione simbiosi")),
-    ]
-    return [
-        {"url": url_for(endpoint), "label": label}
-        for permission, endpoint, label in items
-        if can(current_user, permission)
-    ]
-
-
 @bp.app_context_processor
 def _layout_context() -> dict[str, Any]:
     from flask_babel import get_locale
@@ -106,7 +73,9 @@ def _layout_context() -> dict[str, Any]:
 
     context: dict[str, Any] = {"current_locale": str(get_locale() or "it")}
     if getattr(current_user, "is_authenticated", False):  # no user outside a request (CLI reports)
-        context["nav_items"] = _nav_items()
+        from app.main.nav import nav_menus
+
+        context["nav_menus"] = nav_menus()
         context["role_label"] = ROLE_LABELS.get(current_user.role, current_user.role)
     return context
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.clock import local_today
@@ -65,7 +66,10 @@ def register_annotate(plant_id: int) -> Response:
         raise ValidationError(_("Modulo scaduto: ricarica la pagina e riprova."), field="csrf_token")
     new = registers.annotate(plant_id, current_user)
     db.session.commit()
-    flash(_("%(n)d movimenti annotati nel registro.", n=len(new)), "success")
+    flash(
+        ngettext("%(num)s movimento annotato nel registro.", "%(num)s movimenti annotati nel registro.", len(new)),
+        "success",
+    )
     return redirect(url_for("reports.register", plant_id=plant_id, year=local_today().year))
 
 

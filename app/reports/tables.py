@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -55,10 +55,12 @@ def by_month(k: Kpis) -> Table:
     c = k.collected
     rows = [[_month_label(m), _kg(kg)] for m, kg in zip(c.months, c.by_month, strict=True)]
     best = max(rows, key=lambda r: r[1]) if rows else None
-    summary = _(
-        "Kg raccolti ai cassonetti per mese: in totale %(kg)s kg in %(n)s svuotamenti.",
+    summary = ngettext(
+        "Kg raccolti ai contenitori per mese: in totale %(kg)s kg in %(n)s svuotamento.",
+        "Kg raccolti ai contenitori per mese: in totale %(kg)s kg in %(n)s svuotamenti.",
+        c.pickups,
         kg=fmt_number(c.kg),
-        n=c.pickups,
+        n=fmt_number(c.pickups, 0),
     )
     if best and best[1]:
         summary += " " + _("Il mese con più kg è %(month)s (%(kg)s kg).", month=best[0], kg=fmt_number(best[1]))
@@ -72,7 +74,11 @@ def by_comune(k: Kpis) -> Table:
         for c in k.collected.by_comune
     ]
     with_kg = [c for c in k.collected.by_comune if c.kg]
-    summary = _("Kg raccolti per comune: %(n)s comuni con raccolte nel periodo.", n=len(with_kg))
+    summary = ngettext(
+        "Kg raccolti per comune: %(num)s comune con raccolte nel periodo.",
+        "Kg raccolti per comune: %(num)s comuni con raccolte nel periodo.",
+        len(with_kg),
+    )
     if with_kg:
         top = with_kg[0]
         summary += " " + _("Il primo è %(name)s con %(kg)s kg.", name=top.name, kg=fmt_number(top.kg))
@@ -100,7 +106,9 @@ def _per_inhabitant(value: Decimal | None) -> Decimal | None:
 
 def by_operator(k: Kpis) -> Table:
     rows = [[o.name, _kg(o.kg), o.pickups] for o in k.collected.by_operator]
-    summary = _("Kg raccolti per gestore: %(n)s gestori.", n=len(rows))
+    summary = ngettext(
+        "Kg raccolti per gestore: %(num)s gestore.", "Kg raccolti per gestore: %(num)s gestori.", len(rows)
+    )
     if rows:
         summary += " " + _("Il primo è %(name)s con %(kg)s kg.", name=rows[0][0], kg=fmt_number(rows[0][1]))
     header = [_("Gestore"), _("Kg raccolti"), _("Svuotamenti")]
@@ -120,10 +128,13 @@ def outcomes(k: Kpis) -> Table:
         for kind, kg in sorted(s.by_kind.items())
         if s.kg
     ]
-    summary = _(
+    summary = ngettext(
+        "Esito della selezione di %(n)s sessione chiusa nel periodo, %(kg)s kg: riutilizzo %(reuse)s %%, "
+        "riciclo %(recycling)s %%, smaltimento %(disposal)s %%, perdite %(loss)s %%.",
         "Esito della selezione di %(n)s sessioni chiuse nel periodo, %(kg)s kg: riutilizzo %(reuse)s %%, "
         "riciclo %(recycling)s %%, smaltimento %(disposal)s %%, perdite %(loss)s %%.",
-        n=s.sessions,
+        s.sessions,
+        n=fmt_number(s.sessions, 0),
         kg=fmt_number(s.kg),
         **{o: fmt_number(_percent(s.share(o))) for o in OUTCOMES},
     )
@@ -165,8 +176,8 @@ def households(k: Kpis) -> Table:
     rows = [[r.comune_code, r.comune_name, r.households, r.people] for r in k.served]
     summary = _(
         "Famiglie servite (richiesta consegnata o ritirata nel periodo): %(h)s nuclei, %(p)s persone, in %(n)s comuni.",
-        h=k.households,
-        p=k.people,
+        h=fmt_number(k.households, 0),
+        p=fmt_number(k.people, 0),
         n=len(rows),
     )
     header = [_("Codice ISTAT"), _("Comune"), _("Nuclei serviti"), _("Persone")]
@@ -196,13 +207,13 @@ def logistics(k: Kpis) -> Table:
     ]
     summary = _(
         "Camion: %(km)s km e %(h)s ore in %(n)s giri; %(kgkm)s kg raccolti per km, %(sph)s fermate l'ora; "
-        "%(overflow)s cassonetti trovati traboccanti; %(on_time)s consegne su %(window)s nella fascia chiesta.",
+        "%(overflow)s contenitori trovati traboccanti; %(on_time)s consegne su %(window)s nella fascia chiesta.",
         km=fmt_number(g.km),
         h=fmt_number(g.hours),
-        n=sum(d.routes for d in g.by_kind.values()),
+        n=fmt_number(sum(d.routes for d in g.by_kind.values()), 0),
         kgkm=fmt_number(g.kg_per_km),
         sph=fmt_number(g.stops_per_hour, 2),
-        overflow=k.collected.overflow_incidents,
+        overflow=fmt_number(k.collected.overflow_incidents, 0),
         on_time=g.on_time,
         window=g.with_window,
     )

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from app.i18n import fmt_number
 from app.rounds.records import (
     PlanningInputError,
     Recheck,
@@ -127,7 +129,7 @@ def build_network_file(
         out=str(out),
         nodes=network.node_count,
         edges=network.edge_count,
-        dropped=f"{dropped * 100:.1f}",
+        dropped=fmt_number(dropped * 100),
     )
 
 
@@ -216,9 +218,9 @@ def _too_big(stops: Sequence[StopRecord], vehicles: Sequence[VehicleRecord]) -> 
     """Stops that fit no vehicle in kg, litres or pieces, with what they need."""
 
     def need(s: StopRecord) -> str:
-        parts = [f"{s.demand_kg} kg"]
-        parts += [_("%(l)s litri", l=s.volume_l)] if s.volume_l else []
-        parts += [_("%(n)s capi", n=s.pieces)] if s.pieces else []
+        parts = [f"{fmt_number(s.demand_kg, 0)} kg"]
+        parts += [_("%(l)s litri", l=fmt_number(s.volume_l, 0))] if s.volume_l else []
+        parts += [ngettext("%(num)s capo", "%(num)s capi", s.pieces)] if s.pieces else []
         return ", ".join(parts)
 
     return {

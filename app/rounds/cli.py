@@ -54,7 +54,7 @@ def summary(plan: RoundPlan) -> list[str]:
         bins = sum(1 for s in route.stops if s.kind == "bin")
         reloads = sum(1 for s in route.stops if s.kind == "reload")
         lines.append(
-            f"  {route.vehicle.plate}: {bins} cassonetti, {reloads} scarichi intermedi, "
+            f"  {route.vehicle.plate}: {bins} contenitori, {reloads} scarichi intermedi, "
             f"{route.load_kg} kg, {route.distance_m / 1000:.1f} km, "
             f"{local_hhmm(route.start_at)}-{local_hhmm(route.end_at)}"
         )

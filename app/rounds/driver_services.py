@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -190,7 +191,12 @@ def mark_undone(stop_id: int, payload: Any, user: User, now: datetime | None = N
     if now > until:
         minutes = current_app.config["DRIVER_UNDO_MINUTES"]
         raise ConflictError(
-            _("Troppo tardi per annullare: si può solo nei %(n)s minuti dopo «Fatto».", n=minutes), field="stop"
+            ngettext(
+                "Troppo tardi per annullare: si può solo nel minuto dopo «Fatto».",
+                "Troppo tardi per annullare: si può solo nei %(num)s minuti dopo «Fatto».",
+                minutes,
+            ),
+            field="stop",
         )
     hooks.on_undo(stop, kinds.StopAction({}, user, now))
     photos.detach(stop)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.core.clock import at_second, local_hhmm
 from app.core.refs import StopKey, site_key, vehicle_key
 from app.errors import DomainError
+from app.i18n import fmt_number
 from app.rounds import kinds
 from app.rounds.models import RoundPlan, RouteStop, StopKind
 from app.rounds.persist import stop_key
@@ -79,7 +80,7 @@ def explain(violation: str, names: dict[str, str], day: date) -> str:
         load, capacity, unit = _over(value, limit)
         return _(
             "il mezzo %(plate)s a %(where)s avrebbe a bordo %(load)s %(unit)s, oltre la capienza di %(cap)s %(unit)s",
-            plate=plate, where=where, load=load, cap=capacity, unit=unit,
+            plate=plate, where=where, load=fmt_number(load, 0), cap=fmt_number(capacity, 0), unit=unit,
         )  # fmt: skip
     if code == "window":
         return _(

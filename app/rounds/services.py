@@ -129,7 +129,7 @@ def prepare(params: PlanParams) -> Prepared:
     candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
     others = kinds.collection_stops(params.service_date)
     if not candidates and not others:
-        raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
+        raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     return Prepared(
         params=params,
         sites=tuple(site_record(s) for s in sites.values()),

@@ -129,7 +129,7 @@ def plan_week(params: WeekParams, job_id: int | None = None, cancel: Any = None,
     earliest = min(v.shift_start for v in vehicles.values())
     stops = week_stops({v.organisation_id for v in vehicles.values()}, local_datetime(params.start_date, earliest))
     if not stops:
-        raise PlanningInputError(_("Nessun cassonetto da raccogliere per questi veicoli in questa data."))
+        raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     day_records = [
         [vehicle_record(v, params.day(d), starts[v.id], plant, starts[v.id] if end_empty else None) for v in day]
         for d, day in enumerate(fleets)
@@ -197,7 +197,7 @@ def replan_day(day: WeekPlanDay, cancel: Any = None) -> RoundPlan:
     params = WeekParams.from_json(day.week.params_json)
     kg = json.loads(day.stops_json or "{}")
     if not kg:
-        raise ValidationError(_("Nessun cassonetto assegnato a questo giorno."))
+        raise ValidationError(_("Nessun contenitore assegnato a questo giorno."))
     ids = tuple(json.loads(day.vehicle_ids_json or "[]"))
     day_params = params.day_params(day.day_index, ids)
     base = services.prepare(replace(day_params, threshold=0.0))

@@ -33,7 +33,7 @@
     event.preventDefault();
     flushFirst().then(function () {
       var pending = queued().filter(mine).length;
-      if (pending && !window.confirm(form.dataset.warning.replace("%(n)s", pending))) return null;
+      if (pending && !window.confirm((pending === 1 ? form.dataset.warningOne : form.dataset.warning).replace("%(n)s", pending))) return null;
       return forget().then(function () { form.dataset.leaving = "true"; form.submit(); });
     });
   });

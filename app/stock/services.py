@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -76,10 +77,10 @@ def _refuse(row: StockBalance, on_hand_delta: int, reserved_delta: int) -> None:
     on_hand, reserved = row.on_hand + on_hand_delta, row.reserved + reserved_delta
     if on_hand < 0 or (reserved_delta > 0 and on_hand < reserved):
         raise InsufficientStock(
-            _(
-                "Scorte insufficienti: disponibili %(available)s pezzi "
-                "(in magazzino %(on_hand)s, riservati %(reserved)s).",
-                available=row.available,
+            ngettext(
+                "Scorte insufficienti: disponibile %(num)s pezzo (in magazzino %(on_hand)s, riservati %(reserved)s).",
+                "Scorte insufficienti: disponibili %(num)s pezzi (in magazzino %(on_hand)s, riservati %(reserved)s).",
+                row.available,
                 on_hand=row.on_hand,
                 reserved=row.reserved,
             ),
@@ -216,7 +217,12 @@ def _held(reservation: StockMovement, quantity: int | None) -> int:
     quantity = held if quantity is None else _positive(quantity)
     if quantity > held:
         raise ConflictError(
-            _("Per la prenotazione n. %(ref)s sono riservati solo %(held)s pezzi.", ref=reservation.id, held=held),
+            ngettext(
+                "Per la prenotazione n. %(ref)s è riservato solo %(num)s pezzo.",
+                "Per la prenotazione n. %(ref)s sono riservati solo %(num)s pezzi.",
+                held,
+                ref=reservation.id,
+            ),
             field="quantity",
         )
     return quantity

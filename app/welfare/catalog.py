@@ -46,6 +46,13 @@ FAILURE_REASONS = {
     "refused": _l("Consegna rifiutata"),
 }
 
+# How an allocation fits its line: the size asked, a size next to it, or a substitute category.
+MATCH_LABELS = {
+    "exact": _l("esatta"),
+    "adjacent": _l("taglia vicina"),
+    "substitute": _l("capo sostitutivo"),
+}
+
 PROOF_KINDS = {
     "code": _l("Codice di consegna"),
     "signature": _l("Firma"),

@@ -17,7 +17,7 @@ from app.stock.catalog import AGE_GROUPS, CATEGORIES, SEASONS
 from app.views import form_status, form_values, save_form
 from app.welfare import queries, services
 from app.welfare.blueprint import bp
-from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, STATUS_LABELS
+from app.welfare.catalog import AGE_BANDS, DELIVERY_STATUS_LABELS, FAILURE_REASONS, MATCH_LABELS, STATUS_LABELS
 from app.welfare.forms import LINE_ROWS, ActionForm, HouseholdForm, MemberForm, RequestForm
 
 LABELS = {
@@ -28,6 +28,7 @@ LABELS = {
     "seasons": SEASONS,
     "genders": AGE_GROUPS,
     "age_bands": AGE_BANDS,
+    "match_labels": MATCH_LABELS,
 }
 
 

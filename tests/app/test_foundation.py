@@ -14,7 +14,7 @@ from app.auth.models import Organisation, User
 from app.config import build_config
 from app.extensions import db
 from app.fleet.models import Site, Vehicle
-from app.i18n import fmt_date, fmt_datetime, fmt_number, parse_number
+from app.i18n import fmt_date, fmt_datetime, fmt_number, fmt_signed, parse_number
 from tests.app.conftest import run_cli
 
 
@@ -68,6 +68,7 @@ def test_numbers_and_dates_are_shown_the_italian_way():
     with force_locale("it"):
         assert fmt_number(1234.5) == "1.234,5"
         assert fmt_number(1234567, 0) == "1.234.567"
+        assert (fmt_signed(1200), fmt_signed(-3), fmt_signed(0)) == ("+1.200", "-3", "0")
         assert fmt_date(datetime(2026, 3, 9, 23, 30, tzinfo=UTC)) == "10/03/2026"  # already 10 March in Rome
         assert fmt_datetime(datetime(2026, 7, 1, 6, 0, tzinfo=UTC)) == "01/07/2026 08:00"  # CEST
 

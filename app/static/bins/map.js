@@ -5,6 +5,7 @@
   if (!el || typeof L === "undefined") { return; }
   var d = el.dataset;
   var COLOURS = { low: "#198754", mid: "#fd7e14", high: "#dc3545", unknown: "#6c757d" };
+  var TEXT = { mid: "#212529" };  // dark on orange: white would fail the contrast check
   var RANK = { unknown: 0, low: 1, mid: 2, high: 3 };
   var status = document.getElementById("map-status");
   var map = L.map(el, { preferCanvas: true }).setView([45.4642, 9.19], 10);
@@ -39,7 +40,7 @@
     });
     var size = 36;
     return L.divIcon({
-      html: "<div class='bin-cluster' style='background:" + COLOURS[worst] + ";width:" + size + "px;height:" + size + "px'>" +
+      html: "<div class='bin-cluster' style='background:" + COLOURS[worst] + ";color:" + (TEXT[worst] || "#fff") + ";width:" + size + "px;height:" + size + "px'>" +
         cluster.getChildCount() + "</div>",
       className: "", iconSize: [size, size]
     });
@@ -73,7 +74,8 @@
     });
     list.dataset.inView = String(inView.length);
     el.dataset.zoom = String(map.getZoom());  // the view the list is of
-    document.getElementById("map-list-count").textContent = d.labelInView.replace("%n", String(inView.length));
+    document.getElementById("map-list-count").textContent = (inView.length === 1 ? d.labelInViewOne : d.labelInView)
+      .replace("%n", inView.length.toLocaleString(document.documentElement.lang || "it"));
   }
 
   fetch(d.comuniUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {

@@ -22,7 +22,8 @@
   }
   function numbered(stop, colour) {
     var label = stop.kind === "reload" ? "↺" : String(stop.n);
-    var html = '<span style="background:' + colour + ';color:#fff;border-radius:9px;padding:0 4px;font:11px sans-serif">' + label + "</span>";
+    // Dark text on white inside the route's colour: readable whatever the colour (WCAG contrast).
+    var html = '<span style="background:#fff;color:#212529;border:2px solid ' + colour + ';border-radius:9px;padding:0 3px;font:bold 11px sans-serif">' + label + "</span>";
     return L.marker([stop.lat, stop.lon], { icon: L.divIcon({ html: html, className: "", iconSize: null }) });
   }
   plan.routes.forEach(function (route) {

@@ -99,21 +99,14 @@ def phone(chromium: Any, live_server: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def phone_at(chromium: Any, live_server: str) -> Iterator[Any]:
-    """Phones whose browser gives the position ``(lat, lon)`` (permission granted), refusing CSP violations."""
+def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
+    """A factory of fresh browser contexts (one per person; ``new_context`` options), refusing CSP violations."""
     contexts: list[Any] = []
     blocked: list[str] = []
 
-    def make(lat: float, lon: float) -> Any:
+    def make(**options: Any) -> Any:
         db.session.commit()
-        context = offline_tiles(
-            chromium.new_context(
-                base_url=live_server,
-                geolocation={"latitude": lat, "longitude": lon},
-                permissions=["geolocation"],
-                **PHONE,
-            )
-        )
+        context = offline_tiles(chromium.new_context(base_url=live_server, locale="it-IT", **options))
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -124,6 +117,16 @@ def phone_at(chromium: Any, live_server: str) -> Iterator[Any]:
     for context in contexts:
         context.close()
     assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
+
+
+@pytest.fixture
+def phone_at(new_page: Any) -> Any:
+    """Phones whose browser gives the position ``(lat, lon)`` (permission granted)."""
+
+    def make(lat: float, lon: float) -> Any:
+        return new_page(geolocation={"latitude": lat, "longitude": lon}, permissions=["geolocation"], **PHONE)
+
+    return make
 
 
 def release_db() -> None:
@@ -150,6 +153,16 @@ def open_phone_menu(page: Any) -> None:
     page.wait_for_load_state("load")
     page.click("button.navbar-toggler")
     page.wait_for_selector("#nav.show")
+
+
+def nav_to(page: Any, name: str) -> None:
+    """Follow the navigation bar's link ``name``, opening its menu first when it sits in one."""
+    page.wait_for_load_state("load")  # Bootstrap's dropdown handlers are there by then
+    named = page.get_by_role("link", name=name, exact=True, include_hidden=True)  # also inside a closed menu
+    link = page.locator("nav").locator(named)
+    if not link.is_visible():
+        page.locator("nav li.dropdown", has=named).locator("[data-bs-toggle=dropdown]").click()
+    link.click()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

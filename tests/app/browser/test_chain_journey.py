@@ -14,7 +14,7 @@ from flask import Flask
 from app.core.clock import local_today
 from app.extensions import db
 from tests.app import factories
-from tests.app.browser.conftest import log_in, release_db
+from tests.app.browser.conftest import log_in, nav_to, release_db
 
 pytestmark = [pytest.mark.browser]
 KG = ("120,5", "95", "110")  # what the driver weighs at the three bins: 325,5 kg
@@ -118,7 +118,7 @@ def _plant_takes_it_in(page: Any, seeded: Seeded) -> str:
 
 def _a_session_sorts_it(page: Any, intake_lot: str) -> str:
     """Sort the intake's 320 kg into reuse, recycling and waste; returns the session's lot code."""
-    page.click("text=Selezione")
+    nav_to(page, "Selezione")
     page.click("text=Nuova sessione di selezione")
     page.select_option("select[name=batch_ids]", label=f"{intake_lot} · {PLANT} · 320,0 kg")
     page.get_by_role("button", name="Apri sessione").click()
@@ -154,7 +154,7 @@ def _coats_go_to_stock(page: Any, seeded: Seeded) -> None:
 def _the_social_worker_asks_for_a_coat(page: Any, seeded: Seeded) -> str:
     """A draft for one winter coat, collected at the distribution point, sent; returns the request's page."""
     _as(page, seeded.social_worker)
-    page.click("text=Nuclei")
+    nav_to(page, "Nuclei")
     page.get_by_role("link", name=seeded.household).click()
     page.get_by_role("link", name="Nuova richiesta di vestiti").click()
     page.select_option("select[name=lines-0-member_id]", label="Figlio 1 (8 anni)")
@@ -178,7 +178,7 @@ def _approved_prepared_and_collected(page: Any, seeded: Seeded, request_url: str
     page.locator("[data-status=approvata]").wait_for()
 
     _as(page, seeded.warehouse_operator)
-    page.click("text=Richieste vestiti")
+    nav_to(page, "Richieste vestiti")
     page.locator("tr", has_text=seeded.household).get_by_role("link").first.click()
     page.locator("button[data-action=allocate]").click()
     page.locator("[data-status=in_preparazione]").wait_for()

@@ -13,7 +13,7 @@ from app.collection.models import Pickup
 from app.core.clock import utcnow
 from app.extensions import db
 from tests.app import factories
-from tests.app.browser.conftest import log_in
+from tests.app.browser.conftest import log_in, nav_to
 
 pytestmark = [pytest.mark.browser]
 SESTO = "015209"
@@ -40,7 +40,7 @@ def test_the_coordinator_reads_the_dashboard_filters_the_kpis_exports_and_downlo
     assert page.inner_text(f"#todays-rounds tr[data-route='{route_id}']").count("1 di 2") == 1
     assert "200,5 kg" in page.inner_text("#month-kg")
 
-    page.click("nav >> text=Indicatori")
+    nav_to(page, "Indicatori")
     page.wait_for_selector("#kpi-summary")
     assert page.inner_text("[data-kpi=kg]").startswith("200,5")
 

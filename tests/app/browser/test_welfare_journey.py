@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import pytest
 
 from app.core.clock import local_today
 from app.extensions import db
 from app.stock import services as stock
 from tests.app import factories
-from tests.app.browser.conftest import log_in, offline_tiles, release_db
+from tests.app.browser.conftest import log_in, release_db
 from tests.app.sorting.helpers import reuse_b_fraction
 from tests.app.welfare.conftest import SESTO, memory_notify, morning  # noqa: F401  (the SMS outbox, the clock)
 
@@ -28,23 +25,6 @@ class People:
     other_worker: str
     coordinator: str
     driver: str
-
-
-@pytest.fixture
-def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
-    """A factory of fresh browser contexts (one per person), closed at the end."""
-    contexts: list[Any] = []
-
-    def make(**options: Any) -> Any:
-        context = offline_tiles(chromium.new_context(base_url=live_server, locale="it-IT", **options))
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def _seed() -> People:

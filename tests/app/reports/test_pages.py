@@ -21,7 +21,7 @@ def test_a_coordinator_sees_every_kpi_with_charts_that_say_what_they_show(month,
     for key in ("mesi", "comuni", "gestori", "selezione", "capi", "famiglie", "logistica", "co2e", "simbiosi"):
         assert f'id="kpi-{key}"' in html and f'data-table="{key}"' in html
     assert html.count('<svg role="img" aria-label="') == 8
-    assert "Kg raccolti ai cassonetti per mese: in totale 383,2 kg in 3 svuotamenti." in html
+    assert "Kg raccolti ai contenitori per mese: in totale 383,2 kg in 3 svuotamenti." in html
     assert 'id="kpi-map-data"' in html
 
 

@@ -28,7 +28,7 @@ def test_rounds_plan_command_saves_a_plan_and_prints_a_summary(app, world) -> No
 
     assert result.exit_code == 0, result.output
     assert f"del {world.tomorrow:%d/%m/%Y}" in result.output
-    assert "cassonetti" in result.output
+    assert "contenitori" in result.output
     assert db.session.scalar(select(func.count()).select_from(RoundPlan)) == 1
 
 

@@ -122,7 +122,7 @@ def test_a_job_with_bad_choices_fails_with_the_italian_reason(world, sqlite_queu
 
     job = db.session.get(PlanningJob, job_id)
     db.session.refresh(job)
-    assert job.status == "failed" and "Nessun cassonetto" in job.message
+    assert job.status == "failed" and "Nessun contenitore" in job.message
 
 
 def test_a_job_left_running_by_a_dead_process_is_marked_failed(world) -> None:

@@ -90,7 +90,7 @@ def test_a_bin_heavier_than_every_truck_is_left_out_with_the_reason(world, forec
     plan = plan_day(world.params())
 
     reasons = {u.bin_id: u.reason for u in plan.unassigned}
-    assert reasons[big.id] == "Richiede 1800 kg: non entra in nessuno dei veicoli scelti"
+    assert reasons[big.id] == "Richiede 1.800 kg: non entra in nessuno dei veicoli scelti"
     assert big.id not in _planned_bins(plan)
 
 
@@ -103,7 +103,7 @@ def test_planning_with_no_bins_due_is_refused(world) -> None:
     for b in world.bins:
         b.status = "removed"
 
-    with pytest.raises(PlanningInputError, match="Nessun cassonetto da raccogliere"):
+    with pytest.raises(PlanningInputError, match="Nessun contenitore da raccogliere"):
         plan_day(world.params())
 
 
