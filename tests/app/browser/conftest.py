@@ -106,7 +106,7 @@ def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
 
     def make(**options: Any) -> Any:
         db.session.commit()
-        context = offline_tiles(chromium.new_context(base_url=live_server, locale="it-IT", **options))
+        context = offline_tiles(chromium.new_context(base_url=live_server, **({"locale": "it-IT"} | options)))
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)

@@ -12,7 +12,7 @@ from tests.app.browser.conftest import log_in, nav_to
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["admin", "coordinator", "operator", "driver", "social_worker"]
+ROLES = ["admin", "coordinator", "operator", "driver", "social_worker", "company"]
 
 
 @pytest.fixture
