@@ -163,6 +163,10 @@ def test_a_household_gets_winter_clothes_delivered_and_only_its_comune_sees_it(
     log_in(phone, people.driver, factories.DEFAULT_PASSWORD)
     _deliver(phone, memory_notify)
 
+    # the social worker comes back later: her morning session may have expired by the real time of the day
+    worker = new_page(viewport={"width": 1280, "height": 800})
+    log_in(worker, people.worker, factories.DEFAULT_PASSWORD)
+    worker.wait_for_url(re.compile(r"/$"))
     worker.goto(request_url)
     assert worker.locator("h1 [data-status]").inner_text() == "consegnata"
     assert worker.locator("[data-delivery-status=delivered]").count() == 1
