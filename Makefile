@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup run serve demo test test-sqlite test-postgresql browser system-deps translations lint bench screenshots
+.PHONY: setup run serve demo test test-sqlite test-postgresql browser system-deps translations messages lint bench screenshots
 
 setup: $(STAMP) translations $(NODE_STAMP)
 
@@ -25,6 +25,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -f -d app/translations
+
+# Refresh the message template (Babel skips folders starting with «_» by default: templates/_macros is wanted).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* node_modules __pycache__ screenshots' \
+	  -o app/translations/messages.pot .
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:

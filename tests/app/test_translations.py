@@ -14,12 +14,18 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
+def _searched(dirpath: str) -> bool:
+    """Every folder but hidden ones and installed packages: Babel's default also skips ``_macros``."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in {"node_modules", "__pycache__"}
+
+
 def _extracted() -> dict[str | tuple[str, ...], str]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict[str | tuple[str, ...], str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_searched
     ):
         found.setdefault(message, f"{filename}:{lineno}")
     return found
