@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from app.extensions import db
 from tests.app import factories
 from tests.app.browser.conftest import log_in, release_db
-from tests.app.browser.test_welfare_journey import new_page  # noqa: F401  (one browser context per person)
 from tests.app.welfare.conftest import household_of, stock_of
 
 pytestmark = pytest.mark.browser
@@ -32,7 +31,7 @@ def _seed() -> tuple[str, str, str]:
     return found
 
 
-def test_a_request_is_honest_from_the_form_to_the_rejection(new_page):  # noqa: F811
+def test_a_request_is_honest_from_the_form_to_the_rejection(new_page):
     worker_email, coordinator_email, code = _seed()
     worker = new_page(viewport={"width": 1280, "height": 800})
     log_in(worker, worker_email, factories.DEFAULT_PASSWORD)
