@@ -11,7 +11,7 @@ from app.auth import services as auth
 from app.auth.models import Organisation, OrganisationKind, User
 from app.bins.demo import ensure_demo_bins
 from app.chain.demo import ensure_demo_chain
-from app.collection.demo import ensure_demo_history
+from app.collection.demo import ensure_demo_history, ensure_demo_reports
 from app.core.policy import Role
 from app.extensions import db
 from app.fleet import services as fleet
@@ -225,6 +225,13 @@ def _ensure_users() -> list[tuple[str, str, str]]:
     return credentials
 
 
+def _ensure_reports() -> None:
+    """Citizens' reports at the demo operator's bins, handled by the demo operator (after the round is planned)."""
+    operator = db.session.scalar(select(User).where(User.email == "operatore@demo.fitmi.it"))
+    if operator is not None and operator.organisation_id is not None:
+        ensure_demo_reports(operator.organisation_id, operator)
+
+
 def build_demo() -> list[tuple[str, str, str]]:
     """Create or refresh the demo data; returns (role, e-mail, password) of the demo users."""
     from app.symbiosis.demo import ensure_demo_symbiosis
@@ -240,4 +247,5 @@ def build_demo() -> list[tuple[str, str, str]]:
     ensure_demo_welfare()
     ensure_demo_round()
     ensure_demo_symbiosis()  # firms, listings and one completed match
+    _ensure_reports()
     return credentials

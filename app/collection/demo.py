@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from app.bins.models import Bin
-from app.collection.models import Pickup, PickupSource
+from app.auth.models import User
+from app.bins.models import Bin, BinStatus
+from app.collection import citizen_reports
+from app.collection.models import CitizenReport, CitizenReportStatus, Pickup, PickupSource
 from app.core.clock import ROME, utcnow
 from app.extensions import db
 
@@ -161,3 +163,30 @@ def ensure_demo_history(now: datetime | None = None) -> int:
         db.session.execute(Pickup.__table__.insert(), rows[start : start + 10_000])  # Core executemany: fast
     db.session.flush()
     return len(rows)
+
+
+DEMO_REPORTS = (  # kind, hours ago, handled: the operator's «Segnalazioni» list has something to handle
+    ("bags_on_ground", 2, False),
+    ("full", 5, False),
+    ("damaged", 30, True),
+)
+
+
+def ensure_demo_reports(operator_id: int, handler: User, now: datetime | None = None) -> int:
+    """A few citizens' reports at the operator's demo bins, once: open ones and one handled; returns rows added."""
+    demo_bins = select(Bin.id).where(Bin.is_demo.is_(True))
+    if db.session.scalar(select(CitizenReport.id).where(CitizenReport.bin_id.in_(demo_bins)).limit(1)):
+        return 0
+    bins = db.session.scalars(
+        select(Bin)
+        .where(Bin.is_demo.is_(True), Bin.operator_id == operator_id, Bin.status == BinStatus.ACTIVE)
+        .order_by(Bin.code)
+        .limit(len(DEMO_REPORTS))
+    ).all()
+    now = now or utcnow()
+    for bin_, (kind, hours, handled) in zip(bins, DEMO_REPORTS, strict=False):
+        at = now - timedelta(hours=hours)
+        found = citizen_reports.report(bin_, kind, now=at)
+        if handled:
+            citizen_reports.close(found.id, CitizenReportStatus.HANDLED, handler, now=at + timedelta(hours=3))
+    return len(bins)

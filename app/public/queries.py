@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,11 +13,13 @@ from sqlalchemy.orm import joinedload
 from app.bins.models import Bin, BinStatus
 from app.errors import NotFoundError
 from app.extensions import db
+from app.geo.distance import straight_m
 from app.reports.kpis import KpiFilter, compute
 from app.reports.opendata import SMALLEST_COUNT
+from app.rounds import adapters
 
-EARTH_RADIUS_M = 6_371_008.8
 NEAREST = 8  # bins listed for a search
+ROAD_CANDIDATES = 25  # nearest in a straight line, then ranked by road (the roads rarely reorder farther ones)
 WALKING_M = 1500  # nearer than this, the walking link comes first
 
 
@@ -35,30 +36,42 @@ def directions(lon: float, lat: float) -> Directions:
     return Directions(walk=f"{base}foot{view}", drive=f"{base}car{view}")
 
 
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle (straight-line) distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 @dataclass(frozen=True)
 class NearBin:
     bin: Bin
     distance_m: float
     directions: Directions
+    by_road: bool = False
 
     @property
     def walkable(self) -> bool:
         return self.distance_m <= WALKING_M
 
 
-def nearest_bins(lon: float, lat: float, limit: int = NEAREST) -> list[NearBin]:
-    """The active bins nearest to a point, by straight-line distance."""
+@dataclass(frozen=True)
+class Nearest:
+    """The bins found for a point, and whether their distances are by road (else in a straight line)."""
+
+    bins: list[NearBin]
+    by_road: bool
+
+
+def nearest_bins(lon: float, lat: float, limit: int = NEAREST) -> Nearest:
+    """The active bins nearest to a point: chosen in a straight line, ranked by road when the network is loaded."""
     bins = db.session.scalars(select(Bin).where(Bin.status == BinStatus.ACTIVE).options(joinedload(Bin.comune))).all()
-    ranked = sorted(((distance_m(lon, lat, b.lon, b.lat), b.code, b) for b in bins), key=lambda r: (r[0], r[1]))
-    return [NearBin(b, d, directions(b.lon, b.lat)) for d, _code, b in ranked[:limit]]
+    ranked = sorted(((straight_m(lon, lat, b.lon, b.lat), b.code, b) for b in bins), key=lambda r: (r[0], r[1]))
+    candidates = ranked[: max(limit, ROAD_CANDIDATES)]
+    points = [(b.lon, b.lat) for *_, b in candidates]
+    road = adapters.road_distances_m(adapters.configured_network(), (lon, lat), points)
+    if road is None:
+        return Nearest([NearBin(b, d, directions(b.lon, b.lat)) for d, _code, b in ranked[:limit]], by_road=False)
+    # A bin the roads do not reach keeps its straight line and comes after those they do.
+    by_road = sorted(
+        ((m is None, m if m is not None else d, code, b) for m, (d, code, b) in zip(road, candidates, strict=True)),
+        key=lambda r: r[:3],
+    )
+    found = [NearBin(b, m, directions(b.lon, b.lat), by_road=not off) for off, m, _code, b in by_road[:limit]]
+    return Nearest(found, by_road=True)
 
 
 def public_bin(public_code: str) -> Bin:

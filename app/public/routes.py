@@ -52,7 +52,7 @@ def where() -> Any:
         place = geocoding.locate(text)
         point = (place.lon, place.lat) if place else None
         error = None if place else _("Non troviamo «%(q)s»: prova con il nome del comune o il CAP.", q=text)
-    near = queries.nearest_bins(*point) if point else []
+    near = queries.nearest_bins(*point) if point else None
     db.session.commit()  # a geocoder's answer, kept for the next identical search
     return render_template("public/where.html", q=text, place=place, near=near, error=error, located=point is not None)
 

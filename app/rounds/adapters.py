@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -103,6 +104,11 @@ def network_for(path: str | None, cache_dir: str) -> RoadNetwork | None:
         if path not in _networks:
             _networks[path] = load_network(Path(path), RoutingSettings(cache_dir=Path(cache_dir)))
         return _networks[path]
+
+
+def configured_network() -> RoadNetwork | None:
+    """The app's road network (``ROAD_NETWORK_FILE``), None when none is configured (straight lines then)."""
+    return network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
 
 
 def build_network_file(
@@ -385,12 +391,19 @@ def road_distances_m(
     """
     if network is None or not points:
         return None
+    off = _snap_failures(network, [origin, *points])
+    if 0 in off:
+        return None  # the origin itself is off the roads
+    on = [i for i in range(len(points)) if i + 1 not in off]
     try:
-        matrix = travel_matrix(network, [origin, *points])
+        matrix = travel_matrix(network, [origin, *(points[i] for i in on)])
     except RoutingError:
         return None
     row = matrix.distance_m[0]
-    return [int(row[i]) if int(row[i]) >= 0 else None for i in range(1, len(points) + 1)]
+    metres: list[int | None] = [None] * len(points)
+    for column, i in enumerate(on, start=1):
+        metres[i] = int(row[column]) if int(row[column]) >= 0 else None
+    return metres
 
 
 def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]) -> RoadPath:

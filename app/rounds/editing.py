@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -38,7 +37,7 @@ def guard_draft(plan: RoundPlan) -> None:
 
 
 def network() -> object | None:
-    return adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
+    return adapters.configured_network()
 
 
 def _records(plan: RoundPlan, orders: dict[int, Sequence[RouteStop]]) -> adapters.Built:

@@ -137,7 +137,7 @@ def plan_week(params: WeekParams, job_id: int | None = None, cancel: Any = None,
     site_records = tuple(site_record(s) for s in sites.values())
     start_ids, plant_id = {vid: s.id for vid, s in starts.items()}, plant.id
     fleet_ids = [tuple(v.id for v in day) for day in fleets]
-    network = adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
+    network = adapters.configured_network()
     if end_reads is not None:
         end_reads()  # the job ends its read transaction: on SQLite it would block the progress writes
     days = adapters.solve_week(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -54,7 +55,7 @@ class Arrival:
         return self.stop.id if self.stop is not None else None
 
 
-def _end_site(route: RoundRoute) -> Site | None:
+def end_site(route: RoundRoute) -> Site | None:
     """Where a round's last part is unloaded: its end site when a plant, else the plant of its final unload."""
     if route.end_site.kind == SiteKind.SORTING_PLANT:
         return route.end_site
@@ -90,7 +91,7 @@ def arrivals_of(route: RoundRoute) -> list[Arrival]:
         Arrival(
             route=route,
             stop=u.stop,
-            site=u.stop.site if u.stop is not None else _end_site(route),
+            site=u.stop.site if u.stop is not None else end_site(route),
             pickups=tuple(live[i] for i in u.pickup_ids if i in live and live[i].id not in taken),
         )
         for u in found
@@ -161,3 +162,32 @@ def find(route_id: int, stop_id: int | None) -> Arrival:
             _("Questo scarico è già stato preso in carico (lotto %(lot)s).", lot=batch.lot_code), field="route_id"
         )
     return item
+
+
+@dataclass(frozen=True)
+class OtherLoad:
+    """A load a round brought that is no bin's pickup (a firm's surplus): weighed apart, taken in on its own page."""
+
+    label: str
+    route: RoundRoute
+    site: Site | None
+    kg: Decimal | None
+    at: datetime | None
+    endpoint: str  # the page that takes it in, linked to its own record
+    args: Mapping[str, int] = field(default_factory=dict)
+
+
+# Higher domains whose round stops bring loads of their own (symbiosis) list them here at start-up, so the plant
+# sees them with the round's unloads; each is taken in once, by its own domain, which keeps the link to its record.
+_LOADS: list[Callable[[], list[OtherLoad]]] = []
+
+
+def register_loads(source: Callable[[], list[OtherLoad]]) -> None:
+    if source not in _LOADS:
+        _LOADS.append(source)
+
+
+def other_loads(user: User | None) -> list[OtherLoad]:
+    """The other loads not yet taken in, at plants the user may act on, oldest first."""
+    found = [load for source in _LOADS for load in source() if load.site is not None and acts_on(user, load.site)]
+    return sorted(found, key=lambda load: (load.at is None, load.at or datetime.min, load.label))

@@ -52,7 +52,7 @@ def _visible(model: type, object_id: int) -> Any:
 @permission_required(Permission.WORK_PLANT)
 def index() -> Any:
     batches, sessions = queries.batches(current_user, limit=50), queries.sessions(current_user, limit=30)
-    waiting = len(arrivals.waiting(current_user))
+    waiting = len(arrivals.waiting(current_user)) + len(arrivals.other_loads(current_user))
     return render_template("sorting/index.html", batches=batches, sessions=sessions, waiting=waiting, **_labels())
 
 
@@ -107,7 +107,8 @@ def new_intake() -> Any:
 @bp.route("/arrivals")
 @permission_required(Permission.WORK_PLANT)
 def arrivals_page() -> Any:
-    return render_template("sorting/arrivals.html", arrivals=arrivals.waiting(current_user))
+    others = arrivals.other_loads(current_user)
+    return render_template("sorting/arrivals.html", arrivals=arrivals.waiting(current_user), others=others)
 
 
 @bp.route("/arrivals/<int:route_id>/end", methods=["GET", "POST"], defaults={"stop_id": None})

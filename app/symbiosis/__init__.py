@@ -2,10 +2,12 @@
 
 
 def register_kinds() -> None:
-    """Register the pickup stop kind and its stops for collection rounds; called once by ``create_app``."""
+    """Register the pickup stop kind, its stops in collection rounds, its loads at plants; called by ``create_app``."""
     from app.rounds import kinds
     from app.rounds.models import StopKind
+    from app.sorting import arrivals
     from app.symbiosis import fulfilment, pickup_stops
 
     kinds.register_stop(StopKind.SYMBIOSIS, pickup_stops.HOOKS)
     kinds.register_collection_stops(fulfilment.pickup_stops)
+    arrivals.register_loads(fulfilment.loads_waiting)  # the plant sees them with the round's unloads

@@ -14,11 +14,13 @@ from app.auth.models import User
 from app.core.clock import local_today, seconds_of_day, utcnow
 from app.core.policy import Permission, can
 from app.core.refs import domain_reference, reference_key
-from app.errors import ConflictError, PermissionDenied, ValidationError
+from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
+from app.fleet.models import Site
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.records import StopRecord
 from app.rounds.selection import optional_prize
+from app.sorting import arrivals
 from app.sorting.models import IntakeBatch, IntakeSource
 from app.sorting.services import IntakeData, record_intake
 from app.symbiosis.catalog import ListingKind, Side, Unit
@@ -201,3 +203,38 @@ def waiting_intake() -> list[Match]:
         Match.intake_batch_id.is_(None),
     )
     return [m for m in db.session.scalars(query.order_by(Match.completed_at)) if m.offer.kind == ListingKind.MATERIAL]
+
+
+def loads_waiting() -> list[arrivals.OtherLoad]:
+    """The plant's view of the materials waiting: with their round, day and kg (no firm named)."""
+    return [
+        arrivals.OtherLoad(
+            label=_("Ritiro simbiosi %(code)s", code=match.code),
+            route=match.route_stop.route,
+            site=arrival_site(match),
+            kg=match.moved_kg,
+            at=match.route_stop.completed_at or match.completed_at,
+            endpoint="symbiosis.take_in",
+            args={"match_id": match.id},
+        )
+        for match in waiting_intake()
+        if match.route_stop is not None
+    ]
+
+
+def arrival_site(match: Match) -> Site | None:
+    """The plant where the round that picked it up unloads (None: not picked up by a round)."""
+    return arrivals.end_site(match.route_stop.route) if match.route_stop is not None else None
+
+
+def waiting_load(match_id: int) -> Match:
+    """A material picked up and not yet taken in (the plant's take-in page)."""
+    match = db.session.get(Match, match_id)
+    if match is None or match.status != MatchStatus.COMPLETED or match.offer.kind != ListingKind.MATERIAL:
+        raise NotFoundError(_("Ritiro simbiosi inesistente."), field="match_id")
+    if match.intake_batch is not None:
+        raise ConflictError(
+            _("Questo ritiro è già entrato in impianto (lotto %(lot)s).", lot=match.intake_batch.lot_code),
+            field="match_id",
+        )
+    return match

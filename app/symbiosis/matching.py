@@ -7,10 +7,11 @@ dates do not meet is no match at all; the rest are ranked by a weighted sum (wei
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+
+from app.geo.distance import straight_m
 
 WEIGHTS = {"category": 0.35, "fibre": 0.30, "quantity": 0.15, "distance": 0.20}
 UNKNOWN_FIBRE = 0.5  # one side gave no composition: neither good nor bad
@@ -18,7 +19,6 @@ OTHER_UNIT = 0.3  # quantities in different units cannot be compared
 HALF_SCORE_KM = 15.0  # the distance score is 1/2 at this many km (the metropolitan area is about 50 km across)
 MIN_SCORE = 0.5  # below this, a pair is not proposed
 PROPOSED_PER_LISTING = 3  # best matches proposed to both sides when a listing is posted
-EARTH_RADIUS_M = 6_371_008.8
 OTHER = "other"
 
 
@@ -46,14 +46,6 @@ class Scored:
     score: float
     distance_m: int | None
     by_road: bool = False
-
-
-def straight_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 def category_fit(a: Candidate, b: Candidate) -> float:

@@ -14,6 +14,7 @@ from app.core.policy import Permission, can, permission_required
 from app.extensions import db
 from app.forms import choices
 from app.sorting import queries as sorting_queries
+from app.sorting import services as sorting_services
 from app.symbiosis import catalog, fulfilment, queries, services
 from app.symbiosis.forms import (
     AnswerForm,
@@ -228,18 +229,31 @@ def complete(match_id: int) -> Any:
     return done or (_match_page(match_id, complete_form=form), form_status(form))
 
 
-@bp.route("/abbinamenti/<int:match_id>/impianto", methods=["POST"])
+@bp.route("/abbinamenti/<int:match_id>/impianto", methods=["GET", "POST"])
 @permission_required(Permission.WORK_PLANT)
 def take_in(match_id: int) -> Any:
+    """The plant takes in a material picked up for the marketplace: gross and tare, an intake linked to the match."""
+    match = fulfilment.waiting_load(match_id)
+    site = fulfilment.arrival_site(match)
+    if site is not None:
+        sorting_services.check_site_access(current_user, site)
     form = IntakeForm()
     form.site_id.choices = choices((s.id, s.name) for s in sorting_queries.plants(current_user))
-    done = save_form(
-        form,
-        lambda: fulfilment.take_in(match_id, form.site_id.data, form.gross_kg.data, form.tare_kg.data, current_user),
-        lambda batch: _("Preso in carico come %(lot)s.", lot=batch.lot_code),
-        url_for(".match", match_id=match_id),
-    )
-    return done or (_match_page(match_id, intake_form=form), form_status(form))
+    if not form.is_submitted() and site is not None:
+        form.site_id.data = site.id
+    created: list[Any] = []
+
+    def save() -> Any:
+        data = form.site_id.data, form.gross_kg.data, form.tare_kg.data
+        created.append(fulfilment.take_in(match_id, *data, current_user))
+        return created[0]
+
+    def done(batch: Any) -> str:
+        return _("Preso in carico come %(lot)s.", lot=batch.lot_code)
+
+    if save_form(form, save, done, url_for("sorting.arrivals_page")):
+        return redirect(url_for("sorting.batch", batch_id=created[0].id))
+    return render_template("symbiosis/intake.html", match=match, site=site, form=form), form_status(form)
 
 
 @bp.route("/avvisi/letti", methods=["POST"])

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -300,7 +299,7 @@ def ranked_for(listing: Listing, limit: int, today: date | None = None) -> list[
     today = today or local_today()
     own = candidate_of(listing)
     ranked = matching.rank(own, open_candidates(listing), today, limit)
-    network = adapters.network_for(current_app.config.get("ROAD_NETWORK_FILE"), current_app.config["GIS_CACHE_DIR"])
+    network = adapters.configured_network()
     if network is None or own.lon is None or own.lat is None or not ranked:
         return ranked
     points = [(s.candidate.lon or own.lon, s.candidate.lat or own.lat) for s in ranked]

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from huey import SqliteHuey
 from werkzeug.serving import make_server
 
 from app.extensions import db
+from app.rounds import jobs
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -127,6 +131,39 @@ def phone_at(new_page: Any) -> Any:
         return new_page(geolocation={"latitude": lat, "longitude": lon}, permissions=["geolocation"], **PHONE)
 
     return make
+
+
+@pytest.fixture
+def planning_queue(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[jobs.JobQueue]:
+    """The embedded queue as in production (a consumer thread in the web process), on a file of the test's own."""
+    queue = jobs.JobQueue(app, SqliteHuey("fitmi-journey", filename=str(tmp_path / "queue.sqlite3")))
+    monkeypatch.setitem(app.extensions, "rounds_queue", queue)
+    monkeypatch.setitem(app.config, "ROUNDS_WORKER", "embedded")
+    yield queue
+    queue.stop_embedded()
+
+
+def plan_on_the_page(page: Any, day: date, plates: tuple[str, ...], drivers: dict[int, str]) -> None:
+    """The coordinator's planning page: a plan for ``day`` with these trucks and drivers (by truck id); waits for
+    the job, run by the embedded queue (``planning_queue``), to open the plan's review page."""
+    page.goto("/rounds/plan/new")
+    page.fill("input[name=service_date]", day.isoformat())
+    for plate in plates:
+        page.get_by_label(plate).check()
+    for vehicle_id, name in drivers.items():
+        page.select_option(f"select[name=driver_{vehicle_id}]", label=name)
+    page.fill("input[name=time_limit_s]", "2")
+    page.get_by_role("button", name="Calcola i giri").click()
+    page.wait_for_url(re.compile(r"/rounds/jobs/\d+$"))
+    assert page.get_by_role("heading", name="Calcolo dei giri in corso").is_visible()
+    page.wait_for_url(re.compile(r"/rounds/\d+$"), timeout=60_000)  # the page polls the job, then opens the plan
+
+
+def publish_on_the_page(page: Any) -> None:
+    """Publish the plan shown on the review page (the confirmation ticked)."""
+    page.locator("input[name=confirm]").check()
+    page.get_by_role("button", name="Pubblica").click()
+    page.locator("h1 .badge", has_text="pubblicato").wait_for()
 
 
 def release_db() -> None:

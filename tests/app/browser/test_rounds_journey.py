@@ -3,19 +3,14 @@ worked offline by the driver on a phone, and nothing counted twice."""
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from huey import SqliteHuey
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
@@ -24,7 +19,7 @@ from app.extensions import db
 from app.rounds import jobs
 from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
-from tests.app.browser.conftest import log_in, open_phone_menu, release_db
+from tests.app.browser.conftest import log_in, open_phone_menu, plan_on_the_page, publish_on_the_page, release_db
 from tests.app.conftest import FakeClock
 
 pytestmark = [pytest.mark.browser]
@@ -48,16 +43,6 @@ class Seeded:
     driver_email: str
     driver_id: int
     truck_id: int
-
-
-@pytest.fixture
-def planning_queue(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[jobs.JobQueue]:
-    """The embedded queue as in production (a consumer thread in the web process), on a file of the test's own."""
-    queue = jobs.JobQueue(app, SqliteHuey("fitmi-journey", filename=str(tmp_path / "queue.sqlite3")))
-    monkeypatch.setitem(app.extensions, "rounds_queue", queue)
-    monkeypatch.setitem(app.config, "ROUNDS_WORKER", "embedded")
-    yield queue
-    queue.stop_embedded()
 
 
 def _seed() -> Seeded:
@@ -152,16 +137,7 @@ def _skip(phone: Any, stop_id: int, reason: str) -> None:
 
 def _plan_tomorrow(page: Any, seeded: Seeded) -> None:
     """New plan for tomorrow with both trucks and the driver on the main one; wait for the job to open the plan."""
-    page.goto("/rounds/plan/new")
-    page.fill("input[name=service_date]", (local_today() + timedelta(days=1)).isoformat())
-    page.get_by_label(TRUCK).check()
-    page.get_by_label(SPARE).check()
-    page.select_option(f"select[name=driver_{seeded.truck_id}]", label=DRIVER)
-    page.fill("input[name=time_limit_s]", "2")
-    page.get_by_role("button", name="Calcola i giri").click()
-    page.wait_for_url(re.compile(r"/rounds/jobs/\d+$"))
-    assert page.get_by_role("heading", name="Calcolo dei giri in corso").is_visible()
-    page.wait_for_url(re.compile(r"/rounds/\d+$"), timeout=60_000)  # the page polls the job, then opens the plan
+    plan_on_the_page(page, local_today() + timedelta(days=1), (TRUCK, SPARE), {seeded.truck_id: DRIVER})
 
 
 def _move_last_stop_to_the_spare_truck(page: Any) -> str:
@@ -194,9 +170,7 @@ def test_coordinator_plans_and_publishes_then_the_driver_works_offline_and_picku
     spare.locator("select[name=driver_id]").select_option(label=SPARE_DRIVER)  # every route needs its driver
     spare.get_by_role("button", name="Assegna").click()
     page.get_by_text("Autista assegnato.").wait_for()
-    page.locator("input[name=confirm]").check()
-    page.get_by_role("button", name="Pubblica").click()
-    page.locator("h1 .badge", has_text="pubblicato").wait_for()
+    publish_on_the_page(page)
 
     clock.advance(timedelta(days=1))  # the next morning
     route_id, stop_ids = _route_of(seeded.driver_id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from app.core.clock import local_today
@@ -15,9 +16,9 @@ from app.extensions import db
 from app.rounds.models import RouteStop, StopKind
 from app.symbiosis.models import Match
 from tests.app import factories
-from tests.app.browser.conftest import log_in, release_db
+from tests.app.browser.conftest import log_in, plan_on_the_page, publish_on_the_page, release_db
 from tests.app.conftest import FakeClock
-from tests.app.symbiosis.conftest import Market, market, plan_and_publish  # noqa: F401  (the fixture)
+from tests.app.symbiosis.conftest import Market, market  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser]
 
@@ -39,12 +40,23 @@ def _answer(page: Any, code: str) -> None:
     page.get_by_text("Abbinamento accettato.").wait_for()
 
 
-def _plan_and_publish(plant: Any, vehicle: Any, driver: Any, coordinator: Any, day: Any) -> tuple[int, int]:
-    plan_and_publish(plant, vehicle, driver, coordinator, day)
+def _symbiosis_stop() -> tuple[int, int]:
+    """The pickup stop the published plan has, and its route."""
     stop = db.session.scalar(select(RouteStop).where(RouteStop.kind == StopKind.SYMBIOSIS))
     stop_id, route_id = stop.id, stop.route_id
     release_db()
     return stop_id, route_id
+
+
+def _signed_in(page: Any, email: str) -> None:
+    """Log in and wait until the login has gone through (before the next page is opened)."""
+    log_in(page, email, factories.DEFAULT_PASSWORD)
+    page.wait_for_url(lambda url: "/login" not in url, wait_until="commit")
+
+
+def _log_out(page: Any) -> None:
+    page.get_by_role("button", name="Esci").click()
+    page.locator("input[name=email]").wait_for()
 
 
 @pytest.fixture
@@ -63,13 +75,21 @@ def test_a_firms_offer_is_matched_accepted_picked_up_and_counted(
     phone: Any,
     market: Market,  # noqa: F811  (the fixture imported above)
     clock: FakeClock,
+    planning_queue: Any,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "20 per minute")  # five people log in from one address
     operator = factories.OrganisationFactory(name="Vesti Solidale")
-    plant = factories.SortingPlantFactory(name="Impianto di selezione Pantano", lon=9.1914543, lat=45.4600464)
+    plant = factories.SortingPlantFactory(
+        name="Impianto di selezione Pantano", organisation=operator, lon=9.1914543, lat=45.4600464
+    )
     vehicle = factories.VehicleFactory(organisation=operator, home_site=plant, plate="EZ482KM")
     driver = factories.UserFactory(role="driver", organisation=operator, full_name="Luca Ferrari")
     coordinator = factories.UserFactory(role="coordinator")
-    emails = market.firm.user.email, market.coop.user.email, driver.email, coordinator.email
+    worker = factories.UserFactory(role="operator", organisation=operator)  # the plant's staff
+    emails = market.firm.user.email, market.coop.user.email, driver.email, coordinator.email, worker.email
+    vehicle_id = vehicle.id
     firm_site, firm_secret = str(market.firm.site.id), market.firm.profile.contact_email
     coop_secret = market.coop.profile.contact_email
     release_db()
@@ -104,7 +124,14 @@ def test_a_firms_offer_is_matched_accepted_picked_up_and_counted(
     page.get_by_role("button", name="Conferma il ritiro").click()
     page.get_by_text("Ritiro organizzato.").wait_for()
 
-    stop_id, route_id = _plan_and_publish(plant, vehicle, driver, coordinator, tomorrow)
+    _log_out(page)  # the firm's browser, then the coordinator's: tomorrow's round, planned on the page
+    _signed_in(page, emails[3])
+    plan_on_the_page(page, tomorrow, ("EZ482KM",), {vehicle_id: "Luca Ferrari"})
+    assert page.locator("tbody tr[data-stop]", has_text=f"Ritiro simbiosi {code}").count() == 1
+    publish_on_the_page(page)
+    stop_id, route_id = _symbiosis_stop()
+    _log_out(page)
+
     clock.advance(timedelta(days=1))  # the service day
     log_in(phone, emails[2], factories.DEFAULT_PASSWORD)
     phone.goto(f"/driver/route/{route_id}")
@@ -116,15 +143,18 @@ def test_a_firms_offer_is_matched_accepted_picked_up_and_counted(
     phone.locator("#sync-status").wait_for(state="hidden")
     stop.locator(".stop-outcome", has_text="28,5 kg").wait_for()
 
-    page.get_by_role("button", name="Esci").click()  # the firm's browser, then the coordinator's
-    page.locator("input[name=email]").wait_for()
-    log_in(page, emails[3], factories.DEFAULT_PASSWORD)
-    page.goto("/simbiosi/")
-    page.locator("a", has_text=code).first.click()
+    _signed_in(page, emails[4])  # the plant's staff: the load is with the round's arrivals
+    page.goto("/sorting/arrivals")
+    page.locator("#other-loads tr", has_text=code).get_by_role("link", name="Prendi in carico").click()
     page.fill("input[name=gross_kg]", "1.028,5")
     page.fill("input[name=tare_kg]", "1.000")
     page.get_by_role("button", name="Prendi in carico in impianto").click()
     page.get_by_text("Preso in carico come").wait_for()
+    page.goto("/sorting/arrivals")
+    assert page.locator("#other-loads").count() == 0  # taken in once: nothing left waiting
+
+    _log_out(page)
+    _signed_in(page, emails[3])
     today = local_today()  # a day either side: the phone stamps «Fatto» with its own clock
     page.goto(f"/reports/kpi?start={today - timedelta(days=1)}&end={today}")
     assert page.locator("[data-kpi=symbiosis_kg]").inner_text() == "28,5 kg"

@@ -6,8 +6,10 @@ import re
 
 from app.bins.models import BinStatus
 from app.extensions import db
+from app.geo.distance import straight_m
 from tests.app import factories
 from tests.app.geo.recorded import TIMES_OUT, RecordedAdapter, recorded_geocoder
+from tests.app.rounds.conftest import BIN_POINTS, PLANT_POINT, milan_roads, on_milan_roads  # noqa: F401
 
 SESTO = "015209"  # Sesto San Giovanni
 
@@ -33,6 +35,35 @@ def test_the_phones_position_lists_the_nearest_active_bins_first_with_what_they_
     assert "0,0 km" in html and "07:00-21:00" in html and "Recupero di materia" in html and "Riuso" in html
     assert "engine=fossgis_osrm_foot&amp;to=45.485000%2C9.216000" in html
     assert "engine=fossgis_osrm_car" in html
+
+
+def _km(html: str) -> list[str]:
+    return re.findall(r'<span class="distance">([^<]+)</span>', html)
+
+
+def test_without_a_road_network_the_page_says_distances_are_in_a_straight_line(client):
+    _bins()
+    html = client.get("/pubblico/?lat=45.4852&lon=9.2158").get_data(as_text=True)
+    assert "Distanze in linea d'aria." in html and "Distanze su strada" not in html
+
+
+def test_with_the_road_network_loaded_the_nearest_bins_are_ranked_by_road(client, on_milan_roads):  # noqa: F811
+    bins = [factories.BinFactory(lon=lon, lat=lat) for lon, lat in reversed(BIN_POINTS)]
+    outside = factories.BinFactory(comune_code=SESTO, lon=9.2330, lat=45.5350)  # off the central-Milan extract
+    db.session.commit()
+    lon, lat = PLANT_POINT
+    html = client.get(f"/pubblico/?lat={lat}&lon={lon}").get_data(as_text=True)
+    assert "Distanze su strada." in html
+    listed = _listed(html)
+    assert listed[-1] == outside.public_code and "in linea d'aria" in _km(html)[-1]  # reached by no road: last
+    by_code = {b.public_code: b for b in bins}
+    straight = sorted(bins, key=lambda b: straight_m(lon, lat, b.lon, b.lat))
+    assert listed[:-1] != [b.public_code for b in straight]  # the roads change the order of these five
+    road_km = [float(km.split()[0].replace(",", ".")) for km in _km(html)[:-1]]
+    assert road_km == sorted(road_km)
+    for code, km in zip(listed[:-1], road_km, strict=True):
+        b = by_code[code]
+        assert km >= round(straight_m(lon, lat, b.lon, b.lat) / 1000, 1) - 0.05  # a road is never shorter
 
 
 def test_a_comune_or_a_cap_is_found_without_a_geocoder_and_an_unknown_place_says_so(client):
@@ -92,14 +123,18 @@ def test_public_pages_leak_no_internal_ids_notes_or_people(client):
     db.session.commit()
     pages = [
         client.get("/pubblico/?q=Milano").get_data(as_text=True),
+        client.get(f"/pubblico/?lat={near.lat}&lon={near.lon}").get_data(as_text=True),  # the nearest bins
         client.get(f"/pubblico/contenitori/{near.public_code}").get_data(as_text=True),
+        client.get(f"/pubblico/contenitori/{near.public_code}/grazie").get_data(as_text=True),
         client.get("/pubblico/numeri").get_data(as_text=True),
+        client.get("/reports/opendata/bins.geojson").get_data(as_text=True),  # the bins' public JSON
     ]
+    assert all(near.public_code in html for html in pages[1:4]) and near.code in pages[-1]
     for html in pages:
         assert "Giuseppe Verdi" not in html and "333 1234567" not in html and staff.email not in html
         assert f"/bins/{near.id}" not in html and f"bin_id={near.id}" not in html
         assert f"operator={near.operator_id}" not in html and "/collection/" not in html
-        assert not re.search(r'data-(?:bin-)?id="\d+"', html)
+        assert not re.search(r'data-(?:bin-)?id="\d+"', html) and not re.search(r'"(?:bin_)?id": ?\d+', html)
 
 
 def test_the_months_numbers_suppress_a_small_count_of_households_and_link_the_open_data(client):

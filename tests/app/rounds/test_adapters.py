@@ -6,6 +6,7 @@ import numpy as np
 
 from app.rounds import adapters
 from app.rounds.adapters import SiteRecord, StopRecord, VehicleRecord
+from tests.app.rounds.conftest import BIN_POINTS, PLANT_POINT
 
 # Turin: sorting plant near Lingotto, depot in Barriera di Milano; bins scattered over the centre.
 PLANT = SiteRecord("site:1", "Impianto Lingotto", 7.6640, 45.0330, 900)
@@ -60,3 +61,13 @@ def test_hand_edited_sequences_are_rechecked_for_capacity(turin_network) -> None
     assert any("capacity" in v for v in overloaded.violations)
     assert not with_unloads.violations
     assert [v.load_kg for v in with_unloads.routes[0].visits] == [0, 200, 0, 200, 0, 200, 0]
+
+
+def test_road_distances_leave_out_only_the_points_off_the_roads(app, milan_roads) -> None:
+    network = adapters.network_for(milan_roads, app.config["GIS_CACHE_DIR"])
+    sesto = (9.2330, 45.5350)  # outside the central-Milan extract
+    metres = adapters.road_distances_m(network, PLANT_POINT, [BIN_POINTS[0], sesto, BIN_POINTS[1]])
+    assert metres is not None and metres[1] is None
+    assert metres[0] is not None and metres[2] is not None and 0 < metres[0] < 1_000
+    assert adapters.road_distances_m(network, sesto, BIN_POINTS) is None  # the origin itself is off the roads
+    assert adapters.road_distances_m(None, PLANT_POINT, BIN_POINTS) is None  # no network: straight lines

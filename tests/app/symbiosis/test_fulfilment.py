@@ -12,10 +12,11 @@ from app.core.clock import local_today, utcnow
 from app.core.refs import reference_key
 from app.errors import ConflictError, PermissionDenied, ValidationError
 from app.extensions import db
+from app.geo.distance import straight_m
 from app.reports.kpis import KpiFilter, symbiosis
 from app.rounds import kinds
 from app.rounds.models import RouteStop, StopStatus
-from app.symbiosis import fulfilment, matching, pickup_stops, services
+from app.symbiosis import fulfilment, pickup_stops, services
 from app.symbiosis.models import Match, MatchStatus
 from tests.app import factories
 from tests.app.rounds.conftest import DEPOT_POINT, PLANT_POINT, milan_roads, on_milan_roads  # noqa: F401
@@ -148,7 +149,7 @@ def test_with_the_road_network_loaded_matches_are_ranked_by_road(
     services.post_listing(offer_data(market.firm.site.id), market.firm.user)
     services.post_listing(need_data(), market.coop.user)
     match = db.session.query(Match).one()
-    straight = matching.straight_m(*PLANT_POINT, *DEPOT_POINT)
+    straight = straight_m(*PLANT_POINT, *DEPOT_POINT)
     assert match.by_road and match.distance_m >= straight
 
 
