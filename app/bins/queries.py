@@ -27,7 +27,7 @@ FILL_LEVELS = ((0.5, "low"), (0.8, "mid"), (float("inf"), "high"))
 SORTS: dict[str, tuple[Any, ...]] = {
     "code": (Bin.code, Bin.id),
     "address": (Comune.name, Bin.street_name, Bin.civic_number, Bin.id),
-    "operator": (Organisation.name, Bin.code, Bin.id),
+    "organisation": (Organisation.name, Bin.code, Bin.id),
     "stream": (Bin.stream, Bin.code, Bin.id),
     "status": (Bin.status, Bin.code, Bin.id),
     "fill": (),

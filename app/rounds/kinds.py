@@ -135,7 +135,9 @@ _COLLECTION_STOPS: list[CollectionStops] = []
 
 
 def register_collection_stops(provider: CollectionStops) -> None:
-    _COLLECTION_STOPS.append(provider)
+    """Add a domain's stops to the collection rounds; registering again (each ``create_app``) changes nothing."""
+    if provider not in _COLLECTION_STOPS:
+        _COLLECTION_STOPS.append(provider)
 
 
 def collection_stops(service_date: date) -> list[StopRecord]:

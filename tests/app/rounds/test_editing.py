@@ -88,6 +88,6 @@ def test_a_refused_edit_names_the_truck_and_the_bin_in_italian(plan, world) -> N
         services.reorder_stop(plan, second.id, 1, expected_version=1)
 
     message = refused.value.message
-    assert route.vehicle.plate in message and "oltre la capienza di 3000 kg" in message
+    assert route.vehicle.plate in message and "oltre la capienza di 3.000 kg" in message
     assert second.bin.code in message or first.bin.code in message
     assert "outside capacity" not in message and "veh:" not in message and "bin:" not in message
