@@ -33,7 +33,7 @@ from routing.errors import SolveCancelled
 from routing.model import Problem, Vehicle
 from routing.periodic import PeriodicProblem, VisitOption, WeekPlan, days_of
 from routing.plan import Plan
-from routing.solver.base import CancelToken, Deadline
+from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 
@@ -76,9 +76,10 @@ def plan_week(
     seed: int,
     max_iterations: int | None,
     cancel: CancelToken | None,
+    progress: ProgressCallback | None = None,
 ) -> WeekPlan:
     """Run the method above; see :func:`routing.solver.solve_periodic` for the parameters."""
-    return _Week(problem, deadline, seed, max_iterations, cancel).run()
+    return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
 
 
 class _Week:
@@ -89,9 +90,10 @@ class _Week:
         seed: int,
         max_iterations: int | None,
         cancel: CancelToken | None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.p, self.deadline, self.seed = problem, deadline, seed
-        self.max_iterations, self.cancel = max_iterations, cancel
+        self.max_iterations, self.cancel, self.progress = max_iterations, cancel, progress
         self.nd = len(problem.depots)
         self.opts: list[tuple[VisitOption, ...]] = [problem.options(s.id) for s in problem.stops]
         self.service = np.array([0] * self.nd + [s.service_s for s in problem.stops], dtype=np.int64)
@@ -464,12 +466,17 @@ class _Week:
             day.routes = [_Route(r.vtype, list(r.seq), r.load, r.duration) for r in routes]
             day.missing, day.plan = set(missing), plan
 
+    def report(self, best: _Best) -> None:
+        if self.progress is not None:
+            self.progress(self.deadline.elapsed(), best.score[1])
+
     def run(self) -> WeekPlan:
         self.construct()
         self.moves()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
         best = self.snapshot()
+        self.report(best)
         pairs = [(a, b) for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
         stalls = 0
@@ -487,6 +494,7 @@ class _Week:
                 self.search_days(active, 2 * per_day * len(active), seed, polish=True)
             if self.score() < best.score:
                 best, stalls = self.snapshot(), 0
+                self.report(best)
                 self.tabu = self.tabu if changed else set()
             else:
                 self.tabu.update(self.applied)

@@ -188,3 +188,14 @@ def test_invalid_week_inputs_give_clear_errors(build: object, field: str, words:
 def test_a_stop_no_day_can_serve_is_a_problem_error() -> None:
     with pytest.raises(ProblemError):
         line_week([0, 1], [PeriodicStop("a", patterns=(1,), demand_kg=200)], [fleet()])
+
+
+def test_progress_reports_each_better_week_ending_with_the_plan_returned() -> None:
+    rng = np.random.default_rng(5)
+    positions = [0, *rng.integers(-50, 50, size=10).tolist()]
+    stops = [PeriodicStop(f"s{k}", patterns=(0b011, 0b110, 0b101), demand_kg=3) for k in range(10)]
+    points: list[tuple[float, int]] = []
+    week = checked_week(line_week(positions, stops, [fleet(12)] * 3), progress=lambda t, c: points.append((t, c)))
+    assert points and points[-1][1] == week.cost
+    assert [c for _, c in points] == sorted((c for _, c in points), reverse=True)
+    assert [t for t, _ in points] == sorted(t for t, _ in points)
