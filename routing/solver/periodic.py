@@ -6,7 +6,9 @@ Method (see ``docs/decisions.md``, 2026-12-03):
    first, each gets the day pattern whose visits are cheapest to insert into the
    routes built so far on those days (cheapest insertion, respecting capacity,
    maximum round length and the day's number of vehicles; an impossible insertion
-   costs a large penalty, which balances the days).
+   costs a large penalty), plus ``BALANCE`` typical round trips times the share of
+   each day's fleet capacity its routes would then carry, which spreads the load
+   over the days; then passes of pattern moves (step 2) on these routes.
 2. *Pattern moves*: for every stop, every other allowed pattern is priced by the
    routes' removal savings on the days it leaves and insertion costs on the days it
    joins; improving moves are applied to the routes at once.
@@ -15,8 +17,12 @@ Method (see ``docs/decisions.md``, 2026-12-03):
    more in total than the best week so far is undone and its moves are barred;
    when no move improves, every day is searched again with another seed.
 
-Steps 2-3 repeat until the deadline. The whole call, set-up included, ends within
-the budget plus one search iteration.
+Steps 2-3 repeat until the deadline. Rounds are judged against the current
+week; after as many rounds without a better one as there are pairs of days, a
+*kick* restarts from the best week with ``KICK_SHARE`` of the stops that have a
+choice moved to another allowed pattern at random (seeded), and the rounds go on
+from there (not with ``max_iterations``: that mode stops at the first stall).
+The whole call, set-up included, ends within the budget plus one search iteration.
 """
 
 from __future__ import annotations
@@ -41,6 +47,14 @@ from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 FIRST_SHARE = 0.3
 #: Search time of a day changed by a round of moves, as a share of the budget over the days.
 ROUND_SHARE = 0.03
+#: Passes of pattern moves on the constructed routes before the first day searches.
+CONSTRUCT_PASSES = 10
+#: Weight of a day's fill (share of its fleet's capacity, times a typical round trip) in the construction.
+BALANCE = 3.0
+#: Rounds without a better week (times the pairs of days) before a kick from the best week.
+STALL_FACTOR = 1
+#: Share of the stops with a choice of patterns that a kick moves.
+KICK_SHARE = 0.1
 #: Rounds of moves and searches at most when ``max_iterations`` is given (reproducible runs).
 MAX_ROUNDS = 30
 
@@ -245,11 +259,32 @@ class _Week:
             range(len(self.opts)),
             key=lambda i: (-max(o.mask.bit_count() for o in self.opts[i]), -int(first[self.nd + i]), i),
         )
+        scale = BALANCE * self.round_trip()
         for i in order:
             self.check_cancel()
             row = self.nd + i
-            costs = [sum(self.insertion(d, row, o.demands[d])[0] for d in days_of(o.mask)) for o in self.opts[i]]
+            costs = [
+                sum(
+                    self.insertion(d, row, o.demands[d])[0] + scale * self.fill(d, o.demands[d])
+                    for d in days_of(o.mask)
+                )
+                for o in self.opts[i]
+            ]
             self.apply(i, int(np.argmin(costs)))
+
+    def round_trip(self) -> float:
+        """A typical out-and-back cost from the first depot to a stop (the price of a full day in construction)."""
+        vehicles = [v for day in self.days for v in day.fleet]
+        if not vehicles or not self.opts:
+            return 0.0
+        c = self.cost_matrix(vehicles[0])
+        return float(c[0, self.nd :].mean() + c[self.nd :, 0].mean())
+
+    def fill(self, d: int, kg: int) -> float:
+        """Share of day ``d``'s fleet capacity its routes would carry with ``kg`` more (0 when it may reload)."""
+        day = self.days[d]
+        capacity = sum(v.count * self.limits(v)[0] for v in day.fleet)
+        return (sum(r.load for r in day.routes) + kg) / capacity if 0 < capacity < 1 << 60 else 0.0
 
     def moves(self) -> set[int]:
         """One pass of improving pattern moves; the days changed."""
@@ -268,6 +303,18 @@ class _Week:
             if arg >= 0:
                 changed |= self.apply(i, arg)
                 self.applied.append((i, self.opts[i][arg].mask))
+        return changed
+
+    def kick(self, rng: np.random.Generator) -> set[int]:
+        """Give a random share of the stops with a choice another allowed pattern; the days changed."""
+        free = [i for i, opts in enumerate(self.opts) if len(opts) > 1]
+        changed: set[int] = set()
+        if not free:
+            return changed
+        count = max(2, round(KICK_SHARE * len(free)))
+        for i in rng.choice(free, size=min(count, len(free)), replace=False):
+            others = [k for k in range(len(self.opts[i])) if k != self.choice[i]]
+            changed |= self.apply(int(i), int(rng.choice(others)))
         return changed
 
     def check_cancel(self) -> None:
@@ -472,13 +519,16 @@ class _Week:
 
     def run(self) -> WeekPlan:
         self.construct()
-        self.moves()
+        for _ in range(int(CONSTRUCT_PASSES)):
+            if not self.moves():
+                break
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
-        best = self.snapshot()
+        best = current = self.snapshot()
         self.report(best)
         pairs = [(a, b) for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
+        rng = np.random.default_rng(self.seed)
         stalls = 0
         while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
             self.rounds += 1
@@ -492,16 +542,23 @@ class _Week:
                 self.search_days([a, b], 0.4 * per_day, seed)
             else:
                 self.search_days(active, 2 * per_day * len(active), seed, polish=True)
-            if self.score() < best.score:
-                best, stalls = self.snapshot(), 0
-                self.report(best)
+            if self.score() < current.score:
+                current, stalls = self.snapshot(), 0
                 self.tabu = self.tabu if changed else set()
+                if current.score < best.score:
+                    best = current
+                    self.report(best)
             else:
                 self.tabu.update(self.applied)
-                self.restore(best)
+                self.restore(current)
                 stalls += 1
             if self.max_iterations is not None and stalls > len(pairs):
                 break
+            if stalls > len(pairs) * STALL_FACTOR and self.deadline.remaining() > 0.05:
+                self.restore(best)  # a kick from the best week: some stops take another pattern at random
+                kicked = sorted(self.kick(rng))
+                self.search_days(kicked, per_day * len(kicked), seed + 1)
+                current, stalls, self.tabu = self.snapshot(), 0, set()
         self.restore(best)
         return self.result()
 
