@@ -51,6 +51,8 @@ ROUND_SHARE = 0.03
 CONSTRUCT_PASSES = 10
 #: Weight of a day's fill (share of its fleet's capacity, times a typical round trip) in the construction.
 BALANCE = 3.0
+#: Searches again, each as long as the first, of the days the first search left short.
+REPAIRS = 2
 #: Rounds without a better week (times the pairs of days) before a kick from the best week.
 STALL_FACTOR = 1
 #: Share of the stops with a choice of patterns that a kick moves.
@@ -75,13 +77,14 @@ class _Day:
     routes: list[_Route] = field(default_factory=list)
     missing: set[int] = field(default_factory=set)
     plan: Plan = field(default_factory=lambda: Plan((), (), 0))
+    overloaded: bool = False  # the search ran out of time before a plan within capacity and shifts
 
 
 @dataclass(frozen=True)
 class _Best:
     choice: tuple[int, ...]
-    days: tuple[tuple[tuple[_Route, ...], frozenset[int], Plan], ...]
-    score: tuple[int, int]
+    days: tuple[tuple[tuple[_Route, ...], frozenset[int], Plan, bool], ...]
+    score: tuple[int, int, int]
 
 
 def plan_week(
@@ -253,24 +256,39 @@ class _Week:
                 self.refresh(d, route)
         return changed
 
-    def construct(self) -> None:
+    def construct(self, balance: float) -> int:
+        """Give every stop a pattern, inserting its visits into the routes; how many could not fit anywhere."""
         first = self.p.distance_m[0]
         order = sorted(
             range(len(self.opts)),
             key=lambda i: (-max(o.mask.bit_count() for o in self.opts[i]), -int(first[self.nd + i]), i),
         )
-        scale = BALANCE * self.round_trip()
+        scale, forced = balance * self.round_trip(), 0
         for i in order:
             self.check_cancel()
             row = self.nd + i
+            inserts = [[self.insertion(d, row, o.demands[d])[0] for d in days_of(o.mask)] for o in self.opts[i]]
             costs = [
-                sum(
-                    self.insertion(d, row, o.demands[d])[0] + scale * self.fill(d, o.demands[d])
-                    for d in days_of(o.mask)
-                )
-                for o in self.opts[i]
+                sum(inserts[k]) + scale * sum(self.fill(d, o.demands[d]) for d in days_of(o.mask))
+                for k, o in enumerate(self.opts[i])
             ]
-            self.apply(i, int(np.argmin(costs)))
+            k = int(np.argmin(costs))
+            forced += any(c >= self.penalty for c in inserts[k])
+            self.apply(i, k)
+        return forced
+
+    def start(self) -> None:
+        """Construct with the days kept even; when a visit then fits nowhere (the days are almost full, a
+        packing problem), construct again by plain cheapest insertion and keep whichever forces fewer."""
+        forced = self.construct(BALANCE)
+        if forced and BALANCE:
+            balanced = (self.days, self.choice)
+            self.days, self.choice = [_Day(fleet.vehicles) for fleet in self.p.days], [-1] * len(self.p.stops)
+            if self.construct(0.0) >= forced:
+                self.days, self.choice = balanced
+        for _ in range(CONSTRUCT_PASSES):
+            if not self.moves():
+                break
 
     def round_trip(self) -> float:
         """A typical out-and-back cost from the first depot to a stop (the price of a full day in construction)."""
@@ -337,7 +355,7 @@ class _Week:
         demands = self.day_demands(d)
         problem = self.p.day_problem(d, demands) if demands else None
         if problem is None:
-            day.plan, day.routes, day.missing = Plan((), (), 0), [], set()
+            day.plan, day.routes, day.missing, day.overloaded = Plan((), (), 0), [], set(), False
             return
         clock = self.deadline.clock
         until = min(clock() + max(seconds, 0.0), self.deadline.end)
@@ -350,11 +368,12 @@ class _Week:
         if not feasible:
             mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
             stop = ProgressStop(until, self.max_iterations, log, self.cancel, 0)
-            _, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams())
+            feasible, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams())
         plan = from_pyvrp(problem, mapped, best)
-        old = (len(day.plan.unassigned), day.plan.cost)
-        if not polish or (len(plan.unassigned), plan.cost) < old:
+        old = (day.overloaded, len(day.plan.unassigned), day.plan.cost)
+        if not polish or (not feasible, len(plan.unassigned), plan.cost) < old:
             self.adopt(d, problem, plan)
+            day.overloaded = not feasible
 
     def adopt(self, d: int, problem: Problem, plan: Plan) -> None:
         day = self.days[d]
@@ -493,8 +512,13 @@ class _Week:
 
     # --- whole week ---------------------------------------------------------------------------
 
-    def score(self) -> tuple[int, int]:
-        return (sum(len(day.plan.unassigned) for day in self.days), sum(day.plan.cost for day in self.days))
+    def score(self) -> tuple[int, int, int]:
+        """Days whose plan breaks capacity or shifts, then stops left out, then cost: lower is better."""
+        return (
+            sum(day.overloaded for day in self.days),
+            sum(len(day.plan.unassigned) for day in self.days),
+            sum(day.plan.cost for day in self.days),
+        )
 
     def snapshot(self) -> _Best:
         days = tuple(
@@ -502,6 +526,7 @@ class _Week:
                 tuple(_Route(r.vtype, list(r.seq), r.load, r.duration) for r in day.routes),
                 frozenset(day.missing),
                 day.plan,
+                day.overloaded,
             )
             for day in self.days
         )
@@ -509,21 +534,23 @@ class _Week:
 
     def restore(self, best: _Best) -> None:
         self.choice = list(best.choice)
-        for day, (routes, missing, plan) in zip(self.days, best.days, strict=True):
+        for day, (routes, missing, plan, overloaded) in zip(self.days, best.days, strict=True):
             day.routes = [_Route(r.vtype, list(r.seq), r.load, r.duration) for r in routes]
-            day.missing, day.plan = set(missing), plan
+            day.missing, day.plan, day.overloaded = set(missing), plan, overloaded
 
     def report(self, best: _Best) -> None:
         if self.progress is not None:
-            self.progress(self.deadline.elapsed(), best.score[1])
+            self.progress(self.deadline.elapsed(), best.score[2])
 
     def run(self) -> WeekPlan:
-        self.construct()
-        for _ in range(int(CONSTRUCT_PASSES)):
-            if not self.moves():
-                break
+        self.start()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
+        for attempt in range(1, REPAIRS + 1):  # a day left short (tight capacity) is searched again, longer
+            short = [d for d in active if self.days[d].missing or self.days[d].overloaded]
+            if not short or self.deadline.remaining() < 0.5 * self.budget:
+                break
+            self.search_days(short, FIRST_SHARE * self.budget * len(short) / len(active), self.seed + attempt)
         best = current = self.snapshot()
         self.report(best)
         pairs = [(a, b) for a in active for b in active if a < b]
