@@ -538,6 +538,16 @@ class _Week:
             day.routes = [_Route(r.vtype, list(r.seq), r.load, r.duration) for r in routes]
             day.missing, day.plan, day.overloaded = set(missing), plan, overloaded
 
+    def repair(self, days: list[int], seed: int, keep_s: float) -> None:
+        """Search again, each as long as a first search, the ``days`` left short (tight capacity: a stop left
+        out, or no plan within capacity), ``REPAIRS`` times at most, while more than ``keep_s`` remain."""
+        active = sum(1 for day in self.days if day.fleet) or 1
+        for attempt in range(1, REPAIRS + 1):
+            short = [d for d in days if self.days[d].missing or self.days[d].overloaded]
+            if not short or self.deadline.remaining() <= keep_s:
+                return
+            self.search_days(short, FIRST_SHARE * self.budget * len(short) / active, seed + attempt)
+
     def report(self, best: _Best) -> None:
         if self.progress is not None:
             self.progress(self.deadline.elapsed(), best.score[2])
@@ -546,11 +556,7 @@ class _Week:
         self.start()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
-        for attempt in range(1, REPAIRS + 1):  # a day left short (tight capacity) is searched again, longer
-            short = [d for d in active if self.days[d].missing or self.days[d].overloaded]
-            if not short or self.deadline.remaining() < 0.5 * self.budget:
-                break
-            self.search_days(short, FIRST_SHARE * self.budget * len(short) / len(active), self.seed + attempt)
+        self.repair(active, self.seed, 0.5 * self.budget)
         best = current = self.snapshot()
         self.report(best)
         pairs = [(a, b) for a in active for b in active if a < b]
@@ -585,6 +591,7 @@ class _Week:
                 self.restore(best)  # a kick from the best week: some stops take another pattern at random
                 kicked = sorted(self.kick(rng))
                 self.search_days(kicked, per_day * len(kicked), seed + 1)
+                self.repair(kicked, seed + 1, 0.0)
                 current, stalls, self.tabu = self.snapshot(), 0, set()
         self.restore(best)
         return self.result()
