@@ -13,7 +13,9 @@ Method (see ``docs/decisions.md``, 2026-12-03):
    routes' removal savings on the days it leaves and insertion costs on the days it
    joins; improving moves are applied to the routes at once.
 3. *Day searches*: each day whose stops changed is searched again by PyVRP,
-   warm-started from its current routes. A round of moves whose searched days cost
+   warm-started from its current routes (a day the search leaves short, with a
+   stop left out or no plan within capacity, is searched again, longer, and a week
+   with such a day never beats one without). A round of moves whose searched days cost
    more in total than the best week so far is undone and its moves are barred;
    when no move improves, every day is searched again with another seed.
 
