@@ -434,6 +434,7 @@ def solve_week(
     time_limit_s: float,
     seed: int,
     cancel: Any = None,
+    progress: Any = None,
 ) -> tuple[WeekDayResult, ...]:
     """Choose each bin's days (before it overflows) and every day's routes together, then check the week."""
     placed, excluded = _place(network, sites, stops)  # type: ignore[arg-type]
@@ -457,7 +458,7 @@ def solve_week(
         )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
-            week = solve_periodic(problem, time_limit_s=time_limit_s, seed=seed, cancel=cancel)
+            week = solve_periodic(problem, time_limit_s=time_limit_s, seed=seed, cancel=cancel, progress=progress)
     except ProblemError as error:
         raise PlanningInputError(_("Settimana non pianificabile: %(detail)s", detail=str(error))) from error
     report = check_week_plan(problem, week)

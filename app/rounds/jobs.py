@@ -302,8 +302,9 @@ def status_of(job_id: int) -> str:
 
 
 def _finish(job_id: int, status: str, message: str, plan_id: int | None, reporter: _Reporter) -> None:
-    """Commit the plan (if any) with the job's final state, or roll everything back and record why."""
-    if plan_id is None:
+    """Commit what a succeeded job saved (a plan, or a week whose days may all be without rounds) with the
+    job's final state; otherwise roll everything back and record why."""
+    if status != JobStatus.SUCCEEDED:
         db.session.rollback()
     job = db.session.get(PlanningJob, job_id)
     if job is None:  # deleted meanwhile: nothing to record

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds import labels, unload
 from app.rounds.driver_services import located
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop, WeekPlanDay
 
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
 COLOURS = [
@@ -220,3 +220,8 @@ def double_bookings(plan: RoundPlan) -> list[DoubleBooking]:
         for other in others
         if other.driver_id == mine.driver_id and other.start_at < mine.end_at and mine.start_at < other.end_at
     ]
+
+
+def week_day_of(plan: RoundPlan) -> WeekPlanDay | None:
+    """The day of a week plan this plan is, if it came from «Pianifica la settimana»."""
+    return db.session.scalar(select(WeekPlanDay).where(WeekPlanDay.plan_id == plan.id))

@@ -105,6 +105,7 @@ def _review_page(plan_id: int) -> Any:
         "route_rows": queries.route_rows,
         "unassigned": queries.unassigned_rows(plan),
         "left_out": queries.left_out(plan),
+        "week_day": queries.week_day_of(plan) if planner else None,
         "double_bookings": queries.double_bookings(plan) if planner and plan.status == "draft" else [],
         "drivers": queries.drivers_by_organisation() if planner and plan.status == "draft" else {},
     }

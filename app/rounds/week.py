@@ -114,7 +114,13 @@ def week_stops(operator_ids: set[int], at: datetime) -> list[WeekStopRecord]:
     return [_week_stop(b, now.get(b.id), later.get(b.id)) for b in bins]
 
 
-def plan_week(params: WeekParams, job_id: int | None = None, cancel: Any = None, end_reads: Any = None) -> WeekPlan:
+def plan_week(
+    params: WeekParams,
+    job_id: int | None = None,
+    cancel: Any = None,
+    end_reads: Any = None,
+    progress: Any = None,
+) -> WeekPlan:
     """Read, solve the whole horizon, and save one draft round plan per day with rounds, linked by a week plan."""
     check_week(params)
     plant = load_plant(list(params.site_ids))
@@ -141,7 +147,14 @@ def plan_week(params: WeekParams, job_id: int | None = None, cancel: Any = None,
     if end_reads is not None:
         end_reads()  # the job ends its read transaction: on SQLite it would block the progress writes
     days = adapters.solve_week(
-        site_records, day_records, stops, network, time_limit_s=params.time_limit_s, seed=params.seed, cancel=cancel
+        site_records,
+        day_records,
+        stops,
+        network,
+        time_limit_s=params.time_limit_s,
+        seed=params.seed,
+        cancel=cancel,
+        progress=progress,
     )
     week = WeekPlan(
         start_date=params.start_date, params_json=params.to_json(), job_id=job_id, created_by_id=params.created_by_id
@@ -238,7 +251,8 @@ def start_day(day: WeekPlanDay, user_id: int | None) -> Any:
 
 
 def _run_week(job: Any, reporter: Any) -> int | None:
-    week = plan_week(WeekParams.from_json(job.params_json), job.id, reporter, end_reads=db.session.rollback)
+    params = WeekParams.from_json(job.params_json)
+    week = plan_week(params, job.id, reporter, end_reads=db.session.rollback, progress=reporter.progress)
     # kept for _finish to write with the plans: a write of its own now would wait on the plans' transaction
     reporter.points.append([0.0, sum(d.plan.cost_eur_cents for d in week.days if d.plan)])
     return next((d.plan_id for d in week.days if d.plan_id), None)

@@ -1,4 +1,4 @@
-"""The «Pianifica la settimana» form: start, horizon, plant, the fleet (the same every day) and days off."""
+"""The «Pianifica la settimana» form: start, horizon, plant, the fleet, each day's vehicles and days off."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.clock import local_today
 from app.forms import REQUIRED, choices
 from app.rounds.forms import FleetForm, plan_form
-from app.rounds.week import WeekParams
+from app.rounds.week import MAX_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
+    plates: dict[int, str]  # vehicle id -> plate, the rows of the per-day grid
     start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
@@ -28,20 +29,51 @@ class WeekForm(FleetForm):
         option_widget=CheckboxInput(),
         default=[],
     )
+    day_fleet = SelectMultipleField(
+        _l("Veicoli per giorno"),
+        coerce=str,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        default=[],
+    )
     time_limit_s = IntegerField(
         _l("Tempo di calcolo (secondi)"), default=60, validators=[InputRequired(), NumberRange(min=1, max=600)]
     )
     submit = SubmitField(_l("Pianifica la settimana"))
 
+    def validate_day_fleet(self, field: Any) -> None:
+        chosen = set(self.vehicle_ids.data or ())
+        if any(v not in chosen for _d, v in self.grid()):
+            raise ValidationError(_l("Un veicolo scelto per un giorno deve essere anche tra i veicoli disponibili."))
+
+    def grid(self) -> list[tuple[int, int]]:
+        """The ticks of the per-day grid as ``(day index, vehicle id)``."""
+        return [(int(d), int(v)) for d, v in (value.split(":") for value in self.day_fleet.data or ())]
+
+    def day_cells(self) -> list[tuple[str, list[Any]]]:
+        """The grid's rows for the page: a vehicle's plate and its checkbox for each day."""
+        rows: dict[int, list[Any]] = {}
+        for option in self.day_fleet:
+            rows.setdefault(int(option.data.split(":")[1]), []).append(option)
+        return [(self.plates.get(v, str(v)), cells) for v, cells in rows.items()]
+
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> WeekParams:
-        """The week's choices: the chosen fleet every day but the days off."""
+        """The week's choices: each day the vehicles ticked for it in the grid (the whole fleet every day when
+        the grid is left empty), none on the days off."""
         vehicles, drivers = self.fleet()
         off = set(self.off_days.data or ())
         days = max(0, min(int(self.days.data or 0), 8))
+        grid = self.grid()
+
+        def day(d: int) -> tuple[int, ...]:
+            if d in off:
+                return ()
+            return tuple(v for v in vehicles if (d, v) in grid) if grid else vehicles
+
         return WeekParams(
             start_date=self.start_date.data,
             site_ids=(self.plant_id.data, *sorted({depot_ids[v] for v in vehicles})),
-            day_vehicles=tuple(() if d in off else vehicles for d in range(days)),
+            day_vehicles=tuple(day(d) for d in range(days)),
             drivers=drivers,
             time_limit_s=float(self.time_limit_s.data),
             created_by_id=user_id,
@@ -50,4 +82,10 @@ class WeekForm(FleetForm):
 
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
     form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
+    form.plates = {v.id: v.plate for v in vehicles}
+    form.day_fleet.choices = choices(
+        (f"{d}:{v.id}", _l("%(plate)s · giorno %(day)s", plate=v.plate, day=d + 1))
+        for v in vehicles
+        for d in range(MAX_DAYS)
+    )
     return form

@@ -107,6 +107,7 @@ def solve_periodic(
     time_limit_s: float,
     seed: int,
     max_iterations: int | None = None,
+    progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     clock: Clock = time.monotonic,
 ) -> WeekPlan:
@@ -128,6 +129,9 @@ def solve_periodic(
         once a round finds nothing better (or after ``MAX_ROUNDS``), whatever the
         time left: the result is then identical for a given seed (unless the
         deadline comes first).
+    progress
+        Called with ``(elapsed seconds, total cost of the best week)`` once every day
+        has its first plan and each time the best week improves.
     cancel
         Checked at every search iteration and pattern move; once set the solve
         raises :class:`~routing.errors.SolveCancelled`.
@@ -143,7 +147,7 @@ def solve_periodic(
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
     from routing.solver.periodic import plan_week
 
-    return plan_week(problem, deadline, seed, max_iterations, cancel)
+    return plan_week(problem, deadline, seed, max_iterations, cancel, progress)
 
 
 def _deadline(time_limit_s: object, seed: object, max_iterations: object, clock: Clock) -> Deadline:

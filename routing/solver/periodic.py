@@ -6,17 +6,25 @@ Method (see ``docs/decisions.md``, 2026-12-03):
    first, each gets the day pattern whose visits are cheapest to insert into the
    routes built so far on those days (cheapest insertion, respecting capacity,
    maximum round length and the day's number of vehicles; an impossible insertion
-   costs a large penalty, which balances the days).
+   costs a large penalty), plus ``BALANCE`` typical round trips times the share of
+   each day's fleet capacity its routes would then carry, which spreads the load
+   over the days; then passes of pattern moves (step 2) on these routes.
 2. *Pattern moves*: for every stop, every other allowed pattern is priced by the
    routes' removal savings on the days it leaves and insertion costs on the days it
    joins; improving moves are applied to the routes at once.
 3. *Day searches*: each day whose stops changed is searched again by PyVRP,
-   warm-started from its current routes. A round of moves whose searched days cost
+   warm-started from its current routes (a day the search leaves short, with a
+   stop left out or no plan within capacity, is searched again, longer, and a week
+   with such a day never beats one without). A round of moves whose searched days cost
    more in total than the best week so far is undone and its moves are barred;
    when no move improves, every day is searched again with another seed.
 
-Steps 2-3 repeat until the deadline. The whole call, set-up included, ends within
-the budget plus one search iteration.
+Steps 2-3 repeat until the deadline. Rounds are judged against the current
+week; after as many rounds without a better one as there are pairs of days, a
+*kick* restarts from the best week with ``KICK_SHARE`` of the stops that have a
+choice moved to another allowed pattern at random (seeded), and the rounds go on
+from there (not with ``max_iterations``: that mode stops at the first stall).
+The whole call, set-up included, ends within the budget plus one search iteration.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from routing.errors import SolveCancelled
 from routing.model import Problem, Vehicle
 from routing.periodic import PeriodicProblem, VisitOption, WeekPlan, days_of
 from routing.plan import Plan
-from routing.solver.base import CancelToken, Deadline
+from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 
@@ -41,6 +49,16 @@ from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 FIRST_SHARE = 0.3
 #: Search time of a day changed by a round of moves, as a share of the budget over the days.
 ROUND_SHARE = 0.03
+#: Passes of pattern moves on the constructed routes before the first day searches.
+CONSTRUCT_PASSES = 10
+#: Weight of a day's fill (share of its fleet's capacity, times a typical round trip) in the construction.
+BALANCE = 3.0
+#: Searches again, each as long as the first, of the days the first search left short.
+REPAIRS = 2
+#: Rounds without a better week (times the pairs of days) before a kick from the best week.
+STALL_FACTOR = 1
+#: Share of the stops with a choice of patterns that a kick moves.
+KICK_SHARE = 0.1
 #: Rounds of moves and searches at most when ``max_iterations`` is given (reproducible runs).
 MAX_ROUNDS = 30
 
@@ -61,13 +79,14 @@ class _Day:
     routes: list[_Route] = field(default_factory=list)
     missing: set[int] = field(default_factory=set)
     plan: Plan = field(default_factory=lambda: Plan((), (), 0))
+    overloaded: bool = False  # the search ran out of time before a plan within capacity and shifts
 
 
 @dataclass(frozen=True)
 class _Best:
     choice: tuple[int, ...]
-    days: tuple[tuple[tuple[_Route, ...], frozenset[int], Plan], ...]
-    score: tuple[int, int]
+    days: tuple[tuple[tuple[_Route, ...], frozenset[int], Plan, bool], ...]
+    score: tuple[int, int, int]
 
 
 def plan_week(
@@ -76,9 +95,10 @@ def plan_week(
     seed: int,
     max_iterations: int | None,
     cancel: CancelToken | None,
+    progress: ProgressCallback | None = None,
 ) -> WeekPlan:
     """Run the method above; see :func:`routing.solver.solve_periodic` for the parameters."""
-    return _Week(problem, deadline, seed, max_iterations, cancel).run()
+    return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
 
 
 class _Week:
@@ -89,9 +109,10 @@ class _Week:
         seed: int,
         max_iterations: int | None,
         cancel: CancelToken | None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.p, self.deadline, self.seed = problem, deadline, seed
-        self.max_iterations, self.cancel = max_iterations, cancel
+        self.max_iterations, self.cancel, self.progress = max_iterations, cancel, progress
         self.nd = len(problem.depots)
         self.opts: list[tuple[VisitOption, ...]] = [problem.options(s.id) for s in problem.stops]
         self.service = np.array([0] * self.nd + [s.service_s for s in problem.stops], dtype=np.int64)
@@ -237,17 +258,53 @@ class _Week:
                 self.refresh(d, route)
         return changed
 
-    def construct(self) -> None:
+    def construct(self, balance: float) -> int:
+        """Give every stop a pattern, inserting its visits into the routes; how many could not fit anywhere."""
         first = self.p.distance_m[0]
         order = sorted(
             range(len(self.opts)),
             key=lambda i: (-max(o.mask.bit_count() for o in self.opts[i]), -int(first[self.nd + i]), i),
         )
+        scale, forced = balance * self.round_trip(), 0
         for i in order:
             self.check_cancel()
             row = self.nd + i
-            costs = [sum(self.insertion(d, row, o.demands[d])[0] for d in days_of(o.mask)) for o in self.opts[i]]
-            self.apply(i, int(np.argmin(costs)))
+            inserts = [[self.insertion(d, row, o.demands[d])[0] for d in days_of(o.mask)] for o in self.opts[i]]
+            costs = [
+                sum(inserts[k]) + scale * sum(self.fill(d, o.demands[d]) for d in days_of(o.mask))
+                for k, o in enumerate(self.opts[i])
+            ]
+            k = int(np.argmin(costs))
+            forced += any(c >= self.penalty for c in inserts[k])
+            self.apply(i, k)
+        return forced
+
+    def start(self) -> None:
+        """Construct with the days kept even; when a visit then fits nowhere (the days are almost full, a
+        packing problem), construct again by plain cheapest insertion and keep whichever forces fewer."""
+        forced = self.construct(BALANCE)
+        if forced and BALANCE:
+            balanced = (self.days, self.choice)
+            self.days, self.choice = [_Day(fleet.vehicles) for fleet in self.p.days], [-1] * len(self.p.stops)
+            if self.construct(0.0) >= forced:
+                self.days, self.choice = balanced
+        for _ in range(CONSTRUCT_PASSES):
+            if not self.moves():
+                break
+
+    def round_trip(self) -> float:
+        """A typical out-and-back cost from the first depot to a stop (the price of a full day in construction)."""
+        vehicles = [v for day in self.days for v in day.fleet]
+        if not vehicles or not self.opts:
+            return 0.0
+        c = self.cost_matrix(vehicles[0])
+        return float(c[0, self.nd :].mean() + c[self.nd :, 0].mean())
+
+    def fill(self, d: int, kg: int) -> float:
+        """Share of day ``d``'s fleet capacity its routes would carry with ``kg`` more (0 when it may reload)."""
+        day = self.days[d]
+        capacity = sum(v.count * self.limits(v)[0] for v in day.fleet)
+        return (sum(r.load for r in day.routes) + kg) / capacity if 0 < capacity < 1 << 60 else 0.0
 
     def moves(self) -> set[int]:
         """One pass of improving pattern moves; the days changed."""
@@ -266,6 +323,18 @@ class _Week:
             if arg >= 0:
                 changed |= self.apply(i, arg)
                 self.applied.append((i, self.opts[i][arg].mask))
+        return changed
+
+    def kick(self, rng: np.random.Generator) -> set[int]:
+        """Give a random share of the stops with a choice another allowed pattern; the days changed."""
+        free = [i for i, opts in enumerate(self.opts) if len(opts) > 1]
+        changed: set[int] = set()
+        if not free:
+            return changed
+        count = max(2, round(KICK_SHARE * len(free)))
+        for i in rng.choice(free, size=min(count, len(free)), replace=False):
+            others = [k for k in range(len(self.opts[i])) if k != self.choice[i]]
+            changed |= self.apply(int(i), int(rng.choice(others)))
         return changed
 
     def check_cancel(self) -> None:
@@ -288,7 +357,7 @@ class _Week:
         demands = self.day_demands(d)
         problem = self.p.day_problem(d, demands) if demands else None
         if problem is None:
-            day.plan, day.routes, day.missing = Plan((), (), 0), [], set()
+            day.plan, day.routes, day.missing, day.overloaded = Plan((), (), 0), [], set(), False
             return
         clock = self.deadline.clock
         until = min(clock() + max(seconds, 0.0), self.deadline.end)
@@ -301,11 +370,12 @@ class _Week:
         if not feasible:
             mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
             stop = ProgressStop(until, self.max_iterations, log, self.cancel, 0)
-            _, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams())
+            feasible, _, best = run_one(mapped.data, stop, seed, pyvrp.SolveParams())
         plan = from_pyvrp(problem, mapped, best)
-        old = (len(day.plan.unassigned), day.plan.cost)
-        if not polish or (len(plan.unassigned), plan.cost) < old:
+        old = (day.overloaded, len(day.plan.unassigned), day.plan.cost)
+        if not polish or (not feasible, len(plan.unassigned), plan.cost) < old:
             self.adopt(d, problem, plan)
+            day.overloaded = not feasible
 
     def adopt(self, d: int, problem: Problem, plan: Plan) -> None:
         day = self.days[d]
@@ -444,8 +514,13 @@ class _Week:
 
     # --- whole week ---------------------------------------------------------------------------
 
-    def score(self) -> tuple[int, int]:
-        return (sum(len(day.plan.unassigned) for day in self.days), sum(day.plan.cost for day in self.days))
+    def score(self) -> tuple[int, int, int]:
+        """Days whose plan breaks capacity or shifts, then stops left out, then cost: lower is better."""
+        return (
+            sum(day.overloaded for day in self.days),
+            sum(len(day.plan.unassigned) for day in self.days),
+            sum(day.plan.cost for day in self.days),
+        )
 
     def snapshot(self) -> _Best:
         days = tuple(
@@ -453,6 +528,7 @@ class _Week:
                 tuple(_Route(r.vtype, list(r.seq), r.load, r.duration) for r in day.routes),
                 frozenset(day.missing),
                 day.plan,
+                day.overloaded,
             )
             for day in self.days
         )
@@ -460,18 +536,34 @@ class _Week:
 
     def restore(self, best: _Best) -> None:
         self.choice = list(best.choice)
-        for day, (routes, missing, plan) in zip(self.days, best.days, strict=True):
+        for day, (routes, missing, plan, overloaded) in zip(self.days, best.days, strict=True):
             day.routes = [_Route(r.vtype, list(r.seq), r.load, r.duration) for r in routes]
-            day.missing, day.plan = set(missing), plan
+            day.missing, day.plan, day.overloaded = set(missing), plan, overloaded
+
+    def repair(self, days: list[int], seed: int, keep_s: float) -> None:
+        """Search again, each as long as a first search, the ``days`` left short (tight capacity: a stop left
+        out, or no plan within capacity), ``REPAIRS`` times at most, while more than ``keep_s`` remain."""
+        active = sum(1 for day in self.days if day.fleet) or 1
+        for attempt in range(1, REPAIRS + 1):
+            short = [d for d in days if self.days[d].missing or self.days[d].overloaded]
+            if not short or self.deadline.remaining() <= keep_s:
+                return
+            self.search_days(short, FIRST_SHARE * self.budget * len(short) / active, seed + attempt)
+
+    def report(self, best: _Best) -> None:
+        if self.progress is not None:
+            self.progress(self.deadline.elapsed(), best.score[2])
 
     def run(self) -> WeekPlan:
-        self.construct()
-        self.moves()
+        self.start()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
-        best = self.snapshot()
+        self.repair(active, self.seed, 0.5 * self.budget)
+        best = current = self.snapshot()
+        self.report(best)
         pairs = [(a, b) for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
+        rng = np.random.default_rng(self.seed)
         stalls = 0
         while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
             self.rounds += 1
@@ -485,15 +577,24 @@ class _Week:
                 self.search_days([a, b], 0.4 * per_day, seed)
             else:
                 self.search_days(active, 2 * per_day * len(active), seed, polish=True)
-            if self.score() < best.score:
-                best, stalls = self.snapshot(), 0
+            if self.score() < current.score:
+                current, stalls = self.snapshot(), 0
                 self.tabu = self.tabu if changed else set()
+                if current.score < best.score:
+                    best = current
+                    self.report(best)
             else:
                 self.tabu.update(self.applied)
-                self.restore(best)
+                self.restore(current)
                 stalls += 1
             if self.max_iterations is not None and stalls > len(pairs):
                 break
+            if stalls > len(pairs) * STALL_FACTOR and self.deadline.remaining() > 0.05:
+                self.restore(best)  # a kick from the best week: some stops take another pattern at random
+                kicked = sorted(self.kick(rng))
+                self.search_days(kicked, per_day * len(kicked), seed + 1)
+                self.repair(kicked, seed + 1, 0.0)
+                current, stalls, self.tabu = self.snapshot(), 0, set()
         self.restore(best)
         return self.result()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -84,6 +85,9 @@ def test_the_week_job_saves_one_draft_per_day_with_rounds(client, login_as, fill
     assert len(found.days) == 3
     assert _count(RoundPlan) == sum(1 for d in found.days if d.plan_id)
     assert client.get(f"/rounds/week/jobs/{job_id}").headers["Location"].endswith(f"/rounds/week/{found.id}")
+    progress = json.loads(job.progress_json)
+    assert len(progress) >= 2  # the solver's better weeks as it went, then the saved total
+    assert progress[-1][1] == sum(d.plan.cost_eur_cents for d in found.days if d.plan)
 
 
 def test_replanning_one_day_keeps_the_other_days(filling) -> None:
@@ -141,3 +145,68 @@ def test_the_week_page_lists_its_days_with_their_plans_and_a_replan_button(clien
     assert page.count('<tr data-day="') == 3
     assert all(f"/rounds/{d.plan_id}" in page for d in plan.days if d.plan_id)
     assert "Ripianifica questo giorno" in page
+
+
+def test_each_day_gets_the_vehicles_ticked_for_it(client, login_as, filling, sqlite_queue) -> None:
+    first, second = filling.vehicles
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+    grid = [f"0:{first.id}", f"1:{second.id}", f"2:{first.id}", f"2:{second.id}"]
+
+    response = post_form(client, "/rounds/week/new", _week_form(filling, day_fleet=grid))
+
+    assert response.status_code == 302
+    job = db.session.scalar(select(PlanningJob))
+    assert week.WeekParams.from_json(job.params_json).day_vehicles == (
+        (first.id,),
+        (second.id,),
+        (first.id, second.id),
+    )
+    db.session.commit()  # the test's read ends: on SQLite it would hold the lock the job's progress writes need
+    assert sqlite_queue.run_pending() == 1
+    found = db.session.scalar(select(WeekPlan).where(WeekPlan.job_id == job.id))
+    for day, allowed in zip(found.days, ({first.id}, {second.id}, {first.id, second.id}), strict=True):
+        assert json.loads(day.vehicle_ids_json) == sorted(allowed)
+        assert not day.plan or {r.vehicle_id for r in day.plan.routes} <= allowed
+
+
+def test_a_day_ticked_for_a_vehicle_not_in_the_fleet_is_refused(client, login_as, filling) -> None:
+    first, second = filling.vehicles
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+    data = _week_form(filling, vehicle_ids=[first.id], day_fleet=[f"0:{second.id}"])
+
+    response = post_form(client, "/rounds/week/new", data)
+
+    assert response.status_code == 422
+    assert "Un veicolo scelto per un giorno deve essere anche tra i veicoli disponibili." in response.get_data(
+        as_text=True
+    )
+    assert _count(PlanningJob) == 0
+
+
+def test_the_week_form_offers_a_vehicle_grid_per_day(client, login_as, filling) -> None:
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    page = client.get("/rounds/week/new").get_data(as_text=True)
+
+    assert page.count('name="day_fleet"') == 7 * len(filling.vehicles)
+    assert f"{filling.vehicles[1].plate} · giorno 3" in page
+
+
+def test_a_week_with_no_bin_to_empty_is_saved_with_days_without_rounds(
+    client, login_as, world, monkeypatch, sqlite_queue
+) -> None:
+    quiet = {b.id: BinForecast(10.0, 0.0, 0.0, None) for b in world.bins}  # 10 kg and not filling: nothing due
+    monkeypatch.setattr(selection, "forecast_bins", lambda ids, at: {i: quiet[i] for i in ids})
+    login_as("coordinator", organisation=world.vehicles[0].organisation)
+    job_id = week.start_week(_params(world, days=2)).id
+    db.session.commit()
+
+    assert sqlite_queue.run_pending() == 1
+
+    found = db.session.scalar(select(WeekPlan).where(WeekPlan.job_id == job_id))
+    assert found is not None and [d.plan_id for d in found.days] == [None, None]
+    assert client.get(f"/rounds/week/jobs/{job_id}").headers["Location"].endswith(f"/rounds/week/{found.id}")
+    assert client.get(f"/rounds/week/{found.id}").get_data(as_text=True).count("nessun giro") == 2

@@ -188,3 +188,24 @@ def test_invalid_week_inputs_give_clear_errors(build: object, field: str, words:
 def test_a_stop_no_day_can_serve_is_a_problem_error() -> None:
     with pytest.raises(ProblemError):
         line_week([0, 1], [PeriodicStop("a", patterns=(1,), demand_kg=200)], [fleet()])
+
+
+def test_progress_reports_each_better_week_ending_with_the_plan_returned() -> None:
+    rng = np.random.default_rng(5)
+    positions = [0, *rng.integers(-50, 50, size=10).tolist()]
+    stops = [PeriodicStop(f"s{k}", patterns=(0b011, 0b110, 0b101), demand_kg=3) for k in range(10)]
+    points: list[tuple[float, int]] = []
+    week = checked_week(line_week(positions, stops, [fleet(12)] * 3), progress=lambda t, c: points.append((t, c)))
+    assert points and points[-1][1] == week.cost
+    assert [c for _, c in points] == sorted((c for _, c in points), reverse=True)
+    assert [t for t, _ in points] == sorted(t for t, _ in points)
+
+
+def test_load_spread_by_the_construction_is_packed_back_when_near_stops_fit_one_truck() -> None:
+    # One 10 kg truck a day, every stop on day 0 or 1: a (6 kg) and b (4 kg) at +10, c (6 kg) and d (4 kg) at -10.
+    # Keeping the days even, the construction puts b beside nothing ({a, d} and {b, c}: 80); the optimum is one
+    # side a day: 20 + 20 = 40, and no day over its 10 kg.
+    stops = [PeriodicStop(n, patterns=(0b01, 0b10), demand_kg=kg) for n, kg in (("a", 6), ("b", 4), ("c", 6), ("d", 4))]
+    week = checked_week(line_week([0, 10, 10, -10, -10], stops, [fleet(10), fleet(10)]))
+    assert week.cost == 40 and week.feasible
+    assert sorted(sorted(p.served) for p in week.days) == [["a", "b"], ["c", "d"]]
