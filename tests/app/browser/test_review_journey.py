@@ -19,7 +19,6 @@ from tests.app.browser.test_rounds_journey import (
     _move_last_stop_to_the_spare_truck,
     _plan_tomorrow,
     _seed,
-    planning_queue,  # noqa: F401 (the fixture)
 )
 from tests.app.conftest import FakeClock
 
@@ -41,7 +40,7 @@ def _leave_out_two_bins() -> None:
 
 def test_the_coordinator_reviews_what_is_left_out_and_publishes_only_with_drivers_and_confirmation(
     page: Any,
-    planning_queue: jobs.JobQueue,  # noqa: F811
+    planning_queue: jobs.JobQueue,
     clock: FakeClock,
 ) -> None:
     seeded = _seed()

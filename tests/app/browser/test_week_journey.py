@@ -22,7 +22,6 @@ from tests.app.browser.test_rounds_journey import (
     TRUCK,
     Seeded,
     _seed,
-    planning_queue,  # noqa: F401 (the fixture)
 )
 from tests.app.conftest import FakeClock
 
@@ -51,7 +50,7 @@ def _plan_two_days(page: Any, seeded: Seeded) -> None:
 def test_the_coordinator_plans_the_week_publishes_a_day_and_the_drivers_day_ends_with_the_unload(
     page: Any,
     phone: Any,
-    planning_queue: jobs.JobQueue,  # noqa: F811
+    planning_queue: jobs.JobQueue,
     clock: FakeClock,
 ) -> None:
     seeded = _seed()
