@@ -1,6 +1,6 @@
 """Weekly planning: :func:`solve_periodic` chooses the visit days and the routes together.
 
-Method (see ``docs/decisions.md``, 2026-12-03):
+Method (see ``docs/decisions.md``, 2026-12-03 and 2026-12-04):
 
 1. *Construction*: stops with the most visits (then the farthest from the depot)
    first, each gets the day pattern whose visits are cheapest to insert into the
@@ -15,15 +15,28 @@ Method (see ``docs/decisions.md``, 2026-12-03):
 3. *Day searches*: each day whose stops changed is searched again by PyVRP,
    warm-started from its current routes (a day the search leaves short, with a
    stop left out or no plan within capacity, is searched again, longer, and a week
-   with such a day never beats one without). A round of moves whose searched days cost
-   more in total than the best week so far is undone and its moves are barred;
-   when no move improves, every day is searched again with another seed.
+   with such a day never beats one without).
+4. *The week as one problem* (:meth:`_Week.joint`): all days' vehicles in one
+   PyVRP model, one profile per day in which the visits that may not take place
+   that day are out of reach; a stop with one visit among the days searched (a
+   one-visit stop, or one visit of a pattern whose other days stay) may take it on
+   any of them that keeps an allowed pattern. It runs once after the first day
+   searches (``WEEK_SHARE`` of the budget).
 
-Steps 2-3 repeat until the deadline. Rounds are judged against the current
-week; after as many rounds without a better one as there are pairs of days, a
-*kick* restarts from the best week with ``KICK_SHARE`` of the stops that have a
-choice moved to another allowed pattern at random (seeded), and the rounds go on
-from there (not with ``max_iterations``: that mode stops at the first stall).
+Then rounds until the deadline: improving pattern moves (step 2) and searches of
+the changed days (3); when no move improves, one of ``OPERATORS`` chosen at random
+with adaptive weights (a reward of 3 for a new best week, 1 for a better current
+one): search every day again, a *related kick* (a stop and its nearest neighbours
+with a choice take another pattern together, then step 4: moves one visit at a
+time cannot shift a group of two-visit stops from Mon-Wed to Tue-Thu), the week
+with one vehicle fewer on the day of its least loaded route (step 4 with that
+vehicle type's count lowered), or two days as one (step 4 on a pair). A round that
+does not beat the current week is undone (its moves barred until the next
+improvement); after as many rounds without a better week as there are pairs of
+days, a *kick* restarts from the best week with ``KICK_SHARE`` of the stops with a
+choice moved to another pattern at random (seeded). With ``max_iterations`` the
+rounds stop at the first such stall instead (reproducible results).
+
 The whole call, set-up included, ends within the budget plus one search iteration.
 """
 
@@ -49,16 +62,25 @@ from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 FIRST_SHARE = 0.3
 #: Search time of a day changed by a round of moves, as a share of the budget over the days.
 ROUND_SHARE = 0.03
+#: Share of the budget for the first search of the whole week as one problem.
+WEEK_SHARE = 0.2
 #: Passes of pattern moves on the constructed routes before the first day searches.
 CONSTRUCT_PASSES = 10
 #: Weight of a day's fill (share of its fleet's capacity, times a typical round trip) in the construction.
 BALANCE = 3.0
 #: Searches again, each as long as the first, of the days the first search left short.
 REPAIRS = 2
-#: Rounds without a better week (times the pairs of days) before a kick from the best week.
-STALL_FACTOR = 1
 #: Share of the stops with a choice of patterns that a kick moves.
 KICK_SHARE = 0.1
+#: What a round does when no pattern move improves, chosen at random by adaptive weights: search every day
+#: again with another seed; move a stop and its nearest neighbours to another pattern together, then search
+#: the week as one problem; search the week with one vehicle fewer on the day of the least loaded route;
+#: search two days as one problem.
+OPERATORS = ("polish", "related", "fewer", "pair")
+#: Most stops a related kick moves.
+RELATED_MAX = 6
+#: Weight of the latest reward in an operator's weight (the rest is its previous weight), and its floor.
+REACTION, MIN_WEIGHT = 0.2, 0.1
 #: Rounds of moves and searches at most when ``max_iterations`` is given (reproducible runs).
 MAX_ROUNDS = 30
 
@@ -325,16 +347,44 @@ class _Week:
                 self.applied.append((i, self.opts[i][arg].mask))
         return changed
 
-    def kick(self, rng: np.random.Generator) -> set[int]:
-        """Give a random share of the stops with a choice another allowed pattern; the days changed."""
+    def kick(self, rng: np.random.Generator, count: int) -> set[int]:
+        """Give ``count`` random stops with a choice another allowed pattern; the days changed."""
         free = [i for i, opts in enumerate(self.opts) if len(opts) > 1]
         changed: set[int] = set()
         if not free:
             return changed
-        count = max(2, round(KICK_SHARE * len(free)))
         for i in rng.choice(free, size=min(count, len(free)), replace=False):
             others = [k for k in range(len(self.opts[i])) if k != self.choice[i]]
             changed |= self.apply(int(i), int(rng.choice(others)))
+        return changed
+
+    def fewer_routes(self, active: list[int], seconds: float, seed: int) -> bool:
+        """Search the week with one vehicle fewer on the day of the least loaded route (its visits must find room
+        elsewhere, moving other visits between days if need be)."""
+        routes = [(r.load, d, r.vtype) for d in active for r in self.days[d].routes]
+        if not routes:
+            return False
+        _, d, vtype = min(routes)
+        return self.joint(active, seconds, seed, drop=(d, vtype))
+
+    def related_kick(self, rng: np.random.Generator, size: int) -> set[int]:
+        """Move a random stop with a choice and its ``size - 1`` nearest such stops to another pattern together
+        (the first stop's new pattern where they have it, else one at random); the days changed."""
+        free = [i for i, opts in enumerate(self.opts) if len(opts) > 1]
+        changed: set[int] = set()
+        if not free:
+            return changed
+        first = int(rng.choice(free))
+        rows = np.array(free) + self.nd
+        near = np.argsort(self.p.distance_m[self.nd + first, rows] + self.p.distance_m[rows, self.nd + first])
+        target = self.opts[first][int(rng.choice([k for k in range(len(self.opts[first])) if k != self.choice[first]]))]
+        for j in near[:size]:
+            i = free[int(j)]
+            same = [k for k, o in enumerate(self.opts[i]) if o.mask == target.mask]
+            others = [k for k in range(len(self.opts[i])) if k != self.choice[i]]
+            k = same[0] if same else int(rng.choice(others))
+            if k != self.choice[i]:
+                changed |= self.apply(i, k)
         return changed
 
     def check_cancel(self) -> None:
@@ -415,60 +465,85 @@ class _Week:
         for d in days:
             self.search(d, seconds * sizes[d] / total, seed + d, polish=polish)
 
-    # --- two days searched as one ------------------------------------------------------------
+    # --- several days searched as one ---------------------------------------------------------
 
-    def pair(self, a: int, b: int, seconds: float, seed: int) -> bool:
-        """Search days ``a`` and ``b`` as one PyVRP problem whose pattern stops may swap day ``a`` for ``b``.
+    def flexible_days(self, i: int, days: set[int]) -> tuple[int, tuple[int, ...]]:
+        """Stop ``i``'s visit among ``days`` that may move to other days of ``days``: ``(current day, days
+        allowed)``, or ``(-1, ())`` when it has none or several visits there, is forecast-driven (its kg
+        depends on the days), or no other of ``days`` keeps an allowed pattern with the same kg."""
+        opts, current = self.opts[i], self.opts[i][self.choice[i]]
+        inside = [d for d in days_of(current.mask) if d in days]
+        if self.p.stops[i].is_forecast or len(inside) != 1:
+            return -1, ()
+        d0, kg = inside[0], current.demands[inside[0]]
+        by_mask = {o.mask: o for o in opts}
+        allowed = [d0]
+        for d in sorted(days - {d0}):
+            moved = by_mask.get(current.mask ^ (1 << d0) ^ (1 << d)) if not current.mask >> d & 1 else None
+            if moved is not None and moved.demands[d] == kg and self.days[d].fleet:
+                allowed.append(d)
+        return (d0, tuple(sorted(allowed))) if len(allowed) > 1 else (-1, ())
 
-        Each vehicle type keeps its day through a PyVRP profile in which the stops
-        it may not serve are out of reach (prohibitive distance and duration). A
-        stop visited on one of the two days may move to the other when its pattern
-        with the days swapped is allowed (forecast stops stay, as their kg would
-        change). Returns whether the routes of the two days were replaced.
+    def joint(self, days: list[int], seconds: float, seed: int, drop: tuple[int, int] | None = None) -> bool:
+        """Search ``days`` as one PyVRP problem in which a stop with one visit among them may move it to another
+        of them (when the pattern it then has is allowed).
+
+        Each day's vehicle types use a PyVRP profile of their own in which the visits
+        that may not take place that day are out of reach (prohibitive distance and
+        duration); PyVRP's neighbourhoods follow the profiles, so a visit's neighbours
+        are visits it may share a day with. The search starts from the days' current
+        routes. Returns whether the routes of ``days`` were replaced (not when the
+        search found no plan within capacity and shifts).
         """
-        visits: list[tuple[int, int, bool]] = []  # (stop index, current day, may swap)
+        chosen = set(days)
+        visits: list[tuple[int, int, tuple[int, ...]]] = []  # (stop index, current day, days allowed)
         for i, opts in enumerate(self.opts):
-            mask = opts[self.choice[i]].mask
-            swapped = mask ^ (1 << a) ^ (1 << b)
-            flexible = not self.p.stops[i].is_forecast and any(o.mask == swapped for o in opts)
-            for d in (a, b):
-                if mask >> d & 1:
-                    visits.append((i, d, flexible and not (mask >> (a + b - d) & 1)))
-        if not any(flex for _, _, flex in visits):
-            return False
-        vehicles = [dataclasses.replace(v, id=f"{v.id}@{d}") for d in (a, b) for v in self.days[d].fleet]
+            d0, allowed = self.flexible_days(i, chosen)
+            for d in days_of(opts[self.choice[i]].mask):
+                if d in chosen:
+                    visits.append((i, d, allowed if d == d0 else (d,)))
+        vehicles = [dataclasses.replace(v, id=f"{v.id}@{d}") for d in days for v in self.days[d].fleet]
         stops = [self.p._day_stop(self.p.stops[i], self.demand(i, d)) for i, d, _ in visits]
         stops = [dataclasses.replace(st, id=f"{st.id}@{d}") for st, (_, d, _) in zip(stops, visits, strict=True)]
         rows = np.r_[np.arange(self.nd), [self.nd + i for i, _, _ in visits]].astype(np.int64)
         sub = np.ix_(rows, rows)
-        joint = Problem(self.p.depots, tuple(vehicles), tuple(stops), self.p.duration_s[sub], self.p.distance_m[sub])
-        mapped = to_pyvrp(joint)
-        data = mapped.data
+        week = Problem(self.p.depots, tuple(vehicles), tuple(stops), self.p.duration_s[sub], self.p.distance_m[sub])
+        data = to_pyvrp(week).data
         far = 100 * (
             int(max(np.max(m) for m in data.distance_matrices()))
             + int(max(np.max(m) for m in data.duration_matrices()))
             + 1
         )
-        profiles: list[tuple[Any, Any]] = []
-        for d in (a, b):
+        distances: list[Any] = []
+        durations: list[Any] = []
+        types: list[pyvrp.VehicleType] = []
+        first: dict[int, int] = {}
+        for profile, d in enumerate(days):
             dist, dur = np.array(data.distance_matrices()[0]), np.array(data.duration_matrices()[0])
-            barred = [self.nd + k for k, (_, day, flex) in enumerate(visits) if day != d and not flex]
+            barred = [self.nd + k for k, (_, _, allowed) in enumerate(visits) if d not in allowed]
             for m in (dist, dur):
                 m[barred, :] = far
                 m[:, barred] = far
                 np.fill_diagonal(m, 0)
-            profiles.append((dist, dur))
-        na = len(self.days[a].fleet)
-        types = [t.replace(profile=0 if k < na else 1) for k, t in enumerate(data.vehicle_types())]
-        data = data.replace(
-            vehicle_types=types,
-            distance_matrices=[p[0] for p in profiles],
-            duration_matrices=[p[1] for p in profiles],
-        )
+            distances.append(dist)
+            durations.append(dur)
+            first[d] = len(types)
+            for t in data.vehicle_types()[len(types) : len(types) + len(self.days[d].fleet)]:
+                less = drop is not None and drop == (d, len(types) - first[d])
+                if less and t.num_available == 1:  # the last vehicle of its type: used only at a prohibitive cost
+                    types.append(t.replace(profile=profile, fixed_cost=t.fixed_cost + self.penalty))
+                else:
+                    types.append(t.replace(profile=profile, num_available=t.num_available - less))
+        data = data.replace(vehicle_types=types, distance_matrices=distances, duration_matrices=durations)
         client = {(i, d): k for k, (i, d, _) in enumerate(visits)}
         routes = []
-        for d, offset in ((a, 0), (b, na)):
-            for route in self.days[d].routes:
+        for d in days:
+            routes_of_day = list(self.days[d].routes)
+            if drop is not None and drop[0] == d:
+                of_type = [r for r in routes_of_day if r.vtype == drop[1]]
+                if of_type:
+                    routes_of_day.remove(min(of_type, key=lambda r: r.load))
+            for route in routes_of_day:
                 acts = [
                     pyvrp.Activity(pyvrp.ActivityType.DEPOT, r)
                     if r < self.nd
@@ -479,34 +554,33 @@ class _Week:
                 while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
                     acts.pop()
                 if acts:
-                    routes.append(pyvrp.Route(data, acts, route.vtype + offset))
+                    routes.append(pyvrp.Route(data, acts, first[d] + route.vtype))
         until = min(self.deadline.clock() + seconds, self.deadline.end)
         stop = ProgressStop(until, self.max_iterations, SearchLog(self.deadline), self.cancel)
         feasible, _, best = run_one(data, stop, seed, pyvrp.SolveParams(), pyvrp.Solution(data, routes))
         if not feasible:
             return False
-        new_routes: dict[int, list[_Route]] = {a: [], b: []}
-        served: dict[int, set[int]] = {a: set(), b: set()}
+        day_of_type = [d for d in days for _ in self.days[d].fleet]
+        new_routes: dict[int, list[_Route]] = {d: [] for d in days}
+        moved: dict[int, int] = {}
         for r in best.routes():
-            k = r.vehicle_type()
-            d, vtype = (a, k) if k < na else (b, k - na)
+            d = day_of_type[r.vehicle_type()]
             seq = []
             for act in list(r.schedule())[1:-1]:
                 if act.is_depot():
                     if act.idx < self.nd:
                         seq.append(int(act.idx))
                     continue
-                i, day, flex = visits[act.idx]
-                if day != d and not flex:
+                i, day, allowed = visits[act.idx]
+                if d not in allowed:
                     return False
                 seq.append(self.nd + i)
-                served[d].add(i)
-            new_routes[d].append(_Route(vtype, seq))
-        for i, day, flex in visits:
-            if flex and i in served[a + b - day]:
-                mask = self.opts[i][self.choice[i]].mask ^ (1 << a) ^ (1 << b)
-                self.choice[i] = next(k for k, o in enumerate(self.opts[i]) if o.mask == mask)
-        for d in (a, b):
+                if d != day:
+                    moved[i] = self.opts[i][self.choice[i]].mask ^ (1 << day) ^ (1 << d)
+            new_routes[d].append(_Route(r.vehicle_type() - first[d], seq))
+        for i, mask in moved.items():
+            self.choice[i] = next(k for k, o in enumerate(self.opts[i]) if o.mask == mask)
+        for d in days:
             self.days[d].routes = new_routes[d]
             for route in new_routes[d]:
                 self.refresh(d, route)
@@ -554,17 +628,50 @@ class _Week:
         if self.progress is not None:
             self.progress(self.deadline.elapsed(), best.score[2])
 
+    def settle(self, days: list[int]) -> None:
+        """Give ``days`` the plans of their current routes (no search)."""
+        for d in days:
+            day, demands = self.days[d], self.day_demands(d)
+            problem = self.p.day_problem(d, demands) if demands else None
+            if problem is None:
+                day.plan, day.routes, day.missing, day.overloaded = Plan((), (), 0), [], set(), False
+                continue
+            mapped = to_pyvrp(problem)
+            solution = self.warm_start(problem, mapped.data, day)
+            self.adopt(d, problem, from_pyvrp(problem, mapped, solution))
+            day.overloaded = not solution.is_feasible()
+
+    def perturb(self, op: int, active: list[int], per_day: float, rng: np.random.Generator, seed: int) -> None:
+        """Apply operator ``OPERATORS[op]`` to the current week (a round without an improving pattern move)."""
+        name = OPERATORS[op]
+        if name == "polish":
+            self.search_days(active, 2 * per_day * len(active), seed, polish=True)
+        elif name == "related":
+            kicked = sorted(self.related_kick(rng, int(rng.integers(2, RELATED_MAX + 1))))
+            if self.joint(active, per_day * len(active), seed):
+                self.settle(active)
+            else:
+                self.search_days(kicked, per_day * len(kicked), seed)
+        elif name == "fewer" and self.fewer_routes(active, per_day * len(active), seed):
+            self.settle(active)
+        elif name == "pair":
+            pairs = [[a, b] for a in active for b in active if a < b]
+            if self.joint(group := pairs[self.rounds % len(pairs)], 4 * per_day, seed):
+                self.settle(group)
+
     def run(self) -> WeekPlan:
         self.start()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
         self.repair(active, self.seed, 0.5 * self.budget)
+        if len(active) > 1 and self.joint(active, WEEK_SHARE * self.budget, self.seed):
+            self.settle(active)
         best = current = self.snapshot()
         self.report(best)
-        pairs = [(a, b) for a in active for b in active if a < b]
+        pairs = [[a, b] for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
         rng = np.random.default_rng(self.seed)
-        stalls = 0
+        stalls, weights, op = 0, np.ones(len(OPERATORS)), -1
         while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
             self.rounds += 1
             self.applied = []
@@ -572,12 +679,15 @@ class _Week:
             seed = self.seed + 100 * self.rounds
             if changed:
                 self.search_days(changed, per_day * len(changed), seed)
-            elif pairs and self.pair(*pairs[self.rounds % len(pairs)], 4 * per_day, seed):
-                a, b = pairs[self.rounds % len(pairs)]
-                self.search_days([a, b], 0.4 * per_day, seed)
             else:
-                self.search_days(active, 2 * per_day * len(active), seed, polish=True)
-            if self.score() < current.score:
+                op = int(rng.choice(len(weights), p=weights / weights.sum())) if len(active) > 1 else 0
+                self.perturb(op, active, per_day, rng, seed)
+            improved = self.score() < current.score
+            if op >= 0:  # adaptive choice: an operator's weight follows its recent rewards
+                reward = 3.0 if improved and self.score() < best.score else 1.0 if improved else 0.0
+                weights[op] = max(MIN_WEIGHT, (1 - REACTION) * weights[op] + REACTION * reward)
+                op = -1
+            if improved:
                 current, stalls = self.snapshot(), 0
                 self.tabu = self.tabu if changed else set()
                 if current.score < best.score:
@@ -589,9 +699,9 @@ class _Week:
                 stalls += 1
             if self.max_iterations is not None and stalls > len(pairs):
                 break
-            if stalls > len(pairs) * STALL_FACTOR and self.deadline.remaining() > 0.05:
-                self.restore(best)  # a kick from the best week: some stops take another pattern at random
-                kicked = sorted(self.kick(rng))
+            if stalls > len(pairs) and self.deadline.remaining() > 0.05:
+                self.restore(best)
+                kicked = sorted(self.kick(rng, max(2, round(KICK_SHARE * sum(len(o) > 1 for o in self.opts)))))
                 self.search_days(kicked, per_day * len(kicked), seed + 1)
                 self.repair(kicked, seed + 1, 0.0)
                 current, stalls, self.tabu = self.snapshot(), 0, set()

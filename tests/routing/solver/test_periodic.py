@@ -63,6 +63,16 @@ def test_full_days_swap_stops_when_no_single_move_fits() -> None:
     assert sorted(sorted(p.served) for p in week.days) == [["a", "c"], ["b", "e"]]
 
 
+def test_full_days_regroup_their_one_visit_stops_over_the_whole_week() -> None:
+    # Six 6 kg bins in three pairs (+10/+11, -10/-11, +30/+31), each on any of three days; one 12 kg truck a
+    # day. Whatever the start, the week searched as one problem sends each pair out on a day of its own:
+    # 22 + 22 + 62 = 106.
+    stops = [PeriodicStop(name, patterns=(0b001, 0b010, 0b100), demand_kg=6) for name in "abcdef"]
+    week = checked_week(line_week([0, 10, 11, -10, -11, 30, 31], stops, [fleet(12)] * 3))
+    assert week.cost == 106
+    assert sorted(sorted(p.served) for p in week.days) == [["a", "b"], ["c", "d"], ["e", "f"]]
+
+
 def test_two_visit_patterns_follow_the_cheap_days() -> None:
     # x (+10) on days {0, 1} or {1, 2}; a sits on x and is visited on day 0, b (-10) on day 2.
     # {0, 1}: 20 (day 0) + 20 (day 1) + 20 (day 2, b alone) = 60; {1, 2}: 20 + 20 + 40 = 80.
