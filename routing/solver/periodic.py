@@ -151,6 +151,8 @@ class _Week:
         self.applied: list[tuple[int, int]] = []
         self.rounds = 0
         self.budget = deadline.end - deadline.start
+        #: Time kept back at the end of every search for the work after it (the longest mapping seen so far).
+        self.reserve = 0.0
 
     # --- costs of the routes under construction -------------------------------------------------
 
@@ -410,7 +412,7 @@ class _Week:
             day.plan, day.routes, day.missing, day.overloaded = Plan((), (), 0), [], set(), False
             return
         clock = self.deadline.clock
-        until = min(clock() + max(seconds, 0.0), self.deadline.end)
+        until = min(clock() + max(seconds, 0.0), self.deadline.end - self.reserve)
         log = SearchLog(self.deadline)
         mapped = to_pyvrp(problem)
         give_up = clock() + 0.5 * max(until - clock(), 0.0)
@@ -495,6 +497,7 @@ class _Week:
         routes. Returns whether the routes of ``days`` were replaced (not when the
         search found no plan within capacity and shifts).
         """
+        started = self.deadline.clock()
         chosen = set(days)
         visits: list[tuple[int, int, tuple[int, ...]]] = []  # (stop index, current day, days allowed)
         for i, opts in enumerate(self.opts):
@@ -555,7 +558,8 @@ class _Week:
                     acts.pop()
                 if acts:
                     routes.append(pyvrp.Route(data, acts, first[d] + route.vtype))
-        until = min(self.deadline.clock() + seconds, self.deadline.end)
+        self.reserve = max(self.reserve, self.deadline.clock() - started)  # mapping back costs about as much
+        until = min(self.deadline.clock() + seconds, self.deadline.end - self.reserve)
         stop = ProgressStop(until, self.max_iterations, SearchLog(self.deadline), self.cancel)
         feasible, _, best = run_one(data, stop, seed, pyvrp.SolveParams(), pyvrp.Solution(data, routes))
         if not feasible:
@@ -630,6 +634,11 @@ class _Week:
 
     def settle(self, days: list[int]) -> None:
         """Give ``days`` the plans of their current routes (no search)."""
+        started = self.deadline.clock()
+        self._settle(days)
+        self.reserve = max(self.reserve, self.deadline.clock() - started)
+
+    def _settle(self, days: list[int]) -> None:
         for d in days:
             day, demands = self.days[d], self.day_demands(d)
             problem = self.p.day_problem(d, demands) if demands else None
@@ -672,7 +681,9 @@ class _Week:
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
         rng = np.random.default_rng(self.seed)
         stalls, weights, op = 0, np.ones(len(OPERATORS)), -1
-        while self.deadline.remaining() > 0.05 and (self.max_iterations is None or self.rounds < MAX_ROUNDS):
+        while self.deadline.remaining() > self.reserve + 0.05 and (
+            self.max_iterations is None or self.rounds < MAX_ROUNDS
+        ):
             self.rounds += 1
             self.applied = []
             changed = sorted(self.moves())
@@ -699,7 +710,7 @@ class _Week:
                 stalls += 1
             if self.max_iterations is not None and stalls > len(pairs):
                 break
-            if stalls > len(pairs) and self.deadline.remaining() > 0.05:
+            if stalls > len(pairs) and self.deadline.remaining() > self.reserve + 0.05:
                 self.restore(best)
                 kicked = sorted(self.kick(rng, max(2, round(KICK_SHARE * sum(len(o) > 1 for o in self.opts)))))
                 self.search_days(kicked, per_day * len(kicked), seed + 1)
