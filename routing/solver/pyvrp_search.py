@@ -168,22 +168,30 @@ class PlainParams:
         )
 
 
-#: From this many clients on, :func:`params_for` shortens the late-acceptance history.
+#: From this many clients on, :func:`params_for` departs from PyVRP's defaults.
 LARGE_CLIENTS = 400
 #: Late-acceptance history length for large problems (PyVRP's default is 300).
 LARGE_HISTORY = 100
+#: Fewest and most perturbations per iteration for large problems (PyVRP's defaults are 1 and 25).
+LARGE_PERTURBATIONS = (2, 20)
 
 
 def params_for(num_clients: int) -> pyvrp.SolveParams:
     """PyVRP's parameters for a search over ``num_clients`` clients.
 
-    Below :data:`LARGE_CLIENTS`, PyVRP's defaults. From there on, the late-acceptance
-    hill-climbing history is :data:`LARGE_HISTORY` instead of 300: a minute on
-    1,000 clients is only 15-30 thousand iterations, and with a long history the
-    search keeps accepting worse solutions for most of the budget (RC1_10_1 at
-    30 s: 4.5 % from the best known with 300, 3.0 % with 100; measurements in
+    Below :data:`LARGE_CLIENTS`, PyVRP's defaults. From there on, a late-acceptance
+    history of :data:`LARGE_HISTORY` instead of 300 and :data:`LARGE_PERTURBATIONS`
+    perturbations per iteration instead of 1-25: a minute on 1,000 clients is only
+    15-60 thousand iterations, and with a long history the search keeps accepting
+    worse solutions for much of it (RC1_10_1 at 60 s, two seeds: 2.73 % from the
+    best known with the defaults, 2.33 % with these; measurements in
     docs/decisions.md, 2026-12-04).
     """
+    from pyvrp.search import PerturbationParams
+
     if num_clients < LARGE_CLIENTS:
         return pyvrp.SolveParams()
-    return pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(history_length=LARGE_HISTORY))
+    return pyvrp.SolveParams(
+        ils=pyvrp.IteratedLocalSearchParams(history_length=LARGE_HISTORY),
+        perturbation=PerturbationParams(*LARGE_PERTURBATIONS),
+    )

@@ -153,8 +153,8 @@ class Team:
             self._abort()
             raise
         for future in futures:
-            late = stop.max_iterations is None
-            timeout = max(stop.stop_at - clock(), 0.0) + GRACE_S if late else None
+            timed = stop.max_iterations is None
+            timeout = max(stop.stop_at + shift - time.monotonic(), 0.0) + GRACE_S if timed else None
             try:
                 outcome, iterations = future.result(timeout)
             except TimeoutError:  # still building its first solution: this epoch goes on without it

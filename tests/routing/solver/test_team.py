@@ -12,7 +12,13 @@ from pyvrp.search import NeighbourhoodParams, PerturbationParams
 from routing.errors import SolveCancelled
 from routing.solver import solve
 from routing.solver.pyvrp_backend import PyVRPBackend
-from routing.solver.pyvrp_search import LARGE_CLIENTS, LARGE_HISTORY, PlainParams, params_for
+from routing.solver.pyvrp_search import (
+    LARGE_CLIENTS,
+    LARGE_HISTORY,
+    LARGE_PERTURBATIONS,
+    PlainParams,
+    params_for,
+)
 from routing.solver.team import epochs
 from tests.routing.solver.conftest import checked_solve
 from tests.routing.solver.test_api import random_problem
@@ -68,4 +74,6 @@ def test_small_problems_keep_pyvrp_defaults_and_large_ones_a_shorter_history() -
     assert params_for(LARGE_CLIENTS - 1) == pyvrp.SolveParams()
     large = params_for(LARGE_CLIENTS)
     assert large.ils.history_length == LARGE_HISTORY < pyvrp.IteratedLocalSearchParams().history_length
-    assert large == pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(history_length=LARGE_HISTORY))
+    pert = large.perturbation
+    assert (pert.min_perturbations, pert.max_perturbations) == LARGE_PERTURBATIONS
+    assert large.neighbourhood == NeighbourhoodParams() and large.penalty == pyvrp.PenaltyParams()
