@@ -55,8 +55,14 @@ def solve(
         Stop each search pass after this many iterations, whatever the time (for
         reproducible results); the budget then only splits the passes.
     workers
-        Independent searches run in parallel (seeds ``seed .. seed+workers-1``,
-        one process each); the best plan wins. Progress comes from the first.
+        Searches run in parallel, this process and ``workers - 1`` others (a
+        pool started with the call). They cooperate in epochs of a sixth of a
+        search pass (2 to 10 s; a third of the iterations under
+        ``max_iterations``): each epoch starts every search from the best plan so
+        far with a fresh seed (``seed + k * workers + j`` in epoch ``k``). Progress
+        is reported as searches improve here and at the end of each epoch for the
+        others; ``iterations`` counts all of them. With one worker the search is
+        one uninterrupted PyVRP run.
     relax_required
         Best-effort mode for overloaded days: search from the start with required
         stops treated as optional at a large prize (see Returns), instead of first

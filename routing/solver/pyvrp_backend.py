@@ -20,7 +20,8 @@ import pyvrp
 from routing.model import Depot, Problem, Stop, Vehicle, demand_vector
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
-from routing.solver.pyvrp_search import ProgressStop, SearchLog, best_of
+from routing.solver.pyvrp_search import ProgressStop, SearchLog, params_for
+from routing.solver.team import Team
 from routing.solver.unload import VirtualEnd, unload_and_return, virtual_ends, with_virtual_ends
 
 
@@ -215,13 +216,14 @@ class PyVRPBackend:
     Parameters
     ----------
     params
-        PyVRP solver parameters (defaults when ``None``).
+        PyVRP solver parameters; when ``None``, :func:`~routing.solver.pyvrp_search.params_for`
+        chooses them from the number of clients of each search.
     """
 
     name = "pyvrp"
 
     def __init__(self, params: pyvrp.SolveParams | None = None) -> None:
-        self.params = params if params is not None else pyvrp.SolveParams()
+        self.params = params
 
     def solve(
         self,
@@ -237,21 +239,28 @@ class PyVRPBackend:
     ) -> Plan:
         """Solve ``problem``; see :func:`routing.solver.solve`."""
         log = SearchLog(deadline, progress)
-        relax = required_prize(problem) if relax_required else None
-        mapped = to_pyvrp(problem, relax_prize=relax)
-        if not mapped.stops:
-            return _finish(from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, [])), seed, log)
-        run = _Passes(self.params, log, cancel, seed, workers, max_iterations)
-        two_passes = relax is None and _may_reload(problem) and sum(v.count for v in problem.vehicles) > 1
-        give_up = deadline.share(0.5) if relax is None else None
-        best = run(mapped, deadline.share(MAIN_SHARE) if two_passes else deadline.end, give_up_at=give_up)
-        if not best.is_feasible() and relax is None:
-            mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
-            return _finish(from_pyvrp(problem, mapped, run(mapped, deadline.end)), seed, log)
-        plan = from_pyvrp(problem, mapped, best)
-        if two_passes:
-            plan = _fewer_vehicles(problem, mapped, best, plan, run)
-        return _finish(plan, seed, log)
+        with Team(workers) as team:
+            run = _Passes(self.params, log, cancel, seed, team, max_iterations)
+            return _solve(problem, run, relax_required)
+
+
+def _solve(problem: Problem, run: _Passes, relax_required: bool) -> Plan:
+    """The passes of a solve: main search, a relaxed one if needed, one with a vehicle fewer."""
+    log, seed, deadline = run.log, run.seed, run.log.deadline
+    relax = required_prize(problem) if relax_required else None
+    mapped = to_pyvrp(problem, relax_prize=relax)
+    if not mapped.stops:
+        return _finish(from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, [])), seed, log)
+    two_passes = relax is None and _may_reload(problem) and sum(v.count for v in problem.vehicles) > 1
+    give_up = deadline.share(0.5) if relax is None else None
+    best = run(mapped, deadline.share(MAIN_SHARE) if two_passes else deadline.end, give_up_at=give_up)
+    if not best.is_feasible() and relax is None:
+        mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
+        return _finish(from_pyvrp(problem, mapped, run(mapped, deadline.end)), seed, log)
+    plan = from_pyvrp(problem, mapped, best)
+    if two_passes:
+        plan = _fewer_vehicles(problem, mapped, best, plan, run)
+    return _finish(plan, seed, log)
 
 
 #: Share of the budget for the first search when a second one may try fewer vehicles.
@@ -260,22 +269,21 @@ MAIN_SHARE = 0.6
 
 @dataclass
 class _Passes:
-    """Runs one search pass of a solve until a given time (shared log, seeds, workers)."""
+    """Runs one search pass of a solve until a given time (shared log, seeds, team of searches)."""
 
-    params: pyvrp.SolveParams
+    params: pyvrp.SolveParams | None
     log: SearchLog
     cancel: CancelToken | None
     seed: int
-    workers: int
+    team: Team
     max_iterations: int | None
 
     def __call__(
         self, mapped: Mapped, until: float, *, give_up_at: float | None = None, init: pyvrp.Solution | None = None
     ) -> pyvrp.Solution:
         stop = ProgressStop(until, self.max_iterations, self.log, self.cancel, mapped.offset, give_up_at)
-        seconds = until - self.log.deadline.clock()
-        limits = (seconds, self.max_iterations)
-        return best_of(mapped.data, stop, self.seed, self.workers, self.params, limits, init)
+        params = self.params if self.params is not None else params_for(mapped.data.num_clients)
+        return self.team.search(mapped.data, stop, self.seed, params, init)
 
 
 def _may_reload(problem: Problem) -> bool:

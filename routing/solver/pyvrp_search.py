@@ -1,8 +1,8 @@
-"""Running PyVRP searches against a deadline: stopping rule, warm starts and parallel seeds."""
+"""Running PyVRP searches against a deadline: stopping rule, warm starts, parameters by size."""
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,22 +66,30 @@ class ProgressStop:
     ) -> None:
         deadline = log.deadline
         reserve = min(MAPPING_RESERVE_S, 0.1 * (deadline.end - deadline.start))
-        self._until, self._give_up = until - reserve, give_up_at
-        self._max_iterations, self._log, self._cancel, self._offset = max_iterations, log, cancel, offset
+        self.until, self.give_up_at, self.stop_at = until, give_up_at, until - reserve
+        self.max_iterations, self.log, self._cancel, self.offset = max_iterations, log, cancel, offset
         self.iterations = -1
+
+    def limited(self, until: float, max_iterations: int | None) -> ProgressStop:
+        """A fresh criterion with other limits (same log, cancel token, offset and give-up time)."""
+        return ProgressStop(until, max_iterations, self.log, self._cancel, self.offset, self.give_up_at)
+
+    def gave_up(self) -> bool:
+        """Whether the give-up time has passed."""
+        return self.give_up_at is not None and self.log.deadline.clock() >= self.give_up_at
 
     def __call__(self, best_cost: int) -> bool:
         if self._cancel is not None and self._cancel.is_set():
             raise SolveCancelled("solve cancelled by the caller")
         self.iterations += 1
-        self._log.iterations += self.iterations > 0
+        self.log.iterations += self.iterations > 0
         feasible = best_cost < _INFEASIBLE
         if feasible:
-            self._log.offer(best_cost + self._offset)
-        if self._max_iterations is not None:
-            return self.iterations >= self._max_iterations
-        now = self._log.deadline.clock()
-        return now >= self._until or (not feasible and self._give_up is not None and now >= self._give_up)
+            self.log.offer(best_cost + self.offset)
+        if self.max_iterations is not None:
+            return self.iterations >= self.max_iterations
+        now = self.log.deadline.clock()
+        return now >= self.stop_at or (not feasible and self.give_up_at is not None and now >= self.give_up_at)
 
 
 def empty_start(data: pyvrp.ProblemData, seed: int, params: pyvrp.SolveParams) -> pyvrp.Solution | None:
@@ -119,44 +127,71 @@ def run_one(
     return feasible, int(res.cost()) if feasible else 0, res.best
 
 
-def _worker(
-    data: pyvrp.ProblemData, seed: int, until_monotonic: float, max_iterations: int | None, init: Any
-) -> Outcome:
-    log = SearchLog(Deadline(max(until_monotonic - time.monotonic(), 0.0)))
-    stop = ProgressStop(until_monotonic, max_iterations, log)
-    return run_one(data, stop, seed, pyvrp.SolveParams(), init)
+@dataclass(frozen=True)
+class PlainParams:
+    """:class:`pyvrp.SolveParams` as plain values, which (unlike the params) can be pickled.
 
-
-def best_of(
-    data: pyvrp.ProblemData,
-    stop: ProgressStop,
-    seed: int,
-    workers: int,
-    params: pyvrp.SolveParams,
-    limits: tuple[float, int | None],
-    init: pyvrp.Solution | None = None,
-) -> pyvrp.Solution:
-    """Run ``workers`` independent seeds (the first in this process) and keep the best.
-
-    ``limits`` is ``(seconds left, max_iterations)`` for the other processes, which
-    stop at the same moment on the system's monotonic clock.
+    Worker processes rebuild the params with :meth:`build`; ILS callbacks are not carried over.
     """
-    if workers <= 1:
-        return run_one(data, stop, seed, params, init)[2]
-    if params != pyvrp.SolveParams():
-        raise ValueError("workers > 1 supports PyVRP's default parameters only (SolveParams cannot be pickled)")
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    until = time.monotonic() + limits[0]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_worker, data, seed + k, until, limits[1], init) for k in range(1, workers)]
-        try:
-            results = [run_one(data, stop, seed, params, init)]
-        except SolveCancelled:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            raise
-        results += [f.result() for f in futures]
-    return min(results, key=lambda r: (not r[0], r[1]))[2]
+    ils: tuple[int, int, bool]
+    penalty: tuple[Any, ...]
+    neighbourhood: tuple[float, int, bool]
+    perturbation: tuple[int, int]
+    operators: tuple[type, ...]
+    display_interval: float
+
+    @classmethod
+    def of(cls, params: pyvrp.SolveParams) -> PlainParams:
+        """The plain values of ``params``."""
+        ils, nb, pert = params.ils, params.neighbourhood, params.perturbation
+        return cls(
+            (ils.num_iters_no_improvement, ils.history_length, ils.exhaustive_on_best),
+            dataclasses.astuple(params.penalty),
+            (nb.weight_wait_time, nb.num_neighbours, nb.symmetric_proximity),
+            (pert.min_perturbations, pert.max_perturbations),
+            tuple(params.operators),
+            params.display_interval,
+        )
+
+    def build(self) -> pyvrp.SolveParams:
+        """The :class:`pyvrp.SolveParams` again."""
+        from pyvrp.search import NeighbourhoodParams, PerturbationParams
+
+        return pyvrp.SolveParams(
+            pyvrp.IteratedLocalSearchParams(*self.ils),
+            pyvrp.PenaltyParams(*self.penalty),
+            NeighbourhoodParams(*self.neighbourhood),
+            list(self.operators),
+            self.display_interval,
+            PerturbationParams(*self.perturbation),
+        )
+
+
+#: From this many clients on, :func:`params_for` departs from PyVRP's defaults.
+LARGE_CLIENTS = 400
+#: Late-acceptance history length for large problems (PyVRP's default is 300).
+LARGE_HISTORY = 100
+#: Fewest and most perturbations per iteration for large problems (PyVRP's defaults are 1 and 25).
+LARGE_PERTURBATIONS = (2, 20)
+
+
+def params_for(num_clients: int) -> pyvrp.SolveParams:
+    """PyVRP's parameters for a search over ``num_clients`` clients.
+
+    Below :data:`LARGE_CLIENTS`, PyVRP's defaults. From there on, a late-acceptance
+    history of :data:`LARGE_HISTORY` instead of 300 and :data:`LARGE_PERTURBATIONS`
+    perturbations per iteration instead of 1-25: a minute on 1,000 clients is only
+    15-60 thousand iterations, and with a long history the search keeps accepting
+    worse solutions for much of it (RC1_10_1 at 60 s, two seeds: 2.73 % from the
+    best known with the defaults, 2.33 % with these; measurements in
+    docs/decisions.md, 2026-12-04).
+    """
+    from pyvrp.search import PerturbationParams
+
+    if num_clients < LARGE_CLIENTS:
+        return pyvrp.SolveParams()
+    return pyvrp.SolveParams(
+        ils=pyvrp.IteratedLocalSearchParams(history_length=LARGE_HISTORY),
+        perturbation=PerturbationParams(*LARGE_PERTURBATIONS),
+    )

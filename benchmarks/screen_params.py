@@ -1,0 +1,75 @@
+"""Screen PyVRP search parameters on benchmark instances (our wrapper, one core, one run at a time).
+
+Usage::
+
+    FITMI_SHARED=/work/shared python benchmarks/screen_params.py --only RC1_10_1 --budget 30 \
+        --variant default --variant nb=30 --variant hist=100,pmax=10
+
+A variant is ``default`` or comma-separated ``key=value`` overrides of PyVRP's
+defaults: ``nb`` (num_neighbours), ``hist`` (history_length), ``noimp``
+(num_iters_no_improvement), ``pmin``/``pmax`` (perturbations), ``sbu``
+(penalty solutions_between_updates), ``tf`` (target_feasible). Each line printed
+is ``instance variant seed gap_pct iterations wall_s loadavg``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import pyvrp
+from pyvrp.search import NeighbourhoodParams, PerturbationParams
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_solver import SHARED, gap, load, to_problem  # type: ignore[import-not-found]
+
+from routing.solver import solve
+from routing.solver.pyvrp_backend import PyVRPBackend
+
+
+def params_of(variant: str) -> pyvrp.SolveParams | None:
+    """PyVRP parameters for a variant string (``None``: the backend's own choice)."""
+    if variant == "auto":
+        return None
+    kv = dict(item.split("=") for item in variant.split(",")) if variant != "default" else {}
+    ils = pyvrp.IteratedLocalSearchParams(
+        num_iters_no_improvement=int(kv.get("noimp", 150_000)), history_length=int(kv.get("hist", 300))
+    )
+    penalty = pyvrp.PenaltyParams(
+        solutions_between_updates=int(kv.get("sbu", 500)), target_feasible=float(kv.get("tf", 0.65))
+    )
+    nbh = NeighbourhoodParams(num_neighbours=int(kv.get("nb", 50)))
+    pert = PerturbationParams(int(kv.get("pmin", 1)), int(kv.get("pmax", 25)))
+    return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=nbh, perturbation=pert)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="+", required=True)
+    ap.add_argument("--budget", type=float, default=30.0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1])
+    ap.add_argument("--variant", action="append", required=True)
+    args = ap.parse_args()
+    with open(SHARED / "bench" / "bks.csv") as fh:
+        rows = {r["instance"]: r for r in csv.DictReader(fh)}
+    for name in args.only:
+        inst = load(rows[name])
+        problem = to_problem(inst)
+        for variant in args.variant:
+            for seed in args.seeds:
+                t0 = time.perf_counter()
+                params = params_of(variant)
+                backend = PyVRPBackend(params) if params is not None else None
+                plan = solve(problem, time_limit_s=args.budget, seed=seed, backend=backend)
+                wall = time.perf_counter() - t0
+                g, _ = gap(inst, problem, plan)
+                load1 = Path("/proc/loadavg").read_text().split()[0]
+                print(name, variant, seed, f"{g:.2f}", plan.iterations, f"{wall:.2f}", load1, sep="\t", flush=True)
+
+
+if __name__ == "__main__":
+    main()

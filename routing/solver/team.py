@@ -1,0 +1,170 @@
+"""Several PyVRP searches that cooperate: epochs, each started from the best plan of the last.
+
+With ``workers`` searches, this process runs one and a process pool (created once
+per solve) runs the others. A search pass is cut into epochs; every search of an
+epoch starts from the best solution found so far with its own fresh seed, and the
+best of their results starts the next epoch. This process keeps the progress log
+and the cancel check; the pool's searches stop at the same moment on the system's
+monotonic clock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+
+import pyvrp
+
+from routing.errors import SolveCancelled
+from routing.solver.base import Deadline
+from routing.solver.pyvrp_search import Outcome, PlainParams, ProgressStop, SearchLog, run_one
+
+#: Epoch length bounds (seconds) under a time limit: a sixth of the pass, within these bounds.
+MIN_EPOCH_S, MAX_EPOCH_S = 2.0, 10.0
+#: Epochs of a pass under ``max_iterations`` (each runs a share of the iterations).
+ITERATION_EPOCHS = 3
+#: How long past an epoch's end this process waits for another search's result (seconds).
+#: A search that has not even built its first solution by then (a pool process
+#: starting on a large problem) is left out of that epoch.
+GRACE_S = 0.2
+
+
+def epochs(start: float, until: float, max_iterations: int | None) -> list[tuple[float, int | None]]:
+    """``(end time, iteration limit)`` of each epoch of a pass from ``start`` to ``until``.
+
+    Under a time limit the pass is cut into equal epochs of about a sixth of it,
+    between :data:`MIN_EPOCH_S` and :data:`MAX_EPOCH_S` (60 s: six epochs of 10 s;
+    a pass shorter than 3 s is one epoch). Under ``max_iterations`` there are
+    :data:`ITERATION_EPOCHS` epochs sharing the iterations, so that results
+    depend on the seed only.
+    """
+    if max_iterations is not None:
+        n = min(ITERATION_EPOCHS, max_iterations)
+        return [(until, -(-max_iterations // n))] * n
+    seconds = max(until - start, 0.0)
+    length = min(MAX_EPOCH_S, max(MIN_EPOCH_S, seconds / 6))
+    n = max(1, round(seconds / length))
+    return [(start + seconds * (k + 1) / n, None) for k in range(n)]
+
+
+def _ready() -> None:
+    """Nothing: submitted once per process so that the pool starts (and imports PyVRP) early."""
+
+
+def _worker(
+    data: pyvrp.ProblemData,
+    seed: int,
+    stop_at: float,
+    max_iterations: int | None,
+    give_up_at: float | None,
+    plain: PlainParams,
+    init: pyvrp.Solution | None,
+) -> tuple[Outcome, int]:
+    """One search in a pool process, until ``stop_at`` on the monotonic clock; outcome and iterations."""
+    stop = ProgressStop(stop_at, max_iterations, SearchLog(Deadline(0.0)), give_up_at=give_up_at)
+    outcome = run_one(data, stop, seed, plain.build(), init)
+    return outcome, max(stop.iterations, 0)
+
+
+def _rank(outcome: Outcome) -> tuple[bool, int]:
+    return not outcome[0], outcome[1]
+
+
+class Team:
+    """The searches of one solve: this process and ``workers - 1`` pool processes.
+
+    Use it as a context manager: the pool starts on entry (its processes import
+    PyVRP while this one maps the problem) and is shut down on exit.
+
+    Parameters
+    ----------
+    workers
+        Number of searches run at once; with one, :meth:`search` is a plain PyVRP run.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[tuple[Outcome, int]]] = []
+
+    def __enter__(self) -> Team:
+        if self.workers > 1:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers - 1, mp_context=ctx)
+            for _ in range(self.workers - 1):
+                self._pool.submit(_ready)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._pool is not None:
+            if any(not f.done() for f in self._futures):
+                self._abort()
+            self._pool.shutdown(wait=False, cancel_futures=True)  # idle processes exit by themselves
+            self._pool = None
+
+    def search(
+        self,
+        data: pyvrp.ProblemData,
+        stop: ProgressStop,
+        seed: int,
+        params: pyvrp.SolveParams,
+        init: pyvrp.Solution | None = None,
+    ) -> pyvrp.Solution:
+        """Best solution of a search pass limited by ``stop`` (seeds from ``seed`` on)."""
+        if self._pool is None:
+            return run_one(data, stop, seed, params, init)[2]
+        plain = PlainParams.of(params)
+        best: Outcome | None = None
+        for k, (until, iterations) in enumerate(epochs(stop.log.deadline.clock(), stop.until, stop.max_iterations)):
+            seeds = [seed + k * self.workers + j for j in range(self.workers)]
+            outcome = self._epoch(data, stop.limited(until, iterations), seeds, (params, plain), init)
+            best = outcome if best is None else min(best, outcome, key=_rank)
+            init = best[2]
+            if best[0]:
+                stop.log.offer(best[1] + stop.offset)
+            elif stop.gave_up():
+                break
+        assert best is not None
+        return best[2]
+
+    def _epoch(
+        self,
+        data: pyvrp.ProblemData,
+        stop: ProgressStop,
+        seeds: list[int],
+        params: tuple[pyvrp.SolveParams, PlainParams],
+        init: pyvrp.Solution | None,
+    ) -> Outcome:
+        """One epoch: a search here (seed ``seeds[0]``) and one per pool process; the best outcome."""
+        assert self._pool is not None
+        clock = stop.log.deadline.clock
+        shift = time.monotonic() - clock()  # this clock's times on the monotonic clock of the pool
+        give_up = None if stop.give_up_at is None else stop.give_up_at + shift
+        futures: list[Future[tuple[Outcome, int]]] = [
+            self._pool.submit(_worker, data, s, stop.stop_at + shift, stop.max_iterations, give_up, params[1], init)
+            for s in seeds[1:]
+        ]
+        self._futures = futures
+        try:
+            results = [run_one(data, stop, seeds[0], params[0], init)]
+        except SolveCancelled:
+            self._abort()
+            raise
+        for future in futures:
+            timed = stop.max_iterations is None
+            timeout = max(stop.stop_at + shift - time.monotonic(), 0.0) + GRACE_S if timed else None
+            try:
+                outcome, iterations = future.result(timeout)
+            except TimeoutError:  # still building its first solution: this epoch goes on without it
+                continue
+            results.append(outcome)
+            stop.log.iterations += iterations
+        return min(results, key=_rank)
+
+    def _abort(self) -> None:
+        """Stop the pool's searches now (on cancel, or a search still running at the end)."""
+        assert self._pool is not None
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            proc.terminate()

@@ -1,0 +1,79 @@
+"""Cooperating searches (``workers=2``): epochs, reproducibility, cancel, parameters for worker processes."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+
+import pytest
+import pyvrp
+from pyvrp.search import NeighbourhoodParams, PerturbationParams
+
+from routing.errors import SolveCancelled
+from routing.solver import solve
+from routing.solver.pyvrp_backend import PyVRPBackend
+from routing.solver.pyvrp_search import (
+    LARGE_CLIENTS,
+    LARGE_HISTORY,
+    LARGE_PERTURBATIONS,
+    PlainParams,
+    params_for,
+)
+from routing.solver.team import epochs
+from tests.routing.solver.conftest import checked_solve
+from tests.routing.solver.test_api import random_problem
+from tests.routing.solver.test_budget_and_fleet import two_trips_problem
+
+
+def test_a_minute_is_cut_into_six_epochs_and_a_short_pass_is_one() -> None:
+    assert [round(end, 6) for end, _ in epochs(100.0, 160.0, None)] == [110.0, 120.0, 130.0, 140.0, 150.0, 160.0]
+    assert epochs(0.0, 1.0, None) == [(1.0, None)]
+    assert len(epochs(0.0, 12.0, None)) == 6 and len(epochs(0.0, 300.0, None)) == 30
+
+
+def test_an_iteration_limit_is_shared_by_the_epochs() -> None:
+    assert epochs(0.0, 5.0, 100) == [(5.0, 34)] * 3
+    assert epochs(0.0, 5.0, 2) == [(5.0, 1)] * 2
+
+
+def test_two_workers_under_an_iteration_limit_give_the_same_plan_twice() -> None:
+    problem = random_problem(25)
+    a = checked_solve(problem, seed=3, max_iterations=150, workers=2, time_limit_s=30)
+    b = checked_solve(problem, seed=3, max_iterations=150, workers=2, time_limit_s=30)
+    assert a.feasible and len(a.served) == 25
+    assert a.routes == b.routes and a.cost == b.cost
+    costs = [c for _, c in a.progress]
+    assert costs == sorted(costs, reverse=True) and costs[-1] == a.cost
+
+
+def test_two_workers_run_every_pass_of_a_solve_with_reloads() -> None:
+    plan = checked_solve(two_trips_problem(), max_iterations=300, workers=2, time_limit_s=30)
+    assert plan.cost == 88 and len(plan.routes) == 1
+
+
+def test_cancel_stops_two_workers() -> None:
+    event = threading.Event()
+    with pytest.raises(SolveCancelled):
+        solve(random_problem(), time_limit_s=30, seed=1, workers=2, cancel=event, progress=lambda t, c: event.set())
+
+
+def test_solve_params_reach_the_worker_processes() -> None:
+    params = pyvrp.SolveParams(
+        ils=pyvrp.IteratedLocalSearchParams(history_length=50),
+        neighbourhood=NeighbourhoodParams(num_neighbours=20),
+        perturbation=PerturbationParams(2, 8),
+    )
+    rebuilt = pickle.loads(pickle.dumps(PlainParams.of(params))).build()  # noqa: S301 (our own bytes)
+    assert rebuilt == params and rebuilt != pyvrp.SolveParams()
+    problem = random_problem(15)
+    plan = solve(problem, time_limit_s=30, seed=1, max_iterations=60, workers=2, backend=PyVRPBackend(params))
+    assert plan.feasible and len(plan.served) == 15
+
+
+def test_small_problems_keep_pyvrp_defaults_and_large_ones_a_shorter_history() -> None:
+    assert params_for(LARGE_CLIENTS - 1) == pyvrp.SolveParams()
+    large = params_for(LARGE_CLIENTS)
+    assert large.ils.history_length == LARGE_HISTORY < pyvrp.IteratedLocalSearchParams().history_length
+    pert = large.perturbation
+    assert (pert.min_perturbations, pert.max_perturbations) == LARGE_PERTURBATIONS
+    assert large.neighbourhood == NeighbourhoodParams() and large.penalty == pyvrp.PenaltyParams()
