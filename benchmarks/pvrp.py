@@ -22,11 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.model import Depot, Vehicle
+from routing.model import Depot, TimeWindow, Vehicle
 from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
 from routing.plan import Route
 
 SCALE = 1000
+#: "No time limit" of the instances without ``D``: the model's default of a week (604,800 units) is shorter than
+#: some rounds once scaled (p20: 626 units of distance = 626,000).
+OPEN = TimeWindow(0, 10**12)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def to_problem(inst: PvrpInstance) -> PeriodicProblem:
     days = []
     for d in range(inst.days):
         limit = round(inst.max_duration[d] * SCALE) if inst.max_duration[d] > 0 else None
-        days.append(DayFleet((Vehicle("v", "0", inst.capacity[d], count=inst.vehicles, max_duration_s=limit),)))
+        vehicle = Vehicle("v", "0", inst.capacity[d], count=inst.vehicles, max_duration_s=limit, shift=OPEN)
+        days.append(DayFleet((vehicle,)))
     stops = [
         PeriodicStop(
             str(i),
@@ -94,7 +98,7 @@ def to_problem(inst: PvrpInstance) -> PeriodicProblem:
         )
         for i in range(1, inst.customers + 1)
     ]
-    return PeriodicProblem((Depot("0"),), tuple(days), tuple(stops), duration, distance)
+    return PeriodicProblem((Depot("0", opening=OPEN),), tuple(days), tuple(stops), duration, distance)
 
 
 def _length(real: np.ndarray, route: Route) -> float:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyvrp
 
-from routing.model import Depot, Problem, Stop, Vehicle, demand_vector
+from routing.model import Depot, Problem, Stop, Vehicle, demand_vector, end_limit
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, params_for
@@ -53,9 +53,8 @@ def _client(problem: Problem, stop: Stop, location: int, relax_prize: int | None
 
 
 def _vehicle_type(problem: Problem, v: Vehicle, end_depot: int) -> pyvrp.VehicleType:
-    kwargs: dict[str, Any] = {}
-    if v.shift is not None:
-        kwargs.update(tw_early=v.shift.start_s, tw_late=v.shift.end_s)
+    # without a shift a round still ends within the horizon the checker allows (model.end_limit)
+    kwargs: dict[str, Any] = {"tw_early": v.shift.start_s if v.shift else 0, "tw_late": end_limit(problem, v)}
     if v.max_duration_s is not None:
         kwargs["shift_duration"] = v.max_duration_s
     if v.max_reloads is not None:

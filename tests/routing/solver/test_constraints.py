@@ -51,6 +51,17 @@ def test_shift_limit_forces_second_vehicle() -> None:
     assert all(r.duration_s <= 25 for r in plan.routes)
 
 
+def test_a_vehicle_without_shift_still_returns_within_the_week_the_checker_allows() -> None:
+    # No shift and no opening: a round must still end by the model's horizon of one week (604,800 s). a and b
+    # are 250,000 s out and 150,000 s apart: one round through both would end at 650,000 s, so each gets its own.
+    van = Vehicle("van", "plant", 100, count=2)
+    matrix = np.array([[0, 250_000, 250_000], [250_000, 0, 150_000], [250_000, 150_000, 0]])
+    problem = Problem((Depot("plant"),), (van,), (Stop("a"), Stop("b")), matrix, matrix)
+    plan = checked_solve(problem)
+    assert sorted(r.stop_ids for r in plan.routes) == [("a",), ("b",)]
+    assert plan.cost == 1_000_000
+
+
 def test_shift_end_checked_with_service_times() -> None:
     van = Vehicle("van", "plant", 100, count=2, shift=TimeWindow(0, 30))
     problem = line_problem([0, 5, 6], [Stop("a", service_s=10), Stop("b", service_s=10)], [van])
