@@ -27,8 +27,8 @@ from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
 from routing.plan import Route
 
 SCALE = 1000
-#: "No time limit" of the instances without ``D``: the model's default of a week (604,800 units) is shorter than
-#: some rounds once scaled (p20: 626 units of distance = 626,000).
+#: "No time limit" for the shifts, the depot and the stops: the model's default of a week (604,800 units) is shorter
+#: than some rounds once scaled (p20: 626 units of distance = 626,000; p30 has a stop 866 units out).
 OPEN = TimeWindow(0, 10**12)
 
 
@@ -95,6 +95,7 @@ def to_problem(inst: PvrpInstance) -> PeriodicProblem:
             patterns=tuple(cgl_mask(c, inst.days) for c in inst.codes[i]),
             demand_kg=inst.demand[i],
             service_s=round(inst.service[i] * SCALE) if timed else 0,
+            window=OPEN,
         )
         for i in range(1, inst.customers + 1)
     ]
