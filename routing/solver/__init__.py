@@ -56,13 +56,12 @@ def solve(
         reproducible results); the budget then only splits the passes.
     workers
         Searches run in parallel, this process and ``workers - 1`` others (a
-        pool started with the call). They cooperate in epochs of a sixth of a
-        search pass (2 to 10 s; a third of the iterations under
-        ``max_iterations``): each epoch starts every search from the best plan so
-        far with a fresh seed (``seed + k * workers + j`` in epoch ``k``). Progress
-        is reported as searches improve here and at the end of each epoch for the
-        others; ``iterations`` counts all of them. With one worker the search is
-        one uninterrupted PyVRP run.
+        pool started with the call), with seeds ``seed .. seed + workers - 1``
+        from the same start; the best plan wins. The search in this process is
+        the one a single worker runs, so more workers never give a worse plan
+        at equal wall time (given a core each). Progress comes from this
+        process's search and, at the end of each pass, the others' best;
+        ``iterations`` counts all of them.
     relax_required
         Best-effort mode for overloaded days: search from the start with required
         stops treated as optional at a large prize (see Returns), instead of first

@@ -70,14 +70,6 @@ class ProgressStop:
         self.max_iterations, self.log, self._cancel, self.offset = max_iterations, log, cancel, offset
         self.iterations = -1
 
-    def limited(self, until: float, max_iterations: int | None) -> ProgressStop:
-        """A fresh criterion with other limits (same log, cancel token, offset and give-up time)."""
-        return ProgressStop(until, max_iterations, self.log, self._cancel, self.offset, self.give_up_at)
-
-    def gave_up(self) -> bool:
-        """Whether the give-up time has passed."""
-        return self.give_up_at is not None and self.log.deadline.clock() >= self.give_up_at
-
     def __call__(self, best_cost: int) -> bool:
         if self._cancel is not None and self._cancel.is_set():
             raise SolveCancelled("solve cancelled by the caller")

@@ -1,11 +1,11 @@
-"""Several PyVRP searches that cooperate: epochs, each started from the best plan of the last.
+"""Several PyVRP searches at once, each with its own seed; the best plan is kept.
 
-With ``workers`` searches, this process runs one and a process pool (created once
-per solve) runs the others. A search pass is cut into epochs; every search of an
-epoch starts from the best solution found so far with its own fresh seed, and the
-best of their results starts the next epoch. This process keeps the progress log
-and the cancel check; the pool's searches stop at the same moment on the system's
-monotonic clock.
+With ``workers`` searches, this process runs one (seed ``seed``: the same search as
+with one worker) and a process pool, created once per solve, runs the others
+(seeds ``seed + 1`` ...), all from the same start. This process keeps the progress
+log and the cancel check; the pool's searches stop at the same moment on the
+system's monotonic clock. Exchanging the best plan between the searches in epochs
+was measured and lost to one worker (``docs/decisions.md``, 2026-12-04).
 """
 
 from __future__ import annotations
@@ -21,32 +21,10 @@ from routing.errors import SolveCancelled
 from routing.solver.base import Deadline
 from routing.solver.pyvrp_search import Outcome, PlainParams, ProgressStop, SearchLog, run_one
 
-#: Epoch length bounds (seconds) under a time limit: a sixth of the pass, within these bounds.
-MIN_EPOCH_S, MAX_EPOCH_S = 2.0, 10.0
-#: Epochs of a pass under ``max_iterations`` (each runs a share of the iterations).
-ITERATION_EPOCHS = 3
-#: How long past an epoch's end this process waits for another search's result (seconds).
+#: How long past the end of a pass this process waits for another search's result (seconds).
 #: A search that has not even built its first solution by then (a pool process
-#: starting on a large problem) is left out of that epoch.
+#: starting on a large problem) is left out of that pass.
 GRACE_S = 0.2
-
-
-def epochs(start: float, until: float, max_iterations: int | None) -> list[tuple[float, int | None]]:
-    """``(end time, iteration limit)`` of each epoch of a pass from ``start`` to ``until``.
-
-    Under a time limit the pass is cut into equal epochs of about a sixth of it,
-    between :data:`MIN_EPOCH_S` and :data:`MAX_EPOCH_S` (60 s: six epochs of 10 s;
-    a pass shorter than 3 s is one epoch). Under ``max_iterations`` there are
-    :data:`ITERATION_EPOCHS` epochs sharing the iterations, so that results
-    depend on the seed only.
-    """
-    if max_iterations is not None:
-        n = min(ITERATION_EPOCHS, max_iterations)
-        return [(until, -(-max_iterations // n))] * n
-    seconds = max(until - start, 0.0)
-    length = min(MAX_EPOCH_S, max(MIN_EPOCH_S, seconds / 6))
-    n = max(1, round(seconds / length))
-    return [(start + seconds * (k + 1) / n, None) for k in range(n)]
 
 
 def _ready() -> None:
@@ -115,21 +93,13 @@ class Team:
         """Best solution of a search pass limited by ``stop`` (seeds from ``seed`` on)."""
         if self._pool is None:
             return run_one(data, stop, seed, params, init)[2]
-        plain = PlainParams.of(params)
-        best: Outcome | None = None
-        for k, (until, iterations) in enumerate(epochs(stop.log.deadline.clock(), stop.until, stop.max_iterations)):
-            seeds = [seed + k * self.workers + j for j in range(self.workers)]
-            outcome = self._epoch(data, stop.limited(until, iterations), seeds, (params, plain), init)
-            best = outcome if best is None else min(best, outcome, key=_rank)
-            init = best[2]
-            if best[0]:
-                stop.log.offer(best[1] + stop.offset)
-            elif stop.gave_up():
-                break
-        assert best is not None
+        seeds = [seed + j for j in range(self.workers)]
+        best = self._all(data, stop, seeds, (params, PlainParams.of(params)), init)
+        if best[0]:
+            stop.log.offer(best[1] + stop.offset)
         return best[2]
 
-    def _epoch(
+    def _all(
         self,
         data: pyvrp.ProblemData,
         stop: ProgressStop,
@@ -137,7 +107,7 @@ class Team:
         params: tuple[pyvrp.SolveParams, PlainParams],
         init: pyvrp.Solution | None,
     ) -> Outcome:
-        """One epoch: a search here (seed ``seeds[0]``) and one per pool process; the best outcome."""
+        """A search here (seed ``seeds[0]``) and one per pool process (the other seeds); the best outcome."""
         assert self._pool is not None
         clock = stop.log.deadline.clock
         shift = time.monotonic() - clock()  # this clock's times on the monotonic clock of the pool
@@ -157,7 +127,7 @@ class Team:
             timeout = max(stop.stop_at + shift - time.monotonic(), 0.0) + GRACE_S if timed else None
             try:
                 outcome, iterations = future.result(timeout)
-            except TimeoutError:  # still building its first solution: this epoch goes on without it
+            except TimeoutError:  # still building its first solution: left out
                 continue
             results.append(outcome)
             stop.log.iterations += iterations
