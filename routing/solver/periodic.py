@@ -442,20 +442,27 @@ class _Week:
         day.plan = plan
 
     def warm_start(self, problem: Problem, data: pyvrp.ProblemData, day: _Day) -> pyvrp.Solution:
-        client = {s.id: k for k, s in enumerate(problem.stops)}
+        client = {self.p.index[s.id]: k for k, s in enumerate(problem.stops)}
         routes = []
         for route in day.routes:
-            acts = []
-            for row in route.seq:
-                if row < self.nd:
-                    acts.append(pyvrp.Activity(pyvrp.ActivityType.DEPOT, row))
-                elif self.ids[row] in client:
-                    acts.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[self.ids[row]]))
-            while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
-                acts.pop()
-            if any(a.type == pyvrp.ActivityType.CLIENT for a in acts):
+            acts = self.activities(route, client)
+            if acts:
                 routes.append(pyvrp.Route(data, acts, route.vtype))
         return pyvrp.Solution(data, routes)
+
+    def activities(self, route: _Route, client: dict[int, int]) -> list[pyvrp.Activity]:
+        """``route`` as PyVRP activities, ``client`` mapping our rows to PyVRP client indices (rows it lacks are
+        left out, and so are reloads left at the end); empty when no client remains."""
+        acts = [
+            pyvrp.Activity(pyvrp.ActivityType.DEPOT, row)
+            if row < self.nd
+            else pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[row])
+            for row in route.seq
+            if row < self.nd or row in client
+        ]
+        while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
+            acts.pop()
+        return acts
 
     def visits(self, d: int) -> int:
         return sum(1 for i in range(len(self.opts)) if self.opts[i][self.choice[i]].mask >> d & 1)
@@ -538,24 +545,16 @@ class _Week:
                 else:
                     types.append(t.replace(profile=profile, num_available=t.num_available - less))
         data = data.replace(vehicle_types=types, distance_matrices=distances, duration_matrices=durations)
-        client = {(i, d): k for k, (i, d, _) in enumerate(visits)}
         routes = []
         for d in days:
+            client = {self.nd + i: k for k, (i, day, _) in enumerate(visits) if day == d}
             routes_of_day = list(self.days[d].routes)
             if drop is not None and drop[0] == d:
                 of_type = [r for r in routes_of_day if r.vtype == drop[1]]
                 if of_type:
                     routes_of_day.remove(min(of_type, key=lambda r: r.load))
             for route in routes_of_day:
-                acts = [
-                    pyvrp.Activity(pyvrp.ActivityType.DEPOT, r)
-                    if r < self.nd
-                    else pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[(r - self.nd, d)])
-                    for r in route.seq
-                    if r < self.nd or (r - self.nd, d) in client
-                ]
-                while acts and acts[-1].type == pyvrp.ActivityType.DEPOT:
-                    acts.pop()
+                acts = self.activities(route, client)
                 if acts:
                     routes.append(pyvrp.Route(data, acts, first[d] + route.vtype))
         self.reserve = max(self.reserve, self.deadline.clock() - started)  # mapping back costs about as much
@@ -650,7 +649,9 @@ class _Week:
             self.adopt(d, problem, from_pyvrp(problem, mapped, solution))
             day.overloaded = not solution.is_feasible()
 
-    def perturb(self, op: int, active: list[int], per_day: float, rng: np.random.Generator, seed: int) -> None:
+    def perturb(
+        self, op: int, active: list[int], pairs: list[list[int]], per_day: float, rng: np.random.Generator, seed: int
+    ) -> None:
         """Apply operator ``OPERATORS[op]`` to the current week (a round without an improving pattern move)."""
         name = OPERATORS[op]
         if name == "polish":
@@ -663,10 +664,8 @@ class _Week:
                 self.search_days(kicked, per_day * len(kicked), seed)
         elif name == "fewer" and self.fewer_routes(active, per_day * len(active), seed):
             self.settle(active)
-        elif name == "pair":
-            pairs = [[a, b] for a in active for b in active if a < b]
-            if self.joint(group := pairs[self.rounds % len(pairs)], 4 * per_day, seed):
-                self.settle(group)
+        elif name == "pair" and self.joint(group := pairs[self.rounds % len(pairs)], 4 * per_day, seed):
+            self.settle(group)
 
     def run(self) -> WeekPlan:
         self.start()
@@ -692,7 +691,7 @@ class _Week:
                 self.search_days(changed, per_day * len(changed), seed)
             else:
                 op = int(rng.choice(len(weights), p=weights / weights.sum())) if len(active) > 1 else 0
-                self.perturb(op, active, per_day, rng, seed)
+                self.perturb(op, active, pairs, per_day, rng, seed)
             improved = self.score() < current.score
             if op >= 0:  # adaptive choice: an operator's weight follows its recent rewards
                 reward = 3.0 if improved and self.score() < best.score else 1.0 if improved else 0.0
