@@ -253,6 +253,8 @@ def _solve(problem: Problem, run: _Passes, relax_required: bool) -> Plan:
     two_passes = relax is None and _may_reload(problem) and sum(v.count for v in problem.vehicles) > 1
     give_up = deadline.share(0.5) if relax is None else None
     best = run(mapped, deadline.share(MAIN_SHARE) if two_passes else deadline.end, give_up_at=give_up)
+    if two_passes and give_up is not None and not best.is_feasible():  # no plan within the limits yet: go on
+        best = run(mapped, give_up, init=best)
     if not best.is_feasible() and relax is None:
         mapped = to_pyvrp(problem, relax_prize=required_prize(problem))
         return _finish(from_pyvrp(problem, mapped, run(mapped, deadline.end)), seed, log)
@@ -263,7 +265,10 @@ def _solve(problem: Problem, run: _Passes, relax_required: bool) -> Plan:
 
 
 #: Share of the budget for the first search when a second one may try fewer vehicles.
-MAIN_SHARE = 0.6
+MAIN_SHARE = 0.35
+#: Share of the budget left after the first search for the one with a vehicle fewer (the rest searches on from
+#: the cheaper of the two plans).
+FEWER_SHARE = 0.7
 
 
 @dataclass
@@ -290,13 +295,17 @@ def _may_reload(problem: Problem) -> bool:
 
 
 def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan: Plan, run: _Passes) -> Plan:
-    """Search again with one vehicle fewer (one that may reload), from ``best`` without its smallest route.
+    """Search again with one vehicle fewer (one that may reload), then on from the cheaper plan.
 
     PyVRP's search keeps the number of routes once it has found a feasible plan
     and rarely turns two trucks into one truck with a reload; forcing the fleet
-    down finds those plans. The cheaper of the two plans is kept. When the plan
-    has one route, or no route of a vehicle that may reload, the first search
-    goes on instead.
+    down finds those plans. The search with a vehicle fewer starts from ``best``
+    with its smallest route appended to the shortest route that may reload once
+    more, after an unload (a complete plan, which the search then repairs if it
+    runs past a shift); its plan is kept only if PyVRP finds it within capacity,
+    shifts and windows and it is cheaper. The rest of the budget searches on from
+    the plan kept. When the plan has one route, or no route of a vehicle that may
+    reload, the first search goes on instead.
     """
     routes = best.routes()
     reloading = [r for r in routes if _can_reload(problem.vehicles[r.vehicle_type()])]
@@ -312,9 +321,39 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
         for k, t in enumerate(mapped.data.vehicle_types())
     ]
     reduced = dataclasses.replace(mapped, data=mapped.data.replace(vehicle_types=types))
-    kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest]
-    other = from_pyvrp(problem, mapped, run(reduced, end, init=pyvrp.Solution(reduced.data, kept)))
-    return other if other.feasible and other.cost < plan.cost else plan
+    host = _host(reduced.data, [r for r in reloading if r is not smallest])
+    kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest and r is not host]
+    if host is not None:  # the smallest route becomes the host's last trip, after an unload
+        kept.append(_merged(reduced.data, host, smallest))
+    found = run(reduced, run.log.deadline.share(FEWER_SHARE), init=pyvrp.Solution(reduced.data, kept))
+    other = from_pyvrp(problem, mapped, found)
+    if found.is_feasible() and other.cost < plan.cost:  # within capacity and shifts, and cheaper
+        mapped, best, plan = reduced, found, other
+    again = run(mapped, end, init=best)
+    last = from_pyvrp(problem, mapped, again)
+    return last if again.is_feasible() and last.cost < plan.cost else plan
+
+
+def _host(data: pyvrp.ProblemData, candidates: list[pyvrp.Route]) -> pyvrp.Route | None:
+    """The route that takes the removed route's stops as one more trip: the shortest in time that may reload
+    once more (``None``: none may, and the stops start unassigned)."""
+    room = [r for r in candidates if r.num_trips() <= data.vehicle_type(r.vehicle_type()).max_reloads]
+    return min(room, key=lambda r: (r.duration(), r.distance())) if room else None
+
+
+def _merged(data: pyvrp.ProblemData, host: pyvrp.Route, guest: pyvrp.Route) -> pyvrp.Route:
+    """``host`` then, after an unload at its site nearest the way to ``guest``'s first stop, ``guest``'s stops."""
+    vtype = data.vehicle_type(host.vehicle_type())
+    before = [pyvrp.Activity(a.type, a.idx) for a in list(host.schedule())[1:-1]]
+    after = [pyvrp.Activity(a.type, a.idx) for a in list(guest.schedule())[1:-1]]
+    last, first = _location(data, before[-1]), _location(data, after[0])
+    matrix = data.distance_matrix(vtype.profile)
+    site = min(vtype.reload_depots, key=lambda p: int(matrix[last, p]) + int(matrix[p, first]))
+    return pyvrp.Route(data, [*before, pyvrp.Activity(pyvrp.ActivityType.DEPOT, site), *after], host.vehicle_type())
+
+
+def _location(data: pyvrp.ProblemData, act: pyvrp.Activity) -> int:
+    return int(data.client(act.idx).location if act.is_client() else data.depot(act.idx).location)
 
 
 def _can_reload(v: Vehicle) -> bool:
