@@ -78,8 +78,9 @@ def solve(
         every required stop by half the budget, a second search in the time left
         treats them as optional with a large prize; the plan is then marked
         ``feasible=False`` and lists the required stops left out (code ``"no_room"``).
-        When vehicles may reload and the plan uses several, the last part of the
-        budget searches again with one vehicle fewer and keeps the cheaper plan.
+        When vehicles may reload and the plan uses several, part of the budget
+        searches again with one vehicle fewer (the dropped route becoming one
+        more trip of another), and the rest searches on from the cheaper plan.
     """
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
     if not isinstance(workers, int) or workers < 1:

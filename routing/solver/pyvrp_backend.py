@@ -344,8 +344,7 @@ def _host(data: pyvrp.ProblemData, candidates: list[pyvrp.Route]) -> pyvrp.Route
 def _merged(data: pyvrp.ProblemData, host: pyvrp.Route, guest: pyvrp.Route) -> pyvrp.Route:
     """``host`` then, after an unload at its site nearest the way to ``guest``'s first stop, ``guest``'s stops."""
     vtype = data.vehicle_type(host.vehicle_type())
-    before = [pyvrp.Activity(a.type, a.idx) for a in list(host.schedule())[1:-1]]
-    after = [pyvrp.Activity(a.type, a.idx) for a in list(guest.schedule())[1:-1]]
+    before, after = _activities(host), _activities(guest)
     last, first = _location(data, before[-1]), _location(data, after[0])
     matrix = data.distance_matrix(vtype.profile)
     site = min(vtype.reload_depots, key=lambda p: int(matrix[last, p]) + int(matrix[p, first]))
@@ -361,8 +360,12 @@ def _can_reload(v: Vehicle) -> bool:
 
 
 def _copy_route(data: pyvrp.ProblemData, route: pyvrp.Route) -> pyvrp.Route:
-    inner = list(route.schedule())[1:-1]
-    return pyvrp.Route(data, [pyvrp.Activity(a.type, a.idx) for a in inner], route.vehicle_type())
+    return pyvrp.Route(data, _activities(route), route.vehicle_type())
+
+
+def _activities(route: pyvrp.Route) -> list[pyvrp.Activity]:
+    """The route's visits between its start and end depots, reloads included."""
+    return [pyvrp.Activity(a.type, a.idx) for a in list(route.schedule())[1:-1]]
 
 
 def _finish(plan: Plan, seed: int, log: SearchLog) -> Plan:
