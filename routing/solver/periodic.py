@@ -146,7 +146,6 @@ class _Week:
         span = int(problem.distance_m.max(initial=0)) * max(v.cost_per_m for v in vehicles)
         span += int(problem.duration_s.max(initial=0)) * max(v.cost_per_s for v in vehicles)
         self.penalty = 10 * (2 * span + max(v.fixed_cost for v in vehicles) + 1)
-        self.ids = [d.id for d in problem.depots] + [s.id for s in problem.stops]
         self.tabu: set[tuple[int, int]] = set()
         self.applied: list[tuple[int, int]] = []
         self.rounds = 0
