@@ -40,6 +40,13 @@ def _int_env(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _positive_env(name: str, default: int) -> int:
+    value = _int_env(name, default)
+    if value < 1:
+        raise RuntimeError(f"{name} must be at least 1, not {value}")
+    return value
+
+
 def _percent_env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip().replace(",", ".")
     try:
@@ -126,6 +133,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "GIS_CACHE_DIR": os.environ.get("GIS_CACHE_DIR", str(REPO_ROOT / "gis_data" / "cache")),
         # Collection trucks unload at the sorting plant, then drive home empty (False: they end at the plant).
         "ROUNDS_END_EMPTY": os.environ.get("ROUNDS_END_EMPTY", "1") != "0",
+        # Searches a planning job runs at once, one core each (round plans and «Pianifica la settimana»).
+        "ROUNDS_SOLVER_WORKERS": _positive_env("ROUNDS_SOLVER_WORKERS", 1),
         # Minutes during which a driver may take back a stop marked «Fatto» or «Salta» on the phone.
         "DRIVER_UNDO_MINUTES": _int_env("DRIVER_UNDO_MINUTES", 5),
         **_deployment_settings(env),

@@ -2,11 +2,12 @@
 
 Usage::
 
-    python benchmarks/bench_pvrp.py [--instances p01 p02 ...] [--budget 60] [--seed 1]
+    python benchmarks/bench_pvrp.py [--instances p01 p02 ...] [--budget 60] [--seed 1] [--workers 1]
 
 Reads ``$FITMI_SHARED/bench/pvrp/instances`` (``FITMI_SHARED`` defaults to ``../shared``
 next to the repository) and ``bks.csv``; runs :func:`routing.solve_periodic` on each
-instance (all 42 by default) for ``--budget`` seconds, validates every week plan
+instance (all 42 by default) for ``--budget`` seconds with ``--workers`` searches at once
+(one core each), validates every week plan
 with :func:`routing.check_week_plan` (and the real-valued route durations against
 ``D``), and prints one row per instance (cost recomputed with unrounded Euclidean
 distances, gap to the BKS, wall seconds) and the mean gaps up to 100 customers and
@@ -44,9 +45,10 @@ def main() -> None:
     ap.add_argument("--instances", nargs="+", default=sorted(bks, key=lambda s: (s.startswith("pr"), s)))
     ap.add_argument("--budget", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
-    print(f"budget {args.budget:g} s, seed {args.seed}")
+    print(f"budget {args.budget:g} s, seed {args.seed}, workers {args.workers}")
     print("| instance | customers | days | cost | BKS | gap % | seconds | checked |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     gaps: dict[str, tuple[int, float]] = {}
@@ -54,7 +56,7 @@ def main() -> None:
         inst = read_pvrp(folder / "instances" / name)
         began = time.monotonic()
         problem = to_problem(inst)
-        week = solve_periodic(problem, time_limit_s=args.budget, seed=args.seed)
+        week = solve_periodic(problem, time_limit_s=args.budget, seed=args.seed, workers=args.workers)
         wall = time.monotonic() - began
         report = check_week_plan(problem, week)
         overrun = longest_round(inst, week)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -289,6 +289,11 @@ def _unassigned_reason(item: Unassigned) -> str:
     return _("Non servibile: %(detail)s", detail=item.reason)
 
 
+def _workers() -> int:
+    """Searches a solve runs at once (``ROUNDS_SOLVER_WORKERS``; one outside an application context)."""
+    return int(current_app.config.get("ROUNDS_SOLVER_WORKERS", 1)) if has_app_context() else 1
+
+
 def solve_problem(
     built: Built,
     *,
@@ -296,15 +301,19 @@ def solve_problem(
     seed: int,
     progress: Callable[[float, int], None] | None = None,
     cancel: Any = None,
+    workers: int | None = None,
 ) -> SolveResult:
-    """Solve, then check the plan independently: a plan failing the check is never returned."""
+    """Solve, then check the plan independently: a plan failing the check is never returned.
+
+    ``workers``: searches at once (default: the ``ROUNDS_SOLVER_WORKERS`` setting)."""
     problem = built.problem
     if not problem.stops:
         return SolveResult((), dict(built.excluded), 0)
     with warnings.catch_warnings():
         # PyVRP warns when it cannot find a feasible plan; routing then relaxes required stops itself.
         warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
-        plan = solve(problem, time_limit_s=time_limit_s, seed=seed, progress=progress, cancel=cancel)
+        searches = workers or _workers()
+        plan = solve(problem, time_limit_s=time_limit_s, seed=seed, progress=progress, cancel=cancel, workers=searches)
     report = check_plan(problem, plan)
     unassigned = dict(built.excluded) | {u.stop_id: _unassigned_reason(u) for u in plan.unassigned}
     if not report.ok and not plan.feasible:
@@ -458,7 +467,9 @@ def solve_week(
         )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
-            week = solve_periodic(problem, time_limit_s=time_limit_s, seed=seed, cancel=cancel, progress=progress)
+            week = solve_periodic(
+                problem, time_limit_s=time_limit_s, seed=seed, cancel=cancel, progress=progress, workers=_workers()
+            )
     except ProblemError as error:
         raise PlanningInputError(_("Settimana non pianificabile: %(detail)s", detail=str(error))) from error
     report = check_week_plan(problem, week)

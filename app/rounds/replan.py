@@ -144,8 +144,8 @@ def _solve(
     vehicles = _vehicles(plan, working)
     carries = [_carry(t) for t in working if t.carried_kg > 0]
     net = network()
-    solved = adapters.solve_problem(
-        adapters.build_problem(sites, vehicles, [*carries, *free], net), time_limit_s=time_limit_s, seed=seed
+    solved = adapters.solve_problem(  # inside a web request: one search, no process to start
+        adapters.build_problem(sites, vehicles, [*carries, *free], net), time_limit_s=time_limit_s, seed=seed, workers=1
     )
     served = {v.key for r in solved.routes for v in r.visits if v.kind == "stop"}
     locked = [_stop_record(s) for t in working for s in t.locked]

@@ -83,8 +83,7 @@ def solve(
         more trip of another), and the rest searches on from the cheaper plan.
     """
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
-    if not isinstance(workers, int) or workers < 1:
-        raise InvalidInputError("workers", f"must be a positive integer, got {workers!r}")
+    _check_workers(workers)
     if backend is None:
         from routing.solver.pyvrp_backend import PyVRPBackend
 
@@ -115,6 +114,7 @@ def solve_periodic(
     max_iterations: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    workers: int = 1,
     clock: Clock = time.monotonic,
 ) -> WeekPlan:
     """Choose each stop's visit days and plan every day's rounds, together.
@@ -141,6 +141,13 @@ def solve_periodic(
     cancel
         Checked at every search iteration and pattern move; once set the solve
         raises :class:`~routing.errors.SolveCancelled`.
+    workers
+        Week searches run in parallel: this process (seed ``seed``, the search one
+        worker runs) and ``workers - 1`` others in a pool started with the call
+        (seeds ``seed + 1`` ...), each the whole method until the same deadline;
+        the best week wins (fewest stops left out, then cost). Progress comes from
+        this process's search, and once more at the end if another search's week
+        is better.
     clock
         Monotonic clock of the budget (tests inject a fake one).
 
@@ -151,9 +158,15 @@ def solve_periodic(
         when some day could not serve all its visits (listed unassigned there).
     """
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
+    _check_workers(workers)
     from routing.solver.periodic import plan_week
 
-    return plan_week(problem, deadline, seed, max_iterations, cancel, progress)
+    return plan_week(problem, deadline, seed, max_iterations, cancel, progress, workers)
+
+
+def _check_workers(workers: object) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidInputError("workers", f"must be a positive integer, got {workers!r}")
 
 
 def _deadline(time_limit_s: object, seed: object, max_iterations: object, clock: Clock) -> Deadline:

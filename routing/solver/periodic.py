@@ -37,13 +37,20 @@ days, a *kick* restarts from the best week with ``KICK_SHARE`` of the stops with
 choice moved to another pattern at random (seeded). With ``max_iterations`` the
 rounds stop at the first such stall instead (reproducible results).
 
+With several workers, each runs this whole method with its own seed, in its own
+process, until the same deadline; the best week is kept (:func:`plan_week`).
+
 The whole call, set-up included, ends within the budget plus one search iteration.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +64,7 @@ from routing.plan import Plan
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
+from routing.solver.team import GRACE_S, terminate
 
 #: Share of the budget for the first search of every day.
 FIRST_SHARE = 0.3
@@ -118,9 +126,47 @@ def plan_week(
     max_iterations: int | None,
     cancel: CancelToken | None,
     progress: ProgressCallback | None = None,
+    workers: int = 1,
 ) -> WeekPlan:
-    """Run the method above; see :func:`routing.solver.solve_periodic` for the parameters."""
-    return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
+    """Run the method above; see :func:`routing.solver.solve_periodic` for the parameters.
+
+    With ``workers > 1`` this process runs the search with ``seed`` (the one a single
+    worker runs) and a process pool, started at once, runs it with ``seed + 1`` ...
+    until the same moment on the system's monotonic clock; the best week is kept.
+    """
+    if workers == 1:
+        return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
+    shift = time.monotonic() - deadline.clock()  # the deadline's clock on the monotonic clock of the pool
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers - 1, mp_context=ctx)
+    try:
+        futures = [
+            pool.submit(_week_worker, problem, deadline.end + shift, seed + j, max_iterations)
+            for j in range(1, workers)
+        ]
+        try:
+            weeks = [_Week(problem, deadline, seed, max_iterations, cancel, progress).run()]
+        except SolveCancelled:
+            terminate(pool)
+            raise
+        for future in futures:
+            timeout = None if max_iterations is not None else max(deadline.end + shift - time.monotonic(), 0) + GRACE_S
+            try:
+                weeks.append(future.result(timeout))
+            except (TimeoutError, BrokenProcessPool):  # still searching, or its process died: left out
+                terminate(pool)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    best = min(weeks, key=lambda w: (not w.feasible, sum(len(p.unassigned) for p in w.days), w.cost))
+    if progress is not None and best is not weeks[0]:
+        progress(deadline.elapsed(), best.cost)
+    return dataclasses.replace(best, runtime_s=deadline.elapsed(), rounds=sum(w.rounds for w in weeks))
+
+
+def _week_worker(problem: PeriodicProblem, end: float, seed: int, max_iterations: int | None) -> WeekPlan:
+    """One week search in a pool process, until ``end`` on the monotonic clock."""
+    deadline = Deadline(max(end - time.monotonic(), 0.0))
+    return _Week(problem, deadline, seed, max_iterations, None).run()
 
 
 class _Week:

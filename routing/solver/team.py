@@ -136,5 +136,10 @@ class Team:
     def _abort(self) -> None:
         """Stop the pool's searches now (on cancel, or a search still running at the end)."""
         assert self._pool is not None
-        for proc in list(getattr(self._pool, "_processes", {}).values()):
-            proc.terminate()
+        terminate(self._pool)
+
+
+def terminate(pool: ProcessPoolExecutor) -> None:
+    """End the processes of ``pool`` now, whatever they are running."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.terminate()

@@ -49,6 +49,16 @@ def test_the_chain_tolerances_come_from_the_environment(tmp_path, monkeypatch):
         build_config(tmp_path)
 
 
+def test_the_planning_searches_come_from_the_environment(tmp_path, monkeypatch):
+    assert build_config(tmp_path)["ROUNDS_SOLVER_WORKERS"] == 1
+    monkeypatch.setenv("ROUNDS_SOLVER_WORKERS", "2")
+    assert build_config(tmp_path)["ROUNDS_SOLVER_WORKERS"] == 2
+    for wrong in ("0", "due"):
+        monkeypatch.setenv("ROUNDS_SOLVER_WORKERS", wrong)
+        with pytest.raises(RuntimeError, match="ROUNDS_SOLVER_WORKERS"):
+            build_config(tmp_path)
+
+
 def test_migrations_match_the_models():
     """The test database was built by upgrading to head; autogenerate must find nothing to add."""
     with db.engine.connect() as conn:

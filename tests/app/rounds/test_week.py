@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
 from app.extensions import db
-from app.rounds import selection, week
+from app.rounds import adapters, selection, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
+from routing.solver import solve_periodic
 from tests.app.conftest import post_form
 
 FULL_KG, INITIAL_KG, DAILY_KG = 300, 150, 100  # 150, 250, 350: every bin must be emptied by day 2
@@ -68,6 +69,20 @@ def test_a_three_day_week_gives_three_drafts_that_empty_every_bin_before_it_over
                 assert _visits(plan.days[day].plan)[b.id] == level  # each visit collects that day's level
                 level = 0
             assert level <= FULL_KG
+
+
+def test_the_week_runs_as_many_searches_as_the_setting_asks(filling, app, monkeypatch) -> None:
+    asked: list[int] = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["workers"])
+        return solve_periodic(*args, **kwargs)
+
+    monkeypatch.setattr(adapters, "solve_periodic", spy)
+    monkeypatch.setitem(app.config, "ROUNDS_SOLVER_WORKERS", 2)
+    plan = week.plan_week(_params(filling))
+    assert asked == [2]  # a second search ran in its own process; the week is checked as always
+    assert {b for d in plan.days if d.plan for b in _visits(d.plan)} == {b.id for b in filling.bins}
 
 
 def test_the_week_job_saves_one_draft_per_day_with_rounds(client, login_as, filling, sqlite_queue) -> None:

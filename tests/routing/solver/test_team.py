@@ -1,16 +1,20 @@
-"""Parallel searches (``workers=2``): best of the seeds, reproducibility, cancel, parameters for the workers."""
+"""Parallel searches (``workers=2``): best of the seeds, reproducibility, cancel, parameters for the workers;
+the same for week searches."""
 
 from __future__ import annotations
 
 import pickle
 import threading
 
+import numpy as np
 import pytest
 import pyvrp
 from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
-from routing.errors import SolveCancelled
-from routing.solver import solve
+from routing.errors import InvalidInputError, SolveCancelled
+from routing.model import Depot, Vehicle
+from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop
+from routing.solver import solve, solve_periodic
 from routing.solver.pyvrp_backend import PyVRPBackend
 from routing.solver.pyvrp_search import (
     LARGE_CLIENTS,
@@ -22,6 +26,7 @@ from routing.solver.pyvrp_search import (
 from tests.routing.solver.conftest import checked_solve
 from tests.routing.solver.test_api import random_problem
 from tests.routing.solver.test_budget_and_fleet import two_trips_problem
+from tests.routing.solver.test_periodic import checked_week
 
 
 def test_two_workers_never_plan_worse_than_one_with_the_same_seed() -> None:
@@ -75,3 +80,45 @@ def test_small_problems_keep_pyvrp_defaults_and_large_ones_a_shorter_history() -
     pert = large.perturbation
     assert (pert.min_perturbations, pert.max_perturbations) == LARGE_PERTURBATIONS
     assert large.neighbourhood == NeighbourhoodParams() and large.penalty == pyvrp.PenaltyParams()
+
+
+def random_week() -> PeriodicProblem:
+    """25 stops on a 200 x 200 grid over 5 days, two 20 kg trucks a day: 10 visited twice, 15 once."""
+    rng = np.random.default_rng(11)
+    points = rng.integers(-100, 100, size=(26, 2))
+    matrix = np.rint(np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+    stops = [PeriodicStop(f"s{k}", patterns=(0b00101, 0b01010, 0b10100), demand_kg=3) for k in range(10)]
+    stops += [PeriodicStop(f"t{k}", patterns=(1, 2, 4, 8, 16), demand_kg=5) for k in range(15)]
+    days = (DayFleet((Vehicle("truck", "G", 20, count=2),)),) * 5
+    return PeriodicProblem((Depot("G"),), days, tuple(stops), matrix, matrix)
+
+
+def test_two_week_searches_keep_the_better_week() -> None:
+    # Under an iteration limit each seed's week is reproducible: seed 3 finds a cheaper week than seed 2, so two
+    # workers started with seed 2 return the pool's week (seed 3), and with seed 1 the caller's own.
+    problem = random_week()
+    weeks = {s: checked_week(problem, seed=s, max_iterations=100, time_limit_s=30) for s in (1, 2, 3)}
+    assert weeks[3].cost < weeks[2].cost
+    two = checked_week(problem, seed=2, max_iterations=100, time_limit_s=30, workers=2)
+    assert (two.cost, two.seed, two.patterns) == (weeks[3].cost, 3, weeks[3].patterns)
+    assert two.rounds == weeks[2].rounds + weeks[3].rounds
+    again = checked_week(problem, seed=1, max_iterations=100, time_limit_s=30, workers=2)
+    winner = 1 if weeks[1].cost <= weeks[2].cost else 2
+    assert (again.cost, again.seed) == (weeks[winner].cost, winner)
+
+
+def test_cancel_stops_two_week_searches() -> None:
+    event = threading.Event()
+    with pytest.raises(SolveCancelled):
+        solve_periodic(
+            random_week(), time_limit_s=60, seed=1, workers=2, cancel=event, progress=lambda t, c: event.set()
+        )
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_must_be_a_positive_integer(workers: object) -> None:
+    with pytest.raises(InvalidInputError) as week:
+        solve_periodic(random_week(), time_limit_s=1, seed=1, workers=workers)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError) as day:
+        solve(random_problem(5), time_limit_s=1, seed=1, workers=workers)  # type: ignore[arg-type]
+    assert week.value.field == day.value.field == "workers"
