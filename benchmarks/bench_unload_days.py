@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_unload_days.py [--days 24] [--first 0] [--short 5] [--long 30] [--seed 1]
+    python benchmarks/bench_unload_days.py [--days 24] [--first 0] [--short 5] [--long 30] [--seed 1] [--workers 1]
 
 Issue #18 asks that, on real waste-collection days with published solutions (20-50
 bins, two unloading plants, a truck must unload before it returns, travel time is
@@ -24,8 +24,9 @@ For every day it runs, at ``--short`` seconds: our ``solve`` and raw PyVRP on th
 same mapping (``to_pyvrp``: the caller's virtual end node that the issue calls the
 workaround, ``pyvrp.solve`` with ``MaxRuntime``); and ours at ``--long`` seconds with
 another seed (``--reference FILE`` keeps these costs in a JSON file and reuses them,
-so that code changes can be compared against the same long runs). The reference of
-a day is the best of the three. Every plan is
+so that code changes can be compared against the same long runs). ``--workers`` sets
+the searches of our short run (one core each; the long run always has one). The
+reference of a day is the best of the three. Every plan is
 replayed by ``routing.checker.check_plan``. It prints one row per day and the totals:
 gap of each short run to the reference, days worse / equal / better, trucks used.
 """
@@ -108,9 +109,9 @@ def day_problem(points: list[Location], seconds: np.ndarray, day: int, seed: int
     return Problem(depots, (truck,), stops, sub, sub)
 
 
-def run_ours(problem: Problem, budget: float, seed: int) -> tuple[Plan, float]:
+def run_ours(problem: Problem, budget: float, seed: int, workers: int = 1) -> tuple[Plan, float]:
     began = time.monotonic()
-    plan = solve(problem, time_limit_s=budget, seed=seed)
+    plan = solve(problem, time_limit_s=budget, seed=seed, workers=workers)
     return plan, time.monotonic() - began
 
 
@@ -134,19 +135,22 @@ def main() -> None:
     ap.add_argument("--short", type=float, default=5.0)
     ap.add_argument("--long", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="searches of our short run, one core each")
     ap.add_argument("--reference", type=Path, help="JSON file of the long runs' costs, read and extended")
     args = ap.parse_args()
     stored = json.loads(args.reference.read_text()) if args.reference and args.reference.exists() else {}
     warnings.simplefilter("ignore")
     points, seconds = places(20261204)
-    print(f"short {args.short:g} s (seed {args.seed}), long {args.long:g} s (seed {args.seed + 1}); cost = travel s")
+    print(
+        f"short {args.short:g} s (seed {args.seed}, {args.workers} worker(s)), long {args.long:g} s (seed {args.seed + 1}); cost = travel s"
+    )
     print("| day | bins | kg | reference | ours short | raw short | ours long | trucks ours/ref | wall ours s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals = {"ours": 0, "raw": 0, "ref": 0}
     versus = {"ours": [0, 0, 0], "raw": [0, 0, 0]}  # worse, equal, better than the long run
     for day in range(args.first, args.first + args.days):
         problem = day_problem(points, seconds, day, args.seed)
-        ours, wall = run_ours(problem, args.short, args.seed)
+        ours, wall = run_ours(problem, args.short, args.seed, args.workers)
         raw, _ = run_raw(problem, args.short, args.seed)
         key = f"day {day}, seed {args.seed}, {args.long:g} s"
         if key not in stored:

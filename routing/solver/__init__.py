@@ -144,8 +144,9 @@ def solve_periodic(
     workers
         Week searches run in parallel: this process (seed ``seed``, the search one
         worker runs) and ``workers - 1`` others in a pool started with the call
-        (seeds ``seed + 1`` ...), each the whole method until the same deadline;
-        the best week wins (fewest stops left out, then cost). Progress comes from
+        (seeds ``seed + 1`` ..., constructing with the stops in a seeded random
+        order), each the whole method until the same deadline; the best week
+        wins (fewest stops left out, then cost). Progress comes from
         this process's search, and once more at the end if another search's week
         is better.
     clock

@@ -38,7 +38,10 @@ choice moved to another pattern at random (seeded). With ``max_iterations`` the
 rounds stop at the first such stall instead (reproducible results).
 
 With several workers, each runs this whole method with its own seed, in its own
-process, until the same deadline; the best week is kept (:func:`plan_week`).
+process, until the same deadline, and the best week is kept (:func:`plan_week`).
+The calling process runs the one-worker search; the others construct with the
+stops in a seeded random order (farthest first otherwise), so they start
+elsewhere: from one start, seeds alone often end in the same week.
 
 The whole call, set-up included, ends within the budget plus one search iteration.
 """
@@ -48,11 +51,12 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import time
+import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyvrp
@@ -64,7 +68,7 @@ from routing.plan import Plan
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
-from routing.solver.team import GRACE_S, terminate
+from routing.solver.team import GRACE_S, caller_filters, terminate
 
 #: Share of the budget for the first search of every day.
 FIRST_SHARE = 0.3
@@ -132,7 +136,8 @@ def plan_week(
 
     With ``workers > 1`` this process runs the search with ``seed`` (the one a single
     worker runs) and a process pool, started at once, runs it with ``seed + 1`` ...
-    until the same moment on the system's monotonic clock; the best week is kept.
+    from a shuffled construction until the same moment on the system's monotonic
+    clock; the best week is kept.
     """
     if workers == 1:
         return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
@@ -141,7 +146,7 @@ def plan_week(
     pool = ProcessPoolExecutor(workers - 1, mp_context=ctx)
     try:
         futures = [
-            pool.submit(_week_worker, problem, deadline.end + shift, seed + j, max_iterations)
+            pool.submit(_week_worker, problem, deadline.end + shift, seed + j, max_iterations, caller_filters())
             for j in range(1, workers)
         ]
         try:
@@ -163,10 +168,16 @@ def plan_week(
     return dataclasses.replace(best, runtime_s=deadline.elapsed(), rounds=sum(w.rounds for w in weeks))
 
 
-def _week_worker(problem: PeriodicProblem, end: float, seed: int, max_iterations: int | None) -> WeekPlan:
-    """One week search in a pool process, until ``end`` on the monotonic clock."""
-    deadline = Deadline(max(end - time.monotonic(), 0.0))
-    return _Week(problem, deadline, seed, max_iterations, None).run()
+def _week_worker(
+    problem: PeriodicProblem, end: float, seed: int, max_iterations: int | None, filters: list[Any]
+) -> WeekPlan:
+    """One week search in a pool process, until ``end`` on the monotonic clock, from another start (the stops
+    constructed in a seeded random order), with the caller's warning filters."""
+    with warnings.catch_warnings():
+        cast(list[Any], warnings.filters)[:] = filters  # in place, just after catch_warnings reset the caches
+        week = _Week(problem, Deadline(max(end - time.monotonic(), 0.0)), seed, max_iterations, None)
+        week.shuffled = True
+        return week.run()
 
 
 class _Week:
@@ -198,6 +209,8 @@ class _Week:
         self.budget = deadline.end - deadline.start
         #: Time kept back at the end of every search for the work after it (the longest mapping seen so far).
         self.reserve = 0.0
+        #: Construct with the stops in a seeded random order instead of farthest first (the pool's searches).
+        self.shuffled = False
 
     # --- costs of the routes under construction -------------------------------------------------
 
@@ -330,6 +343,8 @@ class _Week:
     def construct(self, balance: float) -> int:
         """Give every stop a pattern, inserting its visits into the routes; how many could not fit anywhere."""
         first = self.p.distance_m[0]
+        if self.shuffled:  # another start: the stops with as many visits in a seeded random order
+            first = np.random.default_rng(self.seed).permutation(len(first))
         order = sorted(
             range(len(self.opts)),
             key=lambda i: (-max(o.mask.bit_count() for o in self.opts[i]), -int(first[self.nd + i]), i),

@@ -11,9 +11,12 @@ was measured and lost to one worker (``docs/decisions.md``, 2026-12-04).
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import time
+import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
+from typing import Any, cast
 
 import pyvrp
 
@@ -31,6 +34,19 @@ def _ready() -> None:
     """Nothing: submitted once per process so that the pool starts (and imports PyVRP) early."""
 
 
+def caller_filters() -> list[Any]:
+    """The calling process's warning filters that can be sent to a pool process (all, in practice)."""
+    return [entry for entry in warnings.filters if _picklable(entry)]
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, AttributeError, TypeError):  # e.g. a category the pool could not import
+        return False
+    return True
+
+
 def _worker(
     data: pyvrp.ProblemData,
     seed: int,
@@ -39,10 +55,14 @@ def _worker(
     give_up_at: float | None,
     plain: PlainParams,
     init: pyvrp.Solution | None,
+    filters: list[Any],
 ) -> tuple[Outcome, int]:
-    """One search in a pool process, until ``stop_at`` on the monotonic clock; outcome and iterations."""
-    stop = ProgressStop(stop_at, max_iterations, SearchLog(Deadline(0.0)), give_up_at=give_up_at)
-    outcome = run_one(data, stop, seed, plain.build(), init)
+    """One search in a pool process, until ``stop_at`` on the monotonic clock; outcome and iterations.
+    ``filters``: the caller's warning filters (a warning it silences stays silent here)."""
+    with warnings.catch_warnings():
+        cast(list[Any], warnings.filters)[:] = filters  # in place, just after catch_warnings reset the caches
+        stop = ProgressStop(stop_at, max_iterations, SearchLog(Deadline(0.0)), give_up_at=give_up_at)
+        outcome = run_one(data, stop, seed, plain.build(), init)
     return outcome, max(stop.iterations, 0)
 
 
@@ -112,8 +132,11 @@ class Team:
         clock = stop.log.deadline.clock
         shift = time.monotonic() - clock()  # this clock's times on the monotonic clock of the pool
         give_up = None if stop.give_up_at is None else stop.give_up_at + shift
+        filters = caller_filters()
         futures: list[Future[tuple[Outcome, int]]] = [
-            self._pool.submit(_worker, data, s, stop.stop_at + shift, stop.max_iterations, give_up, params[1], init)
+            self._pool.submit(
+                _worker, data, s, stop.stop_at + shift, stop.max_iterations, give_up, params[1], init, filters
+            )
             for s in seeds[1:]
         ]
         self._futures = futures
