@@ -85,6 +85,7 @@ def test_small_problems_keep_pyvrp_defaults_and_large_ones_a_shorter_history() -
     assert (pert.min_perturbations, pert.max_perturbations) == LARGE_PERTURBATIONS
     assert large.neighbourhood == NeighbourhoodParams() and large.penalty == pyvrp.PenaltyParams()
 
+
 #: Seeds of :func:`random_week` with which the pool's week, then the caller's, is the cheaper (found by trying).
 POOL_WINS, OWN_WINS = 1, 2
 
