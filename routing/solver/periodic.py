@@ -151,7 +151,7 @@ def plan_week(
         ]
         try:
             weeks = [_Week(problem, deadline, seed, max_iterations, cancel, progress).run()]
-        except SolveCancelled:
+        except BaseException:  # cancelled, or an error: the pool's searches end too
             terminate(pool)
             raise
         for future in futures:
