@@ -49,12 +49,9 @@ The whole call, set-up included, ends within the budget plus one search iteratio
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import time
 import warnings
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -68,7 +65,7 @@ from routing.plan import Plan
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
 from routing.solver.pyvrp_backend import from_pyvrp, required_prize, to_pyvrp
 from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
-from routing.solver.team import GRACE_S, caller_filters, terminate
+from routing.solver.team import caller_filters, result_by, spawn_pool, terminate
 
 #: Share of the budget for the first search of every day.
 FIRST_SHARE = 0.3
@@ -142,8 +139,7 @@ def plan_week(
     if workers == 1:
         return _Week(problem, deadline, seed, max_iterations, cancel, progress).run()
     shift = time.monotonic() - deadline.clock()  # the deadline's clock on the monotonic clock of the pool
-    ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers - 1, mp_context=ctx)
+    pool = spawn_pool(workers - 1)
     try:
         futures = [
             pool.submit(_week_worker, problem, deadline.end + shift, seed + j, max_iterations, caller_filters())
@@ -155,11 +151,11 @@ def plan_week(
             terminate(pool)
             raise
         for future in futures:
-            timeout = None if max_iterations is not None else max(deadline.end + shift - time.monotonic(), 0) + GRACE_S
-            try:
-                weeks.append(future.result(timeout))
-            except (TimeoutError, BrokenProcessPool):  # still searching, or its process died: left out
+            week = result_by(future, deadline.end + shift if max_iterations is None else None)
+            if week is None:  # still searching, or its process died: left out
                 terminate(pool)
+            else:
+                weeks.append(week)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     best = min(weeks, key=lambda w: (not w.feasible, sum(len(p.unassigned) for p in w.days), w.cost))

@@ -15,14 +15,17 @@ import pickle
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pyvrp
 
 from routing.errors import SolveCancelled
 from routing.solver.base import Deadline
 from routing.solver.pyvrp_search import Outcome, PlainParams, ProgressStop, SearchLog, run_one
+
+T = TypeVar("T")
 
 #: How long past the end of a pass this process waits for another search's result (seconds).
 #: A search that has not even built its first solution by then (a pool process
@@ -89,8 +92,7 @@ class Team:
 
     def __enter__(self) -> Team:
         if self.workers > 1:
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers - 1, mp_context=ctx)
+            self._pool = spawn_pool(self.workers - 1)
             for _ in range(self.workers - 1):
                 self._pool.submit(_ready)
         return self
@@ -146,20 +148,32 @@ class Team:
             self._abort()
             raise
         for future in futures:
-            timed = stop.max_iterations is None
-            timeout = max(stop.stop_at + shift - time.monotonic(), 0.0) + GRACE_S if timed else None
-            try:
-                outcome, iterations = future.result(timeout)
-            except TimeoutError:  # still building its first solution: left out
-                continue
-            results.append(outcome)
-            stop.log.iterations += iterations
+            # A search still building its first solution (or whose process died) is left out.
+            got = result_by(future, stop.stop_at + shift if stop.max_iterations is None else None)
+            if got is not None:
+                results.append(got[0])
+                stop.log.iterations += got[1]
         return min(results, key=_rank)
 
     def _abort(self) -> None:
         """Stop the pool's searches now (on cancel, or a search still running at the end)."""
         assert self._pool is not None
         terminate(self._pool)
+
+
+def spawn_pool(processes: int) -> ProcessPoolExecutor:
+    """A pool of fresh processes (spawned: nothing of this process's state is shared)."""
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+
+
+def result_by(future: Future[T], end: float | None) -> T | None:
+    """What a pool search returned, waiting until ``end`` on the monotonic clock plus ``GRACE_S`` (for ever
+    when ``None``); ``None`` when it is not back by then or its process died."""
+    timeout = None if end is None else max(end - time.monotonic(), 0.0) + GRACE_S
+    try:
+        return future.result(timeout)
+    except (TimeoutError, BrokenProcessPool):
+        return None
 
 
 def terminate(pool: ProcessPoolExecutor) -> None:
