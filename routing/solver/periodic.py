@@ -4,9 +4,11 @@ Method (see ``docs/decisions.md``, 2026-12-03 and 2026-12-04):
 
 1. *Construction*: stops with the most visits (then the farthest from the depot)
    first, each gets the day pattern whose visits are cheapest to insert into the
-   routes built so far on those days (cheapest insertion, respecting capacity,
-   maximum round length and the day's number of vehicles; an impossible insertion
-   costs a large penalty), plus ``BALANCE`` typical round trips times the share of
+   routes built so far on those days (cheapest insertion, respecting maximum round
+   length and the day's number of vehicles; a visit that overfills its route costs
+   ``OVERFLOW`` typical round trips per vehicle capacity for each kg over when the
+   day's other routes have room for those kg, which the day search then moves
+   there, and a large penalty otherwise), plus ``BALANCE`` typical round trips times the share of
    each day's fleet capacity its routes would then carry, which spreads the load
    over the days; then passes of pattern moves (step 2) on these routes.
 2. *Pattern moves*: for every stop, every other allowed pattern is priced by the
@@ -29,8 +31,9 @@ with adaptive weights (a reward of 3 for a new best week, 1 for a better current
 one): search every day again, a *related kick* (a stop and its nearest neighbours
 with a choice take another pattern together, then step 4: moves one visit at a
 time cannot shift a group of two-visit stops from Mon-Wed to Tue-Thu), the week
-with one vehicle fewer on the day of its least loaded route (step 4 with that
-vehicle type's count lowered), or two days as one (step 4 on a pair). A round that
+with one route fewer (step 4 with one vehicle fewer than it uses on the day of its
+least loaded route, and no more than they use on the others), or two days as one
+(step 4 on a pair). A round that
 does not beat the current week is undone (its moves barred until the next
 improvement); after as many rounds without a better week as there are pairs of
 days, a *kick* restarts from the best week with ``KICK_SHARE`` of the stops with a
@@ -77,6 +80,9 @@ WEEK_SHARE = 0.2
 CONSTRUCT_PASSES = 10
 #: Weight of a day's fill (share of its fleet's capacity, times a typical round trip) in the construction.
 BALANCE = 3.0
+#: Price of a kg inserted over a route's capacity when the day's other routes have room for it, in typical
+#: round trips per vehicle capacity (0: such an insertion counts as impossible).
+OVERFLOW = 2.0
 #: Searches again, each as long as the first, of the days the first search left short.
 REPAIRS = 2
 #: Share of the stops with a choice of patterns that a kick moves.
@@ -207,6 +213,9 @@ class _Week:
         self.reserve = 0.0
         #: Construct with the stops in a seeded random order instead of farthest first (the pool's searches).
         self.shuffled = False
+        capacities = [self.limits(v)[0] for day in self.days for v in day.fleet if self.limits(v)[0] < 1 << 60]
+        #: Price of a kg over a route's capacity that the day's other routes have room for.
+        self.kg_price = OVERFLOW * self.round_trip() / (sum(capacities) / len(capacities)) if capacities else 0.0
 
     # --- costs of the routes under construction -------------------------------------------------
 
@@ -246,6 +255,8 @@ class _Week:
         day = self.days[d]
         best = (1 << 62, 0, 0)
         fallback = best
+        room = [max(self.limits(day.fleet[r.vtype])[0] - r.load, 0) for r in day.routes]
+        free = sum(room)
         for k, route in enumerate(day.routes):
             v = day.fleet[route.vtype]
             c, path = self.cost_matrix(v), self.path(v, route)
@@ -257,7 +268,12 @@ class _Week:
             extra = int(
                 self.p.duration_s[a[pos], row] + self.p.duration_s[row, b[pos]] - self.p.duration_s[a[pos], b[pos]]
             )
-            fits = route.load + kg <= cap and route.duration + extra + int(self.service[row]) <= longest
+            timely = route.duration + extra + int(self.service[row]) <= longest
+            over = route.load + kg - cap
+            if timely and 0 < over <= free - room[k] and OVERFLOW:
+                # Room on the day's other routes: the day search can move visits there; priced per kg moved.
+                cost, over = cost + int(self.kg_price * over), 0
+            fits = over <= 0 and timely
             if fits and cost < best[0]:
                 best = (cost, k, pos)
             elif not fits and cost + self.penalty < fallback[0]:
@@ -417,8 +433,9 @@ class _Week:
         return changed
 
     def fewer_routes(self, active: list[int], seconds: float, seed: int) -> bool:
-        """Search the week with one vehicle fewer on the day of the least loaded route (its visits must find room
-        elsewhere, moving other visits between days if need be)."""
+        """Search the week with one route fewer: one vehicle fewer than it uses on the day of the least loaded route,
+        and on the other days no more vehicles than they use (its visits must find room on the routes left, moving
+        other visits between days if need be)."""
         routes = [(r.load, d, r.vtype) for d in active for r in self.days[d].routes]
         if not routes:
             return False
@@ -557,8 +574,10 @@ class _Week:
         that may not take place that day are out of reach (prohibitive distance and
         duration); PyVRP's neighbourhoods follow the profiles, so a visit's neighbours
         are visits it may share a day with. The search starts from the days' current
-        routes. Returns whether the routes of ``days`` were replaced (not when the
-        search found no plan within capacity and shifts).
+        routes. With ``drop = (day, vehicle type)`` every day keeps at most the vehicles
+        of each type it uses, and ``day`` one fewer of that type. Returns whether the
+        routes of ``days`` were replaced (not when the search found no plan within
+        capacity and shifts).
         """
         started = self.deadline.clock()
         chosen = set(days)
@@ -584,6 +603,7 @@ class _Week:
         durations: list[Any] = []
         types: list[pyvrp.VehicleType] = []
         first: dict[int, int] = {}
+        used = Counter((d, r.vtype) for d in days for r in self.days[d].routes)
         for profile, d in enumerate(days):
             dist, dur = np.array(data.distance_matrices()[0]), np.array(data.duration_matrices()[0])
             barred = [self.nd + k for k, (_, _, allowed) in enumerate(visits) if d not in allowed]
@@ -595,11 +615,13 @@ class _Week:
             durations.append(dur)
             first[d] = len(types)
             for t in data.vehicle_types()[len(types) : len(types) + len(self.days[d].fleet)]:
-                less = drop is not None and drop == (d, len(types) - first[d])
-                if less and t.num_available == 1:  # the last vehicle of its type: used only at a prohibitive cost
+                key = (d, len(types) - first[d])
+                # One route fewer in the week: every day keeps at most the vehicles it uses, the dropped one less.
+                limit = t.num_available if drop is None else min(t.num_available, used[key] - (key == drop))
+                if limit < 1:  # no vehicle of its type left: used only at a prohibitive cost
                     types.append(t.replace(profile=profile, fixed_cost=t.fixed_cost + self.penalty))
                 else:
-                    types.append(t.replace(profile=profile, num_available=t.num_available - less))
+                    types.append(t.replace(profile=profile, num_available=limit))
         data = data.replace(vehicle_types=types, distance_matrices=distances, duration_matrices=durations)
         routes = []
         for d in days:

@@ -14,6 +14,8 @@ from routing.errors import InvalidInputError, ProblemError
 from routing.model import Depot, Vehicle
 from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
 from routing.solver import solve_periodic
+from routing.solver.base import Deadline
+from routing.solver.periodic import OVERFLOW, _Route, _Week
 from tests.routing.solver.test_budget_and_fleet import FakeClock
 
 
@@ -219,3 +221,39 @@ def test_load_spread_by_the_construction_is_packed_back_when_near_stops_fit_one_
     week = checked_week(line_week([0, 10, 10, -10, -10], stops, [fleet(10), fleet(10)]))
     assert week.cost == 40 and week.feasible
     assert sorted(sorted(p.served) for p in week.days) == [["a", "b"], ["c", "d"]]
+
+
+def test_the_week_with_one_route_fewer_does_not_open_a_route_on_another_day() -> None:
+    # Three 1 kg bins, each on day 0 or day 1, 10 s from the garage and 100 s from each other; two trucks a day.
+    # Alone on a round each (3 rounds, 60) is cheapest. The operator that searches the week with one route fewer
+    # must return 2 rounds (two bins share one: 10 + 100 + 10, plus 20 = 140): dropping a truck only on the day of
+    # the least loaded round would let that bin open a round on the other day, where a truck is still free.
+    matrix = np.full((4, 4), 100)
+    matrix[0, :] = matrix[:, 0] = 10
+    np.fill_diagonal(matrix, 0)
+    stops = [PeriodicStop(name, patterns=(0b01, 0b10), demand_kg=1) for name in "abc"]
+    days = [DayFleet((Vehicle("truck", "G", 10, count=2),))] * 2
+    problem = PeriodicProblem((Depot("G"),), tuple(days), tuple(stops), matrix, matrix)
+    assert checked_week(problem).cost == 60
+    week = _Week(problem, Deadline(5.0), 1, 200, None)
+    week.start()
+    week.search_days([0, 1], 1.0, 1)
+    assert sum(len(day.routes) for day in week.days) == 3
+    assert week.fewer_routes([0, 1], 1.0, 1)
+    week.settle([0, 1])
+    assert sum(len(day.routes) for day in week.days) == 2
+    assert week.score() == (0, 0, 140)
+
+
+def test_a_visit_over_a_full_round_is_priced_by_the_kg_the_days_other_rounds_can_take() -> None:
+    # One day, two 10 kg trucks out: G-a-G (a at +10, 6 kg) and G-b-G (b at -10, 6 kg). Adding c at +10 beside a
+    # costs 0 km. With 4 kg it fits a's truck; with 8 kg that truck is 4 kg over, which b's truck has room for (the
+    # day search moves a visit there): the insertion is priced per kg over; with 9 kg the day has no room at all.
+    stops = [PeriodicStop(name, patterns=(0b1,), demand_kg=6) for name in ("a", "b", "c")]
+    week = _Week(line_week([0, 10, -10, 10], stops, [fleet(10, count=2)]), Deadline(5.0), 1, 200, None)
+    week.days[0].routes = [_Route(0, [1], load=6, duration=20), _Route(0, [2], load=6, duration=20)]
+    assert week.insertion(0, 3, 4) == (0, 0, 0)
+    cost, route, _ = week.insertion(0, 3, 8)
+    assert route == 0 and cost == int(week.kg_price * 4) > 0
+    assert week.kg_price == OVERFLOW * 20 / 10  # a typical round trip (20 s) per 10 kg of capacity
+    assert week.insertion(0, 3, 9)[0] >= week.penalty
