@@ -71,9 +71,9 @@ from routing.solver.pyvrp_search import ProgressStop, SearchLog, run_one
 from routing.solver.team import caller_filters, result_by, spawn_pool, terminate
 
 #: Share of the budget for the first search of every day.
-FIRST_SHARE = 0.3
+FIRST_SHARE = 0.15
 #: Search time of a day changed by a round of moves, as a share of the budget over the days.
-ROUND_SHARE = 0.03
+ROUND_SHARE = 0.015
 #: Share of the budget for the first search of the whole week as one problem.
 WEEK_SHARE = 0.2
 #: Passes of pattern moves on the constructed routes before the first day searches.
