@@ -33,8 +33,7 @@ with a choice take another pattern together, then step 4: moves one visit at a
 time cannot shift a group of two-visit stops from Mon-Wed to Tue-Thu), the week
 with one route fewer (step 4 with one vehicle fewer than it uses on the day of its
 least loaded route, and no more than they use on the others), or two days as one
-(step 4 on a pair). A round that
-does not beat the current week is undone (its moves barred until the next
+(step 4 on a pair). A round that does not beat the current week is undone (its moves barred until the next
 improvement); after as many rounds without a better week as there are pairs of
 days, a *kick* restarts from the best week with ``KICK_SHARE`` of the stops with a
 choice moved to another pattern at random (seeded). With ``max_iterations`` the
@@ -213,7 +212,7 @@ class _Week:
         self.reserve = 0.0
         #: Construct with the stops in a seeded random order instead of farthest first (the pool's searches).
         self.shuffled = False
-        capacities = [self.limits(v)[0] for day in self.days for v in day.fleet if self.limits(v)[0] < 1 << 60]
+        capacities = [c for day in self.days for v in day.fleet if (c := self.limits(v)[0]) < 1 << 60]
         #: Price of a kg over a route's capacity that the day's other routes have room for.
         self.kg_price = OVERFLOW * self.round_trip() / (sum(capacities) / len(capacities)) if capacities else 0.0
 
