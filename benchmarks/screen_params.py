@@ -8,7 +8,9 @@ Usage::
 A variant is ``default`` or comma-separated ``key=value`` overrides of PyVRP's
 defaults: ``nb`` (num_neighbours), ``hist`` (history_length), ``noimp``
 (num_iters_no_improvement), ``pmin``/``pmax`` (perturbations), ``sbu``
-(penalty solutions_between_updates), ``tf`` (target_feasible). Each line printed
+(penalty solutions_between_updates), ``tf`` (target_feasible), ``nbw`` (weight_wait_time of the
+neighbourhood), ``exh`` (exhaustive_on_best, 0 or 1), ``add`` / ``drop`` (operators of ``pyvrp.search``
+added to or dropped from PyVRP's defaults, joined by ``+``: ``drop=Swap22+Swap21``). Each line printed
 is ``instance variant seed gap_pct iterations wall_s loadavg``.
 """
 
@@ -37,14 +39,20 @@ def params_of(variant: str) -> pyvrp.SolveParams | None:
         return None
     kv = dict(item.split("=") for item in variant.split(",")) if variant != "default" else {}
     ils = pyvrp.IteratedLocalSearchParams(
-        num_iters_no_improvement=int(kv.get("noimp", 150_000)), history_length=int(kv.get("hist", 300))
+        num_iters_no_improvement=int(kv.get("noimp", 150_000)),
+        history_length=int(kv.get("hist", 300)),
+        exhaustive_on_best=kv.get("exh", "1") == "1",
     )
     penalty = pyvrp.PenaltyParams(
         solutions_between_updates=int(kv.get("sbu", 500)), target_feasible=float(kv.get("tf", 0.65))
     )
-    nbh = NeighbourhoodParams(num_neighbours=int(kv.get("nb", 50)))
+    nbh = NeighbourhoodParams(float(kv.get("nbw", 0.2)), int(kv.get("nb", 50)))
     pert = PerturbationParams(int(kv.get("pmin", 1)), int(kv.get("pmax", 25)))
-    return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=nbh, perturbation=pert)
+    operators = list(pyvrp.SolveParams().operators)
+    operators += [getattr(pyvrp.search, name) for name in kv["add"].split("+")] if "add" in kv else []
+    for name in kv["drop"].split("+") if "drop" in kv else []:
+        operators.remove(getattr(pyvrp.search, name))
+    return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=nbh, operators=operators, perturbation=pert)
 
 
 def main() -> None:
