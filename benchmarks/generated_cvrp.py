@@ -1,0 +1,76 @@
+"""Search parameters on generated 1,000-client CVRP instances shaped like the X set (our wrapper, one core).
+
+Usage::
+
+    python benchmarks/generated_cvrp.py --instances 1 2 --budget 60 --variant default --variant auto
+
+Issue #18 checks a hidden 1,000-customer instance of the X set (Uchoa et al. 2017) from
+outside; the largest X instance here is X-n502-k39. This script generates instances
+of that shape, in the spirit of the X set's generator: a central depot on a
+1,000 x 1,000 grid, half the clients random and half in 8 clusters (a point is kept
+with probability exp(-d / 40), d its distance to the nearest cluster seed), demands
+1-100, a capacity of about 12 mean demands, rounded Euclidean distances. There is no
+best-known cost, so variants are compared by cost on the same instance and seed.
+A variant is as in ``screen_params.py`` (``default``: PyVRP's parameters; ``auto``:
+the backend's choice by size). Each line printed is ``instance variant seed cost
+wall_s loadavg``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from screen_params import params_of  # type: ignore[import-not-found]
+
+from routing.model import Depot, Problem, Stop, Vehicle
+from routing.solver import solve
+from routing.solver.pyvrp_backend import PyVRPBackend
+
+
+def generated(number: int, clients: int = 1000) -> Problem:
+    """Generated instance ``number`` (the seed of its random draws)."""
+    rng = np.random.default_rng(number)
+    seeds = rng.uniform(0, 1000, (8, 2))
+    clustered: list[np.ndarray] = []
+    while len(clustered) < clients // 2:
+        point = rng.uniform(0, 1000, 2)
+        if rng.random() < np.exp(-np.sqrt(((seeds - point) ** 2).sum(axis=1)).min() / 40):
+            clustered.append(point)
+    xy = np.vstack([[500.0, 500.0], *clustered, rng.uniform(0, 1000, (clients - clients // 2, 2))])
+    demand = rng.integers(1, 101, clients)
+    capacity = int(np.ceil(12 * demand.mean()))
+    dist = np.rint(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2))).astype(np.int64)
+    stops = tuple(Stop(f"c{i + 1}", kind="delivery", demand_kg=int(d)) for i, d in enumerate(demand))
+    count = int(np.ceil(demand.sum() / capacity)) + 5
+    return Problem((Depot("depot"),), (Vehicle("v", "depot", capacity, count=count),), stops, dist, dist)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--instances", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--budget", type=float, default=60.0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1])
+    ap.add_argument("--variant", action="append", required=True)
+    args = ap.parse_args()
+    for number in args.instances:
+        problem = generated(number)
+        for variant in args.variant:
+            for seed in args.seeds:
+                params = params_of(variant)
+                backend = PyVRPBackend(params) if params is not None else None
+                began = time.perf_counter()
+                plan = solve(problem, time_limit_s=args.budget, seed=seed, backend=backend)
+                wall = time.perf_counter() - began
+                load1 = Path("/proc/loadavg").read_text().split()[0]
+                print(number, variant, seed, plan.cost, f"{wall:.2f}", load1, sep="\t", flush=True)
+
+
+if __name__ == "__main__":
+    main()
