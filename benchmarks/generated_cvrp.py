@@ -10,28 +10,27 @@ of that shape, in the spirit of the X set's generator: a central depot on a
 1,000 x 1,000 grid, half the clients random and half in 8 clusters (a point is kept
 with probability exp(-d / 40), d its distance to the nearest cluster seed), demands
 1-100, a capacity of about 12 mean demands, rounded Euclidean distances. There is no
-best-known cost, so variants are compared by cost on the same instance and seed.
+best-known cost, so variants are compared by cost on the same instance and seed; every
+plan is replayed by ``routing.checker.check_plan``.
 A variant is as in ``screen_params.py`` (``default``: PyVRP's parameters; ``auto``:
 the backend's choice by size). Each line printed is ``instance variant seed cost
-wall_s loadavg``.
+check wall_s loadavg`` (check: ``ok`` or the checker's first violation).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screen_params import params_of  # type: ignore[import-not-found]
+from screen_params import run_variant  # type: ignore[import-not-found]
 
+from routing.checker import check_plan
 from routing.model import Depot, Problem, Stop, Vehicle
-from routing.solver import solve
-from routing.solver.pyvrp_backend import PyVRPBackend
 
 
 def generated(number: int, clients: int = 1000) -> Problem:
@@ -63,13 +62,12 @@ def main() -> None:
         problem = generated(number)
         for variant in args.variant:
             for seed in args.seeds:
-                params = params_of(variant)
-                backend = PyVRPBackend(params) if params is not None else None
-                began = time.perf_counter()
-                plan = solve(problem, time_limit_s=args.budget, seed=seed, backend=backend)
-                wall = time.perf_counter() - began
-                load1 = Path("/proc/loadavg").read_text().split()[0]
-                print(number, variant, seed, plan.cost, f"{wall:.2f}", load1, sep="\t", flush=True)
+                plan, wall, load1 = run_variant(problem, variant, args.budget, seed)
+                report = check_plan(problem, plan)
+                ok = (
+                    "ok" if report.ok and plan.feasible and not plan.unassigned else f"INVALID: {report.violations[:1]}"
+                )
+                print(number, variant, seed, report.cost, ok, f"{wall:.2f}", load1, sep="\t", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_solver import SHARED, gap, load, to_problem  # type: ignore[import-not-found]
 
+from routing.model import Problem
+from routing.plan import Plan
 from routing.solver import solve
 from routing.solver.pyvrp_backend import PyVRPBackend
 
@@ -55,6 +57,16 @@ def params_of(variant: str) -> pyvrp.SolveParams | None:
     return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=nbh, operators=operators, perturbation=pert)
 
 
+def run_variant(problem: Problem, variant: str, budget: float, seed: int) -> tuple[Plan, float, str]:
+    """Our ``solve`` of ``problem`` with ``variant``'s parameters: plan, wall seconds, load average (1 min)."""
+    params = params_of(variant)
+    backend = PyVRPBackend(params) if params is not None else None
+    began = time.perf_counter()
+    plan = solve(problem, time_limit_s=budget, seed=seed, backend=backend)
+    wall = time.perf_counter() - began
+    return plan, wall, Path("/proc/loadavg").read_text().split()[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="+", required=True)
@@ -69,13 +81,8 @@ def main() -> None:
         problem = to_problem(inst)
         for variant in args.variant:
             for seed in args.seeds:
-                t0 = time.perf_counter()
-                params = params_of(variant)
-                backend = PyVRPBackend(params) if params is not None else None
-                plan = solve(problem, time_limit_s=args.budget, seed=seed, backend=backend)
-                wall = time.perf_counter() - t0
+                plan, wall, load1 = run_variant(problem, variant, args.budget, seed)
                 g, _ = gap(inst, problem, plan)
-                load1 = Path("/proc/loadavg").read_text().split()[0]
                 print(name, variant, seed, f"{g:.2f}", plan.iterations, f"{wall:.2f}", load1, sep="\t", flush=True)
 
 
