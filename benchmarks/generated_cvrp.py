@@ -11,7 +11,11 @@ of that shape, in the spirit of the X set's generator: a central depot on a
 with probability exp(-d / 40), d its distance to the nearest cluster seed), demands
 1-100, a capacity of about 12 mean demands, rounded Euclidean distances. There is no
 best-known cost, so variants are compared by cost on the same instance and seed; every
-plan is replayed by ``routing.checker.check_plan``.
+plan is replayed by ``routing.checker.check_plan``. With ``--windows`` the same clients
+get time windows in the manner of the Solomon / Gehring-Homberger sets (a VRPTW of
+1,000 clients besides RC1_10_1): travel time = distance, 10 per visit, the depot open
+0-3,000, each client a window of half-width 15-60 around a centre drawn so that the
+depot can be reached before and after it.
 A variant is as in ``screen_params.py`` (``default``: PyVRP's parameters; ``auto``:
 the backend's choice by size). Each line printed is ``instance variant seed cost
 check wall_s loadavg`` (check: ``ok`` or the checker's first violation).
@@ -30,11 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from screen_params import run_variant  # type: ignore[import-not-found]
 
 from routing.checker import check_plan
-from routing.model import Depot, Problem, Stop, Vehicle
+from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+
+#: Horizon and service time of the instances with windows.
+HORIZON, SERVICE = 3000, 10
 
 
-def generated(number: int, clients: int = 1000) -> Problem:
-    """Generated instance ``number`` (the seed of its random draws)."""
+def generated(number: int, clients: int = 1000, windows: bool = False) -> Problem:
+    """Generated instance ``number`` (the seed of its random draws), with time windows if ``windows``."""
     rng = np.random.default_rng(number)
     seeds = rng.uniform(0, 1000, (8, 2))
     clustered: list[np.ndarray] = []
@@ -46,9 +53,22 @@ def generated(number: int, clients: int = 1000) -> Problem:
     demand = rng.integers(1, 101, clients)
     capacity = int(np.ceil(12 * demand.mean()))
     dist = np.rint(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2))).astype(np.int64)
-    stops = tuple(Stop(f"c{i + 1}", kind="delivery", demand_kg=int(d)) for i, d in enumerate(demand))
-    count = int(np.ceil(demand.sum() / capacity)) + 5
-    return Problem((Depot("depot"),), (Vehicle("v", "depot", capacity, count=count),), stops, dist, dist)
+    if not windows:
+        stops = tuple(Stop(f"c{i + 1}", kind="delivery", demand_kg=int(d)) for i, d in enumerate(demand))
+        count = int(np.ceil(demand.sum() / capacity)) + 5
+        return Problem((Depot("depot"),), (Vehicle("v", "depot", capacity, count=count),), stops, dist, dist)
+    wrng = np.random.default_rng(1000 + number)  # the clients are the same with and without windows
+    reach = dist[0, 1:]
+    centre = wrng.uniform(reach, HORIZON - reach - SERVICE)
+    half = wrng.uniform(15, 60, clients)
+    early = np.maximum(reach, centre - half).astype(np.int64)
+    late = np.minimum(HORIZON - reach - SERVICE, centre + half).astype(np.int64)
+    stops = tuple(
+        Stop(f"c{i + 1}", kind="delivery", demand_kg=int(d), service_s=SERVICE, window=TimeWindow(int(a), int(b)))
+        for i, (d, a, b) in enumerate(zip(demand, early, late, strict=True))
+    )
+    depot = Depot("depot", opening=TimeWindow(0, HORIZON))
+    return Problem((depot,), (Vehicle("v", "depot", capacity, count=250),), stops, dist, dist)
 
 
 def main() -> None:
@@ -57,9 +77,10 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--variant", action="append", required=True)
+    ap.add_argument("--windows", action="store_true", help="time windows (VRPTW)")
     args = ap.parse_args()
     for number in args.instances:
-        problem = generated(number)
+        problem = generated(number, windows=args.windows)
         for variant in args.variant:
             for seed in args.seeds:
                 plan, wall, load1 = run_variant(problem, variant, args.budget, seed)

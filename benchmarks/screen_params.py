@@ -9,7 +9,8 @@ A variant is ``default`` or comma-separated ``key=value`` overrides of PyVRP's
 defaults: ``nb`` (num_neighbours), ``hist`` (history_length), ``noimp``
 (num_iters_no_improvement), ``pmin``/``pmax`` (perturbations), ``sbu``
 (penalty solutions_between_updates), ``tf`` (target_feasible), ``nbw`` (weight_wait_time of the
-neighbourhood), ``exh`` (exhaustive_on_best, 0 or 1), ``add`` / ``drop`` (operators of ``pyvrp.search``
+neighbourhood), ``exh`` (exhaustive_on_best, 0 or 1), ``thr`` (record-to-record threshold of
+:class:`~routing.solver.pyvrp_search.ThresholdParams`, 0 = PyVRP's late acceptance), ``add`` / ``drop`` (operators of ``pyvrp.search``
 added to or dropped from PyVRP's defaults, joined by ``+``: ``drop=Swap22+Swap21``). Each line printed
 is ``instance variant seed gap_pct iterations wall_s loadavg``.
 """
@@ -33,6 +34,7 @@ from routing.model import Problem
 from routing.plan import Plan
 from routing.solver import solve
 from routing.solver.pyvrp_backend import PyVRPBackend
+from routing.solver.pyvrp_search import ThresholdParams
 
 
 def params_of(variant: str) -> pyvrp.SolveParams | None:
@@ -40,10 +42,11 @@ def params_of(variant: str) -> pyvrp.SolveParams | None:
     if variant == "auto":
         return None
     kv = dict(item.split("=") for item in variant.split(",")) if variant != "default" else {}
-    ils = pyvrp.IteratedLocalSearchParams(
+    ils = ThresholdParams(
         num_iters_no_improvement=int(kv.get("noimp", 150_000)),
         history_length=int(kv.get("hist", 300)),
         exhaustive_on_best=kv.get("exh", "1") == "1",
+        threshold=float(kv.get("thr", 0.0)),
     )
     penalty = pyvrp.PenaltyParams(
         solutions_between_updates=int(kv.get("sbu", 500)), target_feasible=float(kv.get("tf", 0.65))

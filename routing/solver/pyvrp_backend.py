@@ -20,7 +20,7 @@ import pyvrp
 from routing.model import Depot, Problem, Stop, Vehicle, demand_vector, end_limit
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
-from routing.solver.pyvrp_search import ProgressStop, SearchLog, params_for
+from routing.solver.pyvrp_search import ProgressStop, SearchLog, has_windows, params_for
 from routing.solver.team import Team
 from routing.solver.unload import VirtualEnd, unload_and_return, virtual_ends, with_virtual_ends
 
@@ -216,7 +216,7 @@ class PyVRPBackend:
     ----------
     params
         PyVRP solver parameters; when ``None``, :func:`~routing.solver.pyvrp_search.params_for`
-        chooses them from the number of clients of each search.
+        chooses them from the number of clients of each search and whether they have time windows.
     """
 
     name = "pyvrp"
@@ -286,8 +286,9 @@ class _Passes:
         self, mapped: Mapped, until: float, *, give_up_at: float | None = None, init: pyvrp.Solution | None = None
     ) -> pyvrp.Solution:
         stop = ProgressStop(until, self.max_iterations, self.log, self.cancel, mapped.offset, give_up_at)
-        params = self.params if self.params is not None else params_for(mapped.data.num_clients)
-        return self.team.search(mapped.data, stop, self.seed, params, init)
+        data = mapped.data
+        params = self.params if self.params is not None else params_for(data.num_clients, has_windows(data))
+        return self.team.search(data, stop, self.seed, params, init)
 
 
 def _may_reload(problem: Problem) -> bool:
