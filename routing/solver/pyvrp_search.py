@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyvrp
 
 from routing.errors import SolveCancelled
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
+
+if TYPE_CHECKING:
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch
 
 #: Time kept back at the end of the budget for mapping the plan back (seconds, at most 10 % of the budget).
 MAPPING_RESERVE_S = 0.1
@@ -104,17 +108,23 @@ def empty_start(data: pyvrp.ProblemData, seed: int, params: pyvrp.SolveParams) -
     """
     if all(c.required for c in data.clients()):
         return None
+    ls, pm = search_parts(data, pyvrp.RandomNumberGenerator(seed=seed), params)
+    return ls(pyvrp.Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
+
+
+def search_parts(
+    data: pyvrp.ProblemData, rng: pyvrp.RandomNumberGenerator, params: pyvrp.SolveParams
+) -> tuple[LocalSearch, PenaltyManager]:
+    """PyVRP's local search and penalty manager for ``data``, set up as :func:`pyvrp.solve` sets them up."""
     from pyvrp.PenaltyManager import PenaltyManager
     from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 
-    rng = pyvrp.RandomNumberGenerator(seed=seed)
     neighbours = compute_neighbours(data, params.neighbourhood)
     ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
     for op in params.operators:
         if op.supports(data):
             ls.add_operator(op(data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
-    return ls(pyvrp.Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
+    return ls, PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
 
 
 Outcome = tuple[bool, int, pyvrp.Solution]
@@ -170,16 +180,8 @@ def threshold_search(
     (``stop.fraction()``: the share of the time or iterations used; a stop without
     it gives a fixed threshold). Measured in ``docs/decisions.md`` (2026-12-06).
     """
-    from pyvrp.PenaltyManager import PenaltyManager
-    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
-
     rng = pyvrp.RandomNumberGenerator(seed=seed)
-    neighbours = compute_neighbours(data, params.neighbourhood)
-    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
-    for op in params.operators:
-        if op.supports(data):
-            ls.add_operator(op(data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    ls, pm = search_parts(data, rng, params)
     if init is None:
         init = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
     fraction = getattr(stop, "fraction", lambda: 0.0)
