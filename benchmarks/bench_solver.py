@@ -216,15 +216,21 @@ def parity(inst: Instance, problem: Problem, iterations: int, seed: int) -> list
     """Same seed, same iteration count: our wrapper vs raw PyVRP (cost must match; wall-time overhead).
 
     Each side runs twice, alternating, and the faster wall time counts (the machine is shared).
+    Our wrapper is given PyVRP's default parameters (from 400 clients it would otherwise
+    choose its own: ``params_for``), so that the two searches are the same.
     """
     from pyvrp.stop import MaxIterations
+
+    from routing.solver.pyvrp_backend import PyVRPBackend
 
     walls: dict[str, list[float]] = {"ours": [], "raw": []}
     for _ in range(2):
         t0 = time.perf_counter()
         res = pyvrp.solve(raw_data(inst), MaxIterations(iterations), seed=seed, collect_stats=False)
         t1 = time.perf_counter()
-        ours = solve(problem, time_limit_s=1e9, seed=seed, max_iterations=iterations)
+        ours = solve(
+            problem, time_limit_s=1e9, seed=seed, max_iterations=iterations, backend=PyVRPBackend(pyvrp.SolveParams())
+        )
         t2 = time.perf_counter()
         walls["raw"].append(t1 - t0)
         walls["ours"].append(t2 - t1)

@@ -58,8 +58,11 @@ def solve(
         Searches run in parallel, this process and ``workers - 1`` others (a
         pool started with the call), with seeds ``seed .. seed + workers - 1``
         from the same start; the best plan wins. The search in this process is
-        the one a single worker runs, so more workers never give a worse plan
-        at equal wall time (given a core each). Progress comes from this
+        the one a single worker runs, so under ``max_iterations`` more workers
+        never give a worse plan; under a time budget they give the best of
+        several such searches (large problems with time windows search with a
+        threshold that follows the clock, so there the same seed can end
+        elsewhere from one run to the next). Progress comes from this
         process's search and, at the end of each pass, the others' best;
         ``iterations`` counts all of them.
     relax_required

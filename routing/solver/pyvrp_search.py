@@ -278,7 +278,7 @@ def params_for(num_clients: int, windows: bool = False) -> pyvrp.SolveParams:
     docs/decisions.md, 2026-12-04). With time windows, the late acceptance gives way
     to a record-to-record threshold of :data:`LARGE_WINDOWS_THRESHOLD` that falls to 0
     by the end of the search (:func:`threshold_search`; RC1_10_1 at 60 s, seeds 1-7:
-    better on every seed, mean gap 2.0 % against 2.4 %; on CVRP instances it did worse,
+    better on every seed, mean gap 2.08 % against 2.45 %; on CVRP instances it did worse,
     so they keep the late acceptance; docs/decisions.md, 2026-12-06).
     """
     from pyvrp.search import PerturbationParams

@@ -1,7 +1,7 @@
 """Several PyVRP searches at once, each with its own seed; the best plan is kept.
 
 With ``workers`` searches, this process runs one (seed ``seed``: the same search as
-with one worker) and a process pool, created once per solve, runs the others
+with one worker, step for step under an iteration limit) and a process pool, created once per solve, runs the others
 (seeds ``seed + 1`` ...), all from the same start. This process keeps the progress
 log and the cancel check; the pool's searches stop at the same moment on the
 system's monotonic clock. Exchanging the best plan between the searches in epochs
