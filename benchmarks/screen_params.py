@@ -12,7 +12,8 @@ defaults: ``nb`` (num_neighbours), ``hist`` (history_length), ``noimp``
 neighbourhood), ``exh`` (exhaustive_on_best, 0 or 1), ``thr`` (record-to-record threshold of
 :class:`~routing.solver.pyvrp_search.ThresholdParams`, 0 = PyVRP's late acceptance), ``add`` / ``drop`` (operators of ``pyvrp.search``
 added to or dropped from PyVRP's defaults, joined by ``+``: ``drop=Swap22+Swap21``). Each line printed
-is ``instance variant seed gap_pct iterations wall_s loadavg``.
+is ``instance variant seed gap_pct iterations wall_s loadavg``. One search per run unless ``--workers`` says
+otherwise (``solve`` itself would run two on a large problem when the machine has two cores).
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ def params_of(variant: str) -> pyvrp.SolveParams | None:
     return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=nbh, operators=operators, perturbation=pert)
 
 
-def run_variant(problem: Problem, variant: str, budget: float, seed: int) -> tuple[Plan, float, str]:
-    """Our ``solve`` of ``problem`` with ``variant``'s parameters: plan, wall seconds, load average (1 min)."""
+def run_variant(problem: Problem, variant: str, budget: float, seed: int, workers: int = 1) -> tuple[Plan, float, str]:
+    """Our ``solve`` of ``problem`` with ``variant``'s parameters and ``workers`` searches (one by default, not
+    ``solve``'s choice by machine): plan, wall seconds, load average (1 min)."""
     params = params_of(variant)
     backend = PyVRPBackend(params) if params is not None else None
     began = time.perf_counter()
-    plan = solve(problem, time_limit_s=budget, seed=seed, backend=backend)
+    plan = solve(problem, time_limit_s=budget, seed=seed, backend=backend, workers=workers)
     wall = time.perf_counter() - began
     return plan, wall, Path("/proc/loadavg").read_text().split()[0]
 
@@ -76,6 +78,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--variant", action="append", required=True)
+    ap.add_argument("--workers", type=int, default=1, help="searches at once (default 1: one core per run)")
     args = ap.parse_args()
     with open(SHARED / "bench" / "bks.csv") as fh:
         rows = {r["instance"]: r for r in csv.DictReader(fh)}
@@ -84,7 +87,7 @@ def main() -> None:
         problem = to_problem(inst)
         for variant in args.variant:
             for seed in args.seeds:
-                plan, wall, load1 = run_variant(problem, variant, args.budget, seed)
+                plan, wall, load1 = run_variant(problem, variant, args.budget, seed, args.workers)
                 g, _ = gap(inst, problem, plan)
                 print(name, variant, seed, f"{g:.2f}", plan.iterations, f"{wall:.2f}", load1, sep="\t", flush=True)
 

@@ -7,6 +7,7 @@ is :class:`~routing.solver.pyvrp_backend.PyVRPBackend` (PyVRP 0.14).
 from __future__ import annotations
 
 import math
+import os
 import time
 
 from routing.errors import InvalidInputError
@@ -26,7 +27,7 @@ def solve(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     max_iterations: int | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     relax_required: bool = False,
     backend: Backend | None = None,
     clock: Clock = time.monotonic,
@@ -64,7 +65,8 @@ def solve(
         threshold that follows the clock, so there the same seed can end
         elsewhere from one run to the next). Progress comes from this
         process's search and, at the end of each pass, the others' best;
-        ``iterations`` counts all of them.
+        ``iterations`` counts all of them. ``None`` (the default): :func:`auto_workers`
+        chooses, one search unless the problem is large and the budget long.
     relax_required
         Best-effort mode for overloaded days: search from the start with required
         stops treated as optional at a large prize (see Returns), instead of first
@@ -86,6 +88,8 @@ def solve(
         more trip of another), and the rest searches on from the cheaper plan.
     """
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
+    if workers is None:
+        workers = auto_workers(len(problem.stops), time_limit_s, max_iterations)
     _check_workers(workers)
     if backend is None:
         from routing.solver.pyvrp_backend import PyVRPBackend
@@ -166,6 +170,37 @@ def solve_periodic(
     from routing.solver.periodic import plan_week
 
     return plan_week(problem, deadline, seed, max_iterations, cancel, progress, workers)
+
+
+#: :func:`auto_workers` runs several searches from this many stops on ...
+AUTO_WORKERS_STOPS = 400
+#: ... with a budget of at least this many seconds ...
+AUTO_WORKERS_BUDGET_S = 10.0
+#: ... and at most this many, however many cores the machine has.
+AUTO_WORKERS_MAX = 2
+
+
+def auto_workers(num_stops: int, time_limit_s: float, max_iterations: int | None) -> int:
+    """How many searches :func:`solve` runs when the caller does not say.
+
+    One, unless the problem has at least :data:`AUTO_WORKERS_STOPS` stops, the budget
+    is at least :data:`AUTO_WORKERS_BUDGET_S` and no iteration limit is set: then one
+    per core this process may use, at most :data:`AUTO_WORKERS_MAX`. A minute is far
+    from enough for one search on 1,000 stops, so on an idle machine the second core
+    pays (RC1_10_1 at 60 s: 2.08 % from the best known with two searches, 2.58 % with
+    one on each core of the same machine; ``docs/decisions.md``, 2026-12-06), while
+    on small problems the pool's start would cost more than it brings. With an
+    iteration limit the result must not depend on the machine, so one search.
+    """
+    if max_iterations is not None or num_stops < AUTO_WORKERS_STOPS or time_limit_s < AUTO_WORKERS_BUDGET_S:
+        return 1
+    return max(1, min(AUTO_WORKERS_MAX, usable_cores()))
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system tells it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _check_workers(workers: object) -> None:

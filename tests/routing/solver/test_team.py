@@ -3,6 +3,7 @@ the same for week searches."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import time
@@ -13,10 +14,12 @@ import pytest
 import pyvrp
 from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
+import routing.solver
 from routing.errors import InvalidInputError, SolveCancelled
 from routing.model import Depot, Vehicle
 from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
-from routing.solver import solve, solve_periodic
+from routing.plan import Plan
+from routing.solver import AUTO_WORKERS_BUDGET_S, AUTO_WORKERS_MAX, AUTO_WORKERS_STOPS, solve, solve_periodic
 from routing.solver.periodic import _week_worker
 from routing.solver.pyvrp_backend import PyVRPBackend
 from routing.solver.pyvrp_search import (
@@ -149,3 +152,41 @@ def test_the_pool_gets_the_callers_warning_filters_that_it_can_import() -> None:
         assert sent == [f for f in warnings.filters if f[2] is not Local]
     assert sent[0][:3] == ("ignore", None, pyvrp.exceptions.PenaltyBoundWarning)
     assert pickle.loads(pickle.dumps(sent)) == sent  # noqa: S301 (our own bytes)
+
+
+class _Asked(Exception):
+    """Raised by :class:`_CountingBackend` with the number of searches ``solve`` asked it for."""
+
+
+class _CountingBackend:
+    """A backend that only reports how many searches it was asked to run."""
+
+    name = "counting"
+
+    def solve(self, problem: object, *, workers: int, **rest: object) -> Plan:
+        raise _Asked(workers)
+
+
+def _workers_asked(monkeypatch: pytest.MonkeyPatch, cores: int, stops: int, **kwargs: object) -> int:
+    monkeypatch.setattr(routing.solver, "usable_cores", lambda: cores)
+    with pytest.raises(_Asked) as asked:
+        solve(random_problem(stops), seed=1, backend=_CountingBackend(), **kwargs)  # type: ignore[arg-type]
+    return int(asked.value.args[0])
+
+
+def test_solve_uses_two_cores_on_a_large_problem_when_the_caller_does_not_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    large = AUTO_WORKERS_STOPS
+    assert _workers_asked(monkeypatch, 2, large, time_limit_s=60) == 2
+    assert _workers_asked(monkeypatch, 8, large, time_limit_s=60) == AUTO_WORKERS_MAX == 2
+    # One core, a small problem, a short budget or an iteration limit (reproducible on any machine): one search.
+    assert _workers_asked(monkeypatch, 1, large, time_limit_s=60) == 1
+    assert _workers_asked(monkeypatch, 8, large - 1, time_limit_s=60) == 1
+    assert _workers_asked(monkeypatch, 8, large, time_limit_s=AUTO_WORKERS_BUDGET_S / 2) == 1
+    assert _workers_asked(monkeypatch, 8, large, time_limit_s=60, max_iterations=100) == 1
+    # The caller's number wins.
+    assert _workers_asked(monkeypatch, 8, large, time_limit_s=60, workers=1) == 1
+    assert _workers_asked(monkeypatch, 1, 10, time_limit_s=1, workers=3) == 3
+
+
+def test_usable_cores_counts_this_process_cores() -> None:
+    assert 1 <= routing.solver.usable_cores() <= (os.cpu_count() or 1)
