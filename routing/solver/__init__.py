@@ -186,11 +186,12 @@ def auto_workers(num_stops: int, time_limit_s: float, max_iterations: int | None
     One, unless the problem has at least :data:`AUTO_WORKERS_STOPS` stops, the budget
     is at least :data:`AUTO_WORKERS_BUDGET_S` and no iteration limit is set: then one
     per core this process may use, at most :data:`AUTO_WORKERS_MAX`. A minute is far
-    from enough for one search on 1,000 stops, so on an idle machine the second core
-    pays (RC1_10_1 at 60 s: 2.08 % from the best known with two searches, 2.58 % with
-    one on each core of the same machine; ``docs/decisions.md``, 2026-12-06), while
-    on small problems the pool's start would cost more than it brings. With an
-    iteration limit the result must not depend on the machine, so one search.
+    from enough for one search on 1,000 stops, and two searches keep the better of two
+    plans (without time windows the first is the one-search plan itself), so an idle
+    second core is not wasted; on small problems the pool's start would cost more than
+    it brings. Measured on RC1_10_1 at 60 s, the gain is within the spread of the seeds
+    so far (``docs/decisions.md``, 2026-12-06). With an iteration limit the result
+    must not depend on the machine, so one search.
     """
     if max_iterations is not None or num_stops < AUTO_WORKERS_STOPS or time_limit_s < AUTO_WORKERS_BUDGET_S:
         return 1
