@@ -14,7 +14,7 @@ from routing.errors import InvalidInputError
 from routing.model import Problem
 from routing.periodic import PeriodicProblem, WeekPlan
 from routing.plan import Plan
-from routing.solver.base import Backend, CancelToken, Clock, Deadline, ProgressCallback
+from routing.solver.base import LARGE_CLIENTS, Backend, CancelToken, Clock, Deadline, ProgressCallback
 
 __all__ = ["Backend", "CancelToken", "Clock", "Deadline", "ProgressCallback", "solve", "solve_periodic"]
 
@@ -172,8 +172,8 @@ def solve_periodic(
     return plan_week(problem, deadline, seed, max_iterations, cancel, progress, workers)
 
 
-#: :func:`auto_workers` runs several searches from this many stops on ...
-AUTO_WORKERS_STOPS = 400
+#: :func:`auto_workers` runs several searches from this many stops on (a large problem) ...
+AUTO_WORKERS_STOPS = LARGE_CLIENTS
 #: ... with a budget of at least this many seconds ...
 AUTO_WORKERS_BUDGET_S = 10.0
 #: ... and at most this many, however many cores the machine has.

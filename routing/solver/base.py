@@ -9,6 +9,11 @@ from typing import Protocol
 from routing.model import Problem
 from routing.plan import Plan
 
+#: A problem with this many clients (stops) or more is large: PyVRP searches it with other
+#: parameters (:func:`routing.solver.pyvrp_search.params_for`) and, when the caller does not
+#: say, with two searches (:func:`routing.solver.auto_workers`).
+LARGE_CLIENTS = 400
+
 #: Called with ``(elapsed seconds, best cost so far)`` whenever the best plan improves.
 ProgressCallback = Callable[[float, int], None]
 

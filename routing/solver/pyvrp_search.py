@@ -10,7 +10,7 @@ import numpy as np
 import pyvrp
 
 from routing.errors import SolveCancelled
-from routing.solver.base import CancelToken, Deadline, ProgressCallback
+from routing.solver.base import LARGE_CLIENTS, CancelToken, Deadline, ProgressCallback
 
 if TYPE_CHECKING:
     from pyvrp.PenaltyManager import PenaltyManager
@@ -247,8 +247,7 @@ class PlainParams:
         )
 
 
-#: From this many clients on, :func:`params_for` departs from PyVRP's defaults.
-LARGE_CLIENTS = 400
+#: From :data:`~routing.solver.base.LARGE_CLIENTS` clients on, :func:`params_for` departs from PyVRP's defaults.
 #: Late-acceptance history length for large problems (PyVRP's default is 300).
 LARGE_HISTORY = 100
 #: Fewest and most perturbations per iteration for large problems (PyVRP's defaults are 1 and 25).
