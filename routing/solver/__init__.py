@@ -67,6 +67,11 @@ def solve(
         process's search and, at the end of each pass, the others' best;
         ``iterations`` counts all of them. ``None`` (the default): :func:`auto_workers`
         chooses, one search unless the problem is large and the budget long.
+        The pool's processes are spawned, so Python imports the caller's script
+        again in each: a script that calls ``solve`` at its top level needs
+        ``if __name__ == "__main__":`` for them to search. Without it Python
+        prints why the pool process could not start, and ``solve`` returns the
+        plan of its own search.
     relax_required
         Best-effort mode for overloaded days: search from the start with required
         stops treated as optional at a large prize (see Returns), instead of first

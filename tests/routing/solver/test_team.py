@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +37,8 @@ from tests.routing.solver.conftest import checked_solve
 from tests.routing.solver.test_api import random_problem
 from tests.routing.solver.test_budget_and_fleet import two_trips_problem
 from tests.routing.solver.test_periodic import checked_week
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_two_workers_never_plan_worse_than_one_with_the_same_seed() -> None:
@@ -190,3 +195,28 @@ def test_solve_uses_two_cores_on_a_large_problem_when_the_caller_does_not_say(mo
 
 def test_usable_cores_counts_this_process_cores() -> None:
     assert 1 <= routing.solver.usable_cores() <= (os.cpu_count() or 1)
+
+
+def test_a_script_without_a_main_guard_still_gets_its_plan(tmp_path: Path) -> None:
+    # Pool processes are spawned, and Python's spawn imports the caller's script again in each of them. A script that
+    # calls solve at its top level (no `if __name__ == "__main__":`) makes the pool process call solve too; Python
+    # refuses to start a process from there, that pool process dies, and the caller's solve goes on with its own
+    # search: the plan comes back complete, once, within the budget, and the script exits.
+    script = tmp_path / "plan_today.py"
+    script.write_text(
+        "import time\n"
+        "from routing.solver import solve\n"
+        "from tests.routing.solver.test_api import random_problem\n"
+        "began = time.monotonic()\n"
+        "plan = solve(random_problem(30), time_limit_s=3, seed=1, workers=2)\n"
+        "print('served', len(plan.served), 'feasible', plan.feasible, 'seconds', time.monotonic() - began)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.startswith("served")]
+    assert len(lines) == 1, done.stdout
+    assert lines[0][1:4] == ["30", "feasible", "True"]
+    assert float(lines[0][-1]) <= 3 + 0.5
