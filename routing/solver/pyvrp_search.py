@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,17 +137,72 @@ def run_one(
     """One PyVRP search; ``(feasible, cost, best solution)``.
 
     With :class:`ThresholdParams` (``threshold > 0``) the search is :func:`threshold_search`,
-    otherwise PyVRP's own iterated local search (late acceptance).
+    otherwise PyVRP's own iterated local search (late acceptance). With ``restart_when_idle``
+    the late acceptance starts again from a new random plan with another seed whenever
+    it is idle (:class:`IdleStop`), until the budget or the iteration limit ends it, and
+    the best plan of all its starts is kept.
     """
     init = init if init is not None else empty_start(data, seed, params)
     threshold = getattr(params.ils, "threshold", 0.0)
     if threshold > 0:
-        best = threshold_search(data, stop, seed, params, init, threshold)
-    else:
-        best = pyvrp.solve(data, stop, seed=seed, collect_stats=False, params=params, initial_solution=init).best
+        return outcome_of(threshold_search(data, stop, seed, params, init, threshold))
+    if not getattr(params.ils, "restart_when_idle", False):
+        return outcome_of(late_acceptance(data, stop, seed, params, init))
+    best: Outcome | None = None
+    for restart in itertools.count():
+        idle = IdleStop(stop)
+        run_seed = seed + RESTART_SEED_STEP * restart
+        start = init if restart == 0 else empty_start(data, run_seed, params)
+        found = outcome_of(late_acceptance(data, idle, run_seed, params, start))
+        best = found if best is None or (not found[0], found[1]) < (not best[0], best[1]) else best
+        if not idle.idle:
+            return best
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def late_acceptance(
+    data: pyvrp.ProblemData, stop: Any, seed: int, params: pyvrp.SolveParams, init: pyvrp.Solution | None
+) -> pyvrp.Solution:
+    """PyVRP's own iterated local search (late acceptance); its best solution."""
+    return pyvrp.solve(data, stop, seed=seed, collect_stats=False, params=params, initial_solution=init).best
+
+
+def outcome_of(best: pyvrp.Solution) -> Outcome:
+    """``(feasible, cost, best)`` of a search's best solution (cost 0 when infeasible)."""
     if not best.is_feasible():
         return False, 0, best
     return True, int(pyvrp.CostEvaluator([0] * len(best.excess_load()), 0, 0).cost(best)), best
+
+
+#: Fewest iterations without a better plan after which a search that restarts when idle starts again.
+MIN_IDLE_ITERATIONS = 5_000
+#: Seed of the k-th new start of a search with seed ``s``: ``s + k × RESTART_SEED_STEP`` (far from the seeds
+#: ``s + 1 …`` of the other workers).
+RESTART_SEED_STEP = 10_007
+
+
+class IdleStop:
+    """Stopping criterion around ``stop`` that also ends a search which has stopped finding better plans.
+
+    The search is idle when it has gone as many iterations without a better plan as it took to find its
+    best one (at least :data:`MIN_IDLE_ITERATIONS`): a search still improving at a steady pace is never
+    cut. Counted in iterations, so a run under an iteration limit stays reproducible; ``stop`` still counts
+    every iteration of every start against the budget and the limit.
+    """
+
+    def __init__(self, stop: Any) -> None:
+        self.stop, self.idle = stop, False
+        self.iterations, self.best, self.best_at = 0, _INFEASIBLE, 0
+
+    def __call__(self, best_cost: int) -> bool:
+        if self.stop(best_cost):
+            return True
+        self.iterations += 1
+        if best_cost < self.best:
+            self.best, self.best_at = best_cost, self.iterations
+        elif self.best < _INFEASIBLE and self.iterations - self.best_at >= max(self.best_at, MIN_IDLE_ITERATIONS):
+            self.idle = True
+        return self.idle
 
 
 @dataclass
@@ -157,9 +213,12 @@ class ThresholdParams(pyvrp.IteratedLocalSearchParams):
     costs less than the best one times ``1 + threshold × (1 − share of the time used)``,
     instead of PyVRP's late acceptance (``history_length`` and
     ``num_iters_no_improvement`` are then unused). See :func:`threshold_search`.
+    ``restart_when_idle`` (late acceptance only): start again from scratch when the
+    search stops finding better plans, keep the best (:func:`run_one`).
     """
 
     threshold: float = 0.0
+    restart_when_idle: bool = False
 
 
 def threshold_search(
@@ -211,7 +270,7 @@ class PlainParams:
     Worker processes rebuild the params with :meth:`build`; ILS callbacks are not carried over.
     """
 
-    ils: tuple[int, int, bool, float]
+    ils: tuple[int, int, bool, float, bool]
     penalty: tuple[Any, ...]
     neighbourhood: tuple[float, int, bool]
     perturbation: tuple[int, int]
@@ -223,7 +282,13 @@ class PlainParams:
         """The plain values of ``params``."""
         ils, nb, pert = params.ils, params.neighbourhood, params.perturbation
         return cls(
-            (ils.num_iters_no_improvement, ils.history_length, ils.exhaustive_on_best, getattr(ils, "threshold", 0.0)),
+            (
+                ils.num_iters_no_improvement,
+                ils.history_length,
+                ils.exhaustive_on_best,
+                getattr(ils, "threshold", 0.0),
+                getattr(ils, "restart_when_idle", False),
+            ),
             dataclasses.astuple(params.penalty),
             (nb.weight_wait_time, nb.num_neighbours, nb.symmetric_proximity),
             (pert.min_perturbations, pert.max_perturbations),
@@ -235,10 +300,12 @@ class PlainParams:
         """The :class:`pyvrp.SolveParams` again."""
         from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
-        iters, history, exhaustive, threshold = self.ils
+        iters, history, exhaustive, threshold, restart = self.ils
         ils = pyvrp.IteratedLocalSearchParams(iters, history, exhaustive)
         return pyvrp.SolveParams(
-            ThresholdParams(iters, history, exhaustive, threshold=threshold) if threshold > 0 else ils,
+            ThresholdParams(iters, history, exhaustive, threshold=threshold, restart_when_idle=restart)
+            if threshold > 0 or restart
+            else ils,
             pyvrp.PenaltyParams(*self.penalty),
             NeighbourhoodParams(*self.neighbourhood),
             list(self.operators),
@@ -278,7 +345,9 @@ def params_for(num_clients: int, windows: bool = False) -> pyvrp.SolveParams:
     to a record-to-record threshold of :data:`LARGE_WINDOWS_THRESHOLD` that falls to 0
     by the end of the search (:func:`threshold_search`; RC1_10_1 at 60 s, seeds 1-7:
     better on every seed, mean gap 2.08 % against 2.45 %; on CVRP instances it did worse,
-    so they keep the late acceptance; docs/decisions.md, 2026-12-06).
+    so they keep the late acceptance; docs/decisions.md, 2026-12-06). Without windows the
+    late acceptance starts again from scratch whenever it is idle (``restart_when_idle``,
+    :class:`IdleStop`): on X-n502-k39 it stops finding better plans after 7-15 s of the minute.
     """
     from pyvrp.search import PerturbationParams
 
@@ -286,6 +355,6 @@ def params_for(num_clients: int, windows: bool = False) -> pyvrp.SolveParams:
         return pyvrp.SolveParams()
     threshold = LARGE_WINDOWS_THRESHOLD if windows else 0.0
     return pyvrp.SolveParams(
-        ils=ThresholdParams(history_length=LARGE_HISTORY, threshold=threshold),
+        ils=ThresholdParams(history_length=LARGE_HISTORY, threshold=threshold, restart_when_idle=not windows),
         perturbation=PerturbationParams(*LARGE_PERTURBATIONS),
     )
