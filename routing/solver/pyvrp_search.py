@@ -154,7 +154,7 @@ def run_one(
         run_seed = seed + RESTART_SEED_STEP * restart
         start = init if restart == 0 else empty_start(data, run_seed, params)
         found = outcome_of(late_acceptance(data, idle, run_seed, params, start))
-        best = found if best is None or (not found[0], found[1]) < (not best[0], best[1]) else best
+        best = found if best is None else min(best, found, key=rank)
         if not idle.idle:
             return best
     raise AssertionError("unreachable")  # pragma: no cover
@@ -172,6 +172,11 @@ def outcome_of(best: pyvrp.Solution) -> Outcome:
     if not best.is_feasible():
         return False, 0, best
     return True, int(pyvrp.CostEvaluator([0] * len(best.excess_load()), 0, 0).cost(best)), best
+
+
+def rank(outcome: Outcome) -> tuple[bool, int]:
+    """Sort key of outcomes: feasible before infeasible, then cheaper first."""
+    return not outcome[0], outcome[1]
 
 
 #: Fewest iterations without a better plan after which a search that restarts when idle starts again.

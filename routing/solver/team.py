@@ -23,7 +23,7 @@ import pyvrp
 
 from routing.errors import SolveCancelled
 from routing.solver.base import Deadline
-from routing.solver.pyvrp_search import Outcome, PlainParams, ProgressStop, SearchLog, run_one
+from routing.solver.pyvrp_search import Outcome, PlainParams, ProgressStop, SearchLog, rank, run_one
 
 T = TypeVar("T")
 
@@ -67,10 +67,6 @@ def _worker(
         stop = ProgressStop(stop_at, max_iterations, SearchLog(Deadline(0.0)), give_up_at=give_up_at)
         outcome = run_one(data, stop, seed, plain.build(), init)
     return outcome, max(stop.iterations, 0)
-
-
-def _rank(outcome: Outcome) -> tuple[bool, int]:
-    return not outcome[0], outcome[1]
 
 
 class Team:
@@ -153,7 +149,7 @@ class Team:
             if got is not None:
                 results.append(got[0])
                 stop.log.iterations += got[1]
-        return min(results, key=_rank)
+        return min(results, key=rank)
 
     def _abort(self) -> None:
         """Stop the pool's searches now (on cancel, or a search still running at the end)."""
