@@ -84,18 +84,20 @@ class Team:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: list[Future[None]] = []
         self._futures: list[Future[tuple[Outcome, int]]] = []
 
     def __enter__(self) -> Team:
         if self.workers > 1:
             self._pool = spawn_pool(self.workers - 1)
-            for _ in range(self.workers - 1):
-                self._pool.submit(_ready)
+            self._ready = [self._pool.submit(_ready) for _ in range(self.workers - 1)]
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._pool is not None:
-            if any(not f.done() for f in self._futures):
+            # A pool process still busy (a search, or still starting: importing, or running the caller's script
+            # again when it has no main guard) is ended now; otherwise Python would wait for it at exit.
+            if not all(f.done() for f in self._ready) or not all(f.done() for f in self._futures):
                 self._abort()
             self._pool.shutdown(wait=False, cancel_futures=True)  # idle processes exit by themselves
             self._pool = None

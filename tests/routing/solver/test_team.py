@@ -220,3 +220,32 @@ def test_a_script_without_a_main_guard_still_gets_its_plan(tmp_path: Path) -> No
     assert len(lines) == 1, done.stdout
     assert lines[0][1:4] == ["30", "feasible", "True"]
     assert float(lines[0][-1]) <= 3 + 0.5
+
+
+def test_a_pool_process_still_starting_is_ended_with_the_solve(tmp_path: Path) -> None:
+    # Without a main guard, each pool process runs the caller's script again while it starts; here that script's
+    # body is long (a pool process sleeps 30 s in it, then leaves a mark). The solve needs no pool process (nothing
+    # to plan), and when it returns, the pool process still starting is ended: the script exits and the pool
+    # process never gets through the script's body. Before, Python waited for it at exit, and it ran the body.
+    script = tmp_path / "plan_today.py"
+    script.write_text(
+        "import os, time\n"
+        "if __name__ == '__mp_main__':  # a pool process running this script again\n"
+        "    open('pool.pid', 'w').write(str(os.getpid()))\n"
+        "    time.sleep(30)\n"
+        "    open('body.done', 'w').write('the pool process ran the whole script')\n"
+        "from routing.solver import solve\n"
+        "from tests.routing.solver.test_api import random_problem\n"
+        "plan = solve(random_problem(0), time_limit_s=2, seed=1, workers=2)\n"
+        "print('routes', len(plan.routes))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "routes 0" in done.stdout
+    assert not (tmp_path / "body.done").exists()
+    if (tmp_path / "pool.pid").exists():  # it got into the script's body before it was ended
+        with pytest.raises(ProcessLookupError):
+            os.kill(int((tmp_path / "pool.pid").read_text()), 0)
