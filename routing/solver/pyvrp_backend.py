@@ -10,6 +10,7 @@ model and are reported as infeasible.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +20,18 @@ import pyvrp
 
 from routing.model import Depot, Problem, Stop, Vehicle, demand_vector, end_limit
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
+from routing.solver import recombine
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
-from routing.solver.pyvrp_search import ProgressStop, SearchLog, has_windows, params_for
+from routing.solver.pyvrp_search import (
+    RESTART_SEED_STEP,
+    ProgressStop,
+    SearchLog,
+    has_windows,
+    outcome_of,
+    params_for,
+    run_one,
+)
+from routing.solver.recombine import Recombiner
 from routing.solver.team import Team
 from routing.solver.unload import VirtualEnd, unload_and_return, virtual_ends, with_virtual_ends
 
@@ -281,14 +292,52 @@ class _Passes:
     seed: int
     team: Team
     max_iterations: int | None
+    recombiner: Recombiner | None = None
 
     def __call__(
         self, mapped: Mapped, until: float, *, give_up_at: float | None = None, init: pyvrp.Solution | None = None
     ) -> pyvrp.Solution:
+        """The best solution of a pass. On multi-trip problems (:func:`recombine.eligible`) without an iteration
+        limit, the trips the search sees are recombined beside the next pass, and the recombined plan is taken
+        at the end of a pass when it is better (:class:`~routing.solver.recombine.Recombiner`)."""
         stop = ProgressStop(until, self.max_iterations, self.log, self.cancel, mapped.offset, give_up_at)
         data = mapped.data
         params = self.params if self.params is not None else params_for(data.num_clients, has_windows(data))
-        return self.team.search(data, stop, self.seed, params, init)
+        rec = self._recombiner(data)
+        if rec is not None:
+            params = recombine.with_callbacks(params, rec.pool.callbacks())
+        deadline = self.log.deadline
+        last = until >= deadline.end
+        segments = rec is not None and self.team.workers == 1
+        for k in itertools.count():
+            if not segments:
+                best = self.team.search(data, stop, self.seed, params, init)
+                if rec is None:
+                    return best
+                over = True
+            else:  # one search, here: cut into segments
+                seg = recombine.SegmentStop(stop, deadline.clock() + recombine.SEGMENT_S)
+                best = run_one(data, seg, self.seed + k * RESTART_SEED_STEP, params, init)[2]
+                over = not seg.segment_over  # the pass's own stop ended the search
+            assert rec is not None
+            wait = deadline.end - recombine.WAIT_MARGIN_S - deadline.clock() if over and last else 0.0
+            better = rec.take(data, best, wait)
+            if better is not best:
+                self.log.offer(outcome_of(better)[1] + mapped.offset)
+            if not (over and last):
+                rec.start(data, better, deadline.end - recombine.END_MARGIN_S - deadline.clock())
+            if over:
+                return better
+            init = better
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _recombiner(self, data: pyvrp.ProblemData) -> Recombiner | None:
+        """The solve's recombiner for ``data`` (a new one when the clients changed), or ``None``."""
+        if self.max_iterations is not None or not recombine.eligible(data):
+            return None
+        if self.recombiner is None or not self.recombiner.pool.fits(data):
+            self.recombiner = Recombiner(data)
+        return self.recombiner
 
 
 def _may_reload(problem: Problem) -> bool:
