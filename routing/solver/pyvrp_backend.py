@@ -298,8 +298,9 @@ class _Passes:
         self, mapped: Mapped, until: float, *, give_up_at: float | None = None, init: pyvrp.Solution | None = None
     ) -> pyvrp.Solution:
         """The best solution of a pass. On multi-trip problems (:func:`recombine.eligible`) without an iteration
-        limit, the trips the search sees are recombined beside the next pass, and the recombined plan is taken
-        at the end of a pass when it is better (:class:`~routing.solver.recombine.Recombiner`)."""
+        limit, the trips the search sees are recombined in a thread beside it; one search is then cut into
+        segments, each going on from the better of its predecessor's plan and the recombined one
+        (:class:`~routing.solver.recombine.Recombiner`)."""
         stop = ProgressStop(until, self.max_iterations, self.log, self.cancel, mapped.offset, give_up_at)
         data = mapped.data
         params = self.params if self.params is not None else params_for(data.num_clients, has_windows(data))

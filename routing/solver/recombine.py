@@ -4,18 +4,19 @@ On a day of 20-50 bins with reloads, one search of a few seconds stops in a loca
 optimum whose trips are each good but do not fit together as well as trips seen
 in other plans of the same search (the bins shared out between the trips
 differently). While the search runs, :class:`TripPool` keeps every trip of the
-plans it looks at that are close to its best (within :data:`POOL_WINDOW`). At
-the end of a search pass :class:`Recombiner` starts choosing, in a thread beside
-the next pass, the cheapest set of trips that visits every required client once:
-a set-partitioning model solved with SciPy's MILP solver (HiGHS, which runs
-without holding the GIL, so the search goes on on the other core). The trips are
-then chained into one route per vehicle. The model counts, per vehicle type: the
-vehicles used (first trips), that every trip from a reload site starts where
-another trip ended, and the duration and number of trips of all its vehicles
-together; the chaining checks them per vehicle. A plan made this way is taken at
-the end of a pass when PyVRP finds it feasible and cheaper. Measured in
-``benchmarks/README.md`` ("Unload days at 5 s") and ``docs/decisions.md``
-(2026-12-06).
+plans it looks at that are close to its best (within :data:`POOL_WINDOW`).
+:class:`Recombiner` chooses, in a thread beside the search, the cheapest set of
+trips that visits every required client once: a set-partitioning model solved
+with SciPy's MILP solver (HiGHS, which runs without holding the GIL, so the
+search goes on on the other core). The trips are then chained into one route per
+vehicle. The model counts, per vehicle type: the vehicles used (first trips),
+that every trip from a reload site starts where another trip ended, and the
+duration and number of trips of all its vehicles together; the chaining checks
+them per vehicle. The search of one worker is cut into segments of
+:data:`SEGMENT_S`; at the end of each, the last model's plan is taken when PyVRP
+finds it feasible and cheaper, the search goes on from the better plan, and a
+new model starts over the grown pool. Measured in ``benchmarks/README.md``
+("Unload days at 5 s") and ``docs/decisions.md`` (2026-12-06).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from routing.solver.pyvrp_search import has_windows, outcome_of, rank
 
 #: Problems with more clients are not recombined: the model and its pool grow with them.
 MAX_CLIENTS = 200
+#: Most trips in a pool: beyond, the trips seen longest ago leave it (the model's time grows with them:
+#: 0.75 s at the root node on 833 trips).
+MAX_POOL_TRIPS = 1_500
 #: Plans whose penalised cost is within this factor of the search's best give their trips to the pool.
 POOL_WINDOW = 1.05
 #: Seconds before the end of the solve at which a model's time runs out (HiGHS may run a little past it).
@@ -138,6 +142,7 @@ class TripPool:
         key = (k, first, last, start, end, frozenset(seq))
         old = self.trips.get(key)
         if old is not None and old.clients == seq:
+            self.trips[key] = self.trips.pop(key)  # seen again: the newest
             return
         idx = list(seq)
         load = self._delivery[idx].sum(axis=0) + np.cumsum(self._pickup[idx] - self._delivery[idx], axis=0)
@@ -149,7 +154,10 @@ class TripPool:
         duration = int(sum(int(dur[a, b]) for a, b in itertools.pairwise(locs)))
         duration += sum(self._service[c] for c in seq) + (0 if last else self._depot_service[end])
         if old is None or distance < old.distance:
+            self.trips.pop(key, None)
             self.trips[key] = Trip(k, first, last, start, end, seq, distance, duration)
+            while len(self.trips) > MAX_POOL_TRIPS:  # the trips seen longest ago go
+                del self.trips[next(iter(self.trips))]
 
     def callbacks(self) -> pyvrp.IteratedLocalSearchCallbacks:
         """ILS callbacks that offer the pool every candidate close to the best (:data:`POOL_WINDOW`)."""

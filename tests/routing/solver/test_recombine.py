@@ -149,3 +149,14 @@ def test_a_solve_under_a_time_limit_recombines_and_its_plan_passes_the_checker()
     # Without an iteration limit the passes are cut into segments and recombined; the plan is the optimum (88).
     plan = checked_solve(two_trips_problem(), max_iterations=None, time_limit_s=2.5)
     assert plan.cost == 88 and len(plan.routes) == 1
+
+
+def test_a_full_pool_lets_the_trips_seen_longest_ago_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recombine, "MAX_POOL_TRIPS", 3)
+    mapped = to_pyvrp(two_trips_problem())
+    pool = TripPool(mapped.data)
+    for seq in [(0,), (1,), (2,)]:
+        pool.add(0, True, True, 0, mapped.data.vehicle_type(0).end_depot, seq)
+    pool.add(0, True, True, 0, mapped.data.vehicle_type(0).end_depot, (0,))  # seen again: now the newest
+    pool.add(0, True, True, 0, mapped.data.vehicle_type(0).end_depot, (3,))
+    assert sorted(t.clients for t in pool.trips.values()) == [(0,), (2,), (3,)]

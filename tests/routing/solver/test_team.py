@@ -197,23 +197,28 @@ def test_usable_cores_counts_this_process_cores() -> None:
     assert 1 <= routing.solver.usable_cores() <= (os.cpu_count() or 1)
 
 
+def run_script(folder: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """Run ``text`` as a script of its own in ``folder`` (the repository importable), its output captured."""
+    script = folder / "plan_today.py"
+    script.write_text(text)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, str(script)]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_a_script_without_a_main_guard_still_gets_its_plan(tmp_path: Path) -> None:
     # Pool processes are spawned, and Python's spawn imports the caller's script again in each of them. A script that
     # calls solve at its top level (no `if __name__ == "__main__":`) makes the pool process call solve too; Python
     # refuses to start a process from there, that pool process dies, and the caller's solve goes on with its own
     # search: the plan comes back complete, once, within the budget, and the script exits.
-    script = tmp_path / "plan_today.py"
-    script.write_text(
+    done = run_script(
+        tmp_path,
         "import time\n"
         "from routing.solver import solve\n"
         "from tests.routing.solver.test_api import random_problem\n"
         "began = time.monotonic()\n"
         "plan = solve(random_problem(30), time_limit_s=3, seed=1, workers=2)\n"
-        "print('served', len(plan.served), 'feasible', plan.feasible, 'seconds', time.monotonic() - began)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        "print('served', len(plan.served), 'feasible', plan.feasible, 'seconds', time.monotonic() - began)\n",
     )
     assert done.returncode == 0, done.stderr
     lines = [line.split() for line in done.stdout.splitlines() if line.startswith("served")]
@@ -227,8 +232,8 @@ def test_a_pool_process_still_starting_is_ended_with_the_solve(tmp_path: Path) -
     # body is long (a pool process sleeps 30 s in it, then leaves a mark). The solve needs no pool process (nothing
     # to plan), and when it returns, the pool process still starting is ended: the script exits and the pool
     # process never gets through the script's body. Before, Python waited for it at exit, and it ran the body.
-    script = tmp_path / "plan_today.py"
-    script.write_text(
+    done = run_script(
+        tmp_path,
         "import os, time\n"
         "if __name__ == '__mp_main__':  # a pool process running this script again\n"
         "    open('pool.pid', 'w').write(str(os.getpid()))\n"
@@ -237,11 +242,7 @@ def test_a_pool_process_still_starting_is_ended_with_the_solve(tmp_path: Path) -
         "from routing.solver import solve\n"
         "from tests.routing.solver.test_api import random_problem\n"
         "plan = solve(random_problem(0), time_limit_s=2, seed=1, workers=2)\n"
-        "print('routes', len(plan.routes))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        "print('routes', len(plan.routes))\n",
     )
     assert done.returncode == 0, done.stderr
     assert "routes 0" in done.stdout
