@@ -305,22 +305,18 @@ class _Passes:
         data = mapped.data
         params = self.params if self.params is not None else params_for(data.num_clients, has_windows(data))
         rec = self._recombiner(data)
-        if rec is not None:
-            params = recombine.with_callbacks(params, rec.pool.callbacks())
+        if rec is None:
+            return self.team.search(data, stop, self.seed, params, init)
+        params = recombine.with_callbacks(params, rec.pool.callbacks())
         deadline = self.log.deadline
         last = until >= deadline.end
-        segments = rec is not None and self.team.workers == 1
         for k in itertools.count():
-            if not segments:
-                best = self.team.search(data, stop, self.seed, params, init)
-                if rec is None:
-                    return best
-                over = True
-            else:  # one search, here: cut into segments
+            if self.team.workers > 1:  # the pool's searches are not cut into segments
+                best, over = self.team.search(data, stop, self.seed, params, init), True
+            else:
                 seg = recombine.SegmentStop(stop, deadline.clock() + recombine.SEGMENT_S)
                 best = run_one(data, seg, self.seed + k * RESTART_SEED_STEP, params, init)[2]
                 over = not seg.segment_over  # the pass's own stop ended the search
-            assert rec is not None
             wait = deadline.end - recombine.WAIT_MARGIN_S - deadline.clock() if over and last else 0.0
             better = rec.take(data, best, wait)
             if better is not best:
