@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_unload_days.py [--days 24] [--first 0] [--short 5] [--long 30] [--seed 1] [--workers 1]
+    python benchmarks/bench_unload_days.py --ours-seeds 1 2 3 4 5 [--days 24] [--short 5] [--seed 1]
 
 Issue #18 asks that, on real waste-collection days with published solutions (20-50
 bins, two unloading plants, a truck must unload before it returns, travel time is
@@ -29,6 +30,11 @@ the searches of our short run (one core each; the long run always has one). The
 reference of a day is the best of the three. Every plan is
 replayed by ``routing.checker.check_plan``. It prints one row per day and the totals:
 gap of each short run to the reference, days worse / equal / better, trucks used.
+
+``--ours-seeds S ...`` runs only ours at ``--short`` seconds on the days of ``--seed``,
+once with each solver seed S, and prints each day's checked cost and each seed's
+total and their mean: the paired comparison of two versions of the code (run it on
+each, alone on the machine) without the raw and long runs.
 """
 
 from __future__ import annotations
@@ -137,7 +143,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1, help="searches of our short run, one core each")
     ap.add_argument("--reference", type=Path, help="JSON file of the long runs' costs, read and extended")
+    ap.add_argument("--ours-seeds", type=int, nargs="+", help="only ours at --short, once per solver seed")
     args = ap.parse_args()
+    if args.ours_seeds:
+        ours_only(args)
+        return
     stored = json.loads(args.reference.read_text()) if args.reference and args.reference.exists() else {}
     warnings.simplefilter("ignore")
     points, seconds = places(20261204)
@@ -179,6 +189,29 @@ def main() -> None:
             f"{name} at {args.short:g} s: total {totals[name]} vs reference {totals['ref']} ({gap:+.3f} %); "
             f"against ours at {args.long:g} s: {worse} days worse, {equal} equal, {better} better"
         )
+
+
+def ours_only(args: argparse.Namespace) -> None:
+    """Ours at ``args.short`` on the days of ``args.seed``, once per seed of ``args.ours_seeds``."""
+    warnings.simplefilter("ignore")
+    points, seconds = places(20261204)
+    problems = [day_problem(points, seconds, day, args.seed) for day in range(args.first, args.first + args.days)]
+    seeds = args.ours_seeds
+    print(f"ours at {args.short:g} s, {args.workers} worker(s), days of seed {args.seed}; cost = travel s")
+    print("| day | bins | " + " | ".join(f"seed {s}" for s in seeds) + " |")
+    print("|---:|---:|" + "---:|" * len(seeds))
+    totals, longest = dict.fromkeys(seeds, 0), 0.0
+    for day, problem in enumerate(problems, start=args.first):
+        row: list[object] = [day, len(problem.stops)]
+        for s in seeds:
+            plan, wall = run_ours(problem, args.short, s, args.workers)
+            cost = checked(problem, plan)
+            totals[s] += cost if cost is not None else 10**9
+            longest = max(longest, wall)
+            row.append("FAILED" if cost is None else cost)
+        print("| " + " | ".join(str(x) for x in row) + " |", flush=True)
+    print("| total | | " + " | ".join(f"{totals[s]:,}" for s in seeds) + " |")
+    print(f"mean of the totals {sum(totals.values()) / len(seeds):,.0f}; longest call {longest:.2f} s")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ SEGMENT_S = 1.0
 MAX_ROUNDS = 10
 #: Relative gap at which the model's solver stops (the gains sought are of a few tenths of a per cent).
 MILP_GAP = 1e-3
+#: Durations from this on count as no limit (PyVRP's default shift is the largest 64-bit integer).
+UNLIMITED = 2**53
 #: Most assignments of trips to vehicles tried when chaining them into routes.
 MAX_CHAINING_STEPS = 5_000
 
@@ -284,10 +286,13 @@ class _Model:
             vehicles, duration_row, trips_row = type_rows[trip.vehicle_type]
             limit = min(t.shift_duration, t.tw_late - t.tw_early)
             most = t.max_reloads + 1 if t.max_reloads < len(trips) else len(trips)
-            entries = [(c, 1.0) for c in trip.clients]
-            entries += [(duration_row, float(trip.duration)), (trips_row, 1.0)]
+            entries = [(c, 1.0) for c in trip.clients] + [(trips_row, 1.0)]
+            if limit < UNLIMITED:  # PyVRP's "no limit" is the largest integer, too large for the solver
+                entries.append((duration_row, float(trip.duration)))
             if trip.first:
-                entries += [(vehicles, 1.0), (duration_row, -float(limit)), (trips_row, -float(most))]
+                entries += [(vehicles, 1.0), (trips_row, -float(most))]
+                if limit < UNLIMITED:
+                    entries.append((duration_row, -float(limit)))
             else:
                 entries.append((site_row[trip.vehicle_type, trip.start], -1.0))
             if not trip.last:

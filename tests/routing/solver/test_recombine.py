@@ -10,16 +10,15 @@ import pyvrp
 
 from routing.model import Depot, Stop, TimeWindow, Vehicle
 from routing.solver import recombine
-from routing.solver.pyvrp_backend import Mapped, to_pyvrp
+from routing.solver.pyvrp_backend import to_pyvrp
 from routing.solver.pyvrp_search import outcome_of
 from routing.solver.recombine import Recombiner, TripPool, chain, choose
 from tests.routing.solver.conftest import checked_solve, line_problem
 from tests.routing.solver.test_budget_and_fleet import two_trips_problem
 
 
-def every_trip(mapped: Mapped) -> TripPool:
+def every_trip(data: pyvrp.ProblemData) -> TripPool:
     """A pool of every trip of every vehicle type: all orders of all sets of clients, from and to every site."""
-    data = mapped.data
     pool = TripPool(data)
     for k, t in enumerate(data.vehicle_types()):
         for size in range(1, data.num_clients + 1):
@@ -74,18 +73,33 @@ def test_recombining_every_trip_gives_the_optimum_of_a_truck_with_reloads(seed: 
     stops = [Stop(f"s{i}", demand_kg=int(rng.integers(1, 4))) for i in range(5)]
     truck = Vehicle("t", "G", 5, reload_depots=("P1", "P2"), end_empty=True)
     mapped = to_pyvrp(line_problem(positions, stops, [truck], [Depot("G"), Depot("P1"), Depot("P2")]))
-    picked = choose(mapped.data, list(every_trip(mapped).trips.values()), 30.0)
+    picked = choose(mapped.data, list(every_trip(mapped.data).trips.values()), 30.0)
     assert picked is not None
     assert cost(mapped.data, chain(mapped.data, picked)) == one_truck_optimum(mapped.data)
+
+
+def test_a_truck_without_a_shift_is_recombined() -> None:
+    # PyVRP's own vehicle type without a shift or time window has the largest 64-bit integer as its limits, which
+    # the model leaves out (as coefficients they made HiGHS return no plan at all).
+    xs = [0, 40, -35, 10, 20, -20, 30, -10]
+    matrix = np.abs(np.subtract.outer(xs, xs))
+    truck = pyvrp.VehicleType(1, [5], reload_depots=[1, 2])
+    clients = [pyvrp.Client(3 + i, pickup=[kg]) for i, kg in enumerate([2, 3, 1, 2, 3])]
+    locations = [pyvrp.Location(x, 0) for x in xs]
+    depots = [pyvrp.Depot(0), pyvrp.Depot(1), pyvrp.Depot(2)]
+    data = pyvrp.ProblemData(locations, clients, depots, [truck], [matrix], [matrix])
+    assert truck.shift_duration > recombine.UNLIMITED
+    picked = choose(data, list(every_trip(data).trips.values()), 30.0)
+    assert picked is not None and cost(data, chain(data, picked)) == one_truck_optimum(data)
 
 
 def test_two_trucks_are_used_when_one_would_work_past_its_shift() -> None:
     # two_trips_problem: one truck with a reload costs 88 (and takes 88 s), two trucks 114 (60 s and 54 s).
     free = to_pyvrp(two_trips_problem())
-    picked = choose(free.data, list(every_trip(free).trips.values()), 30.0)
+    picked = choose(free.data, list(every_trip(free.data).trips.values()), 30.0)
     assert picked is not None and cost(free.data, chain(free.data, picked)) == 88
     short = to_pyvrp(two_trips_problem(shift=TimeWindow(0, 70)))
-    picked = choose(short.data, list(every_trip(short).trips.values()), 30.0)
+    picked = choose(short.data, list(every_trip(short.data).trips.values()), 30.0)
     routes = chain(short.data, picked or [])
     assert cost(short.data, routes) == 114 and routes is not None and len(routes) == 2
 
@@ -123,7 +137,7 @@ def test_the_recombiner_takes_its_plan_only_when_it_is_cheaper() -> None:
 
     two_trucks = pyvrp.Solution(data, [route("b", "a"), route("c", "d")])  # 114
     rec = Recombiner(data)
-    rec.pool = every_trip(mapped)
+    rec.pool = every_trip(mapped.data)
     rec.start(data, two_trucks, 30.0)
     better = rec.take(data, two_trucks, wait_s=30.0)
     assert outcome_of(better)[:2] == (True, 88)
