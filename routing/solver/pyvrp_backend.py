@@ -22,6 +22,7 @@ from routing.model import Depot, Problem, Stop, Vehicle, demand_vector, end_limi
 from routing.plan import Plan, Route, Unassigned, Visit, VisitKind
 from routing.solver import recombine
 from routing.solver.base import CancelToken, Deadline, ProgressCallback
+from routing.solver.bounds import fleet_too_short
 from routing.solver.pyvrp_search import (
     RESTART_SEED_STEP,
     ProgressStop,
@@ -352,7 +353,9 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
     runs past a shift); its plan is kept only if PyVRP finds it within capacity,
     shifts and windows and it is cheaper. The rest of the budget searches on from
     the plan kept. When the plan has one route, or no route of a vehicle that may
-    reload, the first search goes on instead.
+    reload, or a lower bound proves that one vehicle fewer cannot visit the
+    required stops within its shifts (:func:`~routing.solver.bounds.fleet_too_short`),
+    the first search goes on instead.
     """
     routes = best.routes()
     reloading = [r for r in routes if _can_reload(problem.vehicles[r.vehicle_type()])]
@@ -368,6 +371,8 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
         for k, t in enumerate(mapped.data.vehicle_types())
     ]
     reduced = dataclasses.replace(mapped, data=mapped.data.replace(vehicle_types=types))
+    if fleet_too_short(reduced.data):
+        return from_pyvrp(problem, mapped, run(mapped, end, init=best))
     host = _host(reduced.data, [r for r in reloading if r is not smallest])
     kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest and r is not host]
     if host is not None:  # the smallest route becomes the host's last trip, after an unload
