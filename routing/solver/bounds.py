@@ -14,7 +14,7 @@ import numpy as np
 import pyvrp
 from scipy.optimize import linear_sum_assignment
 
-from routing.solver.recombine import UNLIMITED
+from routing.solver.recombine import UNLIMITED, duration_limit
 
 #: Most required clients for which the bound is computed (the assignment grows with their square).
 MAX_CLIENTS = 400
@@ -41,11 +41,12 @@ def fleet_too_short(data: pyvrp.ProblemData) -> bool:
     same = all(
         (t.start_depot, t.end_depot, list(t.reload_depots), list(t.capacity), t.profile)
         == (vt.start_depot, vt.end_depot, list(vt.reload_depots), list(vt.capacity), vt.profile)
-        and _limit(t) == _limit(vt)
+        and duration_limit(t) == duration_limit(vt)
         for t in types
     )
     required = [k for k, c in enumerate(data.clients()) if c.required]
-    if not same or not vt.reload_depots or not required or len(required) > MAX_CLIENTS or _limit(vt) >= UNLIMITED:
+    limit = duration_limit(vt)
+    if not same or not vt.reload_depots or not required or len(required) > MAX_CLIENTS or limit >= UNLIMITED:
         return False
     vehicles = sum(t.num_available for t in types)
     clients = [data.client(k) for k in required]
@@ -56,12 +57,7 @@ def fleet_too_short(data: pyvrp.ProblemData) -> bool:
     unloads = max(math.ceil(load) - vehicles, 0)
     work = _assignment(data, vt, [c.location for c in clients], vehicles, unloads)
     work += sum(c.service_duration for c in clients)
-    return work > vehicles * _limit(vt)
-
-
-def _limit(t: pyvrp.VehicleType) -> int:
-    """Longest time a vehicle of type ``t`` may take."""
-    return int(min(t.shift_duration, t.tw_late - t.tw_early))
+    return work > vehicles * limit
 
 
 def _assignment(data: pyvrp.ProblemData, vt: pyvrp.VehicleType, locs: list[int], vehicles: int, unloads: int) -> float:

@@ -82,6 +82,11 @@ class Trip:
     duration: int
 
 
+def duration_limit(t: pyvrp.VehicleType) -> int:
+    """Longest time a vehicle of type ``t`` may take: its shift or its time window, the shorter."""
+    return int(min(t.shift_duration, t.tw_late - t.tw_early))
+
+
 def eligible(data: pyvrp.ProblemData) -> bool:
     """Whether ``data`` is a problem recombination serves: some vehicle may reload, at most
     :data:`MAX_CLIENTS` clients, none with a time window or in a group, no shipments."""
@@ -284,7 +289,7 @@ class _Model:
         for j, trip in enumerate(trips):
             t = types[trip.vehicle_type]
             vehicles, duration_row, trips_row = type_rows[trip.vehicle_type]
-            limit = min(t.shift_duration, t.tw_late - t.tw_early)
+            limit = duration_limit(t)
             most = t.max_reloads + 1 if t.max_reloads < len(trips) else len(trips)
             entries = [(c, 1.0) for c in trip.clients] + [(trips_row, 1.0)]
             if limit < UNLIMITED:  # PyVRP's "no limit" is the largest integer, too large for the solver
@@ -377,7 +382,7 @@ def chain(data: pyvrp.ProblemData, picked: list[Trip]) -> list[pyvrp.Route] | No
         mine = [trip for trip in picked if trip.vehicle_type == k]
         firsts = [trip for trip in mine if trip.first]
         others = sorted((trip for trip in mine if not trip.first), key=lambda trip: -trip.duration)
-        limit = min(t.shift_duration, t.tw_late - t.tw_early)
+        limit = duration_limit(t)
         most = t.max_reloads + 1 if t.max_reloads < len(mine) else len(mine)
         found = _assign(firsts, others, limit, most)
         if found is None:
