@@ -69,10 +69,10 @@ def _assignment(data: pyvrp.ProblemData, vt: pyvrp.VehicleType, locs: list[int],
     site_locs = [data.depot(p).location for p in sites]
     unload_s = np.array([data.depot(p).service_duration for p in sites], dtype=float)
     start, end = data.depot(vt.start_depot).location, data.depot(vt.end_depot).location
-    n, optional = len(locs), len(locs)
+    n = len(locs)
     into_site = (dur[np.ix_(locs, site_locs)] + unload_s[None, :]).min(axis=1)  # client -> unload
     from_site = dur[np.ix_(site_locs, locs)].min(axis=0)  # unload -> client
-    size = vehicles + n + unloads + optional
+    size = vehicles + n + unloads + n  # at most one unload after each client is needed
     cost = np.full((size, size), _NO_ARC)
     v, c, u = slice(0, vehicles), slice(vehicles, vehicles + n), slice(vehicles + n, size)
     cost[v, c] = dur[start, locs][None, :]
