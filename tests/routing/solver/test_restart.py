@@ -1,4 +1,5 @@
-"""Late acceptance that starts again when idle (``restart_when_idle``: large problems without windows)."""
+"""Late acceptance that starts again when idle (``restart_when_idle``: large problems without windows),
+from its best plan shaken hard (``kick``)."""
 
 from __future__ import annotations
 
@@ -50,23 +51,33 @@ def _restart_params() -> pyvrp.SolveParams:
     return pyvrp.SolveParams(ils=ThresholdParams(restart_when_idle=True))
 
 
-def test_an_idle_search_starts_again_with_new_seeds_and_keeps_the_best_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_idle_search_starts_again_with_new_seeds_from_its_best_plan_shaken_and_keeps_the_best_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(pyvrp_search, "MIN_IDLE_ITERATIONS", 50)
     starts: list[tuple[int, int]] = []
-    plain = pyvrp_search.late_acceptance
+    kicked: list[tuple[int, int]] = []  # (seed, cost of the plan shaken)
+    plain, plain_kick = pyvrp_search.late_acceptance, pyvrp_search.kick
 
     def recorded(data: pyvrp.ProblemData, stop: object, seed: int, *rest: object) -> pyvrp.Solution:
         best = plain(data, stop, seed, *rest)  # type: ignore[arg-type]
         starts.append((seed, pyvrp_search.outcome_of(best)[1]))
         return best
 
+    def recorded_kick(data: pyvrp.ProblemData, solution: pyvrp.Solution, seed: int, *rest: object) -> pyvrp.Solution:
+        kicked.append((seed, pyvrp_search.outcome_of(solution)[1]))
+        return plain_kick(data, solution, seed, *rest)  # type: ignore[arg-type]
+
     monkeypatch.setattr(pyvrp_search, "late_acceptance", recorded)
+    monkeypatch.setattr(pyvrp_search, "kick", recorded_kick)
     data = to_pyvrp(random_problem(12)).data
     stop = ProgressStop(1e9, 3000, SearchLog(Deadline(1e9)))
     feasible, cost, _ = run_one(data, stop, 7, _restart_params())
     assert len(starts) > 1
     assert [seed for seed, _ in starts] == [7 + k * RESTART_SEED_STEP for k in range(len(starts))]
     assert feasible and cost == min(c for _, c in starts)
+    # every new start shakes the best plan found before it, with the new start's seed
+    assert kicked == [(seed, min(c for _, c in starts[:k])) for k, (seed, _) in enumerate(starts) if k > 0]
     assert stop.iterations == 3000  # the iteration limit counts every start
     again = run_one(data, ProgressStop(1e9, 3000, SearchLog(Deadline(1e9))), 7, _restart_params())
     assert again[1] == cost  # reproducible under an iteration limit
@@ -80,3 +91,25 @@ def test_only_large_problems_without_windows_restart_and_the_setting_reaches_the
     assert rebuilt == _restart_params()
     plan = checked_solve(random_problem(15), max_iterations=400, workers=2, backend=PyVRPBackend(_restart_params()))
     assert plan.feasible and len(plan.served) == 15
+
+
+def _edges(solution: pyvrp.Solution) -> set[tuple[int, int]]:
+    """The legs of ``solution``'s routes (-1: the depot)."""
+    legs = set()
+    for route in solution.routes():
+        stops = [a.idx for a in route.schedule() if a.is_client()]
+        legs |= set(zip([-1, *stops], [*stops, -1], strict=True))
+    return legs
+
+
+def test_a_kick_changes_part_of_the_plan_and_keeps_most_of_it() -> None:
+    data = to_pyvrp(random_problem(60)).data
+    params = pyvrp.SolveParams()
+    plan = pyvrp.solve(data, pyvrp.stop.MaxIterations(2000), seed=1, params=params, collect_stats=False).best
+    kept = []
+    for seed in range(5):
+        shaken = pyvrp_search.kick(data, plan, seed, params)
+        assert shaken.num_clients() == data.num_clients  # every client still visited
+        kept.append(len(_edges(plan) & _edges(shaken)) / len(_edges(plan)))
+    assert min(kept) < 1.0  # not the same plan every time: the kick moves clients
+    assert min(kept) > 0.5  # unlike a new random start, it keeps most of the plan
