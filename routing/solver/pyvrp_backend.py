@@ -281,6 +281,9 @@ MAIN_SHARE = 0.35
 #: Share of the budget left after the first search for the one with a vehicle fewer (the rest searches on from
 #: the cheaper of the two plans).
 FEWER_SHARE = 0.7
+#: Share of its time after which the search with a vehicle fewer stops if it has found no plan within the
+#: shifts yet (on the generated unload days it found one at once or never: docs/decisions.md, 2026-12-06).
+FEWER_GIVE_UP = 0.25
 
 
 @dataclass
@@ -351,11 +354,12 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
     with its smallest route appended to the shortest route that may reload once
     more, after an unload (a complete plan, which the search then repairs if it
     runs past a shift); its plan is kept only if PyVRP finds it within capacity,
-    shifts and windows and it is cheaper. The rest of the budget searches on from
-    the plan kept. When the plan has one route, or no route of a vehicle that may
-    reload, or a lower bound proves that one vehicle fewer cannot visit the
-    required stops within its shifts (:func:`~routing.solver.bounds.fleet_too_short`),
-    the first search goes on instead.
+    shifts and windows and it is cheaper. That search stops after
+    :data:`FEWER_GIVE_UP` of its time if it has no such plan yet. The rest of the
+    budget searches on from the plan kept. When the plan has one route, or no
+    route of a vehicle that may reload, or a lower bound proves that one vehicle
+    fewer cannot visit the required stops within its shifts
+    (:func:`~routing.solver.bounds.fleet_too_short`), the first search goes on instead.
     """
     routes = best.routes()
     reloading = [r for r in routes if _can_reload(problem.vehicles[r.vehicle_type()])]
@@ -377,7 +381,10 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
     kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest and r is not host]
     if host is not None:  # the smallest route becomes the host's last trip, after an unload
         kept.append(_merged(reduced.data, host, smallest))
-    found = run(reduced, run.log.deadline.share(FEWER_SHARE), init=pyvrp.Solution(reduced.data, kept))
+    deadline = run.log.deadline
+    until = deadline.share(FEWER_SHARE)
+    give_up = deadline.clock() + FEWER_GIVE_UP * (until - deadline.clock())
+    found = run(reduced, until, give_up_at=give_up, init=pyvrp.Solution(reduced.data, kept))
     other = from_pyvrp(problem, mapped, found)
     if found.is_feasible() and other.cost < plan.cost:  # within capacity and shifts, and cheaper
         mapped, best, plan = reduced, found, other

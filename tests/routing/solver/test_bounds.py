@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from routing.model import Depot, Stop, TimeWindow, Vehicle
-from routing.solver import bounds, pyvrp_backend
+from routing.solver import bounds, pyvrp_backend, pyvrp_search, solve
 from routing.solver.pyvrp_backend import to_pyvrp
 from tests.routing.solver.conftest import checked_solve, line_problem
+from tests.routing.solver.test_budget_and_fleet import FakeClock
 from tests.routing.solver.test_recombine import one_truck_optimum
 
 DEPOTS = [Depot("G"), Depot("P1", service_s=5), Depot("P2", service_s=5)]
@@ -69,3 +72,38 @@ def test_the_search_with_a_truck_fewer_is_skipped_when_one_truck_is_too_short(mo
     monkeypatch.setattr(bounds, "MAX_CLIENTS", 0)  # without the bound the search with a truck fewer runs
     checked_solve(line_problem(*bins_day(2, TimeWindow(0, 130))), max_iterations=300)
     assert merged
+
+
+def test_the_search_with_a_truck_fewer_gives_up_early_when_it_finds_no_plan_within_the_shift(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same day with the bound off: one truck cannot empty the bins within 130 s, so the search with a truck
+    # fewer never finds a plan within the shift; it stops after FEWER_GIVE_UP of its time and the two trucks
+    # search on with the rest (on a clock that advances 1 ms per reading, so that the times are the search's own).
+    monkeypatch.setattr(bounds, "MAX_CLIENTS", 0)
+    stops: list[pyvrp_search.ProgressStop] = []
+    real = pyvrp_backend.ProgressStop
+
+    def recorded(*args: Any, **kwargs: Any) -> pyvrp_search.ProgressStop:
+        stops.append(real(*args, **kwargs))
+        return stops[-1]
+
+    monkeypatch.setattr(pyvrp_backend, "ProgressStop", recorded)
+
+    def reduced_pass(give_up: float) -> tuple[float, float, float, float, float]:
+        """The search with a truck fewer: when it started and ended, when it was to give up, to stop and to end
+        its share of the budget."""
+        monkeypatch.setattr(pyvrp_backend, "FEWER_GIVE_UP", give_up)
+        stops.clear()
+        clock = FakeClock(step=0.001)
+        plan = solve(line_problem(*bins_day(2, TimeWindow(0, 130))), time_limit_s=1.0, seed=1, clock=clock)
+        assert plan.feasible and len(plan.routes) == 2
+        fewer, after = stops[1], stops[2]  # the passes: two trucks, one truck fewer, two trucks again
+        assert fewer.give_up_at is not None
+        return fewer.began, after.began, fewer.give_up_at, fewer.stop_at, fewer.until
+
+    began, ended, give_up, stop_at, until = reduced_pass(pyvrp_backend.FEWER_GIVE_UP)
+    assert give_up - began < 0.3 * (until - began)
+    assert give_up <= ended < stop_at  # gave up after a quarter of its time, no plan within the shift found
+    began, ended, give_up, stop_at, until = reduced_pass(1.0)  # never giving up: it runs to the end of its share
+    assert ended >= stop_at
