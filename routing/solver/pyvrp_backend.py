@@ -381,9 +381,8 @@ def _fewer_vehicles(problem: Problem, mapped: Mapped, best: pyvrp.Solution, plan
     kept = [_copy_route(reduced.data, r) for r in routes if r is not smallest and r is not host]
     if host is not None:  # the smallest route becomes the host's last trip, after an unload
         kept.append(_merged(reduced.data, host, smallest))
-    deadline = run.log.deadline
-    until = deadline.share(FEWER_SHARE)
-    give_up = deadline.clock() + FEWER_GIVE_UP * (until - deadline.clock())
+    now, until = run.log.deadline.clock(), run.log.deadline.share(FEWER_SHARE)
+    give_up = now + FEWER_GIVE_UP * (until - now)
     found = run(reduced, until, give_up_at=give_up, init=pyvrp.Solution(reduced.data, kept))
     other = from_pyvrp(problem, mapped, found)
     if found.is_feasible() and other.cost < plan.cost:  # within capacity and shifts, and cheaper
