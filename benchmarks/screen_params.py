@@ -10,9 +10,10 @@ defaults: ``nb`` (num_neighbours), ``hist`` (history_length), ``noimp``
 (num_iters_no_improvement), ``pmin``/``pmax`` (perturbations), ``sbu``
 (penalty solutions_between_updates), ``tf`` (target_feasible), ``nbw`` (weight_wait_time of the
 neighbourhood), ``exh`` (exhaustive_on_best, 0 or 1), ``thr`` (record-to-record threshold of
-:class:`~routing.solver.pyvrp_search.ThresholdParams`, 0 = PyVRP's late acceptance), ``add`` / ``drop`` (operators of ``pyvrp.search``
+:class:`~routing.solver.pyvrp_search.ThresholdParams`, 0 = PyVRP's late acceptance), ``raise`` (its
+``prize_raise``: optional clients' prizes start that share higher), ``add`` / ``drop`` (operators of ``pyvrp.search``
 added to or dropped from PyVRP's defaults, joined by ``+``: ``drop=Swap22+Swap21``). Each line printed
-is ``instance variant seed gap_pct iterations wall_s loadavg``. One search per run unless ``--workers`` says
+is ``instance variant seed gap_pct iterations wall_s loadavg routes``. One search per run unless ``--workers`` says
 otherwise (``solve`` itself would run two on a large problem when the machine has two cores).
 """
 
@@ -48,6 +49,7 @@ def params_of(variant: str) -> pyvrp.SolveParams | None:
         history_length=int(kv.get("hist", 300)),
         exhaustive_on_best=kv.get("exh", "1") == "1",
         threshold=float(kv.get("thr", 0.0)),
+        prize_raise=float(kv.get("raise", 0.0)),
     )
     penalty = pyvrp.PenaltyParams(
         solutions_between_updates=int(kv.get("sbu", 500)), target_feasible=float(kv.get("tf", 0.65))
@@ -89,7 +91,18 @@ def main() -> None:
             for seed in args.seeds:
                 plan, wall, load1 = run_variant(problem, variant, args.budget, seed, args.workers)
                 g, _ = gap(inst, problem, plan)
-                print(name, variant, seed, f"{g:.2f}", plan.iterations, f"{wall:.2f}", load1, sep="\t", flush=True)
+                print(
+                    name,
+                    variant,
+                    seed,
+                    f"{g:.2f}",
+                    plan.iterations,
+                    f"{wall:.2f}",
+                    load1,
+                    len(plan.routes),
+                    sep="\t",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from routing.solver.pyvrp_search import (
     RESTART_SEED_STEP,
     ProgressStop,
     SearchLog,
+    activities,
     has_windows,
     outcome_of,
     params_for,
@@ -402,7 +403,7 @@ def _host(data: pyvrp.ProblemData, candidates: list[pyvrp.Route]) -> pyvrp.Route
 def _merged(data: pyvrp.ProblemData, host: pyvrp.Route, guest: pyvrp.Route) -> pyvrp.Route:
     """``host`` then, after an unload at its site nearest the way to ``guest``'s first stop, ``guest``'s stops."""
     vtype = data.vehicle_type(host.vehicle_type())
-    before, after = _activities(host), _activities(guest)
+    before, after = activities(host), activities(guest)
     last, first = _location(data, before[-1]), _location(data, after[0])
     matrix = data.distance_matrix(vtype.profile)
     site = min(vtype.reload_depots, key=lambda p: int(matrix[last, p]) + int(matrix[p, first]))
@@ -418,12 +419,7 @@ def _can_reload(v: Vehicle) -> bool:
 
 
 def _copy_route(data: pyvrp.ProblemData, route: pyvrp.Route) -> pyvrp.Route:
-    return pyvrp.Route(data, _activities(route), route.vehicle_type())
-
-
-def _activities(route: pyvrp.Route) -> list[pyvrp.Activity]:
-    """The route's visits between its start and end depots, reloads included."""
-    return [pyvrp.Activity(a.type, a.idx) for a in list(route.schedule())[1:-1]]
+    return pyvrp.Route(data, activities(route), route.vehicle_type())
 
 
 def _finish(plan: Plan, seed: int, log: SearchLog) -> Plan:
