@@ -267,7 +267,7 @@ def threshold_search(
     clients it still wanders as far as at the start; here the search may move up
     to ``threshold`` above the best plan at the start and settles on it by the end
     (``stop.fraction()``: the share of the time or iterations used; a stop without
-    it gives a fixed threshold). Measured in ``docs/decisions.md`` (2026-12-06).
+    it gives a fixed threshold and no raised prizes). Measured in ``docs/decisions.md`` (2026-12-06).
 
     With ``prize_raise`` in the params and optional clients, the search starts on
     raised prizes that fall step by step to the real ones (:class:`PrizeSteps`); the
@@ -277,8 +277,9 @@ def threshold_search(
     ls, pm = search_parts(data, rng, params)
     if init is None:
         init = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
-    fraction = getattr(stop, "fraction", lambda: 0.0)
-    steps = PrizeSteps(data, getattr(params.ils, "prize_raise", 0.0), fraction)
+    told = getattr(stop, "fraction", None)  # a stop that cannot tell it: a fixed threshold and the real prizes
+    fraction = told if told is not None else lambda: 0.0
+    steps = PrizeSteps(data, getattr(params.ils, "prize_raise", 0.0) if told is not None else 0.0, fraction)
     here, local = data, ls
     best = curr = real_best = init
     evaluator = pm.cost_evaluator()

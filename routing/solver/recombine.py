@@ -260,6 +260,10 @@ class SegmentStop:
         self.segment_over = self.stop.log.deadline.clock() >= self.end
         return self.segment_over
 
+    def fraction(self) -> float:
+        """Share of the whole pass used so far (``stop``'s), not of the segment."""
+        return float(self.stop.fraction())
+
 
 class _Model:
     """The set-partitioning model over ``trips`` (one binary variable per trip)."""

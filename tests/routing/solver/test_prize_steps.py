@@ -10,6 +10,8 @@ import pytest
 import pyvrp
 
 from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
+from routing.solver import pyvrp_search
+from routing.solver.base import Deadline
 from routing.solver.pyvrp_backend import PyVRPBackend, to_pyvrp
 from routing.solver.pyvrp_search import (
     LARGE_CLIENTS,
@@ -18,11 +20,14 @@ from routing.solver.pyvrp_search import (
     PRIZE_STEP,
     PlainParams,
     PrizeSteps,
+    ProgressStop,
+    SearchLog,
     ThresholdParams,
     empty_start,
     params_for,
     threshold_search,
 )
+from routing.solver.recombine import SegmentStop
 from tests.routing.solver.conftest import checked_solve
 
 
@@ -91,6 +96,33 @@ def test_while_the_prizes_are_raised_the_search_returns_and_reports_its_best_pla
     assert set(stop.seen) == {190}  # never the cheaper-looking cost of a plan on raised prizes
     raised = threshold_search(data, Held(0.0, 200), 1, pyvrp.SolveParams(ils=ThresholdParams(threshold=0.01)), init, 0)
     assert raised.num_clients() == 1  # the same without a raise (the search itself does not add the stop)
+
+
+def test_a_search_whose_stop_cannot_tell_how_far_it_is_keeps_the_real_prizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    raised: list[float] = []
+    plain = pyvrp_search.with_prizes
+    monkeypatch.setattr(pyvrp_search, "with_prizes", lambda data, factor: raised.append(factor) or plain(data, factor))
+    data = to_pyvrp(near_and_far()).data
+    params = pyvrp.SolveParams(ils=ThresholdParams(threshold=0.01, prize_raise=0.2))
+    init = empty_start(data, 1, params)
+    calls = [0]
+
+    def blind(cost: int) -> bool:  # no fraction(): the prizes would otherwise stay raised to the end
+        calls[0] += 1
+        return calls[0] > 50
+
+    threshold_search(data, blind, 1, params, init, 0.01)
+    assert raised == []
+    threshold_search(data, Held(0.0, 50), 1, params, init, 0.01)
+    assert raised == [1.2]  # the same search with a stop that tells it
+
+
+def test_a_segment_of_a_pass_tells_the_share_of_the_whole_pass() -> None:
+    now = [100.0]
+    log = SearchLog(Deadline(10.0, clock=lambda: now[0]))
+    segment = SegmentStop(ProgressStop(110.0, None, log), end=101.0)
+    now[0] = 104.95
+    assert segment.fraction() == pytest.approx(0.5)  # of the pass's 10 s less its reserve, not of the 1 s segment
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
