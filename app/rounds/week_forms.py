@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -13,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.clock import local_today
 from app.forms import REQUIRED, choices
 from app.rounds.forms import FleetForm, plan_form
-from app.rounds.week import MAX_DAYS, WeekParams
+from app.rounds.week import MAX_DAYS, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
@@ -45,6 +46,44 @@ class WeekForm(FleetForm):
         chosen = set(self.vehicle_ids.data or ())
         if any(v not in chosen for _d, v in self.grid()):
             raise ValidationError(_l("Un veicolo scelto per un giorno deve essere anche tra i veicoli disponibili."))
+        horizon = self.horizon()
+        if horizon is not None and (beyond := sorted({d for d, _v in self.grid() if d >= horizon})):
+            raise ValidationError(
+                ngettext(
+                    "Hai spuntato veicoli per il giorno %(list)s, oltre i %(days)s giorni da pianificare.",
+                    "Hai spuntato veicoli per i giorni %(list)s, oltre i %(days)s giorni da pianificare.",
+                    len(beyond),
+                    list=_days(beyond),
+                    days=horizon,
+                )
+            )
+        if clash := sorted({d for d, _v in self.grid()} & set(self.off_days.data or ())):
+            raise ValidationError(
+                ngettext(
+                    "Il giorno %(list)s è senza giri ma ha veicoli spuntati: togli l'una o l'altra scelta.",
+                    "I giorni %(list)s sono senza giri ma hanno veicoli spuntati: togli l'una o l'altra scelta.",
+                    len(clash),
+                    list=_days(clash),
+                )
+            )
+
+    def validate_off_days(self, field: Any) -> None:
+        horizon = self.horizon()
+        if horizon is not None and (beyond := sorted(d for d in field.data or () if d >= horizon)):
+            raise ValidationError(
+                ngettext(
+                    "Il giorno senza giri %(list)s è oltre i %(days)s giorni da pianificare.",
+                    "I giorni senza giri %(list)s sono oltre i %(days)s giorni da pianificare.",
+                    len(beyond),
+                    list=_days(beyond),
+                    days=horizon,
+                )
+            )
+
+    def horizon(self) -> int | None:
+        """The number of days to plan when it is a valid one (its own error is given elsewhere otherwise)."""
+        days = self.days.data
+        return days if isinstance(days, int) and MIN_DAYS <= days <= MAX_DAYS else None
 
     def grid(self) -> list[tuple[int, int]]:
         """The ticks of the per-day grid as ``(day index, vehicle id)``."""
@@ -78,6 +117,11 @@ class WeekForm(FleetForm):
             time_limit_s=float(self.time_limit_s.data),
             created_by_id=user_id,
         )
+
+
+def _days(indices: list[int]) -> str:
+    """Day indices as the page numbers them (from 1): ``[5, 6]`` → ``"6, 7"``."""
+    return ", ".join(str(d + 1) for d in indices)
 
 
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:

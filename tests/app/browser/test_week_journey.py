@@ -35,6 +35,10 @@ def _plan_two_days(page: Any, seeded: Seeded) -> None:
     page.get_by_role("link", name="Pianifica la settimana").click()
     page.fill("input[name=start_date]", (local_today() + timedelta(days=1)).isoformat())
     page.fill("input[name=days]", "2")
+    # only the two days to plan are offered in the grid and among the days off
+    assert page.get_by_label(f"{TRUCK} · giorno 2", exact=True).is_visible()
+    assert not page.get_by_label(f"{TRUCK} · giorno 3", exact=True).is_visible()
+    assert page.locator("[data-role=off-days] input:visible").count() == 2
     page.get_by_label(f"{TRUCK} Iveco").check()
     page.get_by_label(f"{SPARE} Fiat").check()
     page.select_option(f"select[name=driver_{seeded.truck_id}]", label=DRIVER)

@@ -137,6 +137,8 @@ def _week_form(world, **changes):
         ({"days": "1"}, "L&#39;orizzonte deve essere da 2 a 7 giorni."),
         ({"days": "8"}, "L&#39;orizzonte deve essere da 2 a 7 giorni."),
         ({"off_days": ["0", "1", "2"]}, "Nessun veicolo in nessun giorno: scegline almeno uno."),
+        ({"off_days": ["3"]}, "Il giorno senza giri 4 è oltre i 3 giorni da pianificare."),
+        ({"off_days": ["1", "5", "6"]}, "I giorni senza giri 6, 7 sono oltre i 3 giorni da pianificare."),
     ],
 )
 def test_bad_week_choices_get_an_italian_message_and_queue_nothing(client, login_as, filling, changes, message):
@@ -197,6 +199,33 @@ def test_a_day_ticked_for_a_vehicle_not_in_the_fleet_is_refused(client, login_as
     assert "Un veicolo scelto per un giorno deve essere anche tra i veicoli disponibili." in response.get_data(
         as_text=True
     )
+    assert _count(PlanningJob) == 0
+
+
+@pytest.mark.parametrize(
+    ("grid", "off", "message"),
+    [
+        (["0:{a}", "3:{a}"], [], "Hai spuntato veicoli per il giorno 4, oltre i 3 giorni da pianificare."),
+        (["2:{a}", "5:{b}", "6:{a}"], [], "Hai spuntato veicoli per i giorni 6, 7, oltre i 3 giorni da pianificare."),
+        (
+            ["0:{a}", "1:{b}"],
+            ["1"],
+            "Il giorno 2 è senza giri ma ha veicoli spuntati: togli l&#39;una o l&#39;altra scelta.",
+        ),
+    ],
+)
+def test_ticks_the_week_would_not_use_are_refused_with_the_days_named(
+    client, login_as, filling, grid, off, message
+) -> None:
+    first, second = filling.vehicles
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+    ticks = [cell.format(a=first.id, b=second.id) for cell in grid]
+
+    response = post_form(client, "/rounds/week/new", _week_form(filling, day_fleet=ticks, off_days=off))
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
     assert _count(PlanningJob) == 0
 
 
