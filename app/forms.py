@@ -7,14 +7,52 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import flask_wtf
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import DateField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
 from app.i18n import fmt_number, parse_number
+
+#: WTForms' own messages that its Italian catalogue lacks or marks fuzzy (WTForms 3.2: they would show in English),
+#: given in ours; a plural takes the same text as its singular.
+WTFORMS_GAPS = {
+    "'%(value)s' is not a valid choice for this field.": _l("Scelta non valida per questo campo: '%(value)s'."),
+    "Not a valid time value.": _l("Non è un orario valido."),
+    "Not a valid week value.": _l("Non è una settimana valida."),
+    "This field cannot be edited.": _l("Questo campo non si può modificare."),
+    "This field is disabled and cannot have a value.": _l("Questo campo è disattivato e non può avere un valore."),
+    "Field must be exactly %(max)d character long.": _l("Il campo deve essere lungo esattamente %(max)d caratteri."),
+}
+
+
+class WTFormsTexts:
+    """The translations WTForms' fields and validators use: Flask-WTF's (WTForms' catalogue in the request's
+    locale), but :data:`WTFORMS_GAPS` from ours."""
+
+    def gettext(self, string: str) -> str:
+        own = WTFORMS_GAPS.get(string)
+        return str(own) if own is not None else str(wtforms_translations.gettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        own = WTFORMS_GAPS.get(singular)
+        return str(own) if own is not None else str(wtforms_translations.ngettext(singular, plural, n))
+
+
+WTFORMS_TEXTS = WTFormsTexts()
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Every form of the app: Flask-WTF's, with WTForms' messages completed in Italian (:class:`WTFormsTexts`)."""
+
+    class Meta(flask_wtf.FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            own = super().get_translations(form)
+            return WTFORMS_TEXTS if own is wtforms_translations else own
+
 
 REQUIRED = DataRequired(_l("Campo obbligatorio."))
 # InputRequired keeps the parse error of a number field (DataRequired would replace it).

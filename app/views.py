@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import flash, redirect
-from flask_wtf import FlaskForm
 from wtforms import Field, FieldList
 
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import FlaskForm
 
 T = TypeVar("T")
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from app.api import tokens
 from app.core.clock import utcnow
 from app.core.policy import Permission, permission_required
 from app.extensions import db
+from app.forms import FlaskForm
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/tokens")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.models import OrganisationKind
 from app.core.policy import Role
-from app.forms import choices
+from app.forms import FlaskForm, choices
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Amministratore"),

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.bins.models import BinStatus, Stream
-from app.forms import NUMBER_REQUIRED, REQUIRED, choices, civic_field, location_fields
+from app.forms import NUMBER_REQUIRED, REQUIRED, FlaskForm, choices, civic_field, location_fields
 
 STREAM_LABELS = {Stream.REUSE: _l("Riuso"), Stream.MATERIAL_RECOVERY: _l("Recupero di materia")}
 STATUS_LABELS = {

@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from app.core.clock import local_today
 from app.forms import PeriodFilterForm
+from app.i18n import whole_number
 
 
 def month_bounds(today: date) -> tuple[date, date]:
@@ -36,10 +37,10 @@ class ChainFilterForm(PeriodFilterForm):
 
     def validate_bin_id(self, field: HiddenField) -> None:
         text = (field.data or "").strip()
-        if text and not (text.isdigit() and 0 < int(text) < 2**31):
+        if text and not whole_number(text):
             raise ValidationError(_l("Contenitore non valido."))
 
     @property
     def bin_number(self) -> int | None:
         text = (self.bin_id.data or "").strip()
-        return int(text) if text.isdigit() else None
+        return whole_number(text)

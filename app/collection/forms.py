@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -21,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.collection.models import IncidentCode
 from app.core.clock import local_minute
 from app.core.inputs import EARLIEST
-from app.forms import LocalDecimalField, choices
+from app.forms import FlaskForm, LocalDecimalField, choices
 
 INCIDENT_LABELS = {
     IncidentCode.OVERFLOW: _l("Traboccante / sacchi a terra"),

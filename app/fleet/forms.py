@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TimeField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -11,6 +10,7 @@ from app.fleet.models import SiteKind
 from app.forms import (
     NUMBER_REQUIRED,
     REQUIRED,
+    FlaskForm,
     LocalDecimalField,
     cap_field,
     choices,

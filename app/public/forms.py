@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SubmitField
 
 from app.collection.citizen_reports import KIND_LABELS
-from app.forms import REQUIRED, choices
+from app.forms import REQUIRED, FlaskForm, choices
 
 
 class ReportForm(FlaskForm):

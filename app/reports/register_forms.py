@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import LocalDecimalField
+from app.forms import FlaskForm, LocalDecimalField
 
 
 class AnnotateForm(FlaskForm):

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from app.collection import idempotency
@@ -19,6 +18,7 @@ from app.core.inputs import json_body
 from app.core.policy import Permission, permission_required
 from app.errors import AuthenticationRequired, DomainError, error_payload
 from app.extensions import db
+from app.forms import FlaskForm
 from app.rounds import driver_services as services
 from app.rounds import kinds
 from app.rounds.models import RouteStop

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.clock import local_today
-from app.forms import REQUIRED, choices
+from app.forms import REQUIRED, FlaskForm, choices
 from app.i18n import fmt_number
 from app.rounds.services import PlanParams
 

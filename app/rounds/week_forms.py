@@ -86,8 +86,11 @@ class WeekForm(FleetForm):
         return days if isinstance(days, int) and MIN_DAYS <= days <= MAX_DAYS else None
 
     def grid(self) -> list[tuple[int, int]]:
-        """The ticks of the per-day grid as ``(day index, vehicle id)``."""
-        return [(int(d), int(v)) for d, v in (value.split(":") for value in self.day_fleet.data or ())]
+        """The ticks of the per-day grid as ``(day index, vehicle id)``; a value the grid does not offer is left
+        out (the field's own check refuses it)."""
+        offered = {str(choice.value) for choice in self.day_fleet.choices or ()}
+        ticked = (value.split(":") for value in self.day_fleet.data or () if value in offered)
+        return [(int(d), int(v)) for d, v in ticked]
 
     def day_cells(self) -> list[tuple[str, list[Any]]]:
         """The grid's rows for the page: a vehicle's plate and its checkbox for each day."""

@@ -8,11 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from app.core.policy import Permission, permission_required
 from app.extensions import db
+from app.forms import FlaskForm
 from app.rounds import jobs, queries, week
 from app.rounds.forms import CancelForm
 from app.rounds.models import JobStatus, WeekPlan

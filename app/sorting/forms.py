@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     FieldList,
@@ -20,7 +19,7 @@ from wtforms.validators import Length, Optional
 
 from app.collection.forms import CheckboxesField
 from app.collection.models import Pickup
-from app.forms import NUMBER_REQUIRED, REQUIRED, LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, FlaskForm, LocalDecimalField, choices
 from app.i18n import fmt_datetime, fmt_number
 from app.sorting.codes import DOCUMENT_LABELS, FRACTION_LABELS, PARTNER_LABELS
 from app.sorting.models import IntakeSource

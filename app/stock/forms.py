@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.errors import ValidationError
-from app.forms import choices
+from app.forms import FlaskForm, choices
+from app.i18n import whole_number
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, DESTINATIONS, GRADES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
 
@@ -81,7 +81,8 @@ def counted_pieces(formdata: dict[str, str], item_ids: list[int]) -> dict[int, i
         text = (formdata.get(f"count-{item_id}") or "").strip()
         if not text:
             continue
-        if not text.isdigit():
+        count = whole_number(text)
+        if count is None:
             raise ValidationError(_("Le quantità contate devono essere numeri interi non negativi."), field="counts")
-        counted[item_id] = int(text)
+        counted[item_id] = count
     return counted

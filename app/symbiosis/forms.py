@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.forms import (
     NUMBER_REQUIRED,
     REQUIRED,
+    FlaskForm,
     LocalDecimalField,
     cap_field,
     choices,

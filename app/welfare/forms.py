@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from app.forms import (
     REQUIRED,
+    FlaskForm,
     cap_field,
     choices,
     civic_field,

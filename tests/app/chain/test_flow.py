@@ -149,3 +149,15 @@ def test_an_operator_sees_only_the_kilos_of_its_own_bins(client, login_as, chain
     data = client.get("/chain/export.json?start=2026-11-01&end=2026-11-30").get_json()
     assert data["scope"]["operator_id"] == user.organisation_id and data["kg"]["bins"] == 0
     assert client.get(f"/chain/forward?bin_id={milano.id}").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 5000, "0", "2147483648"])
+def test_a_bin_number_that_is_not_one_is_refused_not_a_server_error(client, login_as, chain, value):
+    """Digits ``int`` refuses (``²``), other scripts' digits, numbers too long to convert or to store."""
+    login_as("coordinator")
+
+    page = client.get("/chain/forward", query_string={"start": "2026-11-01", "end": "2026-11-30", "bin_id": value})
+    data = client.get("/chain/export.json", query_string={"bin_id": value})
+
+    assert page.status_code == 422 and "Contenitore non valido." in page.get_data(as_text=True)
+    assert data.status_code == 422 and "bin_id" in data.get_json()["fields"]

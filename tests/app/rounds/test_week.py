@@ -229,6 +229,21 @@ def test_ticks_the_week_would_not_use_are_refused_with_the_days_named(
     assert _count(PlanningJob) == 0
 
 
+@pytest.mark.parametrize("cell", ["x:y", "0:abc", "0", "0:999999", "9:{a}"])
+def test_a_grid_value_the_page_did_not_offer_is_refused_in_italian(client, login_as, filling, cell) -> None:
+    """A hand-made post, or a page left open while a vehicle was removed: a message, not a server error."""
+    first = filling.vehicles[0]
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+    value = cell.format(a=first.id)
+
+    response = post_form(client, "/rounds/week/new", _week_form(filling, day_fleet=[f"0:{first.id}", value]))
+
+    assert response.status_code == 422
+    assert f"Scelta non valida per questo campo: &#39;{value}&#39;." in response.get_data(as_text=True)
+    assert _count(PlanningJob) == 0
+
+
 def test_the_week_form_offers_a_vehicle_grid_per_day(client, login_as, filling) -> None:
     login_as("coordinator", organisation=filling.vehicles[0].organisation)
     db.session.commit()

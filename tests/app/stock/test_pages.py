@@ -90,6 +90,16 @@ def test_a_count_on_the_page_records_the_difference(client, coordinator_stock):
     assert "inventario di novembre" in history and "-2" in history
 
 
+@pytest.mark.parametrize("count", ["²", "-1", "4,5", "9" * 5000, "2147483648"])
+def test_a_count_that_is_not_a_whole_number_is_refused_and_changes_nothing(client, coordinator_stock, count):
+    item, location = coordinator_stock
+    url = f"/stock/locations/{location.id}/count"
+    response = post_form(client, url, {f"count-{item.id}": count, "reason": "inventario"})
+    assert response.status_code == 422
+    assert "Le quantità contate devono essere numeri interi non negativi." in response.get_data(as_text=True)
+    assert services.balance(item, location).on_hand == 6
+
+
 def test_location_label_has_a_qr_code(client, coordinator_stock):
     _, location = coordinator_stock
     page = client.get(f"/stock/locations/{location.id}/label").get_data(as_text=True)
