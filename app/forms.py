@@ -59,6 +59,11 @@ REQUIRED = DataRequired(_l("Campo obbligatorio."))
 NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
 
 
+#: Numbers typed in a form stay below this: kilos, litres and prices are far smaller, and a larger number
+#: (``9`` × 5,000, ``1e999``) would overflow the decimal arithmetic and the database columns downstream.
+LARGEST_DECIMAL = Decimal(10) ** 12
+
+
 class LocalDecimalField(StringField):
     """A number typed the Italian way (``1.234,5``) or with a decimal point."""
 
@@ -83,6 +88,9 @@ class LocalDecimalField(StringField):
         if not self.data.is_finite():
             self.data = None
             raise ValueError(_l("Numero non valido (es. 1.234,5)."))
+        if abs(self.data) >= LARGEST_DECIMAL:
+            self.data = None
+            raise ValueError(_l("Numero troppo grande."))
 
     @property
     def decimal(self) -> Decimal | None:

@@ -39,22 +39,6 @@ def parse_number(text: str) -> Decimal:
     raise ValueError(cleaned)
 
 
-#: Largest whole number a form takes where a database integer (32 bits) stores it.
-MAX_WHOLE = 2**31 - 1
-
-
-def whole_number(text: str, most: int = MAX_WHOLE) -> int | None:
-    """``text`` as a whole number from 0 to ``most`` when it is written in digits 0-9 only, else None.
-
-    ``str.isdigit`` alone lets through characters ``int`` refuses (``"²"``) and numbers too long to convert.
-    """
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(most)):
-        return None
-    value = int(text)
-    return value if value <= most else None
-
-
 def fmt_number(value: Any, decimals: int = 1) -> str:
     if value is None:
         return "–"

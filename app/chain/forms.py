@@ -9,8 +9,8 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import ValidationError
 
 from app.core.clock import local_today
+from app.core.inputs import whole_number
 from app.forms import PeriodFilterForm
-from app.i18n import whole_number
 
 
 def month_bounds(today: date) -> tuple[date, date]:

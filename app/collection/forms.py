@@ -49,7 +49,7 @@ class PickupForm(FlaskForm):
     )
     fill_percent = IntegerField(
         _l("Riempimento stimato (%), se non c'è la bilancia"),
-        validators=[Optional(), NumberRange(min=0, max=150, message=_l("Riempimento tra 0 e 150%."))],
+        validators=[Optional(), NumberRange(min=0, max=150, message=_l("Riempimento tra %(min)s e %(max)s%%."))],
         render_kw={"inputmode": "numeric"},
     )
     incidents = CheckboxesField(

@@ -12,7 +12,7 @@ from app.collection import bin_lookup, services
 from app.collection.forms import INCIDENT_LABELS, PickupForm
 from app.collection.models import Pickup
 from app.core.clock import from_local, wall_minute
-from app.core.inputs import int_arg
+from app.core.inputs import int_arg, whole_number
 from app.core.policy import Permission, permission_required
 from app.forms import choices
 from app.i18n import fmt_number
@@ -30,7 +30,7 @@ def _data(form: PickupForm, **extra: Any) -> services.PickupData:
         incidents=list(form.incidents.data or []),
         notes=form.notes.data or "",
         code=form.code.data or "",
-        operator_id=int(operator) if operator and str(operator).isdigit() else None,
+        operator_id=whole_number(str(operator or "")),
         vehicle_id=form.vehicle_id.data or None,
         **extra,
     )

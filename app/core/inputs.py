@@ -92,6 +92,16 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return bounded_int(int(raw) if len(digits) <= 20 else INT_MAX + 1, name)
 
 
+def whole_number(text: str, most: int = INT_MAX) -> int | None:
+    """``text`` (a form's field) as a whole number from 0 to ``most`` when it is written in digits 0-9 only, else
+    None: ``str.isdigit`` alone lets through characters ``int`` refuses (``"²"``) and numbers too long to convert."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(most)):
+        return None
+    value = int(text)
+    return value if value <= most else None
+
+
 def loads_strict(data: bytes | str) -> Any:
     """A JSON document, refused whole (400) when malformed or too deep; bad text names its path (422)."""
     try:

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.inputs import whole_number
 from app.errors import ValidationError
 from app.forms import FlaskForm, choices
-from app.i18n import whole_number
 from app.stock.catalog import AGE_GROUPS, CATEGORIES, DESTINATIONS, GRADES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
 

@@ -43,6 +43,17 @@ def test_a_correction_is_a_new_row_and_the_old_one_is_superseded_and_audited(cli
     assert audit.user_id == operator.id
 
 
+@pytest.mark.parametrize("operator", ["²", "9" * 5000])
+def test_a_correction_with_a_hand_made_operator_field_is_not_a_server_error(client, login_as, operator):
+    user = login_as("operator")
+    bin_ = BinFactory(operator=user.organisation)
+    original = _pickup(user, bin_)
+    db.session.commit()
+    url = f"/collection/pickups/{original.id}/correct"
+    form = {"code": bin_.code, "weight_kg": "95,0", "collected_at": "2026-01-10T08:30", "operator": operator}
+    assert post_form(client, url, form).status_code in (302, 422)
+
+
 def test_a_superseded_pickup_cannot_be_corrected_again():
     user = UserFactory(role="coordinator")
     bin_ = BinFactory()

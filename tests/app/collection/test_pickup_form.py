@@ -60,8 +60,12 @@ def test_a_driver_logs_a_pickup_in_italian_decimals_and_reads_a_confirmation(cli
         ({"weight_kg": "-3"}, "Il peso non può essere negativo."),
         ({"weight_kg": "5000"}, "Peso non plausibile: al massimo 700 kg per questo contenitore."),
         ({"code": "XX-9999"}, "Contenitore sconosciuto: XX-9999."),
+        ({"weight_kg": "9" * 5000}, "Numero troppo grande."),
+        ({"weight_kg": "1e999"}, "Numero troppo grande."),
+        ({"weight_kg": "", "fill_percent": "200"}, "Riempimento tra 0 e 150%."),
+        ({"weight_kg": "", "fill_percent": "-1"}, "Riempimento tra 0 e 150%."),
     ],
-    ids=["nan", "negative", "absurd", "unknown-bin"],
+    ids=["nan", "negative", "absurd", "unknown-bin", "5000-digits", "1e999", "fill-200", "fill-negative"],
 )
 def test_bad_input_is_refused_with_an_italian_message_and_nothing_saved(client, driver_bin, fields, message):
     response = _submit(client, **fields)
