@@ -10,11 +10,12 @@ from typing import Any
 import flask_wtf
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DateField, StringField
+from wtforms import DateField, IntegerField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
+from app.core.inputs import INT_MAX, INT_MIN
 from app.i18n import fmt_number, parse_number
 
 #: WTForms' own messages that its Italian catalogue lacks or marks fuzzy (WTForms 3.2: they would show in English),
@@ -46,12 +47,22 @@ WTFORMS_TEXTS = WTFormsTexts()
 
 
 class FlaskForm(flask_wtf.FlaskForm):
-    """Every form of the app: Flask-WTF's, with WTForms' messages completed in Italian (:class:`WTFormsTexts`)."""
+    """Every form of the app: Flask-WTF's, with WTForms' messages completed in Italian (:class:`WTFormsTexts`),
+    and every whole number within what a database integer holds (ids, positions, quantities: a larger one would
+    make PostgreSQL fail the query)."""
 
     class Meta(flask_wtf.FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:
             own = super().get_translations(form)
             return WTFORMS_TEXTS if own is wtforms_translations else own
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        for field in self:
+            if isinstance(field, IntegerField) and isinstance(field.data, int) and not INT_MIN <= field.data <= INT_MAX:
+                field.errors = [*field.errors, str(_l("Numero fuori dall'intervallo ammesso."))]
+                valid = False
+        return valid
 
 
 REQUIRED = DataRequired(_l("Campo obbligatorio."))

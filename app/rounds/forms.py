@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -17,7 +16,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.core.clock import local_today
 from app.forms import REQUIRED, FlaskForm, choices
@@ -109,10 +108,17 @@ def plan_form(
     return form
 
 
+def version_field() -> IntegerField:
+    """The version of the plan the page showed (hidden): edits of a plan changed since are refused."""
+    return IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(_l("Versione del piano mancante: ricarica la pagina."))]
+    )
+
+
 class EditForm(FlaskForm):
     """One edit of a plan: move a stop (to a route and position) or lock/unlock it."""
 
-    version = HiddenField(validators=[REQUIRED])
+    version = version_field()
     stop_id = IntegerField(_l("Fermata"), validators=[InputRequired()])
     action = RadioField(
         _l("Azione"),
@@ -127,7 +133,7 @@ class EditForm(FlaskForm):
 class PublishForm(FlaskForm):
     """Publication asks for a ticked confirmation (the browser holds the form back without it, no JS needed)."""
 
-    version = HiddenField(validators=[REQUIRED])
+    version = version_field()
     confirm = BooleanField(
         _l("Ho controllato i giri e gli avvisi: pubblica e rendi il piano visibile agli autisti"),
         validators=[DataRequired(_l("Spunta la conferma per pubblicare."))],
@@ -138,7 +144,7 @@ class PublishForm(FlaskForm):
 class DriverForm(FlaskForm):
     """The driver of one route of a draft."""
 
-    version = HiddenField(validators=[REQUIRED])
+    version = version_field()
     route_id = IntegerField(validators=[InputRequired()])
     driver_id = IntegerField(_l("Autista"), validators=[Optional()])
     submit = SubmitField(_l("Assegna"))
@@ -147,7 +153,7 @@ class DriverForm(FlaskForm):
 class ReplanForm(FlaskForm):
     """Re-plan a published plan from now: a new version of it."""
 
-    version = HiddenField(validators=[REQUIRED])
+    version = version_field()
     submit = SubmitField(_l("Ripianifica da adesso"))
 
 

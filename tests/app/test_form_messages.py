@@ -47,6 +47,14 @@ def test_the_same_messages_in_english(app) -> None:
     assert errors["count"] == ["Not a valid integer value."]
 
 
+def test_a_whole_number_beyond_a_database_integer_is_refused_on_every_form(app) -> None:
+    with app.test_request_context("/?lang=it"):
+        for value, valid in (("2147483647", True), ("2147483648", False), ("-2147483649", False)):
+            form = _Form(formdata=MultiDict([("days", "1"), ("at", "08:00"), ("count", value)]))
+            assert form.validate() is valid
+            assert form.errors == ({} if valid else {"count": ["Numero fuori dall'intervallo ammesso."]})
+
+
 def test_every_message_wtforms_leaves_untranslated_in_italian_has_ours() -> None:
     po = Path(wtforms.__file__).parent / "locale" / "it" / "LC_MESSAGES" / "wtforms.po"
     with po.open("rb") as fh:

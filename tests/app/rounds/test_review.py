@@ -172,6 +172,33 @@ def test_re_planning_a_published_plan_makes_a_new_version(client, login_as, plan
     assert "versione" in client.get(f"/rounds/{plan.id}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("action", ["replan", "publish", "driver", "edit"])
+@pytest.mark.parametrize("version", ["²", "abc", "9" * 5000, "2147483648"])
+def test_a_hand_made_version_or_id_changes_nothing_and_is_no_server_error(
+    client, login_as, plan, world, action, version
+) -> None:
+    _with_drivers(plan, world)
+    if action == "replan":
+        services.publish_plan(plan, 1)
+    db.session.commit()
+    before = plan.version
+    stop = plan.routes[0].stops[0]
+    login_as("coordinator")
+    fields = {
+        "replan": {"version": version},
+        "publish": {"version": version, "confirm": "y"},
+        "driver": {"version": before, "route_id": version, "driver_id": world.driver.id},
+        "edit": {"version": before, "stop_id": version, "action": "lock"},
+    }[action]
+
+    response = post_form(client, f"/rounds/{plan.id}/{action}", fields, form_url=f"/rounds/{plan.id}")
+
+    assert response.status_code in (302, 400)  # a hidden field made by hand is a bad request
+    db.session.expire_all()
+    assert db.session.get(RoundPlan, plan.id).version == before
+    assert db.session.get(type(stop), stop.id).locked == stop.locked
+
+
 def test_a_draft_is_not_re_planned(plan) -> None:
     with pytest.raises(ValidationError, match="solo un piano pubblicato"):
         services.replan_published(plan, plan.version, datetime.now(UTC))
