@@ -55,6 +55,18 @@ def test_a_whole_number_beyond_a_database_integer_is_refused_on_every_form(app) 
             assert form.errors == ({} if valid else {"count": ["Numero fuori dall'intervallo ammesso."]})
 
 
+def test_every_form_of_the_app_is_built_on_the_app_s_form() -> None:
+    """A form built on Flask-WTF's own class would miss the Italian messages and the integer range."""
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    direct = [
+        str(path.relative_to(app_dir))
+        for path in app_dir.rglob("*.py")
+        if path.name != "forms.py" or path.parent != app_dir
+        if "from flask_wtf import FlaskForm" in path.read_text(encoding="utf-8")
+    ]
+    assert direct == []
+
+
 def test_every_message_wtforms_leaves_untranslated_in_italian_has_ours() -> None:
     po = Path(wtforms.__file__).parent / "locale" / "it" / "LC_MESSAGES" / "wtforms.po"
     with po.open("rb") as fh:
