@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 import flask_wtf
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, FieldList, FormField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
@@ -48,8 +48,8 @@ WTFORMS_TEXTS = WTFormsTexts()
 
 class FlaskForm(flask_wtf.FlaskForm):
     """Every form of the app: Flask-WTF's, with WTForms' messages completed in Italian (:class:`WTFormsTexts`),
-    and every whole number within what a database integer holds (ids, positions, quantities: a larger one would
-    make PostgreSQL fail the query)."""
+    and every whole number a field reads (an ``IntegerField``, a select coerced to ``int``, in rows too) within
+    what a database integer holds: ids, positions, quantities; a larger one would make PostgreSQL fail the query."""
 
     class Meta(flask_wtf.FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:
@@ -58,11 +58,23 @@ class FlaskForm(flask_wtf.FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = bool(super().validate(extra_validators))
-        for field in self:
-            if isinstance(field, IntegerField) and isinstance(field.data, int) and not INT_MIN <= field.data <= INT_MAX:
+        for field in _leaf_fields(self):
+            values = field.data if isinstance(field.data, list) else [field.data]
+            if any(type(v) is int and not INT_MIN <= v <= INT_MAX for v in values):
                 field.errors = [*field.errors, str(_l("Numero fuori dall'intervallo ammesso."))]
                 valid = False
         return valid
+
+
+def _leaf_fields(form: Any) -> Iterator[Any]:
+    """The fields of ``form``, those of its sub-forms and lists of rows included."""
+    for field in form:
+        entries = field.entries if isinstance(field, FieldList) else [field]
+        for entry in entries:
+            if isinstance(entry, FormField):
+                yield from _leaf_fields(entry.form)
+            else:
+                yield entry
 
 
 REQUIRED = DataRequired(_l("Campo obbligatorio."))

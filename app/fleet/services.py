@@ -22,6 +22,8 @@ _CAP = re.compile(r"^\d{5}$")
 MAX_VEHICLE_KG = 44_000
 MAX_VEHICLE_PIECES = 20_000
 MAX_FIXED_COST_EUR = Decimal(100_000)  # below Numeric(8, 2)'s limit; a day of truck and crew is hundreds
+MAX_COST_PER_KM_EUR = Decimal(1_000)  # below Numeric(8, 3)'s limit; a truck costs about 1 € a km
+MAX_COST_PER_HOUR_EUR = Decimal(10_000)  # below Numeric(8, 2)'s limit; a crew costs tens of € an hour
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ def save_vehicle(data: VehicleData, vehicle: Vehicle | None = None) -> Vehicle:
         raise ValidationError(_("Il turno deve finire dopo l'inizio."), field="shift_end")
     if data.cost_per_km_eur < 0 or data.cost_per_hour_eur < 0:
         raise ValidationError(_("I costi non possono essere negativi."), field="cost_per_km_eur")
+    if data.cost_per_km_eur > MAX_COST_PER_KM_EUR:
+        raise ValidationError(_("Costo per km non plausibile (0–1.000 €)."), field="cost_per_km_eur")
+    if data.cost_per_hour_eur > MAX_COST_PER_HOUR_EUR:
+        raise ValidationError(_("Costo orario non plausibile (0–10.000 €)."), field="cost_per_hour_eur")
     if not Decimal(0) <= data.fixed_cost_eur <= MAX_FIXED_COST_EUR:
         raise ValidationError(_("Costo fisso giornaliero non plausibile (0–100.000 €)."), field="fixed_cost_eur")
     if db.session.get(Organisation, data.organisation_id) is None:

@@ -36,6 +36,7 @@ WEIRD_TEXT = st.sampled_from(
         "1e999999",
         "99999999999",
         "9" * 5000,
+        "²",
         "-1",
         "riuso",
         "active",

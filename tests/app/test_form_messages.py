@@ -7,7 +7,8 @@ from pathlib import Path
 import wtforms
 from babel.messages.pofile import read_po
 from werkzeug.datastructures import MultiDict
-from wtforms import IntegerField, SelectMultipleField, TimeField
+from wtforms import FieldList, FormField, IntegerField, SelectField, SelectMultipleField, TimeField
+from wtforms import Form as PlainForm
 
 from app.forms import WTFORMS_GAPS, FlaskForm, choices
 
@@ -53,6 +54,30 @@ def test_a_whole_number_beyond_a_database_integer_is_refused_on_every_form(app) 
             form = _Form(formdata=MultiDict([("days", "1"), ("at", "08:00"), ("count", value)]))
             assert form.validate() is valid
             assert form.errors == ({} if valid else {"count": ["Numero fuori dall'intervallo ammesso."]})
+
+
+class _Row(PlainForm):
+    pieces = IntegerField()
+
+
+class _Leg(FlaskForm):
+    class Meta:
+        csrf = False
+
+    partner_id = SelectField(coerce=int, validate_choice=False)
+    rows = FieldList(FormField(_Row), min_entries=1)
+
+
+def test_a_select_of_ids_and_rows_of_a_form_are_held_to_a_database_integer_too(app) -> None:
+    with app.test_request_context("/?lang=it"):
+        fine = _Leg(formdata=MultiDict([("partner_id", "7"), ("rows-0-pieces", "3")]))
+        far_id = _Leg(formdata=MultiDict([("partner_id", "2147483648"), ("rows-0-pieces", "3")]))
+        far_row = _Leg(formdata=MultiDict([("partner_id", "7"), ("rows-0-pieces", "2147483648")]))
+
+        assert fine.validate()
+        assert not far_id.validate() and far_id.partner_id.errors == ["Numero fuori dall'intervallo ammesso."]
+        assert not far_row.validate()
+        assert far_row.rows.entries[0].form.pieces.errors == ["Numero fuori dall'intervallo ammesso."]
 
 
 def test_every_form_of_the_app_is_built_on_the_app_s_form() -> None:

@@ -19,13 +19,14 @@ from tests.app.hostile import FUZZ, TEXT, query_string
 PARAMETERS = ["comune", "operator", "stream", "status", "q", "page", "sep", "bin", "code"]
 PARAMETERS += ["category", "age_group", "size", "season", "lang", "next", "at", "sort", "order"]
 PARAMETERS += ["side", "kind", "text"]  # the symbiosis marketplace's search
+PARAMETERS += ["bin_id", "start", "end"]  # the chain's trace of a bin
 PARAMETERS += ["_scheme", "_external", "_anchor", "_method", "filename"]  # names url_for reads itself
 PAGES = [
     *(("coordinator", url) for url in (
         "/bins/", "/bins/map", "/bins/map.geojson", "/bins/export.csv", "/bins/export.geojson",
         "/collection/pickups", "/collection/pickups/new", "/stock/", "/stock/export.csv", "/rounds/",
         "/sorting/", "/sorting/intake.csv", "/sorting/outbound", "/fleet/vehicles", "/welfare/deliveries",
-        "/simbiosi/", "/simbiosi/moderazione",
+        "/simbiosi/", "/simbiosi/moderazione", "/chain/", "/chain/forward",
     )),
     *(("social_worker", url) for url in ("/welfare/households", "/welfare/requests", "/stock/")),
 ]  # fmt: skip

@@ -85,6 +85,8 @@ def test_vehicle_is_saved_with_normalised_plate_and_italian_decimals(client, log
         ({"shift_end": "05:00"}, "Il turno deve finire dopo l&#39;inizio."),
         ({"capacity_kg": "-5"}, "Valore non plausibile."),
         ({"cost_per_km_eur": "-1"}, "I costi non possono essere negativi."),
+        ({"cost_per_km_eur": "2147483648"}, "Costo per km non plausibile (0–1.000 €)."),
+        ({"cost_per_hour_eur": "1.000.000"}, "Costo orario non plausibile (0–10.000 €)."),
     ],
 )
 def test_invalid_vehicle_is_refused_with_a_message(client, login_as, changes, message):
