@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
-from app.core.inputs import INT_MAX, INT_MIN
+from app.core.inputs import INT_MAX, INT_MIN, LARGEST_DECIMAL
 from app.i18n import fmt_number, parse_number
 
 #: WTForms' own messages that its Italian catalogue lacks or marks fuzzy (WTForms 3.2: they would show in English),
@@ -80,11 +80,6 @@ def _leaf_fields(form: Any) -> Iterator[Any]:
 REQUIRED = DataRequired(_l("Campo obbligatorio."))
 # InputRequired keeps the parse error of a number field (DataRequired would replace it).
 NUMBER_REQUIRED = InputRequired(_l("Campo obbligatorio."))
-
-
-#: Numbers typed in a form stay below this: kilos, litres and prices are far smaller, and a larger number
-#: (``9`` × 5,000, ``1e999``) would overflow the decimal arithmetic and the database columns downstream.
-LARGEST_DECIMAL = Decimal(10) ** 12
 
 
 class LocalDecimalField(StringField):

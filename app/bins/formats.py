@@ -259,8 +259,10 @@ def read_geojson(content: bytes) -> list[RawRow]:
 
 def _feature_row(n: int, feature: Any) -> RawRow:
     props = feature.get("properties") if isinstance(feature, dict) else None
-    cells = {_column(k): v for k, v in (props or {}).items() if v is not None}
+    cells = {_column(k): v for k, v in props.items() if v is not None} if isinstance(props, dict) else {}
     row = RawRow(n, {k: v for k, v in cells.items() if k not in ("lon", "lat")})
+    if props is not None and not isinstance(props, dict):
+        row.errors.append(("", _("Le proprietà dell'elemento devono essere un oggetto con i campi del contenitore.")))
     _refuse_bad_text(row)
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     coords = geometry.get("coordinates") if isinstance(geometry, dict) and geometry.get("type") == "Point" else None

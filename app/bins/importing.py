@@ -22,6 +22,7 @@ from app.bins.models import Bin, BinImportPreview
 from app.bins.services import apply_bin, ensure_can_edit
 from app.bins.validation import BinData, check_bin, normalise
 from app.core.clock import utcnow
+from app.core.inputs import LARGEST_DECIMAL
 from app.core.policy import Permission, can
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
@@ -120,6 +121,9 @@ def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow
     except ValueError:
         example = "330,5" if dialect.decimal == "," else "330.5"
         row.errors.append((column, _("Numero non valido «%(v)s» (es. %(ex)s).", v=value, ex=example)))
+        return 0
+    if abs(number) >= LARGEST_DECIMAL:  # 5,000 nines: no bin measure, and too long to round
+        row.errors.append((column, _("Numero troppo grande.")))
         return 0
     if not integer:
         return float(number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, g, request
@@ -18,6 +19,9 @@ from app.errors import DomainError, ValidationError
 
 # Every id column is a PostgreSQL ``integer``: a larger number raises an overflow there (SQLite just finds nothing).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: Numbers typed in a form or a file stay below this: kilos, litres and prices are far smaller, and a larger number
+#: (``9`` × 5,000, ``1e999``) would overflow the decimal arithmetic and the database columns downstream.
+LARGEST_DECIMAL = Decimal(10) ** 12
 # No pickup, reading or forecast of this service is older or later; outside, dates only break arithmetic.
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 MAX_JSON_DEPTH = 16  # the deepest body the API reads is 2 levels; this leaves room and refuses abuse

@@ -230,6 +230,20 @@ def test_geojson_points_are_imported_with_their_properties(client, operator):
     assert all(line == 2 for line, _f, _r in errors)
 
 
+@pytest.mark.parametrize("properties", [5, "VS-100", [1, 2]])
+def test_a_feature_whose_properties_are_not_an_object_is_refused_on_its_line(client, operator, properties):
+    point = {"type": "Point", "coordinates": [9.1879, 45.463]}
+    content = json.dumps(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": point, "properties": properties}]}
+    )
+    response = upload(client, content.encode(), filename="contenitori.geojson")
+    assert response.status_code == 422
+    assert (1, "–", "Le proprietà dell'elemento devono essere un oggetto con i campi del contenitore.") in _row_errors(
+        response
+    )
+    assert bin_count() == 0
+
+
 def test_a_file_that_is_neither_utf8_nor_windows_1252_gets_an_italian_message(client, operator):
     content = (HEADER + "\r\n" + GOOD_ROWS[0] + "\r\n").encode("cp1252") + b"\x81\r\n"  # 0x81: unmapped in cp1252
     response = upload(client, content)
@@ -273,3 +287,29 @@ def test_a_preview_older_than_a_day_is_refused_and_purged_by_the_next_upload(cli
     assert bin_count() == 0
     upload(client, csv_bytes(*GOOD_ROWS))
     assert stale_token not in {p.token for p in db.session.scalars(select(BinImportPreview))}
+
+
+def test_a_number_too_large_for_a_bin_is_refused_on_its_line(client, operator):
+    cells = GOOD_ROWS[0].split(";")
+    cells[HEADER.split(";").index("capacita_l")] = "9" * 5000
+    html = unescape(upload(client, csv_bytes(";".join(cells), GOOD_ROWS[1])).get_data(as_text=True))
+    assert "Numero troppo grande." in html and "Conferma importazione" not in html
+    assert bin_count() == 0
+
+
+HOSTILE_CELLS = ["²", "9" * 5000, "2147483648", "-2147483649", "1e999", "NaN", "-inf", "\x00", "x" * 3000, "💩 %s"]
+
+
+def test_hostile_values_in_any_cell_are_refused_or_imported_never_a_server_error(client, operator):
+    # Each cell of a good row in turn, each value: a preview (with or without errors), then its confirmation.
+    failures = []
+    for column in HEADER.split(";"):
+        for value in HOSTILE_CELLS:
+            cells = dict(zip(HEADER.split(";"), GOOD_ROWS[0].split(";"), strict=True))
+            cells[column] = value
+            preview = upload(client, csv_bytes(";".join(cells.values())))
+            token = _TOKEN.search(preview.get_data(as_text=True))
+            confirmed = _confirm(client, preview.get_data(as_text=True)) if token else None
+            if preview.status_code >= 500 or (confirmed is not None and confirmed.status_code >= 500):
+                failures.append((column, value[:12]))
+    assert not failures
