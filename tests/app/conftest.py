@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.auth import services as auth_services
 from app.core import clock as app_clock
 from app.extensions import db, limiter
 from app.geo import services as geo
@@ -51,6 +53,17 @@ def new_database(sqlite_file: Path, prefix: str = "fitmi_test") -> Iterator[str]
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def production_hasher() -> Iterator[PasswordHasher]:
+    """argon2id at its lightest for the tests, which log in over a thousand times (the product's profile takes
+    about 0.1 s a hash on purpose); yields the product's hasher, whose parameters a test checks."""
+    real, real_dummy = auth_services._hasher, auth_services._DUMMY_HASH
+    light = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    auth_services._hasher, auth_services._DUMMY_HASH = light, light.hash("not-a-real-password")
+    yield real
+    auth_services._hasher, auth_services._DUMMY_HASH = real, real_dummy
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +130,16 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 def _empty_tables() -> None:
-    """Delete rows from every table but the comuni (loaded once per session)."""
+    """Delete rows from every table but the comuni (loaded once per session).
+
+    On PostgreSQL the foreign-key triggers are off while it runs (the tests connect as a superuser): every table
+    is emptied anyway, and each deleted parent row would otherwise scan its children's dead rows (after a demo's
+    thousands of rows, seconds a test).
+    """
+    if db.session.get_bind().dialect.name == "postgresql" and db.session.scalar(
+        sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    ):
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     for table in reversed(db.metadata.sorted_tables):
         if table.name not in ("comune", "alembic_version"):
             db.session.execute(table.delete())

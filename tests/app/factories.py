@@ -7,7 +7,6 @@ from decimal import Decimal
 from functools import cache
 
 import factory
-from argon2 import PasswordHasher
 
 from app.auth.models import Organisation, User
 from app.bins.models import Bin
@@ -24,8 +23,10 @@ MILANO = "015146"
 
 @cache
 def _default_hash() -> str:
-    # Hashed once: argon2 is slow on purpose, and every factory user shares the password.
-    return PasswordHasher().hash(DEFAULT_PASSWORD)
+    # Hashed once, by the app's hasher (the tests' light one, see conftest): every factory user shares it.
+    from app.auth.services import hash_password
+
+    return hash_password(DEFAULT_PASSWORD)
 
 
 class _Base(factory.alchemy.SQLAlchemyModelFactory):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argon2
 import pytest
 from sqlalchemy import select
 
@@ -115,6 +116,25 @@ def test_passwords_are_stored_as_argon2id(client):
     from app.auth.services import hash_password
 
     assert hash_password("una-password-robusta").startswith("$argon2id$")
+
+
+def test_the_product_hashes_above_owasps_argon2id_minimum(production_hasher):
+    # The tests run with a light hasher (conftest); this is the product's own.
+    params = argon2.extract_parameters(production_hasher.hash("una-password-robusta"))
+    assert params.type is argon2.Type.ID
+    assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2  # OWASP: 19 MiB, 2 passes
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_at_login(client, monkeypatch, production_hasher):
+    from app.auth import services
+
+    monkeypatch.setattr(services, "_hasher", production_hasher)
+    old = argon2.PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    user = factories.UserFactory(password_hash=old.hash(factories.DEFAULT_PASSWORD))
+    db.session.commit()
+    assert login(client, user.email).status_code == 302
+    db.session.refresh(user)
+    assert argon2.extract_parameters(user.password_hash) == argon2.extract_parameters(production_hasher.hash("x"))
 
 
 def test_session_cookie_is_httponly_and_samesite(client):
