@@ -20,8 +20,9 @@ DEMO_DRIVER = "autista@demo.fitmi.it"
 DEMO_TIME_LIMIT_S = 10.0
 
 
-def ensure_demo_round(today: date | None = None, time_limit_s: float = DEMO_TIME_LIMIT_S) -> RoundPlan | None:
-    """Plan and publish tomorrow's collection for the demo driver's organisation (once per date)."""
+def ensure_demo_round(today: date | None = None, time_limit_s: float | None = None) -> RoundPlan | None:
+    """Plan and publish tomorrow's collection for the demo driver's organisation (once per date), searching for
+    ``time_limit_s`` (default :data:`DEMO_TIME_LIMIT_S`)."""
     tomorrow = (today or local_today()) + timedelta(days=1)
     existing = db.session.scalar(
         select(RoundPlan).where(RoundPlan.service_date == tomorrow, RoundPlan.kind == PlanKind.COLLECTION)
@@ -36,7 +37,8 @@ def ensure_demo_round(today: date | None = None, time_limit_s: float = DEMO_TIME
     if not vehicles or plant is None:
         return None
     sites = (plant.id, *sorted({v.home_site_id for v in vehicles}))
-    params = PlanParams(tomorrow, sites, tuple(v.id for v in vehicles), time_limit_s=time_limit_s)
+    limit = DEMO_TIME_LIMIT_S if time_limit_s is None else time_limit_s
+    params = PlanParams(tomorrow, sites, tuple(v.id for v in vehicles), time_limit_s=limit)
     try:
         plan = plan_day(params)
     except DomainError as error:  # e.g. no bins in the demo yet: the rest of the demo still works

@@ -28,6 +28,7 @@ from app.auth import services as auth_services
 from app.core import clock as app_clock
 from app.extensions import db, limiter
 from app.geo import services as geo
+from app.rounds import demo as rounds_demo
 from tests.app import factories
 
 PG_ADMIN_URL = os.environ.get("FITMI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -64,6 +65,15 @@ def production_hasher() -> Iterator[PasswordHasher]:
     auth_services._hasher, auth_services._DUMMY_HASH = light, light.hash("not-a-real-password")
     yield real
     auth_services._hasher, auth_services._DUMMY_HASH = real, real_dummy
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_demo_round() -> Iterator[None]:
+    """The demo's round searched for 1 s, not 10: a demo is built in several tests, none judges that plan's cost."""
+    default = rounds_demo.DEMO_TIME_LIMIT_S
+    rounds_demo.DEMO_TIME_LIMIT_S = 1.0
+    yield
+    rounds_demo.DEMO_TIME_LIMIT_S = default
 
 
 @pytest.fixture(scope="session")
