@@ -748,11 +748,15 @@ class _Week:
         self.start()
         active = [d for d in range(len(self.days)) if self.days[d].fleet]
         self.search_days(active, FIRST_SHARE * self.deadline.remaining(), self.seed)
+        first = self.snapshot()
+        self.report(first)  # a first week to show: the repairs and the week search that follow take a third
         self.repair(active, self.seed, 0.5 * self.budget)
         if len(active) > 1 and self.joint(active, WEEK_SHARE * self.budget, self.seed):
             self.settle(active)
-        best = current = self.snapshot()
-        self.report(best)
+        current = self.snapshot()
+        best = current if current.score <= first.score else first
+        if best is current and current.score < first.score:
+            self.report(best)
         pairs = [[a, b] for a in active for b in active if a < b]
         per_day = ROUND_SHARE * self.budget / max(len(active), 1)
         rng = np.random.default_rng(self.seed)

@@ -213,6 +213,24 @@ def test_progress_reports_each_better_week_ending_with_the_plan_returned() -> No
     assert [t for t, _ in points] == sorted(t for t, _ in points)
 
 
+def test_the_first_week_is_reported_before_the_week_is_searched_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The coordinator sees a first cost after the days' first searches, not after a third of the budget.
+    events: list[str] = []
+    joint = _Week.joint
+
+    def recorded_joint(self: _Week, *args: Any, **kwargs: Any) -> bool:
+        events.append("week searched as one")
+        return joint(self, *args, **kwargs)
+
+    monkeypatch.setattr(_Week, "joint", recorded_joint)
+    stops = [PeriodicStop(f"s{k}", patterns=(0b011, 0b110, 0b101), demand_kg=3) for k in range(6)]
+    checked_week(
+        line_week([0, 5, -7, 12, -3, 9, 20], stops, [fleet(12)] * 3), progress=lambda t, c: events.append("cost")
+    )
+    assert "week searched as one" in events
+    assert events.index("cost") < events.index("week searched as one")
+
+
 def test_load_spread_by_the_construction_is_packed_back_when_near_stops_fit_one_truck() -> None:
     # One 10 kg truck a day, every stop on day 0 or 1: a (6 kg) and b (4 kg) at +10, c (6 kg) and d (4 kg) at -10.
     # Keeping the days even, the construction puts b beside nothing ({a, d} and {b, c}: 80); the optimum is one
