@@ -86,6 +86,20 @@ def test_publishing_needs_the_confirmation_ticked(client, login_as, plan, world)
     assert "Spunta la conferma per pubblicare." in client.get(f"/rounds/{plan.id}").get_data(as_text=True)
 
 
+def test_publishing_unconfirmed_asks_for_the_confirmation_also_with_csrf_off(
+    app, client, login_as, monkeypatch, plan, world
+) -> None:
+    _with_drivers(plan, world)
+    login_as("coordinator")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # the form then has no csrf_token field
+
+    response = client.post(f"/rounds/{plan.id}/publish", data={"version": 1})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(RoundPlan, plan.id).status == "draft"
+
+
 def test_publishing_refuses_routes_without_a_driver_and_names_them(client, login_as, plan, world) -> None:
     login_as("coordinator")
     bare = [r for r in plan.routes if r.stops and r.driver_id is None]
