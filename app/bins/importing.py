@@ -149,7 +149,11 @@ def _row_data(raw: RawRow, dialect: Dialect, user: User) -> ImportRow:
     if row.errors and not raw.errors[0][0]:  # the row's cells are shifted: reading them would only add noise
         return row
     cells = raw.cells
-    text = {c: str(cells.get(c) if cells.get(c) is not None else "").strip() for c in formats.COLUMNS}
+    refused = {column for column, _message in raw.errors}  # a NUL: already an error, and no query may carry it
+    text = {
+        c: "" if c in refused else str(cells.get(c) if cells.get(c) is not None else "").strip()
+        for c in formats.COLUMNS
+    }
     row.data = normalise(
         BinData(
             code=text["codice"],

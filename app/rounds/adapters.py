@@ -328,7 +328,8 @@ def solve_problem(
 
 def _repaired(built: Built, plan: Plan, unassigned: dict[str, str]) -> SolveResult:
     """Overloaded best-effort plan (routing returns one when required stops do not all fit):
-    leave out the stops that overflow a trip, then re-check what remains."""
+    leave out the stops that overflow a trip, then, from a route that still runs past its shift, its last
+    stops one at a time, re-checking what remains."""
     problem, sequences = built.problem, {}
     vehicles = {v.id: v for v in problem.vehicles}
     for route in plan.routes:
@@ -342,10 +343,40 @@ def _repaired(built: Built, plan: Plan, unassigned: dict[str, str]) -> SolveResu
             keys.append(visit.id)
         sequences[route.vehicle_type] = (route.visits[0].start_s, keys)
     check = recheck(_subset(built, {k for _s, keys in sequences.values() for k in keys}), sequences)
+    while late := _late_routes(check.violations, sequences):
+        for key in late:
+            start_s, keys = sequences[key]
+            last = max(i for i, k in enumerate(keys) if not problem.is_depot(k))
+            unassigned[keys[last]] = _unassigned_reason(Unassigned(keys[last], "no_room", "shift"))
+            kept = keys[:last] + keys[last + 1 :]
+            # an unload right after another (the stop between them left out) unloads nothing: keep the later one
+            kept = [
+                k
+                for i, k in enumerate(kept)
+                if not (problem.is_depot(k) and i + 1 < len(kept) and problem.is_depot(kept[i + 1]))
+            ]
+            if any(not problem.is_depot(k) for k in kept):
+                sequences[key] = (start_s, kept)
+            else:
+                del sequences[key]
+        check = recheck(_subset(built, {k for _s, keys in sequences.values() for k in keys}), sequences)
     if check.violations:
         detail = "; ".join(check.violations[:3])
         raise PlanningInputError(_("Il piano calcolato non supera il controllo: %(detail)s", detail=detail))
     return SolveResult(check.routes, unassigned, check.cost, plan.progress)
+
+
+#: What leaving stops out of a route shortens it against.
+_TIME_VIOLATIONS = ("shift_end", "max_duration")
+
+
+def _late_routes(violations: Sequence[str], sequences: Mapping[str, tuple[int, Sequence[str]]]) -> set[str]:
+    """The vehicles of ``sequences`` whose routes run past their shift, when that is all that is wrong."""
+    codes = [getattr(v, "code", "other") for v in violations]
+    if not violations or any(c not in _TIME_VIOLATIONS for c in codes):
+        return set()
+    late = {str(getattr(v, "route_id", "")).rsplit("#", 1)[0] for v in violations}
+    return late if late <= sequences.keys() else set()
 
 
 def _subset(built: Built, keys: set[str]) -> Built:

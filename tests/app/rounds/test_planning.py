@@ -129,3 +129,31 @@ def test_on_an_overloaded_day_required_bins_that_do_not_fit_are_listed_never_ove
     left = [u for u in plan.unassigned if u.required]
     assert left and all("senza capacità o tempo" in u.reason for u in left)
     assert len(_planned_bins(plan)) + len(left) == len(world.bins)
+
+
+def test_a_best_effort_plan_that_runs_past_the_shift_leaves_its_last_bins_out(world, monkeypatch) -> None:
+    # The search's best plan within the time allowed may break the shift as well as the capacity (seen on a loaded
+    # machine at 1 s): the bins at the end of a late route are left out, one at a time, until it ends in time.
+    from app.rounds import adapters
+
+    truck = world.vehicles[0]
+    truck.shift_end = truck.shift_start.replace(hour=truck.shift_start.hour + 1)
+    order: list[str] = []
+
+    def overlong(problem, **_kwargs):
+        vehicle = problem.vehicles[0]
+        order.extend(s.id for s in problem.stops)
+        plant = vehicle.reload_depots[0]
+        keys = [order[0], order[1], plant, order[2], order[3], plant, order[4], plant]
+        visits = adapters.replay(problem, vehicle, vehicle.shift.start_s, adapters._steps(problem, vehicle, keys))
+        return adapters.Plan((adapters.Route(f"{vehicle.id}#1", vehicle.id, tuple(visits)),), (), 0, False, True)
+
+    monkeypatch.setattr(adapters, "solve", overlong)
+    plan = plan_day(world.params(vehicle_ids=(truck.id,)))
+
+    planned = [s.bin_id for r in plan.routes for s in r.stops if s.bin_id]
+    left = [u for u in plan.unassigned if u.required]
+    assert left and all("senza capacità o tempo" in u.reason for u in left)
+    assert len(planned) + len(left) == len(world.bins)
+    assert planned and [f"bin:{b}" for b in planned] == order[: len(planned)]  # the last ones left out, in order
+    assert all(r.end_at.time() <= truck.shift_end for r in plan.routes)
