@@ -153,7 +153,9 @@ class Plan:
         Objective in cost units: fixed, distance and duration costs of the routes
         plus the prizes of the optional stops left out.
     feasible
-        ``False`` when required stops could not be served (see ``unassigned``).
+        ``False`` when required stops could not be served (see ``unassigned``),
+        or when the plan is a best effort that breaks capacity or shifts (a
+        search that found nothing within them in its budget).
     approximate
         Whether the travel matrices were estimates.
     seed, runtime_s, iterations

@@ -504,9 +504,14 @@ def solve_week(
     except ProblemError as error:
         raise PlanningInputError(_("Settimana non pianificabile: %(detail)s", detail=str(error))) from error
     report = check_week_plan(problem, week)
-    if not report.ok:
-        detail = "; ".join(report.violations[:3])
-        raise PlanningInputError(_("Il piano della settimana non supera il controllo: %(detail)s", detail=detail))
+    # A day whose search found no plan within capacity and shifts in its share of the budget comes back as a
+    # best effort: like a day planned alone, it leaves out what overflows (below). Any other fault fails the week.
+    short = {d for d, plan in enumerate(week.days) if not plan.feasible}
+    faults = [v for v in report.violations if not any(v.startswith(f"day {d}: ") for d in short)]
+    if faults:
+        raise PlanningInputError(
+            _("Il piano della settimana non supera il controllo: %(detail)s", detail="; ".join(faults[:3]))
+        )
     by_key = {s.key: s for s in placed}
     kg: list[dict[str, int]] = [{} for _d in days]
     for key, mask in week.patterns.items():
@@ -518,5 +523,10 @@ def solve_week(
     for d, plan in enumerate(week.days):
         day_problem = problem.day_problem(d, kg[d]) if kg[d] else None
         built = Built(day_problem, dict(excluded), matrix.approximate, hash_) if day_problem else None  # type: ignore[arg-type]
-        out.append(WeekDayResult(SolveResult(_results(plan.routes), dict(excluded), plan.cost), kg[d], built))
+        unassigned = dict(excluded) | {u.stop_id: _unassigned_reason(u) for u in plan.unassigned}
+        if built is not None and d in short:
+            result = _repaired(built, plan, unassigned)
+        else:
+            result = SolveResult(_results(plan.routes), unassigned, plan.cost)
+        out.append(WeekDayResult(result, kg[d], built))
     return tuple(out)

@@ -192,7 +192,8 @@ def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution) -> Pl
     """Map a PyVRP solution back onto our plan (unassigned reasons included).
 
     The plan is feasible unless required stops are left out (possible only when
-    the mapping relaxed them).
+    the mapping relaxed them) or the solution breaks a limit (capacity, shifts:
+    the best a search found when it found nothing within them).
     """
     counter: Counter[str] = Counter()
     routes = []
@@ -214,7 +215,7 @@ def from_pyvrp(problem: Problem, mapped: Mapped, solution: pyvrp.Solution) -> Pl
     vehicles = {v.id: v for v in problem.vehicles}
     cost = sum(_route_cost(vehicles[r.vehicle_type], r) for r in routes)
     cost += sum(0 if problem.stop(u.stop_id).required else problem.stop(u.stop_id).prize for u in unassigned)
-    feasible = not any(u.code == "no_room" for u in unassigned)
+    feasible = solution.is_feasible() and not any(u.code == "no_room" for u in unassigned)
     return Plan(tuple(routes), tuple(unassigned), cost, feasible, problem.approximate)
 
 

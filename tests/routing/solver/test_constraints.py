@@ -225,5 +225,22 @@ def test_checker_flags_overload_and_missing_required() -> None:
     assert any("required stop b not served" in v for v in missing)
 
 
+def test_a_best_effort_solution_over_capacity_is_marked_infeasible() -> None:
+    # The week planner keeps a day's best solution when its search found none within capacity in its budget; the
+    # plan must say so, or the week is taken as sound and fails only at the caller's check.
+    import pyvrp
+
+    from routing.solver.pyvrp_backend import from_pyvrp, to_pyvrp
+
+    stops = [Stop("a", demand_kg=6), Stop("b", demand_kg=6)]
+    problem = line_problem([0, 10, 15], stops, [Vehicle("t", "plant", 10, count=2)])
+    mapped = to_pyvrp(problem)
+    a, b = 0, 1  # PyVRP's client indices
+    one_trip = from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, [[a, b]]))
+    two_trips = from_pyvrp(problem, mapped, pyvrp.Solution(mapped.data, [[a], [b]]))
+    assert set(one_trip.routes[0].stop_ids) == {"a", "b"} and not one_trip.feasible
+    assert two_trips.feasible
+
+
 def _fields(obj: object) -> dict[str, object]:
     return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
