@@ -22,7 +22,7 @@ from app.bins.models import Bin, BinImportPreview
 from app.bins.services import apply_bin, ensure_can_edit
 from app.bins.validation import BinData, check_bin, normalise
 from app.core.clock import utcnow
-from app.core.inputs import LARGEST_DECIMAL
+from app.core.inputs import LARGEST_DECIMAL, excerpt
 from app.core.policy import Permission, can
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
@@ -105,7 +105,9 @@ def _operator_of(cells: dict[str, Any], user: User, row: ImportRow) -> int:
             select(Organisation.name).where(Organisation.kind == OrganisationKind.OPERATOR).order_by(Organisation.name)
         )
         message = _(
-            "Operatore sconosciuto: «%(name)s». Operatori ammessi: %(names)s.", name=name, names=", ".join(known)
+            "Operatore sconosciuto: «%(name)s». Operatori ammessi: %(names)s.",
+            name=excerpt(name),
+            names=", ".join(known),
         )
         row.errors.append(("operatore", message))
     return found or 0
@@ -120,7 +122,7 @@ def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow
         number = formats.parse_number(value, dialect, integer=integer)
     except ValueError:
         example = "330,5" if dialect.decimal == "," else "330.5"
-        row.errors.append((column, _("Numero non valido «%(v)s» (es. %(ex)s).", v=value, ex=example)))
+        row.errors.append((column, _("Numero non valido «%(v)s» (es. %(ex)s).", v=excerpt(value), ex=example)))
         return 0
     if abs(number) >= LARGEST_DECIMAL:  # 5,000 nines: no bin measure, and too long to round
         row.errors.append((column, _("Numero troppo grande.")))
@@ -130,7 +132,12 @@ def _number(cells: dict[str, Any], column: str, dialect: Dialect, row: ImportRow
     whole = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if whole != number:  # litres and kg of a bin are whole numbers: 330,5 is read as 331
         row.notes.append(
-            _("%(column)s: %(value)s arrotondato a %(whole)s.", column=column, value=value, whole=fmt_number(whole, 0))
+            _(
+                "%(column)s: %(value)s arrotondato a %(whole)s.",
+                column=column,
+                value=excerpt(value),
+                whole=fmt_number(whole, 0),
+            )
         )
     return whole
 
@@ -139,7 +146,9 @@ def _word(text: str, words: dict[str, str], column: str, row: ImportRow) -> str:
     """The stored value of a word column (stream, status), or an error naming the words it accepts."""
     value = formats.word_value(words, text)
     if value not in words:
-        message = _("Valore non ammesso «%(v)s»: scrivi uno di %(words)s.", v=text, words=formats.allowed_words(words))
+        message = _(
+            "Valore non ammesso «%(v)s»: scrivi uno di %(words)s.", v=excerpt(text), words=formats.allowed_words(words)
+        )
         row.errors.append((column, message))
     return value
 
@@ -201,7 +210,9 @@ def _validate(rows: list[ImportRow]) -> None:
         key = (row.data.operator_id, row.data.code)
         if key in seen:
             message = _(
-                "Codice %(code)s ripetuto nel file (già alla riga %(line)d).", code=row.data.code, line=seen[key]
+                "Codice %(code)s ripetuto nel file (già alla riga %(line)d).",
+                code=excerpt(row.data.code),
+                line=seen[key],
             )
             row.errors.append(("codice", message))
         seen.setdefault(key, row.line)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Organisation, OrganisationKind
 from app.bins.models import DEFAULT_EER_CODE, BinStatus, Stream
+from app.core.inputs import excerpt
 from app.errors import OutsideAreaError, ValidationError
 from app.extensions import db
 from app.geo.models import Comune
@@ -169,7 +170,7 @@ def _stated_comune_errors(data: BinData, comune: Comune | None) -> list[FieldErr
         return []
     stated = find_comune(data.stated_comune)
     if stated is None:
-        return [FieldError("comune", _("Comune sconosciuto: «%(name)s».", name=data.stated_comune))]
+        return [FieldError("comune", _("Comune sconosciuto: «%(name)s».", name=excerpt(data.stated_comune)))]
     if comune is not None and stated.istat_code != comune.istat_code:
         message = _(
             "Il comune indicato (%(stated)s) non corrisponde alla posizione, che è in %(found)s.",

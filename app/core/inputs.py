@@ -52,6 +52,16 @@ class Request(FlaskRequest):
         return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in raw.items(multi=True)])
 
 
+#: How much of a value a message quotes back: enough to find it in the file, not a page of it.
+QUOTED_CHARS = 40
+
+
+def excerpt(value: object) -> str:
+    """``value`` as a message quotes it: its first :data:`QUOTED_CHARS` characters, then "…" if there is more."""
+    text = str(value)
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
+
+
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be stored as text (a NUL character, half a UTF-16 pair), or None."""
     if "\x00" in value:

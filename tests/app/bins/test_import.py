@@ -297,6 +297,16 @@ def test_a_number_too_large_for_a_bin_is_refused_on_its_line(client, operator):
     assert bin_count() == 0
 
 
+@pytest.mark.parametrize("column", ["capacita_l", "flusso", "stato", "comune"])
+def test_an_unreadable_value_is_quoted_in_its_message_not_echoed_whole(client, operator, column):
+    cells = dict(zip(HEADER.split(";"), GOOD_ROWS[0].split(";"), strict=True))
+    cells[column] = "sbagliato" * 400
+    html = unescape(upload(client, csv_bytes(";".join(cells.values()))).get_data(as_text=True))
+    assert "«" + ("sbagliato" * 5)[:40] + "…»" in html  # its start, to find it in the file
+    assert "sbagliato" * 6 not in html
+    assert bin_count() == 0
+
+
 HOSTILE_CELLS = ["²", "9" * 5000, "2147483648", "-2147483649", "1e999", "NaN", "-inf", "\x00", "x" * 3000, "💩 %s"]
 
 
