@@ -321,7 +321,8 @@ class WeekPlan:
         Sum of the day plans' costs.
     feasible
         ``False`` when some day could not serve every visit it was given (its
-        plan lists them as unassigned).
+        plan lists them as unassigned) or its plan breaks capacity or shifts
+        (that plan is marked infeasible too).
     approximate
         Whether the travel matrices were estimates.
     seed, runtime_s, rounds

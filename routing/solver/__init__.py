@@ -168,7 +168,9 @@ def solve_periodic(
     -------
     WeekPlan
         One plan per day and the chosen pattern of every stop; ``feasible=False``
-        when some day could not serve all its visits (listed unassigned there).
+        when some day could not serve all its visits (listed unassigned there) or
+        its search found no plan within capacity and shifts in its share of the
+        budget (that day's plan is then its best effort, marked infeasible).
     """
     deadline = _deadline(time_limit_s, seed, max_iterations, clock)
     _check_workers(workers)
