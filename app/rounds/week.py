@@ -272,9 +272,11 @@ def register_jobs() -> None:
 
 
 def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
-    """The days of a week for its page: the day, how many bins and kg the week gave it."""
+    """The days of a week for its page: the day, how many bins and kg the week gave it, and how many of them its
+    plan left out (a day whose search found no plan within capacity in its share of the budget)."""
     rows = []
     for day in week.days:
         kg = json.loads(day.stops_json or "{}")
-        rows.append({"day": day, "bins": len(kg), "kg": sum(kg.values())})
+        left_out = sum(1 for u in day.plan.unassigned if u.required) if day.plan else 0
+        rows.append({"day": day, "bins": len(kg), "kg": sum(kg.values()), "left_out": left_out})
     return rows

@@ -121,7 +121,9 @@ def test_replanning_one_day_keeps_the_other_days(filling) -> None:
             assert (d.plan_id, _visits(d.plan) if d.plan else {}) == others[d.id]
 
 
-def test_a_day_the_search_left_over_capacity_leaves_its_overflowing_bins_out(filling, monkeypatch) -> None:
+def test_a_day_the_search_left_over_capacity_leaves_its_overflowing_bins_out(
+    client, login_as, filling, monkeypatch
+) -> None:
     # Seen in CI: at 1 s on a loaded machine a day's search found no plan within capacity. The week is then saved,
     # that day leaving out what overflows (to re-plan with more time), instead of failing at the check.
     from routing.checker import _week_demands, check_plan
@@ -153,6 +155,11 @@ def test_a_day_the_search_left_over_capacity_leaves_its_overflowing_bins_out(fil
     assert {f"bin:{b}" for b in planned} | {f"bin:{u.bin_id}" for u in left} == set(seen["kg"])
     assert sum(planned.values()) <= seen["capacity"]
     assert all(s.load_after_kg <= seen["capacity"] for r in day.routes for s in r.stops)
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+    page = client.get(f"/rounds/week/{plan.id}").get_data(as_text=True)
+    assert page.count('data-role="left-out"') == 1  # the week's page points at the day to re-plan
+    assert f"{len(left)} contenitor" in page.split('data-role="left-out">')[1][:40]
 
 
 def _week_form(world, **changes):
