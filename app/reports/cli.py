@@ -28,7 +28,10 @@ def monthly_command(month: str | None, out: Path | None) -> None:
         raise click.BadParameter(error.message, param_hint="--month") from error
     report = monthly.build(first)
     path = out or Path(monthly.filename(first))
-    path.write_bytes(monthly.render_pdf(report))
+    try:
+        path.write_bytes(monthly.render_pdf(report))
+    except OSError as error:
+        raise click.ClickException(f"Impossibile scrivere {path}: {error.strerror or error}.") from error
     figures = monthly.context_numbers(report)
     click.echo(
         f"Rapporto di {first:%m/%Y} scritto in {path}: {figures['pickups']} svuotamenti, {figures['kg']} kg, "

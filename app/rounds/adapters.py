@@ -128,6 +128,8 @@ def build_network_file(
         network.save(out)
     except RoutingError as error:
         raise PlanningInputError(str(error)) from error
+    except OSError as error:
+        raise PlanningInputError(_("Impossibile scrivere %(out)s: %(err)s", out=str(out), err=error)) from error
     dropped = float(network.report.get("dropped_node_share", 0.0))
     return _(
         "%(out)s: %(nodes)d nodi, %(edges)d archi, %(dropped)s%% dei nodi scartati (fuori dalla componente "

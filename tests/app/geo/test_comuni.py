@@ -122,6 +122,39 @@ def test_cli_build_network_refuses_a_corrupt_file_without_writing(app, tmp_path)
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("istat_code,pop_total\n015146,1371498\n015002,molti\n", "Riga 3: popolazione non valida «molti»."),
+        ("istat_code,pop_total\n015146,-5\n", "Riga 2: popolazione non valida «-5»."),
+        ("istat_code,pop_total\n15146,²\n", "Riga 2: popolazione non valida «²»."),
+        ("istat_code,pop_total\nMilano,1371498\n", "Riga 2: codice ISTAT non valido «Milano»."),
+        ("codice,abitanti\n015146,1371498\n", "Colonne mancanti nel CSV della popolazione: istat_code, pop_total."),
+    ],
+)
+def test_cli_load_comuni_refuses_a_bad_population_file_whole_naming_the_line(app, tmp_path, text, message):
+    population = tmp_path / "popolazione.csv"
+    population.write_text(text)
+    before = db.session.get(Comune, "015146").population
+    result = run_cli(app, "gis", "load-comuni", "--population", str(population))
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert db.session.get(Comune, "015146").population == before
+
+
+def test_cli_build_network_says_when_it_cannot_write_the_file(app, tmp_path, monkeypatch):
+    from app.rounds import adapters
+
+    class Built:
+        def save(self, path):
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(adapters, "load_network", lambda source, settings: Built())
+    source = tmp_path / "estratto.osm"
+    source.write_text("<osm/>")
+    result = run_cli(app, "gis", "build-network", "--source", str(source), "--out", str(tmp_path / "rete.npz"))
+    assert result.exit_code == 1 and "Impossibile scrivere" in result.output and "rete.npz" in result.output
+
+
 def test_metro_area_is_the_union_of_the_133_comuni():
     area = geo.metro_area()
     assert area.contains(shapely.Point(9.19, 45.4642))

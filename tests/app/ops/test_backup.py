@@ -88,3 +88,18 @@ def test_the_restore_command_asks_for_confirmation(app, tmp_path):
     backup.write_bytes(b"x")
     result = run_cli(app, "backup", "restore", str(backup))
     assert result.exit_code != 0 and "--yes" in result.output
+
+
+def test_a_backup_that_cannot_be_written_is_refused_with_a_message(app, tmp_path):
+    blocker = tmp_path / "un-file"
+    blocker.write_text("x")
+    result = run_cli(app, "backup", "create", str(blocker / "copia.dump"))
+    assert result.exit_code == 1 and "Impossibile scrivere la copia" in result.output, result.output
+
+
+def test_a_missing_or_broken_backup_is_refused_in_italian(app, tmp_path):
+    junk = tmp_path / "copia.dump"
+    junk.write_bytes(b"this is not a database")
+    result = run_cli(app, "backup", "restore", str(junk), "--yes")
+    assert result.exit_code == 1 and "copia.dump" in result.output
+    assert any(w in result.output for w in ("non è", "non riuscito", "non trovato"))  # SQLite / pg_restore

@@ -43,6 +43,8 @@ def test_the_command_writes_the_pdf_and_the_page_downloads_it(app, month, tmp_pa
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF") and "2 svuotamenti, 333.2 kg" in result.output
     assert run_cli(app, "reports", "monthly", "--month", "novembre").exit_code != 0
+    nowhere = run_cli(app, "reports", "monthly", "--month", "2026-11", "--out", str(tmp_path / "manca" / "r.pdf"))
+    assert nowhere.exit_code == 1 and "Impossibile scrivere" in nowhere.output  # a message, not a traceback
     login_as("coordinator")
     response = client.get("/reports/monthly.pdf?month=2026-11")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
