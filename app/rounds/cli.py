@@ -9,17 +9,26 @@ from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
 from app.core.clock import local_hhmm
+from app.core.inputs import excerpt, whole_number
 from app.errors import DomainError
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds.models import RoundPlan
-from app.rounds.services import DEFAULT_THRESHOLD, DEFAULT_TIME_LIMIT_S, PlanParams, plan_day
+from app.rounds.services import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIME_LIMIT_S,
+    THRESHOLD_PERCENT_RANGE,
+    TIME_LIMIT_RANGE_S,
+    PlanParams,
+    plan_day,
+)
 
 rounds_group = AppGroup("rounds", help="Giri di raccolta: pianificazione e worker dei calcoli.")
 
 
 def _site(ref: str) -> Site:
-    clause = Site.id == int(ref) if ref.isdigit() else or_(Site.name == ref, Site.name.ilike(f"%{ref}%"))
+    number = whole_number(ref)
+    clause = Site.id == number if number is not None else or_(Site.name == ref, Site.name.ilike(f"%{ref}%"))
     sites = db.session.scalars(select(Site).where(clause, Site.kind == SiteKind.SORTING_PLANT)).all()
     if len(sites) != 1:
         raise click.ClickException(f"Impianto di selezione «{ref}»: {len(sites)} corrispondenze, ne serve una.")
@@ -29,18 +38,28 @@ def _site(ref: str) -> Site:
 def _vehicles(refs: str, plant: Site) -> list[int]:
     if refs:
         wanted = [r.strip().upper() for r in refs.split(",") if r.strip()]
-        ids = [int(r) if r.isdigit() else r for r in wanted]
-        rows = db.session.scalars(
-            select(Vehicle).where(
-                or_(Vehicle.id.in_([i for i in ids if isinstance(i, int)]), Vehicle.plate.in_(wanted))
-            )
-        ).all()
+        numbers = [n for r in wanted if (n := whole_number(r)) is not None]
+        rows = db.session.scalars(select(Vehicle).where(or_(Vehicle.id.in_(numbers), Vehicle.plate.in_(wanted)))).all()
+        found = {v.plate.upper() for v in rows} | {str(v.id) for v in rows}
+        unknown = [r for r in wanted if r not in found]
+        if unknown:
+            raise click.ClickException(f"Veicoli sconosciuti: {', '.join(excerpt(r) for r in unknown)}.")
         return [v.id for v in rows]
     # Without --vehicles: the active vehicles of the plant's organisation.
     query = select(Vehicle.id).where(Vehicle.active.is_(True))
     if plant.organisation_id:
         query = query.where(Vehicle.organisation_id == plant.organisation_id)
     return list(db.session.scalars(query.order_by(Vehicle.id)))
+
+
+#: The largest seed the solver takes.
+SEED_MAX = 2**31 - 1
+
+
+def _between(value: float, low: float, high: float) -> float:
+    if not low <= value <= high:  # NaN too: it compares false
+        raise click.BadParameter(f"{value} non è tra {low:g} e {high:g}.")
+    return value
 
 
 def summary(plan: RoundPlan) -> list[str]:
@@ -66,9 +85,23 @@ def summary(plan: RoundPlan) -> list[str]:
 @click.option("--date", "service_date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="AAAA-MM-GG")
 @click.option("--site", required=True, help="Id o nome dell'impianto di selezione.")
 @click.option("--vehicles", default="", help="Targhe o id separati da virgole (predefinito: tutti quelli attivi).")
-@click.option("--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=float)
-@click.option("--time-limit", default=DEFAULT_TIME_LIMIT_S, show_default=True, type=float)
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--threshold",
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    type=float,
+    callback=lambda _c, _p, v: _between(v, *(p / 100 for p in THRESHOLD_PERCENT_RANGE)),
+    help="Soglia di riempimento, come quota (0,8 = 80 %).",
+)
+@click.option(
+    "--time-limit",
+    default=DEFAULT_TIME_LIMIT_S,
+    show_default=True,
+    type=float,
+    callback=lambda _c, _p, v: _between(v, *TIME_LIMIT_RANGE_S),
+    help="Secondi di calcolo.",
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, SEED_MAX))
 def plan_command(
     service_date: object, site: str, vehicles: str, threshold: float, time_limit: float, seed: int
 ) -> None:

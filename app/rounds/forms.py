@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from app.core.clock import local_today
 from app.forms import REQUIRED, FlaskForm, choices
 from app.i18n import fmt_number
-from app.rounds.services import PlanParams
+from app.rounds.services import THRESHOLD_PERCENT_RANGE, TIME_LIMIT_RANGE_S, PlanParams
 
 
 def _tomorrow() -> date:
@@ -78,10 +78,10 @@ class PlanForm(FleetForm):
     threshold_percent = IntegerField(
         _l("Soglia di riempimento (%)"),
         default=80,
-        validators=[InputRequired(_l("Campo obbligatorio.")), NumberRange(min=10, max=150)],
+        validators=[InputRequired(_l("Campo obbligatorio.")), NumberRange(*THRESHOLD_PERCENT_RANGE)],
     )
     time_limit_s = IntegerField(
-        _l("Tempo di calcolo (secondi)"), default=30, validators=[InputRequired(), NumberRange(min=1, max=300)]
+        _l("Tempo di calcolo (secondi)"), default=30, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]
     )
     submit = SubmitField(_l("Calcola i giri"))
 

@@ -50,6 +50,10 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_TIME_LIMIT_S = 30.0
+#: What a coordinator may choose for a day's plan (the form in %, the command line as a share), and how long it
+#: may search (seconds).
+THRESHOLD_PERCENT_RANGE = (10, 150)
+TIME_LIMIT_RANGE_S = (1, 300)
 
 
 @dataclass(frozen=True)
