@@ -27,6 +27,7 @@ from app.forms import (
     street_field,
 )
 from app.rounds.forms import FleetForm
+from app.rounds.services import TIME_LIMIT_RANGE_S
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
 from app.welfare.catalog import AGE_BANDS, GENDERS
@@ -102,6 +103,6 @@ class PlanDeliveriesForm(FleetForm):
     service_date = DateField(_l("Giorno di consegna"), validators=[REQUIRED])
     warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
     time_limit_s = IntegerField(
-        _l("Tempo di calcolo (secondi)"), default=10, validators=[InputRequired(), NumberRange(min=1, max=300)]
+        _l("Tempo di calcolo (secondi)"), default=10, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]
     )
     submit = SubmitField(_l("Pianifica"))
