@@ -14,7 +14,7 @@ from app.core.policy import Permission, can
 from app.core.refs import vehicle_key
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.rounds import adapters, kinds, labels, unload
+from app.rounds import adapters, bookings, kinds, labels, unload
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 from app.rounds.persist import apply_path, apply_visits, refresh_totals, route_points, stop_key, stop_record
 from app.rounds.selection import site_record
@@ -147,6 +147,7 @@ def publish_plan(plan: RoundPlan, expected_version: int, user: User | None = Non
     if not any(r.stops for r in plan.routes):
         raise ValidationError(_("Il piano non ha giri da pubblicare."))
     apply_orders(plan, {r.id: list(r.stops) for r in plan.routes}, set())
+    bookings.check_publishable(plan)
     kinds.get(plan.kind).on_publish(plan, user)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = utcnow()

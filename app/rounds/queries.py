@@ -18,9 +18,9 @@ from app.core.policy import Permission, can, roles_with
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
-from app.rounds import labels, unload
+from app.rounds import bookings, labels, unload
 from app.rounds.driver_services import located
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop, WeekPlanDay
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop, WeekPlanDay
 
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
 COLOURS = [
@@ -199,26 +199,12 @@ def _driver_name(route: RoundRoute) -> str:
 
 
 def double_bookings(plan: RoundPlan) -> list[DoubleBooking]:
-    """Drivers of ``plan`` booked on another published plan of the same day whose route times overlap."""
-    ours = [r for r in plan.routes if r.driver_id is not None and r.stops]
-    if not ours:
-        return []
-    others = db.session.scalars(
-        select(RoundRoute)
-        .join(RoundPlan)
-        .where(
-            RoundPlan.service_date == plan.service_date,
-            RoundPlan.id != plan.id,
-            RoundPlan.status == PlanStatus.PUBLISHED,
-            RoundRoute.driver_id.in_({r.driver_id for r in ours}),
-        )
-        .options(selectinload(RoundRoute.vehicle), selectinload(RoundRoute.plan))
-    ).all()
+    """Drivers of ``plan`` booked on an open route of another published plan of the same day at overlapping times."""
     return [
-        DoubleBooking(_driver_name(mine), mine.vehicle.plate, other.vehicle.plate, other.plan_id, other.plan.kind)
-        for mine in ours
-        for other in others
-        if other.driver_id == mine.driver_id and other.start_at < mine.end_at and mine.start_at < other.end_at
+        DoubleBooking(
+            _driver_name(o.mine), o.mine.vehicle.plate, o.other.vehicle.plate, o.other.plan_id, o.other.plan.kind
+        )
+        for o in bookings.overlapping(plan, "driver_id")
     ]
 
 

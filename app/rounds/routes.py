@@ -13,7 +13,7 @@ from app.core.policy import Permission, can, permission_required
 from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.i18n import fmt_number
-from app.rounds import jobs, queries, services
+from app.rounds import bookings, jobs, queries, services
 from app.rounds.forms import CancelForm, DriverForm, EditForm, PublishForm, ReplanForm, plan_form
 from app.rounds.models import JobStatus
 from app.views import form_status, save_form
@@ -107,6 +107,7 @@ def _review_page(plan_id: int) -> Any:
         "left_out": queries.left_out(plan),
         "week_day": queries.week_day_of(plan) if planner else None,
         "double_bookings": queries.double_bookings(plan) if planner and plan.status == "draft" else [],
+        "clashes": bookings.clashes(plan) if planner and plan.status == "draft" else [],
         "drivers": queries.drivers_by_organisation() if planner and plan.status == "draft" else {},
     }
     db.session.commit()  # the reads of household points it may log

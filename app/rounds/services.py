@@ -15,7 +15,7 @@ from app.core.clock import at_second, local_datetime, local_today, utcnow
 from app.core.refs import StopKey, bin_id_of, key_id, vehicle_key
 from app.errors import ValidationError
 from app.extensions import db
-from app.rounds import adapters, kinds
+from app.rounds import adapters, bookings, kinds
 from app.rounds.adapters import PlanningInputError, SiteRecord, SolveResult, StopRecord, VehicleRecord
 from app.rounds.editing import guard, move_stop, publish_plan, publish_reviewed, reorder_stop, set_driver, set_locked
 from app.rounds.models import PlanKind, PlanStatus, RoundPlan, RoundRoute, UnassignedStop
@@ -130,9 +130,15 @@ def prepare(params: PlanParams) -> Prepared:
     sites = {plant.id: plant} | {s.id: s for s in starts.values()}
     earliest = min(v.shift_start for v in vehicles)
     at = local_datetime(params.service_date, earliest)
-    candidates = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
+    considered = candidate_bins({v.organisation_id for v in vehicles}, at, params.threshold)
+    taken = bookings.pending_bins(params.service_date)  # already on a published round of the day
+    candidates = [c for c in considered if c.bin.id not in taken]
     others = kinds.collection_stops(params.service_date)
     if not candidates and not others:
+        if considered:
+            raise PlanningInputError(
+                _("I contenitori di questi veicoli sono già nei giri pubblicati di questo giorno, ancora da svuotare.")
+            )
         raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     return Prepared(
         params=params,

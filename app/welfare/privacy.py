@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.core.inputs import excerpt
 from app.core.policy import Permission, can
 from app.errors import NotFoundError, PermissionDenied
 from app.extensions import db
@@ -34,7 +35,7 @@ def household_for(user: User | None, household_id: int) -> Household:
 def household_by_code(code: str) -> Household:
     household = db.session.scalar(select(Household).where(Household.code == code.strip().upper()))
     if household is None:
-        raise NotFoundError(_("Nessun nucleo familiare con il codice %(code)s.", code=code))
+        raise NotFoundError(_("Nessun nucleo familiare con il codice %(code)s.", code=excerpt(code)))
     return household
 
 

@@ -14,6 +14,7 @@ from app.sorting import arrivals, services
 from app.sorting.models import IntakeBatch, KgEntry, batch_pickup
 from tests.app import factories
 from tests.app.conftest import _backend
+from tests.app.races import race
 from tests.app.sorting.helpers import ARRIVAL, driven_round
 
 
@@ -149,36 +150,14 @@ def test_a_corrected_pickup_travels_as_its_correction():
     assert [p.id for p in arrival.pickups] == [correction.id] and arrival.kg == Decimal(120)
 
 
-def _race(app, route_id: int, stop_id: int, site_id: int, start, results: list[str]) -> None:
-    with app.app_context():
-        start.wait()
-        try:
-            data = services.IntakeData(
-                site_id, "round", ARRIVAL, "1200", "1000", route_id=route_id, unload_stop_id=stop_id
-            )
-            services.record_intake(data, None)
-            db.session.commit()
-            results.append("ok")
-        except ConflictError as error:
-            db.session.rollback()
-            results.append(error.message)
-        finally:
-            db.session.remove()
-
-
 @pytest.mark.skipif(_backend() != "postgresql", reason="row locks: PostgreSQL (SQLite serialises every writer)")
 def test_two_simultaneous_intakes_of_one_unload_record_it_once(app):
-    import threading
-
     route = driven_round("BBR")
-    args = (route.id, route.stops[2].id, route.end_site_id)
+    data = services.IntakeData(
+        route.end_site_id, "round", ARRIVAL, "1200", "1000", route_id=route.id, unload_stop_id=route.stops[2].id
+    )
     db.session.commit()
-    start, results = threading.Barrier(4), []
-    threads = [threading.Thread(target=_race, args=(app, *args, start, results)) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(app, [lambda: services.record_intake(data, None)] * 4, ConflictError)
     assert results.count("ok") == 1
     assert all("già stato preso in carico" in r for r in results if r != "ok"), results
     assert _count(IntakeBatch) == 1 and _count(batch_pickup) == 2

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from app.extensions import db
 from app.stock import lots, services
 from app.stock.models import StockItem, StockLocation, StockMovement
 from tests.app import factories
+from tests.app.races import race
 from tests.app.sorting.helpers import reuse_b_fraction
 
 THREADS = 20
-
-
-def _take_one(app, item_id: int, location_id: int, start: threading.Barrier, results: list[str]) -> None:
-    with app.app_context():
-        start.wait()
-        try:
-            item, location = db.session.get(StockItem, item_id), db.session.get(StockLocation, location_id)
-            services.take_out(item, location, 1, "household", "NF-00042")
-            db.session.commit()
-            results.append("ok")
-        except services.InsufficientStock as error:
-            db.session.rollback()
-            results.append(error.message)
-        finally:
-            db.session.remove()
 
 
 def test_exactly_ten_of_twenty_concurrent_requests_take_the_last_ten_pieces(app):
@@ -35,14 +19,12 @@ def test_exactly_ten_of_twenty_concurrent_requests_take_the_last_ten_pieces(app)
     services.receive_from_sorting(item, location, 10, reuse_b_fraction(), None)
     item_id, location_id = item.id, location.id
     db.session.commit()  # the setup is visible to every thread, and the test holds no lock
-    start, results = threading.Barrier(THREADS), []
-    threads = [
-        threading.Thread(target=_take_one, args=(app, item_id, location_id, start, results)) for _ in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+
+    def take_one() -> None:
+        item, location = db.session.get(StockItem, item_id), db.session.get(StockLocation, location_id)
+        services.take_out(item, location, 1, "household", "NF-00042")
+
+    results = race(app, [take_one] * THREADS, services.InsufficientStock)
     assert results.count("ok") == 10
     refused = [r for r in results if r != "ok"]
     assert len(refused) == 10 and all(r.startswith("Scorte insufficienti") for r in refused)

@@ -135,8 +135,8 @@ def test_moving_a_delivery_so_that_a_household_window_is_missed_is_refused(offic
 
 def test_a_draft_takes_nothing_and_publication_codes_and_tells_each_household_once(household, people, memory_notify):
     (request,) = _ready([household], people)
-    van = _van(people[3])
-    first, second = _plan(people, van), _plan(people, van)  # both drafts hold the same delivery
+    # both drafts hold the same delivery (with two vans: one van on both would be refused for the van)
+    first, second = _plan(people, _van(people[3])), _plan(people, _van(people[3]))
     assert _delivery(request).status == "to_plan" and not [m for m in memory_notify if m.channel == "sms"]
     assert [d.id for d in delivery_planning.due_deliveries()] == [_delivery(request).id]
 

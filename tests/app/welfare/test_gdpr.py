@@ -40,6 +40,11 @@ def test_unknown_code_gets_a_clear_message(app):
     assert result.exit_code != 0 and "Nessun nucleo familiare con il codice MI-ZZZZZ" in result.output
 
 
+def test_a_long_unknown_code_is_quoted_by_its_start(app):
+    result = run_cli(app, "gdpr", "export", "MI-" + "Z" * 5_000)
+    assert result.exit_code != 0 and "MI-" + "Z" * 37 + "…" in result.output and "Z" * 41 not in result.output
+
+
 def test_households_past_retention_are_anonymised(app, household):
     household.retention_until = local_today() - timedelta(days=1)
     fresh = factories.HouseholdFactory(office=household.office)
