@@ -16,7 +16,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from app.bins.models import Bin
 from app.errors import ValidationError
@@ -67,19 +67,22 @@ def overlapping(plan: RoundPlan, column: str) -> list[Overlap]:
     ]
 
 
-def _pending_elsewhere(service_date: date, plan_id: int | None) -> list[RouteStop]:
-    """Bin and symbiosis stops still to be done on the published plans of ``service_date`` (but ``plan_id``)."""
-    query = (
+def pending_published() -> Select[tuple[RouteStop]]:
+    """Stops still to be done on published rounds, of any day and kind: callers narrow it."""
+    return (
         select(RouteStop)
         .join(RoundRoute, RoundRoute.id == RouteStop.route_id)
         .join(RoundPlan, RoundPlan.id == RoundRoute.plan_id)
-        .where(
-            RoundPlan.service_date == service_date,
-            RoundPlan.status == PlanStatus.PUBLISHED,
-            RouteStop.status == StopStatus.PENDING,
-            RouteStop.kind.not_in((StopKind.RELOAD, StopKind.DELIVERY)),
-            or_(RouteStop.bin_id.is_not(None), RouteStop.reference != ""),
-        )
+        .where(RouteStop.status == StopStatus.PENDING, RoundPlan.status == PlanStatus.PUBLISHED)
+    )
+
+
+def _pending_elsewhere(service_date: date, plan_id: int | None) -> list[RouteStop]:
+    """Bin and symbiosis stops still to be done on the published plans of ``service_date`` (but ``plan_id``)."""
+    query = pending_published().where(
+        RoundPlan.service_date == service_date,
+        RouteStop.kind.not_in((StopKind.RELOAD, StopKind.DELIVERY)),
+        or_(RouteStop.bin_id.is_not(None), RouteStop.reference != ""),
     )
     if plan_id is not None:
         query = query.where(RoundPlan.id != plan_id)

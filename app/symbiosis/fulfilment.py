@@ -17,7 +17,8 @@ from app.core.refs import domain_reference, reference_key
 from app.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from app.extensions import db
 from app.fleet.models import Site
-from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
+from app.rounds import bookings
+from app.rounds.models import RouteStop, StopKind
 from app.rounds.records import StopRecord
 from app.rounds.selection import optional_prize
 from app.sorting import arrivals
@@ -86,18 +87,9 @@ def arrange(match_id: int, data: Arrangement, user: User) -> Match:
 
 
 def _planned_elsewhere(references: list[str]) -> set[str]:
-    """References already on a published round, still to be done (not planned twice)."""
-    query = (
-        select(RouteStop.reference)
-        .join(RoundRoute, RoundRoute.id == RouteStop.route_id)
-        .join(RoundPlan, RoundPlan.id == RoundRoute.plan_id)
-        .where(
-            RouteStop.reference.in_(references),
-            RouteStop.status == StopStatus.PENDING,
-            RoundPlan.status == PlanStatus.PUBLISHED,
-        )
-    )
-    return set(db.session.scalars(query))
+    """References already on a published round (of any day), still to be done (not planned twice)."""
+    query = bookings.pending_published().where(RouteStop.reference.in_(references))
+    return {stop.reference for stop in db.session.scalars(query)}
 
 
 def pickup_stops(service_date: date) -> list[StopRecord]:
