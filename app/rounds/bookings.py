@@ -113,7 +113,7 @@ def clashes(plan: RoundPlan) -> list[str]:
     messages = [
         _(
             "Il mezzo %(plate)s è già in giro nel piano n. %(other)s, pubblicato per lo stesso giorno, in orari che si "
-            "sovrappongono.",
+            "sovrappongono: ricalcola questo piano con altri mezzi, o ripianifica l'altro.",
             plate=o.mine.vehicle.plate,
             other=o.other.plan_id,
         )
@@ -129,9 +129,9 @@ def clashes(plan: RoundPlan) -> list[str]:
         messages.append(
             ngettext(
                 "Una fermata è ancora da fare in un giro pubblicato dello stesso giorno (piano n. %(plans)s): "
-                "%(names)s.",
+                "%(names)s. Ricalcola questo piano: ne resterà fuori.",
                 "%(num)s fermate sono ancora da fare in giri pubblicati dello stesso giorno (piano n. %(plans)s): "
-                "%(names)s.",
+                "%(names)s. Ricalcola questo piano: ne resteranno fuori.",
                 len(names),
                 plans=plans,
                 names=listed,
@@ -154,15 +154,4 @@ def check_publishable(plan: RoundPlan) -> None:
         db.session.execute(select(Bin.id).where(Bin.id.in_(bins)).order_by(Bin.id).with_for_update())
     messages = clashes(plan)
     if messages:
-        raise ValidationError(
-            " ".join(
-                [
-                    _("Non si può pubblicare."),
-                    *messages,
-                    _(
-                        "Ricalcola questo piano (i contenitori già nei giri pubblicati restano fuori) con altri mezzi, "
-                        "o ripianifica l'altro."
-                    ),
-                ]
-            )
-        )
+        raise ValidationError(" ".join([_("Non si può pubblicare."), *messages]))

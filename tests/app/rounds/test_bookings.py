@@ -140,7 +140,7 @@ def test_the_review_page_says_why_a_draft_cannot_be_published_and_the_form_refus
 
     assert 'data-role="clash"' in warnings and f"piano n. {first.id}" in warnings
     assert response.status_code == 302
-    assert "Non si può pubblicare." in after and "Ricalcola questo piano" in after
+    assert "Non si può pubblicare." in after and "Ricalcola questo piano: ne resteranno fuori." in after
     db.session.expire_all()
     assert db.session.get(RoundPlan, second.id).status == "draft"
 
