@@ -16,12 +16,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, text
 
-from app.bins.models import Bin
 from app.errors import ValidationError
 from app.extensions import db
-from app.fleet.models import Vehicle
 from app.rounds.labels import stop_code
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, RouteStop, StopKind, StopStatus
 
@@ -140,18 +138,21 @@ def clashes(plan: RoundPlan) -> list[str]:
     return messages
 
 
+#: First key of the PostgreSQL advisory lock taken while a plan of a day is checked and published (the second is the
+#: day): "FM" in ASCII, so that no other lock of the application shares it.
+PUBLISH_LOCK = 0x464D
+
+
 def check_publishable(plan: RoundPlan) -> None:
     """Refuse to publish ``plan`` while one of its trucks or stops is taken by another published plan of its day.
 
-    The plan's trucks and bins are locked first (PostgreSQL: ``FOR UPDATE``, in id order), so two plans that share
-    one, published at the same moment, are checked one after the other; SQLite's writers already queue.
+    On PostgreSQL the publications of one day are checked one at a time (a transaction-level advisory lock on the
+    day, held until the publication commits), so two plans that share a truck, a bin or a pickup, published at the
+    same moment, cannot both pass; SQLite's writers already queue.
     """
-    vehicles = sorted({r.vehicle_id for r in plan.routes if r.stops})
-    bins = sorted({s.bin_id for r in plan.routes for s in r.stops if s.bin_id is not None})
-    if vehicles:
-        db.session.execute(select(Vehicle.id).where(Vehicle.id.in_(vehicles)).order_by(Vehicle.id).with_for_update())
-    if bins:
-        db.session.execute(select(Bin.id).where(Bin.id.in_(bins)).order_by(Bin.id).with_for_update())
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = plan.service_date.toordinal()
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:space, :day)"), {"space": PUBLISH_LOCK, "day": day})
     messages = clashes(plan)
     if messages:
         raise ValidationError(" ".join([_("Non si può pubblicare."), *messages]))
