@@ -20,7 +20,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -31,12 +30,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from demo_db import demo_app  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.bins.models import Bin  # noqa: E402
-from app.demo import build_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.fleet.models import Site, SiteKind, Vehicle  # noqa: E402
 from app.rounds import adapters, services  # noqa: E402
@@ -153,29 +152,13 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
-                "SECRET_KEY": "bench",
-                "ROUNDS_WORKER": "external",
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-                "ROAD_NETWORK_FILE": None,
-            }
-        )
-        with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-            build_demo()
-            db.session.commit()
-            tomorrow = datetime.now(ROME).date() + timedelta(days=2)  # the demo already planned tomorrow
-            results["metro"], plan_id = metro_day(args.time_limit, tomorrow)
-            results["review"] = review_page(app, plan_id)
-            results["replan"] = replan_60(tomorrow + timedelta(days=1))
-            if (args.shared / TURIN).is_file():
-                results["turin"] = turin_day(args.shared, args.time_limit)
+    with demo_app() as app:
+        tomorrow = datetime.now(ROME).date() + timedelta(days=2)  # the demo already planned tomorrow
+        results["metro"], plan_id = metro_day(args.time_limit, tomorrow)
+        results["review"] = review_page(app, plan_id)
+        results["replan"] = replan_60(tomorrow + timedelta(days=1))
+        if (args.shared / TURIN).is_file():
+            results["turin"] = turin_day(args.shared, args.time_limit)
     print(json.dumps(results, indent=2))
     out = ROOT / "benchmarks" / "results" / "bench_rounds.json"
     out.parent.mkdir(exist_ok=True)

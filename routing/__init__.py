@@ -18,7 +18,7 @@ from routing.errors import (
 from routing.geo import Location
 from routing.model import Depot, Problem, Stop, TimeWindow, Vehicle
 from routing.network import RoadNetwork, TravelMatrix, build_network, load_network, route_geometry, travel_matrix
-from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan
+from routing.periodic import DayFleet, PeriodicProblem, PeriodicStop, WeekPlan, demands_by_day
 from routing.plan import Plan, Route, Unassigned, Visit
 from routing.settings import RoutingSettings
 from routing.solver import solve, solve_periodic
@@ -52,6 +52,7 @@ __all__ = [
     "build_network",
     "check_plan",
     "check_week_plan",
+    "demands_by_day",
     "load_network",
     "replay",
     "route_geometry",

@@ -338,8 +338,12 @@ def _week_demands(problem: PeriodicProblem, patterns: Mapping[str, int]) -> tupl
         for d in range(horizon):
             if level > stop.full_kg:
                 errors.append(f"stop {stop.id}: {level} kg on day {d}, above full_kg {stop.full_kg}")
-            if d in visit_days:
+            emptied = stop.emptied_days >> d & 1
+            if d in visit_days and emptied:
+                errors.append(f"stop {stop.id}: visited on day {d}, when it is emptied outside the plan")
+            elif d in visit_days:
                 demands[d][stop.id] = level
+            if d in visit_days or emptied:
                 level = 0
             level += stop.daily_kg
     return demands, errors
@@ -360,8 +364,9 @@ def check_week_plan(problem: PeriodicProblem, week: WeekPlan) -> CheckReport:
     CheckReport
         Violations (each day's prefixed ``day d:``) and the recomputed totals. A
         pattern stop must be served exactly on the days of one of its patterns, a
-        forecast stop on days that keep its level at most ``full_kg`` every day,
-        with the kg of each visit recomputed from the days since the previous one;
+        forecast stop on days that keep its level at most ``full_kg`` every day
+        (never on a day it is emptied outside the plan), with the kg of each visit
+        recomputed from the days since the previous emptying;
         each day's plan is checked by :func:`check_plan` against that day's fleet.
         In a plan marked infeasible, a visit may be missing if its day lists it unassigned.
     """

@@ -18,7 +18,11 @@ level at the round of day 0; without a visit the bin gains ``daily_kg`` a day; a
 visit on day ``t`` collects the level of day ``t`` and leaves the bin empty, so
 ``daily_kg × (u - t)`` is collected at the next visit on day ``u``. The level of
 every day of the horizon must stay at most ``full_kg`` (what happens after the
-horizon is the next plan's business).
+horizon is the next plan's business). A forecast stop may also be emptied outside
+the plan (``emptied_days``: by a round already published, say): on those days the
+plan does not visit it, and its level starts again from empty there. With
+``PeriodicProblem.days_after``, the bins are also left able to wait that many days
+after the horizon (until the next plan's first round) when some visit days allow it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,14 @@ def forecast_levels(mask: int, horizon: int, initial_kg: int, daily_kg: int) -> 
         if mask >> t & 1:
             last = t
     return tuple(levels)
+
+
+def forecast_visits(stop: PeriodicStop, mask: int, horizon: int) -> tuple[int, ...]:
+    """kg a forecast stop gives at each day's round when the plan visits it on the days of ``mask`` (0 on the
+    others), counting the days it is emptied outside the plan (:attr:`PeriodicStop.emptied_days`)."""
+    assert stop.daily_kg is not None
+    levels = forecast_levels(mask | stop.emptied_days, horizon, stop.initial_kg, stop.daily_kg)
+    return tuple(level if mask >> d & 1 else 0 for d, level in enumerate(levels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +109,10 @@ class PeriodicStop:
     daily_kg, full_kg, initial_kg
         Forecast rule: kg gained a day, capacity of the bin, level at the round
         of day 0 (see the module text). The kg of each visit follow from the days.
+    emptied_days
+        Forecast rule only: days (bit mask) on which the bin is emptied outside
+        this plan, e.g. by a round already published. The plan does not visit it
+        on those days; its level starts again from empty there.
     service_s
         Time spent at each visit.
     window
@@ -112,14 +128,17 @@ class PeriodicStop:
     initial_kg: int = 0
     service_s: int = 0
     window: TimeWindow | None = None
+    emptied_days: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidInputError("PeriodicStop.id", f"must be a non-empty string, got {self.id!r}")
         name = f"PeriodicStop {self.id}"
         object.__setattr__(self, "patterns", tuple(self.patterns))
-        for attr in ("demand_kg", "initial_kg", "service_s"):
+        for attr in ("demand_kg", "initial_kg", "service_s", "emptied_days"):
             _check_int(f"{name}.{attr}", getattr(self, attr))
+        if self.emptied_days and not self.is_forecast:
+            raise InvalidInputError(f"{name}.emptied_days", "only a forecast stop can be emptied outside the plan")
         if self.is_forecast:
             if self.daily_kg is None or self.full_kg is None:
                 raise InvalidInputError(f"{name}.full_kg", "a forecast stop needs both daily_kg and full_kg")
@@ -189,6 +208,13 @@ class PeriodicProblem:
         given (as in :class:`~routing.model.Problem`), the same every day.
     approximate
         Whether the matrices are estimates.
+    days_after
+        Days after the horizon during which every forecast stop should stay at
+        most full without a visit (``1``: the next plan starts the day after the
+        last day). A stop's visit days are chosen among those that achieve it
+        when there are any; otherwise (a fast bin before days without fleet) the
+        stop keeps the days that hold within the horizon. A preference of the
+        options: :func:`~routing.checker.check_week_plan` checks the horizon.
 
     Raises
     ------
@@ -204,6 +230,7 @@ class PeriodicProblem:
     duration_s: IntMatrix
     distance_m: IntMatrix
     approximate: bool = False
+    days_after: int = 0
     index: dict[str, int] = field(init=False, repr=False)
     _options: dict[str, tuple[VisitOption, ...]] = field(init=False, repr=False)
 
@@ -212,6 +239,9 @@ class PeriodicProblem:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not 1 <= len(self.days) <= MAX_DAYS:
             raise InvalidInputError("days", f"the horizon must have 1 to {MAX_DAYS} days, got {len(self.days)}")
+        _check_int("days_after", self.days_after)
+        if self.days_after > MAX_DAYS:
+            raise InvalidInputError("days_after", f"at most {MAX_DAYS} days, got {self.days_after}")
         n = len(self.depots) + len(self.stops)
         object.__setattr__(self, "duration_s", as_matrix("duration_s", self.duration_s, n))
         object.__setattr__(self, "distance_m", as_matrix("distance_m", self.distance_m, n))
@@ -234,7 +264,8 @@ class PeriodicProblem:
         return self.stops[self.index[stop_id] - len(self.depots)]
 
     def options(self, stop_id: str) -> tuple[VisitOption, ...]:
-        """The allowed ways to visit the stop that every day's fleet can serve, in pattern order."""
+        """The allowed ways to visit the stop that every day's fleet can serve, in pattern order (of a forecast stop,
+        those that hold :attr:`days_after` days after the horizon, when there are any)."""
         return self._options[stop_id]
 
     def day_problem(self, day: int, demands: Mapping[str, int]) -> Problem | None:
@@ -272,8 +303,19 @@ class PeriodicProblem:
                 if not raw:
                     why = f"it overflows full_kg {stop.full_kg} whatever the visit days"
                 raise ProblemError(f"PeriodicStop {stop.id}", why)
-            out[stop.id] = kept
+            out[stop.id] = tuple(o for o in kept if self._holds_after(stop, o)) or kept
         return out
+
+    def _holds_after(self, stop: PeriodicStop, option: VisitOption) -> bool:
+        """Whether a forecast stop visited as ``option`` stays at most full for :attr:`days_after` days after the
+        horizon (always true of a pattern stop)."""
+        if not stop.is_forecast or not self.days_after:
+            return True
+        assert stop.daily_kg is not None and stop.full_kg is not None
+        levels = forecast_levels(
+            option.mask | stop.emptied_days, self.horizon + self.days_after, stop.initial_kg, stop.daily_kg
+        )
+        return max(levels[self.horizon :]) <= stop.full_kg
 
     def _raw_options(self, stop: PeriodicStop) -> list[VisitOption]:
         h = self.horizon
@@ -285,11 +327,17 @@ class PeriodicProblem:
                     )
             return [VisitOption(m, tuple(stop.demand_kg if m >> d & 1 else 0 for d in range(h))) for m in stop.patterns]
         assert stop.daily_kg is not None and stop.full_kg is not None
+        if stop.emptied_days >> h:
+            raise InvalidInputError(
+                f"PeriodicStop {stop.id}.emptied_days", f"{stop.emptied_days:#b} reaches past the {h}-day horizon"
+            )
         options = []
         for mask in range(1 << h):
-            levels = forecast_levels(mask, h, stop.initial_kg, stop.daily_kg)
+            if mask & stop.emptied_days:
+                continue
+            levels = forecast_levels(mask | stop.emptied_days, h, stop.initial_kg, stop.daily_kg)
             if max(levels) <= stop.full_kg:
-                options.append(VisitOption(mask, tuple(lv if mask >> d & 1 else 0 for d, lv in enumerate(levels))))
+                options.append(VisitOption(mask, forecast_visits(stop, mask, h)))
         return options
 
     def _servable(self, day: int) -> set[str]:
@@ -368,4 +416,5 @@ __all__: Sequence[str] = (
     "days_of",
     "demands_by_day",
     "forecast_levels",
+    "forecast_visits",
 )

@@ -49,6 +49,7 @@ from routing import (
     build_network,
     check_plan,
     check_week_plan,
+    demands_by_day,
     load_network,
     replay,
     route_geometry,
@@ -456,17 +457,6 @@ def road_path(network: RoadNetwork | None, points: Sequence[tuple[float, float]]
     return RoadPath(path.geometry, path.streets, sum(leg.distance_m for leg in path.legs))
 
 
-def _visit_kg(stop: WeekStopRecord, days: Sequence[int], horizon: int) -> dict[int, int]:
-    """The kg each visit of a forecast bin collects: its level that day (initial on day 0, + daily_kg a day)."""
-    out, level = {}, stop.initial_kg
-    for day in range(horizon):
-        if day:
-            level += stop.daily_kg
-        if day in days:
-            out[day], level = level, 0
-    return out
-
-
 def solve_week(
     sites: Sequence[SiteRecord],
     days: Sequence[Sequence[VehicleRecord]],
@@ -475,10 +465,12 @@ def solve_week(
     *,
     time_limit_s: float,
     seed: int,
+    days_after: int = 0,
     cancel: Any = None,
     progress: Any = None,
 ) -> tuple[WeekDayResult, ...]:
-    """Choose each bin's days (before it overflows) and every day's routes together, then check the week."""
+    """Choose each bin's days (before it overflows, also ``days_after`` days after the last day when it can) and
+    every day's routes together, then check the week."""
     placed, excluded = _place(network, sites, stops)  # type: ignore[arg-type]
     matrix = travel_matrix(network, [(s.lon, s.lat) for s in (*sites, *placed)])
     duration, distance = _matrices(matrix)
@@ -491,12 +483,19 @@ def solve_week(
             full_kg=s.full_kg,
             initial_kg=s.initial_kg,
             service_s=s.service_s,
+            emptied_days=s.emptied_days,
         )
         for s in placed
     ]
     try:
         problem = PeriodicProblem(
-            tuple(_depot(s) for s in sites), fleets, tuple(periodic), duration, distance, matrix.approximate
+            tuple(_depot(s) for s in sites),
+            fleets,
+            tuple(periodic),
+            duration,
+            distance,
+            matrix.approximate,
+            days_after=days_after,
         )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\s*A penalty parameter has reached its maximum value")
@@ -514,12 +513,7 @@ def solve_week(
         raise PlanningInputError(
             _("Il piano della settimana non supera il controllo: %(detail)s", detail="; ".join(faults[:3]))
         )
-    by_key = {s.key: s for s in placed}
-    kg: list[dict[str, int]] = [{} for _d in days]
-    for key, mask in week.patterns.items():
-        chosen = [d for d in range(len(days)) if mask >> d & 1]
-        for day, value in _visit_kg(by_key[key], chosen, len(days)).items():
-            kg[day][key] = value
+    kg = demands_by_day(problem, week.patterns)
     hash_ = "" if network is None else network.content_hash
     out = []
     for d, plan in enumerate(week.days):

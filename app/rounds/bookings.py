@@ -3,10 +3,11 @@
 Publishing a plan is refused when one of its trucks is on an open route of another published plan of the same
 day at overlapping times, or when one of its bins or symbiosis pickups is still to be done on another published
 plan of that day (:func:`check_publishable`); planning a day leaves out the bins already on such a round
-(:func:`pending_bins`). Drivers booked twice are a warning of the review page only (:func:`overlapping`):
-the coordinator may be about to change the other plan's driver. Deliveries have their own guard
-(``app.welfare.delivery_planning.publish``). Other days are not concerned: a bin on Monday's and Wednesday's
-published rounds of a week is two visits.
+(:func:`pending_bins`), and planning a week counts them emptied by it on that day and does not give the day a
+truck that is on such a round (:func:`open_routes`, ``app.rounds.week``). Drivers booked twice are a warning of
+the review page only (:func:`overlapping`): the coordinator may be about to change the other plan's driver.
+Deliveries have their own guard (``app.welfare.delivery_planning.publish``). Other days are not concerned: a bin
+on Monday's and Wednesday's published rounds of a week is two visits.
 """
 
 from __future__ import annotations
@@ -35,26 +36,33 @@ class Overlap:
     other: RoundRoute
 
 
+def open_routes(service_date: date, column: str, values: set[int], except_plan: int | None = None) -> list[RoundRoute]:
+    """Open (not closed) routes with stops of the published plans of ``service_date`` (but ``except_plan``) whose
+    ``column`` (``"vehicle_id"`` or ``"driver_id"``) is one of ``values``."""
+    if not values:
+        return []
+    query = (
+        select(RoundRoute)
+        .join(RoundPlan)
+        .where(
+            RoundPlan.service_date == service_date,
+            RoundPlan.status == PlanStatus.PUBLISHED,
+            RoundRoute.closed_at.is_(None),
+            RoundRoute.stops.any(),
+            getattr(RoundRoute, column).in_(values),
+        )
+        .order_by(RoundRoute.plan_id, RoundRoute.id)
+    )
+    if except_plan is not None:
+        query = query.where(RoundPlan.id != except_plan)
+    return list(db.session.scalars(query))
+
+
 def overlapping(plan: RoundPlan, column: str) -> list[Overlap]:
     """Routes of ``plan`` with stops whose ``column`` (``"vehicle_id"`` or ``"driver_id"``) is also on an open route
     with stops of another published plan of the same day, at overlapping times (a closed route is over)."""
     ours = [r for r in plan.routes if getattr(r, column) is not None and r.stops]
-    if not ours:
-        return []
-    attribute = getattr(RoundRoute, column)
-    others = db.session.scalars(
-        select(RoundRoute)
-        .join(RoundPlan)
-        .where(
-            RoundPlan.service_date == plan.service_date,
-            RoundPlan.id != plan.id,
-            RoundPlan.status == PlanStatus.PUBLISHED,
-            RoundRoute.closed_at.is_(None),
-            RoundRoute.stops.any(),
-            attribute.in_({getattr(r, column) for r in ours}),
-        )
-        .order_by(RoundRoute.plan_id, RoundRoute.id)
-    ).all()
+    others = open_routes(plan.service_date, column, {getattr(r, column) for r in ours}, except_plan=plan.id)
     return [
         Overlap(mine, other)
         for mine in ours

@@ -129,6 +129,7 @@ class WeekStopRecord:
     full_kg: int
     initial_kg: int
     service_s: int = 180
+    emptied_days: int = 0  # days (bit d = day d) a round already published empties it
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,9 +18,10 @@ from app.core.clock import local_datetime
 from app.core.refs import bin_key, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
-from app.rounds import adapters, selection, services
+from app.i18n import fmt_date
+from app.rounds import adapters, bookings, selection, services
 from app.rounds.adapters import PlanningInputError, StopRecord, WeekStopRecord
-from app.rounds.models import PlanStatus, RoundPlan, WeekPlan, WeekPlanDay
+from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, WeekPlan, WeekPlanDay
 from app.rounds.selection import (
     BIN_SERVICE_S,
     load_plant,
@@ -31,6 +33,9 @@ from app.rounds.selection import (
 WEEK_JOB = "week"
 WEEK_DAY_JOB = "week_day"
 MIN_DAYS, MAX_DAYS = 2, 7
+#: Days after the last day of a week during which its bins must not overflow, when their visit days allow it: the
+#: next plan's first round is the day after (a week ending on days without rounds, e.g. the weekend, covers them).
+DAYS_AFTER = 1
 
 
 @dataclass(frozen=True)
@@ -90,20 +95,85 @@ def check_week(params: WeekParams) -> None:
     for day in params.day_vehicles:
         if day:
             load_vehicles(list(day))
+    busy = busy_trucks(params)
+    if busy:
+        raise PlanningInputError(
+            _(
+                "Questi mezzi sono già in un giro pubblicato e ancora aperto di quel giorno: %(list)s. Togli ciascuno "
+                "da quel giorno nella griglia dei veicoli per giorno.",
+                list=busy,
+            ),
+            field="day_fleet",
+        )
 
 
-def _week_stop(b: Bin, now: Any, later: Any) -> WeekStopRecord:
+def _busy_routes(params: WeekParams) -> list[tuple[int, RoundRoute]]:
+    """Each day's trucks on an open route with stops of a published plan of that day, as (day index, route)."""
+    return [
+        (d, route)
+        for d, day in enumerate(params.day_vehicles)
+        for route in bookings.open_routes(params.day(d), "vehicle_id", set(day))
+    ]
+
+
+def _named(routes: list[tuple[int, RoundRoute]]) -> str:
+    names = (
+        _(
+            "%(plate)s il %(day)s (piano n. %(plan)s)",
+            plate=r.vehicle.plate,
+            day=fmt_date(r.plan.service_date),
+            plan=r.plan_id,
+        )
+        for _d, r in routes
+    )
+    return "; ".join(dict.fromkeys(names))
+
+
+def busy_trucks(params: WeekParams) -> str:
+    """The trucks of the week already on an open published round of a day they are chosen for, in words ("" =
+    none): the week plans whole shifts, so such a day would be refused at publication."""
+    return _named(_busy_routes(params))
+
+
+def without_busy_trucks(params: WeekParams) -> tuple[WeekParams, str]:
+    """``params`` with each truck left out of the days it is on an open published round, and those trucks in words
+    (for a week whose grid was left empty: «every day the whole fleet» means the trucks free that day)."""
+    busy = _busy_routes(params)
+    taken = {(d, r.vehicle_id) for d, r in busy}
+    days = tuple(tuple(v for v in day if (d, v) not in taken) for d, day in enumerate(params.day_vehicles))
+    if any(params.day_vehicles) and not any(days):
+        raise PlanningInputError(
+            _(
+                "I mezzi scelti sono tutti in giri pubblicati e ancora aperti in questi giorni: %(list)s. Scegli altri "
+                "mezzi o altri giorni.",
+                list=_named(busy),
+            ),
+            field="vehicle_ids",
+        )
+    return replace(params, day_vehicles=days), _named(busy)
+
+
+def _week_stop(b: Bin, now: Any, later: Any, emptied_days: int) -> WeekStopRecord:
     """A bin's level at the first day's round and what it gains a day, from the fill forecast (capped at full)."""
     full = max(1, int(b.full_weight_kg))
     initial = math.ceil(now.predicted_kg) if now else full // 2
     daily = math.ceil(later.predicted_kg - now.predicted_kg) if now and later else 0
     return WeekStopRecord(
-        bin_key(b.id), b.lon, b.lat, min(max(daily, 0), full), full, min(max(initial, 0), full), BIN_SERVICE_S
+        bin_key(b.id),
+        b.lon,
+        b.lat,
+        min(max(daily, 0), full),
+        full,
+        min(max(initial, 0), full),
+        BIN_SERVICE_S,
+        emptied_days,
     )
 
 
-def week_stops(operator_ids: set[int], at: datetime) -> list[WeekStopRecord]:
-    """Every active bin of the operators, with the forecast at ``at`` and a day later."""
+def week_stops(operator_ids: set[int], at: datetime, days: Sequence[date] = ()) -> list[WeekStopRecord]:
+    """Every active bin of the operators, with the forecast at ``at`` and a day later, and the days of ``days``
+    (bit d = ``days[d]``) on which a published round is still to empty it: the week does not visit it then, and
+    counts it empty from there."""
     bins = db.session.scalars(
         select(Bin).where(Bin.operator_id.in_(operator_ids), Bin.status == BinStatus.ACTIVE).order_by(Bin.id)
     ).all()
@@ -111,7 +181,11 @@ def week_stops(operator_ids: set[int], at: datetime) -> list[WeekStopRecord]:
     if not ids:
         return []
     now, later = selection.forecast_bins(ids, at), selection.forecast_bins(ids, at + timedelta(days=1))
-    return [_week_stop(b, now.get(b.id), later.get(b.id)) for b in bins]
+    taken = [bookings.pending_bins(day) for day in days]
+    return [
+        _week_stop(b, now.get(b.id), later.get(b.id), sum(1 << d for d, bins in enumerate(taken) if b.id in bins))
+        for b in bins
+    ]
 
 
 def plan_week(
@@ -133,7 +207,9 @@ def plan_week(
     }
     sites = {plant.id: plant} | {s.id: s for s in starts.values()}
     earliest = min(v.shift_start for v in vehicles.values())
-    stops = week_stops({v.organisation_id for v in vehicles.values()}, local_datetime(params.start_date, earliest))
+    operators = {v.organisation_id for v in vehicles.values()}
+    horizon = [params.day(d) for d in range(params.days)]
+    stops = week_stops(operators, local_datetime(params.start_date, earliest), horizon)
     if not stops:
         raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     day_records = [
@@ -153,6 +229,7 @@ def plan_week(
         network,
         time_limit_s=params.time_limit_s,
         seed=params.seed,
+        days_after=DAYS_AFTER,
         cancel=cancel,
         progress=progress,
     )

@@ -37,10 +37,22 @@ def new() -> Any:
     homes = {v.id: v.home_site_id for v in vehicles}
     started: list[int] = []
 
-    def start() -> None:
-        started.append(week.start_week(form.to_params(homes, current_user.id)).id)
+    def start() -> str:
+        params, left = form.to_params(homes, current_user.id), ""
+        if not form.grid():  # «every day the whole fleet»: the trucks free that day
+            params, left = week.without_busy_trucks(params)
+        started.append(week.start_week(params).id)
+        return left
 
-    if save_form(form, start, _("Pianificazione della settimana avviata."), "") is not None:
+    def done(left: str) -> str:
+        if not left:
+            return _("Pianificazione della settimana avviata.")
+        return _(
+            "Pianificazione della settimana avviata. Restano ai giri già pubblicati, fuori da quel giorno: %(list)s.",
+            list=left,
+        )
+
+    if save_form(form, start, done, "") is not None:
         return redirect(url_for("rounds_week.job", job_id=started[0]))
     return render_template("rounds/week_new.html", form=form), form_status(form)
 

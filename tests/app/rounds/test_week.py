@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
 from app.extensions import db
-from app.rounds import adapters, selection, week
+from app.rounds import adapters, selection, services, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
 from routing.solver import solve_periodic
 from tests.app.conftest import post_form
@@ -19,9 +19,8 @@ from tests.app.conftest import post_form
 FULL_KG, INITIAL_KG, DAILY_KG = 300, 150, 100  # 150, 250, 350: every bin must be emptied by day 2
 
 
-@pytest.fixture
-def filling(world, monkeypatch):
-    """Each bin holds 150 kg at the first day's round and gains 100 kg a day."""
+def _filling_from_first_call():
+    """A forecast where each bin holds 150 kg at the first time asked and gains 100 kg a day."""
     start = None
 
     def fake(bin_ids, at):
@@ -30,7 +29,13 @@ def filling(world, monkeypatch):
         days = (at - start) / timedelta(days=1)
         return {i: BinForecast(INITIAL_KG + DAILY_KG * days, 0.5, 0.0, None) for i in bin_ids}
 
-    monkeypatch.setattr(selection, "forecast_bins", fake)
+    return fake
+
+
+@pytest.fixture
+def filling(world, monkeypatch):
+    """Each bin holds 150 kg at the first day's round and gains 100 kg a day."""
+    monkeypatch.setattr(selection, "forecast_bins", _filling_from_first_call())
     return world
 
 
@@ -311,3 +316,93 @@ def test_a_week_with_no_bin_to_empty_is_saved_with_days_without_rounds(
     assert found is not None and [d.plan_id for d in found.days] == [None, None]
     assert client.get(f"/rounds/week/jobs/{job_id}").headers["Location"].endswith(f"/rounds/week/{found.id}")
     assert client.get(f"/rounds/week/{found.id}").get_data(as_text=True).count("nessun giro") == 2
+
+
+def _published_day(world, day, monkeypatch):
+    """A one-day plan of ``day`` holding every bin, with both trucks, published; the week's forecast starts after."""
+    for v in world.vehicles:
+        v.capacity_kg = 3000
+    plan = services.plan_day(world.params(service_date=day, threshold=0.0))
+    services.publish_plan(plan, plan.version)
+    db.session.commit()
+    monkeypatch.setattr(selection, "forecast_bins", _filling_from_first_call())
+    return plan
+
+
+def test_bins_on_a_published_round_of_a_day_of_the_week_are_left_to_it_and_counted_empty_from_there(
+    world, monkeypatch
+) -> None:
+    # 150 kg on day 0, 250 on day 1, 350 on day 2: alone, every bin must be emptied on day 0 or 1 (first test).
+    # Day 1's published round empties them all: the week must not visit them that day, and from there they
+    # hold 100 kg on day 2, so no visit is due at all. Day 1 has no truck in the week: both are on that round.
+    fleet = tuple(v.id for v in world.vehicles)
+    published = _published_day(world, world.tomorrow + timedelta(days=1), monkeypatch)
+    assert {s.bin_id for r in published.routes for s in r.stops if s.bin_id} == {b.id for b in world.bins}
+
+    found = week.plan_week(_params(world, day_vehicles=(fleet, (), fleet)))
+
+    assert [d.plan_id for d in found.days] == [None, None, None]
+    assert all(json.loads(d.stops_json) == {} for d in found.days)
+
+
+def test_a_truck_on_an_open_published_round_of_a_day_is_refused_for_that_day_and_nothing_is_queued(
+    client, login_as, world, monkeypatch
+) -> None:
+    first = world.vehicles[0]
+    day = world.tomorrow + timedelta(days=1)
+    _published_day(world, day, monkeypatch)
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+    used = {r.vehicle for r in db.session.scalars(select(RoundPlan)).one().routes if r.stops}
+    every_cell = [f"{d}:{v.id}" for d in range(3) for v in world.vehicles]
+
+    ticked = post_form(client, "/rounds/week/new", _week_form(world, day_fleet=every_cell))
+
+    assert ticked.status_code == 422
+    page = ticked.get_data(as_text=True)
+    assert all(f"{v.plate} il {day:%d/%m/%Y} (piano n." in page for v in used)
+    assert "Togli ciascuno da quel giorno nella griglia dei veicoli per giorno." in page
+    assert _count(PlanningJob) == 0
+
+    # Left empty, the grid means every day the trucks free that day: the busy ones stay out of day 2 (index 1).
+    empty = post_form(client, "/rounds/week/new", _week_form(world))
+
+    assert empty.status_code == 302
+    job = db.session.scalar(select(PlanningJob))
+    days = week.WeekParams.from_json(job.params_json).day_vehicles
+    everyone = {v.id for v in world.vehicles}
+    assert set(days[0]) == set(days[2]) == everyone and set(days[1]) == everyone - {v.id for v in used}
+    message = client.get(f"/rounds/week/jobs/{job.id}").get_data(as_text=True)
+    assert "Restano ai giri già pubblicati, fuori da quel giorno:" in message
+    assert all(f"{v.plate} il {day:%d/%m/%Y}" in message for v in used)
+
+
+def test_a_week_whose_trucks_are_all_on_published_rounds_says_so_and_queues_nothing(
+    client, login_as, world, monkeypatch
+) -> None:
+    days = [world.tomorrow + timedelta(days=d) for d in (1, 2)]
+    plans = [_published_day(world, day, monkeypatch) for day in days]
+    busy = set.intersection(*({r.vehicle_id for r in p.routes if r.stops} for p in plans))
+    assert busy  # a truck out on both days' published rounds
+    login_as("coordinator", organisation=world.vehicles[0].organisation)
+    db.session.commit()
+    data = _week_form(world, start_date=days[0].isoformat(), days="2", vehicle_ids=sorted(busy))
+
+    response = post_form(client, "/rounds/week/new", data)
+
+    assert response.status_code == 422
+    assert "I mezzi scelti sono tutti in giri pubblicati e ancora aperti in questi giorni:" in response.get_data(
+        as_text=True
+    )
+    assert _count(PlanningJob) == 0
+
+
+def test_the_bins_are_left_able_to_wait_for_the_day_after_the_week(filling) -> None:
+    # Two days: 150 and 250 kg, within the 300 kg full weight, but 350 kg on the day after, when the next plan's
+    # first round comes: each bin is emptied once in the two days, with that day's level.
+    found = week.plan_week(_params(filling, days=2))
+
+    visits = [_visits(d.plan) if d.plan else {} for d in found.days]
+    for b in filling.bins:
+        (day,) = [d for d, v in enumerate(visits) if b.id in v]
+        assert visits[day][b.id] == INITIAL_KG + DAILY_KG * day

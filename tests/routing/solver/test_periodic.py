@@ -125,6 +125,57 @@ def test_fast_filling_forecast_bin_is_visited_on_the_only_days_that_keep_it_belo
     assert [r.visits[1].load_kg for d in week.days for r in d.routes] == [9, 8]
 
 
+def test_a_bin_emptied_outside_the_plan_is_not_visited_that_day_and_starts_again_from_empty() -> None:
+    # The bin of the test above (9 kg on day 0, 8 kg a day, full at 10), emptied on day 0 by a round already
+    # published: the plan must not visit it on day 0, and it holds 8 kg on day 1 and would hold 16 on day 2,
+    # so it is emptied on day 1 (8 kg), and day 2 may wait.
+    outside = PeriodicStop("f", daily_kg=8, full_kg=10, initial_kg=9, emptied_days=0b001)
+    problem = line_week([0, 10], [outside], [fleet(20)] * 3)
+    assert [o.mask for o in problem.options("f")] == [0b010, 0b110]
+    week = checked_week(problem)
+    assert week.patterns["f"] == 0b010 and week.cost == 20
+    assert [r.visits[1].load_kg for d in week.days for r in d.routes] == [8]
+    # Slower: 6 kg on day 0, 5 kg a day, full at 12, emptied on day 1 by another round: 11 kg there, 5 on day 2.
+    # No visit is needed; p alone goes out on day 1.
+    stops = [
+        PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6, emptied_days=0b010),
+        PeriodicStop("p", patterns=(0b010,), demand_kg=2),
+    ]
+    week = checked_week(line_week([0, 10, 10], stops, [fleet(20)] * 3))
+    assert week.patterns["f"] == 0 and week.visit_days("f") == () and week.cost == 20
+
+
+def test_a_bin_is_left_able_to_wait_until_the_next_plans_first_round() -> None:
+    # f: 6 kg on day 0, 11 on day 1, 16 on day 2 (full at 12); p sits on f, on day 0 only. Emptied with p on day 0
+    # for nothing, f holds 10 kg on day 2 and 15 on day 3, the next plan's first day: over full before that round.
+    # With one day after the horizon to hold, f needs a visit on day 1 or 2 as well (or only): 20 + 20.
+    stops = [PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6), PeriodicStop("p", patterns=(0b001,))]
+    alone = checked_week(line_week([0, 10, 10], stops, [fleet(20)] * 3))
+    assert alone.patterns["f"] == 0b001 and alone.cost == 20
+    problem = dataclasses.replace(line_week([0, 10, 10], stops, [fleet(20)] * 3), days_after=1)
+    assert 0b001 not in {o.mask for o in problem.options("f")}
+    week = checked_week(problem)
+    assert week.cost == 40 and week.visit_days("f")[-1] in (1, 2)
+
+
+def test_a_bin_that_cannot_hold_after_the_horizon_keeps_the_days_that_hold_within_it() -> None:
+    # Trucks on day 0 only: f (6, 11, 16 kg; full at 12) is emptied on day 0 and holds 15 kg on day 3 whatever
+    # is done. The week is still planned, as without the days after.
+    stop = PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6)
+    problem = line_week([0, 10], [stop], [fleet(20), DayFleet(), DayFleet()])
+    problem = dataclasses.replace(problem, days_after=1)
+    assert [o.mask for o in problem.options("f")] == [0b001]
+    assert checked_week(problem).patterns["f"] == 0b001
+
+
+def test_checker_refuses_a_visit_on_a_day_the_bin_is_emptied_outside_the_plan() -> None:
+    free = PeriodicStop("f", daily_kg=8, full_kg=10, initial_kg=9)
+    week = checked_week(line_week([0, 10], [free], [fleet(20)] * 3))  # days 0 and 1, 9 kg then 8 kg
+    taken = line_week([0, 10], [dataclasses.replace(free, emptied_days=0b001)], [fleet(20)] * 3)
+    violations = " | ".join(check_week_plan(taken, week).violations)
+    assert "f: visited on day 0, when it is emptied outside the plan" in violations
+
+
 def test_checker_refuses_wrong_patterns_overflows_and_kg() -> None:
     stops = [
         PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6),
@@ -171,6 +222,12 @@ def test_the_whole_call_keeps_to_the_budget_on_its_clock() -> None:
         (lambda: PeriodicStop("a", daily_kg=1, full_kg=5, initial_kg=6), "PeriodicStop a.initial_kg", "above"),
         (lambda: PeriodicStop("a", daily_kg=6, full_kg=5), "PeriodicStop a.daily_kg", "even if emptied daily"),
         (lambda: PeriodicStop("a", patterns=(0,)), "PeriodicStop a.patterns", "at least 1"),
+        (lambda: PeriodicStop("a", patterns=(1,), emptied_days=2), "PeriodicStop a.emptied_days", "only a forecast"),
+        (
+            lambda: line_week([0, 1], [PeriodicStop("a", daily_kg=1, full_kg=5, emptied_days=0b100)], [fleet()] * 2),
+            "PeriodicStop a.emptied_days",
+            "past the 2-day horizon",
+        ),
         (
             lambda: line_week([0, 1], [PeriodicStop("a", patterns=(0b100,))], [fleet()] * 2),
             "PeriodicStop a.patterns",
@@ -182,6 +239,13 @@ def test_the_whole_call_keeps_to_the_budget_on_its_clock() -> None:
             "cannot serve it",
         ),
         (lambda: line_week([0, 1], [PeriodicStop("a", patterns=(1,))], []), "days", "1 to 14 days"),
+        (
+            lambda: dataclasses.replace(
+                line_week([0, 1], [PeriodicStop("a", patterns=(1,))], [fleet()]), days_after=15
+            ),
+            "days_after",
+            "at most 14 days",
+        ),
         (
             lambda: solve_periodic(
                 line_week([0, 1], [PeriodicStop("a", patterns=(1,))], [fleet()]), time_limit_s=0, seed=1
