@@ -18,6 +18,7 @@ from app.core.clock import local_datetime
 from app.core.refs import bin_key, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.fleet.models import Vehicle
 from app.i18n import fmt_date
 from app.rounds import adapters, bookings, selection, services
 from app.rounds.adapters import PlanningInputError, StopRecord, WeekStopRecord
@@ -280,7 +281,8 @@ def _computed(prepared: services.Prepared, built: Any, result: Any, network: Any
 
 
 def replan_day(day: WeekPlanDay, cancel: Any = None) -> RoundPlan:
-    """Re-plan one day alone with the bins the week gave it; the other days stay as they are."""
+    """Re-plan one day alone with the bins the week gave it (but those a published round of the day now holds), on
+    its trucks free that day; the other days stay as they are."""
     old = day.plan
     if old is not None and old.status != PlanStatus.DRAFT:
         raise ValidationError(_("Questo giorno è già pubblicato: non si può ripianificare da qui."))
@@ -288,7 +290,17 @@ def replan_day(day: WeekPlanDay, cancel: Any = None) -> RoundPlan:
     kg = json.loads(day.stops_json or "{}")
     if not kg:
         raise ValidationError(_("Nessun contenitore assegnato a questo giorno."))
-    ids = tuple(json.loads(day.vehicle_ids_json or "[]"))
+    chosen = tuple(json.loads(day.vehicle_ids_json or "[]"))
+    busy = bookings.open_routes(day.service_date, "vehicle_id", set(chosen))
+    ids = tuple(v for v in chosen if v not in {r.vehicle_id for r in busy})
+    if chosen and not ids:
+        raise ValidationError(
+            _(
+                "I mezzi di questo giorno sono tutti in giri pubblicati e ancora aperti: %(list)s. Ripianifica la "
+                "settimana con altri mezzi.",
+                list=_named([(day.day_index, r) for r in busy]),
+            )
+        )
     day_params = params.day_params(day.day_index, ids)
     base = services.prepare(replace(day_params, threshold=0.0))
     bins = {s.key: s for s in base.stops}
@@ -349,11 +361,14 @@ def register_jobs() -> None:
 
 
 def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
-    """The days of a week for its page: the day, how many bins and kg the week gave it, and how many of them its
-    plan left out (a day whose search found no plan within capacity in its share of the budget)."""
+    """The days of a week for its page: the day, its trucks, how many bins and kg the week gave it, and how many of
+    them its plan left out (a day whose search found no plan within capacity in its share of the budget)."""
+    ids = {v for day in week.days for v in json.loads(day.vehicle_ids_json or "[]")}
+    plates = {v.id: v.plate for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(ids)))}
     rows = []
     for day in week.days:
         kg = json.loads(day.stops_json or "{}")
         left_out = sum(1 for u in day.plan.unassigned if u.required) if day.plan else 0
-        rows.append({"day": day, "bins": len(kg), "kg": sum(kg.values()), "left_out": left_out})
+        trucks = [plates.get(v, str(v)) for v in json.loads(day.vehicle_ids_json or "[]")]
+        rows.append({"day": day, "trucks": trucks, "bins": len(kg), "kg": sum(kg.values()), "left_out": left_out})
     return rows

@@ -70,7 +70,8 @@ def test_the_coordinator_plans_the_week_publishes_a_day_and_the_drivers_day_ends
     rows = page.locator("[data-role=week-days] tbody tr")
     assert rows.count() == 2
     first = rows.filter(has=page.locator("td", has_text=(local_today() + timedelta(days=1)).strftime("%d/%m/%Y")))
-    assert int(first.locator("td").nth(1).inner_text()) > 0  # bins close to full go tomorrow
+    assert first.locator("[data-role=trucks]").inner_text() == TRUCK  # the spare truck only on day 2
+    assert int(first.locator("td").nth(2).inner_text()) > 0  # bins close to full go tomorrow
     first.get_by_role("link", name=re.compile(r"Piano n\. \d+")).click()
     page.wait_for_url(re.compile(r"/rounds/\d+$"))
     routes = page.locator("details[data-route]")

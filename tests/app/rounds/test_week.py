@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
+from app.errors import ValidationError
 from app.extensions import db
 from app.rounds import adapters, selection, services, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
 from routing.solver import solve_periodic
+from tests.app import factories
 from tests.app.conftest import post_form
 
 FULL_KG, INITIAL_KG, DAILY_KG = 300, 150, 100  # 150, 250, 350: every bin must be emptied by day 2
@@ -207,6 +209,8 @@ def test_the_week_page_lists_its_days_with_their_plans_and_a_replan_button(clien
     page = client.get(f"/rounds/week/{plan.id}").get_data(as_text=True)
 
     assert page.count('<tr data-day="') == 3
+    trucks = ", ".join(v.plate for v in filling.vehicles)
+    assert page.count(f'<td data-role="trucks">{trucks}</td>') == 3  # each day's trucks
     assert all(f"/rounds/{d.plan_id}" in page for d in plan.days if d.plan_id)
     assert "Ripianifica questo giorno" in page
 
@@ -406,3 +410,24 @@ def test_the_bins_are_left_able_to_wait_for_the_day_after_the_week(filling) -> N
     for b in filling.bins:
         (day,) = [d for d, v in enumerate(visits) if b.id in v]
         assert visits[day][b.id] == INITIAL_KG + DAILY_KG * day
+
+
+def _out_on_a_published_round(vehicle, service_date) -> None:
+    plan = factories.RoundPlanFactory(status="published", service_date=service_date)
+    factories.RouteStopFactory(route=factories.RoundRouteFactory(plan=plan, vehicle=vehicle))
+    db.session.flush()
+
+
+def test_replanning_a_day_leaves_out_a_truck_now_on_a_published_round_of_that_day(filling) -> None:
+    found = week.plan_week(_params(filling))
+    day = next(d for d in found.days if d.plan and _visits(d.plan))
+    first, second = filling.vehicles
+    _out_on_a_published_round(second, day.service_date)  # published since the week was planned
+
+    new = week.replan_day(day)
+
+    assert {r.vehicle_id for r in new.routes if r.stops} == {first.id}
+    assert set(_visits(new)) == {int(k.split(":")[1]) for k in json.loads(day.stops_json)}
+    _out_on_a_published_round(first, day.service_date)
+    with pytest.raises(ValidationError, match="I mezzi di questo giorno sono tutti in giri pubblicati"):
+        week.replan_day(day)
