@@ -6,8 +6,9 @@ Usage::
     python benchmarks/bench_demo_week.py --rolling-weeks 3 [--days-after 0 1] [--time-limit 60]
 
 ``flask demo`` into a temporary SQLite file (1,041 active bins of three operators, 12 trucks, tomorrow's
-round published for one operator's trucks), then for each value of ``week.DAYS_AFTER`` (days after the last
-day the bins must hold when they can; 1 in the product, 0 = the rule before 2026-12-07):
+round published for one operator's trucks), then for each value of ``WeekParams.days_after`` (days after the
+last day the bins must hold when they can, «Prossimo giro dopo l'ultimo giorno»: 1 by default, 0 = the rule before
+2026-12-07):
 
 * one week from tomorrow with every active truck and the grid left empty (each day the trucks free that day),
   planned by ``plan_week`` in approximate mode (no metro road network offline) and rolled back: the visits,
@@ -44,7 +45,7 @@ from app.rounds import week  # noqa: E402
 from app.rounds.models import StopKind  # noqa: E402
 
 
-def _params(days: int, time_limit_s: float, seed: int) -> week.WeekParams:
+def _params(days: int, days_after: int, time_limit_s: float, seed: int) -> week.WeekParams:
     vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.active.is_(True)).order_by(Vehicle.id)))
     plant = db.session.scalar(select(Site).where(Site.kind == SiteKind.SORTING_PLANT, Site.active.is_(True)))
     assert plant is not None
@@ -53,13 +54,14 @@ def _params(days: int, time_limit_s: float, seed: int) -> week.WeekParams:
         start_date=local_today() + timedelta(days=1),
         site_ids=(plant.id, *sorted({v.home_site_id for v in vehicles})),
         day_vehicles=(ids,) * days,
+        days_after=days_after,
         time_limit_s=time_limit_s,
         seed=seed,
     )
 
 
-def run(days: int, time_limit_s: float, seed: int) -> dict[str, Any]:
-    params, left = week.without_busy_trucks(_params(days, time_limit_s, seed))
+def run(days: int, days_after: int, time_limit_s: float, seed: int) -> dict[str, Any]:
+    params, left = week.without_busy_trucks(_params(days, days_after, time_limit_s, seed))
     started = time.perf_counter()
     found = week.plan_week(params)
     wall = time.perf_counter() - started
@@ -96,7 +98,7 @@ def run(days: int, time_limit_s: float, seed: int) -> dict[str, Any]:
         )
     end_kg = sum(stops[k].daily_kg * (days - 1 - d) for k, d in last.items())
     result = {
-        "days_after": week.DAYS_AFTER,
+        "days_after": days_after,
         "wall_s": round(wall, 1),
         "busy_left_out": left,
         "days": rows,
@@ -112,10 +114,10 @@ def run(days: int, time_limit_s: float, seed: int) -> dict[str, Any]:
     return result
 
 
-def rolling(weeks: int, time_limit_s: float, seed: int) -> dict[str, Any]:
+def rolling(weeks: int, days_after: int, time_limit_s: float, seed: int) -> dict[str, Any]:
     """``weeks`` weeks planned one after the other, each Monday to Sunday with rounds Monday to Friday, every bin's
     level carried over from the visits of the week before (the forecast's daily kg, no other pickups)."""
-    base = _params(7, time_limit_s, seed)
+    base = _params(7, days_after, time_limit_s, seed)
     trucks = base.day_vehicles[0]
     first = week.week_stops(
         {v.organisation_id for v in db.session.scalars(select(Vehicle))},
@@ -151,7 +153,7 @@ def rolling(weeks: int, time_limit_s: float, seed: int) -> dict[str, Any]:
     finally:
         week.week_stops = real  # type: ignore[assignment]
     return {
-        "days_after": week.DAYS_AFTER,
+        "days_after": days_after,
         "weeks": out,
         "km": round(km, 1),
         "kg_collected": collected,
@@ -170,15 +172,12 @@ def main() -> None:
     parser.add_argument("--rolling-weeks", type=int, default=0, help="plan this many weeks one after the other")
     args = parser.parse_args()
     with demo_app():
-        product = week.DAYS_AFTER
         for days_after in args.days_after:
-            week.DAYS_AFTER = days_after
             if args.rolling_weeks:
-                result = rolling(args.rolling_weeks, args.time_limit, args.seed)
+                result = rolling(args.rolling_weeks, days_after, args.time_limit, args.seed)
             else:
-                result = run(args.days, args.time_limit, args.seed)
+                result = run(args.days, days_after, args.time_limit, args.seed)
             print(json.dumps(result, indent=2), flush=True)
-        week.DAYS_AFTER = product
 
 
 if __name__ == "__main__":

@@ -34,9 +34,11 @@ from app.rounds.selection import (
 WEEK_JOB = "week"
 WEEK_DAY_JOB = "week_day"
 MIN_DAYS, MAX_DAYS = 2, 7
-#: Days after the last day of a week during which its bins must not overflow, when their visit days allow it: the
-#: next plan's first round is the day after (a week ending on days without rounds, e.g. the weekend, covers them).
+#: Days after the last day of a week during which its bins must not overflow, when their visit days allow it, by
+#: default: the next plan's first round is the day after (3 for a week ending on a Friday before a weekend without
+#: rounds; or plan through the weekend as days without rounds).
 DAYS_AFTER = 1
+MAX_DAYS_AFTER = 7
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class WeekParams:
     site_ids: tuple[int, ...]
     day_vehicles: tuple[tuple[int, ...], ...]  # one tuple of vehicle ids per day of the horizon
     drivers: dict[int, int] = field(default_factory=dict)  # vehicle id -> user id
+    days_after: int = DAYS_AFTER  # days after the last one the bins must hold: the next round is then
     time_limit_s: float = 30.0
     seed: int = 1
     created_by_id: int | None = None
@@ -89,6 +92,8 @@ def check_week(params: WeekParams) -> None:
     """Refuse a horizon outside 2–7 days, a past start, no plant, or no vehicle on any day, in Italian."""
     if not MIN_DAYS <= params.days <= MAX_DAYS:
         raise PlanningInputError(_("L'orizzonte deve essere da 2 a 7 giorni."), field="days")
+    if not 0 <= params.days_after <= MAX_DAYS_AFTER:
+        raise PlanningInputError(_("Il prossimo giro deve essere da 0 a 7 giorni dopo l'ultimo."), field="days_after")
     services.check_date(params.start_date)
     load_plant(list(params.site_ids))
     if not any(params.day_vehicles):
@@ -230,7 +235,7 @@ def plan_week(
         network,
         time_limit_s=params.time_limit_s,
         seed=params.seed,
-        days_after=DAYS_AFTER,
+        days_after=params.days_after,
         cancel=cancel,
         progress=progress,
     )

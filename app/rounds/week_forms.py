@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.clock import local_today
 from app.forms import REQUIRED, choices
 from app.rounds.forms import FleetForm, plan_form
-from app.rounds.week import MAX_DAYS, MIN_DAYS, WeekParams
+from app.rounds.week import DAYS_AFTER, MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
@@ -36,6 +36,15 @@ class WeekForm(FleetForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         default=[],
+    )
+    days_after = IntegerField(
+        _l("Prossimo giro dopo l'ultimo giorno (giorni)"),
+        default=DAYS_AFTER,
+        description=_l(
+            "I contenitori non devono traboccare fino ad allora: 1 se il prossimo piano parte il giorno dopo, 3 se "
+            "l'ultimo giorno è un venerdì e si riprende il lunedì."
+        ),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_DAYS_AFTER)],
     )
     time_limit_s = IntegerField(
         _l("Tempo di calcolo (secondi)"), default=60, validators=[InputRequired(), NumberRange(min=1, max=600)]
@@ -117,6 +126,7 @@ class WeekForm(FleetForm):
             site_ids=(self.plant_id.data, *sorted({depot_ids[v] for v in vehicles})),
             day_vehicles=tuple(day(d) for d in range(days)),
             drivers=drivers,
+            days_after=int(self.days_after.data or DAYS_AFTER),
             time_limit_s=float(self.time_limit_s.data),
             created_by_id=user_id,
         )

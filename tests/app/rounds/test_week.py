@@ -175,6 +175,7 @@ def _week_form(world, **changes):
         "days": "3",
         "plant_id": world.plant.id,
         "vehicle_ids": [v.id for v in world.vehicles],
+        "days_after": "1",
         "time_limit_s": "5",
     }
     return data | changes
@@ -188,6 +189,8 @@ def _week_form(world, **changes):
         ({"off_days": ["0", "1", "2"]}, "Nessun veicolo in nessun giorno: scegline almeno uno."),
         ({"off_days": ["3"]}, "Il giorno senza giri 4 è oltre i 3 giorni da pianificare."),
         ({"off_days": ["1", "5", "6"]}, "I giorni senza giri 6, 7 sono oltre i 3 giorni da pianificare."),
+        ({"days_after": "0"}, "tra 1 e 7"),
+        ({"days_after": "8"}, "tra 1 e 7"),
     ],
 )
 def test_bad_week_choices_get_an_italian_message_and_queue_nothing(client, login_as, filling, changes, message):
@@ -410,6 +413,26 @@ def test_the_bins_are_left_able_to_wait_for_the_day_after_the_week(filling) -> N
     for b in filling.bins:
         (day,) = [d for d, v in enumerate(visits) if b.id in v]
         assert visits[day][b.id] == INITIAL_KG + DAILY_KG * day
+
+
+def test_the_next_round_three_days_after_the_last_one_keeps_the_bins_for_it(filling) -> None:
+    # The last day is a Friday and the next round Monday: a bin emptied on day 0 would hold 400 kg on Monday,
+    # one emptied on day 1 (250 kg) 300 kg, its full weight. Without any day after, nothing is due at all.
+    found = week.plan_week(_params(filling, days=2, days_after=3))
+
+    last = {b.id: max(d.day_index for d in found.days if d.plan and b.id in _visits(d.plan)) for b in filling.bins}
+    assert set(last.values()) == {1}
+    assert [d.plan_id for d in week.plan_week(_params(filling, days=2, days_after=0)).days] == [None, None]
+
+
+def test_the_week_form_passes_the_days_until_the_next_round(client, login_as, filling) -> None:
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    assert post_form(client, "/rounds/week/new", _week_form(filling, days_after="3")).status_code == 302
+
+    job = db.session.scalar(select(PlanningJob))
+    assert week.WeekParams.from_json(job.params_json).days_after == 3
 
 
 def _out_on_a_published_round(vehicle, service_date) -> None:
