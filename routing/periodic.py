@@ -22,7 +22,8 @@ horizon is the next plan's business). A forecast stop may also be emptied outsid
 the plan (``emptied_days``: by a round already published, say): on those days the
 plan does not visit it, and its level starts again from empty there. With
 ``PeriodicProblem.days_after``, the bins are also left able to wait that many days
-after the horizon (until the next plan's first round) when some visit days allow it.
+after the horizon (until the next plan's first round) when some visit days allow it,
+and otherwise emptied as late as they can be.
 """
 
 from __future__ import annotations
@@ -212,9 +213,10 @@ class PeriodicProblem:
         Days after the horizon during which every forecast stop should stay at
         most full without a visit (``1``: the next plan starts the day after the
         last day). A stop's visit days are chosen among those that achieve it
-        when there are any; otherwise (a fast bin before days without fleet) the
-        stop keeps the days that hold within the horizon. A preference of the
-        options: :func:`~routing.checker.check_week_plan` checks the horizon.
+        when there are any; otherwise (a fast bin before days without fleet)
+        among those that leave it the least over full after the horizon (emptied
+        as late as it can be), and :meth:`holds_after` tells it. A preference of
+        the options: :func:`~routing.checker.check_week_plan` checks the horizon.
 
     Raises
     ------
@@ -303,19 +305,30 @@ class PeriodicProblem:
                 if not raw:
                     why = f"it overflows full_kg {stop.full_kg} whatever the visit days"
                 raise ProblemError(f"PeriodicStop {stop.id}", why)
-            out[stop.id] = tuple(o for o in kept if self._holds_after(stop, o)) or kept
+            if stop.is_forecast and self.days_after:
+                assert stop.full_kg is not None
+                peaks = {o.mask: self._peak_after(stop, o.mask) for o in kept}
+                limit = max(min(peaks.values()), stop.full_kg)
+                kept = tuple(o for o in kept if peaks[o.mask] <= limit)
+            out[stop.id] = kept
         return out
 
-    def _holds_after(self, stop: PeriodicStop, option: VisitOption) -> bool:
-        """Whether a forecast stop visited as ``option`` stays at most full for :attr:`days_after` days after the
-        horizon (always true of a pattern stop)."""
+    def _peak_after(self, stop: PeriodicStop, mask: int) -> int:
+        """The highest level of a forecast stop visited on the days of ``mask`` in the :attr:`days_after` days after
+        the horizon."""
+        assert stop.daily_kg is not None
+        h = self.horizon
+        levels = forecast_levels(mask | stop.emptied_days, h + self.days_after, stop.initial_kg, stop.daily_kg)
+        return max(levels[h:], default=0)
+
+    def holds_after(self, stop_id: str, mask: int) -> bool:
+        """Whether the stop, visited on the days of ``mask``, stays at most full for :attr:`days_after` days after
+        the horizon (always true of a pattern stop)."""
+        stop = self.stop(stop_id)
         if not stop.is_forecast or not self.days_after:
             return True
-        assert stop.daily_kg is not None and stop.full_kg is not None
-        levels = forecast_levels(
-            option.mask | stop.emptied_days, self.horizon + self.days_after, stop.initial_kg, stop.daily_kg
-        )
-        return max(levels[self.horizon :]) <= stop.full_kg
+        assert stop.full_kg is not None
+        return self._peak_after(stop, mask) <= stop.full_kg
 
     def _raw_options(self, stop: PeriodicStop) -> list[VisitOption]:
         h = self.horizon

@@ -25,6 +25,7 @@ from app.rounds.records import (
     VehicleRecord,
     VisitResult,
     WeekDayResult,
+    WeekResult,
     WeekStopRecord,
 )
 from routing import (
@@ -71,6 +72,7 @@ __all__ = [
     "VehicleRecord",
     "VisitResult",
     "WeekDayResult",
+    "WeekResult",
     "WeekStopRecord",
     "build_problem",
     "insert_cheapest",
@@ -468,9 +470,9 @@ def solve_week(
     days_after: int = 0,
     cancel: Any = None,
     progress: Any = None,
-) -> tuple[WeekDayResult, ...]:
+) -> WeekResult:
     """Choose each bin's days (before it overflows, also ``days_after`` days after the last day when it can) and
-    every day's routes together, then check the week."""
+    every day's routes together, then check the week; the bins that cannot hold that long are named."""
     placed, excluded = _place(network, sites, stops)  # type: ignore[arg-type]
     matrix = travel_matrix(network, [(s.lon, s.lat) for s in (*sites, *placed)])
     duration, distance = _matrices(matrix)
@@ -525,4 +527,5 @@ def solve_week(
         else:
             result = SolveResult(_results(plan.routes), unassigned, plan.cost)
         out.append(WeekDayResult(result, kg[d], built))
-    return tuple(out)
+    overflowing = tuple(key for key, mask in week.patterns.items() if not problem.holds_after(key, mask))
+    return WeekResult(tuple(out), overflowing)

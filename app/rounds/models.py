@@ -203,6 +203,8 @@ class WeekPlan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     start_date: Mapped[date] = mapped_column(index=True)
     params_json: Mapped[str] = mapped_column(Text, default="{}")
+    # bins (ids, JSON list) that overflow before the next round after the last day whatever the visit days
+    overflowing_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     job_id: Mapped[int | None] = mapped_column(ForeignKey("planning_job.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

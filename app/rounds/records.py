@@ -139,3 +139,11 @@ class WeekDayResult:
     result: SolveResult
     kg: dict[str, int]
     built: Any = None  # adapters.Built of the day, None on a day without rounds
+
+
+@dataclass(frozen=True)
+class WeekResult:
+    """A week plan: its days, and the bins (keys) that overflow before the next round whatever the visit days."""
+
+    days: tuple[WeekDayResult, ...]
+    overflowing: tuple[str, ...] = ()

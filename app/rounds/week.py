@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
 from app.core.clock import local_datetime
-from app.core.refs import bin_key, vehicle_key
+from app.core.refs import bin_key, key_id, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.fleet.models import Vehicle
@@ -228,7 +228,7 @@ def plan_week(
     network = adapters.configured_network()
     if end_reads is not None:
         end_reads()  # the job ends its read transaction: on SQLite it would block the progress writes
-    days = adapters.solve_week(
+    solved = adapters.solve_week(
         site_records,
         day_records,
         stops,
@@ -240,9 +240,13 @@ def plan_week(
         progress=progress,
     )
     week = WeekPlan(
-        start_date=params.start_date, params_json=params.to_json(), job_id=job_id, created_by_id=params.created_by_id
+        start_date=params.start_date,
+        params_json=params.to_json(),
+        overflowing_json=json.dumps(sorted(key_id(k) for k in solved.overflowing)),
+        job_id=job_id,
+        created_by_id=params.created_by_id,
     )
-    for d, day in enumerate(days):
+    for d, day in enumerate(solved.days):
         ids = fleet_ids[d]
         row = WeekPlanDay(
             day_index=d, service_date=params.day(d), vehicle_ids_json=json.dumps(ids), stops_json=json.dumps(day.kg)
@@ -363,6 +367,14 @@ def register_jobs() -> None:
 
     jobs.RUNNERS[WEEK_JOB] = _run_week
     jobs.RUNNERS[WEEK_DAY_JOB] = _run_day
+
+
+def overflowing_bins(week: WeekPlan) -> list[Bin]:
+    """The bins the week could not keep below full until the next round after its last day, by code."""
+    ids = json.loads(week.overflowing_json or "[]")
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Bin).where(Bin.id.in_(ids)).order_by(Bin.code, Bin.id)))
 
 
 def week_rows(week: WeekPlan) -> list[dict[str, Any]]:

@@ -74,7 +74,13 @@ def job(job_id: int) -> Any:
 @permission_required(Permission.PLAN_ROUNDS)
 def show(week_id: int) -> Any:
     found = db.get_or_404(WeekPlan, week_id)
-    return render_template("rounds/week.html", week=found, rows=week.week_rows(found), form=ReplanDayForm())
+    return render_template(
+        "rounds/week.html",
+        week=found,
+        rows=week.week_rows(found),
+        overflowing=week.overflowing_bins(found),
+        form=ReplanDayForm(),
+    )
 
 
 @bp.route("/day/<int:day_id>/replan", methods=["POST"])

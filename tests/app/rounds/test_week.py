@@ -454,3 +454,23 @@ def test_replanning_a_day_leaves_out_a_truck_now_on_a_published_round_of_that_da
     _out_on_a_published_round(first, day.service_date)
     with pytest.raises(ValidationError, match="I mezzi di questo giorno sono tutti in giri pubblicati"):
         week.replan_day(day)
+
+
+def test_bins_that_overflow_before_the_next_round_whatever_the_days_are_emptied_last_and_named(
+    client, login_as, filling
+) -> None:
+    # Next round a week after the last day: a bin emptied on day 1 (the last) would hold 700 kg by then, over its
+    # 300 kg, one emptied on day 0 800 kg. The week empties each on day 1 and the page names them all.
+    found = week.plan_week(_params(filling, days=2, days_after=7))
+
+    first, last = found.days
+    assert last.plan is not None and set(_visits(last.plan)) == {b.id for b in filling.bins}
+    assert first.plan is None or not _visits(first.plan)
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+    page = client.get(f"/rounds/week/{found.id}").get_data(as_text=True)
+    alert = page.split('data-role="overflowing">')[1].split("</div>")[0]
+    assert "5 contenitori traboccheranno prima del prossimo giro" in alert
+    assert all(f">{b.code}</a>" in alert for b in filling.bins)
+    calm = week.plan_week(_params(filling, days=2))
+    assert 'data-role="overflowing"' not in client.get(f"/rounds/week/{calm.id}").get_data(as_text=True)

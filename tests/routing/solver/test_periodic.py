@@ -158,14 +158,21 @@ def test_a_bin_is_left_able_to_wait_until_the_next_plans_first_round() -> None:
     assert week.cost == 40 and week.visit_days("f")[-1] in (1, 2)
 
 
-def test_a_bin_that_cannot_hold_after_the_horizon_keeps_the_days_that_hold_within_it() -> None:
+def test_a_bin_that_cannot_hold_after_the_horizon_is_emptied_as_late_as_it_can_be() -> None:
     # Trucks on day 0 only: f (6, 11, 16 kg; full at 12) is emptied on day 0 and holds 15 kg on day 3 whatever
     # is done. The week is still planned, as without the days after.
     stop = PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6)
     problem = line_week([0, 10], [stop], [fleet(20), DayFleet(), DayFleet()])
     problem = dataclasses.replace(problem, days_after=1)
     assert [o.mask for o in problem.options("f")] == [0b001]
-    assert checked_week(problem).patterns["f"] == 0b001
+    assert checked_week(problem).patterns["f"] == 0b001 and not problem.holds_after("f", 0b001)
+    # g: 2 kg then 10 (full at 10) in two days, 8 kg a day: two days after the horizon it overflows whatever is
+    # done, least (16 kg on day 3) when emptied on day 1. Left alone it would stay within the two days (2, 10).
+    fast = PeriodicStop("g", daily_kg=8, full_kg=10, initial_kg=2)
+    problem = dataclasses.replace(line_week([0, 10], [fast], [fleet(20)] * 2), days_after=2)
+    assert [o.mask for o in problem.options("g")] == [0b10, 0b11]
+    assert checked_week(problem).patterns["g"] == 0b10 and not problem.holds_after("g", 0b10)
+    assert problem.holds_after("g", 0) is False and dataclasses.replace(problem, days_after=0).holds_after("g", 0)
 
 
 def test_checker_refuses_a_visit_on_a_day_the_bin_is_emptied_outside_the_plan() -> None:
