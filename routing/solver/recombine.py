@@ -181,6 +181,8 @@ class TripPool:
 def choose(data: pyvrp.ProblemData, trips: list[Trip], time_limit_s: float) -> list[Trip] | None:
     """The cheapest set of ``trips`` that partitions the required clients, or ``None`` (none within the
     time, or the model could not avoid trips stranded at reload sites)."""
+    if not trips:  # an empty plan offers none (every stop optional and left out): nothing to recombine
+        return None
     began = time.monotonic()
     model = _Model(data, trips)
     for _ in range(MAX_ROUNDS):

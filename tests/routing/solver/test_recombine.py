@@ -93,6 +93,27 @@ def test_a_truck_without_a_shift_is_recombined() -> None:
     assert picked is not None and cost(data, chain(data, picked)) == one_truck_optimum(data)
 
 
+def test_an_empty_pool_gives_no_plan_and_no_error() -> None:
+    # Seen in the workers' logs: a search whose best plan has no route (every stop optional and left out) started
+    # a model over no trips, and SciPy refused the empty cost vector in the model's thread.
+    xs = [0, 40, -35]
+    matrix = np.abs(np.subtract.outer(xs, xs))
+    truck = pyvrp.VehicleType(1, [5], reload_depots=[0])
+    data = pyvrp.ProblemData(
+        [pyvrp.Location(x, 0) for x in xs],
+        [pyvrp.Client(1 + i, pickup=[1], required=False, prize=0) for i in range(2)],
+        [pyvrp.Depot(0)],
+        [truck],
+        [matrix],
+        [matrix],
+    )
+    assert choose(data, [], 1.0) is None
+    recombiner = Recombiner(data)
+    empty = pyvrp.Solution(data, [])
+    recombiner.start(data, empty, 1.0)
+    assert recombiner.take(data, empty, wait_s=5.0) is empty
+
+
 def test_two_trucks_are_used_when_one_would_work_past_its_shift() -> None:
     # two_trips_problem: one truck with a reload costs 88 (and takes 88 s), two trucks 114 (60 s and 54 s).
     free = to_pyvrp(two_trips_problem())
