@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,6 +107,11 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "GEOCODER": "",  # a developer's GEOCODER must not send the tests' addresses anywhere
+        # No consumer thread unless a test asks for one (``sqlite_queue``, the browser's ``planning_queue``), and a
+        # queue file of this app: a job a test queues is never run by a later test's consumer (seen: a week test's
+        # job taken, in another test, for the new row of the same id).
+        "ROUNDS_WORKER": "external",
+        "ROUNDS_QUEUE_FILE": str(Path(tempfile.mkdtemp(prefix="fitmi-test-queue-")) / "rounds-queue.sqlite3"),
     }
     config.update(overrides)
     app = create_app(config)

@@ -145,6 +145,7 @@ def test_a_household_gets_winter_clothes_delivered_and_only_its_comune_sees_it(
     new_page: Any,
     memory_notify: list[Any],  # noqa: F811
     morning: Any,  # noqa: F811  (today's round needs the day still ahead)
+    planning_queue: Any,  # the delivery plan is computed by the embedded consumer, as in production
 ) -> None:
     people = _seed()
     real_now = datetime.now(UTC)

@@ -353,7 +353,7 @@ def test_bins_on_a_published_round_of_a_day_of_the_week_are_left_to_it_and_count
 
 
 def test_a_truck_on_an_open_published_round_of_a_day_is_refused_for_that_day_and_nothing_is_queued(
-    client, login_as, world, monkeypatch
+    client, login_as, world, monkeypatch, sqlite_queue
 ) -> None:
     first = world.vehicles[0]
     day = world.tomorrow + timedelta(days=1)
@@ -385,7 +385,7 @@ def test_a_truck_on_an_open_published_round_of_a_day_is_refused_for_that_day_and
 
 
 def test_a_week_whose_trucks_are_all_on_published_rounds_says_so_and_queues_nothing(
-    client, login_as, world, monkeypatch
+    client, login_as, world, monkeypatch, sqlite_queue
 ) -> None:
     days = [world.tomorrow + timedelta(days=d) for d in (1, 2)]
     plans = [_published_day(world, day, monkeypatch) for day in days]
@@ -425,7 +425,7 @@ def test_the_next_round_three_days_after_the_last_one_keeps_the_bins_for_it(fill
     assert [d.plan_id for d in week.plan_week(_params(filling, days=2, days_after=0)).days] == [None, None]
 
 
-def test_the_week_form_passes_the_days_until_the_next_round(client, login_as, filling) -> None:
+def test_the_week_form_passes_the_days_until_the_next_round(client, login_as, filling, sqlite_queue) -> None:
     login_as("coordinator", organisation=filling.vehicles[0].organisation)
     db.session.commit()
 
