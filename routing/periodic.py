@@ -267,7 +267,7 @@ class PeriodicProblem:
 
     def options(self, stop_id: str) -> tuple[VisitOption, ...]:
         """The allowed ways to visit the stop that every day's fleet can serve, in pattern order (of a forecast stop,
-        those that hold :attr:`days_after` days after the horizon, when there are any)."""
+        those that hold :attr:`days_after` days after the horizon, or if none does those least over full then)."""
         return self._options[stop_id]
 
     def day_problem(self, day: int, demands: Mapping[str, int]) -> Problem | None:
