@@ -10,10 +10,11 @@ from typing import Any
 import flask_wtf
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DateField, FieldList, FormField, StringField
+from wtforms import DateField, FieldList, FormField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.inputs import INT_MAX, INT_MIN, LARGEST_DECIMAL
 from app.i18n import fmt_number, parse_number
@@ -113,6 +114,13 @@ class LocalDecimalField(StringField):
     @property
     def decimal(self) -> Decimal | None:
         return self.data
+
+
+class CheckboxesField(SelectMultipleField):
+    """A choice of several as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

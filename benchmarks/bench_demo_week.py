@@ -2,15 +2,17 @@
 
 Usage::
 
-    python benchmarks/bench_demo_week.py [--days-after 0 1] [--days 5] [--time-limit 60] [--seed 1]
+    python benchmarks/bench_demo_week.py [--days-after 0 1 cal] [--days 5] [--time-limit 60] [--seed 1]
     python benchmarks/bench_demo_week.py --rolling-weeks 3 [--days-after 0 1] [--time-limit 60]
 
 ``flask demo`` into a temporary SQLite file (1,041 active bins of three operators, 12 trucks, tomorrow's
-round published for one operator's trucks), then for each value of ``WeekParams.days_after`` (days after the
-last day the bins must hold when they can, «Prossimo giro dopo l'ultimo giorno»: 1 by default, 0 = the rule before
-2026-12-07):
+round published for one operator's trucks; every truck out Monday to Friday), then for each value of
+``WeekParams.days_after`` (days after the last day the bins must hold when they can, «Prossimo giro dopo l'ultimo
+giorno»; ``cal`` = the field left empty, each operator's next service day, the default since 2026-12-07; 0 = the
+rule before 2026-12-07):
 
-* one week from tomorrow with every active truck and the grid left empty (each day the trucks free that day),
+* one week from tomorrow with every active truck and the grid left empty (each day the trucks in service and free
+  that day, as the form gives them),
   planned by ``plan_week`` in approximate mode (no metro road network offline) and rolled back: the visits,
   routes, km and hours of each day, the kg collected and km per tonne, the mean fill of a visit (kg over the
   bin's full weight), and the kg the visited bins hold at the end by the same forecast;
@@ -45,7 +47,7 @@ from app.rounds import week  # noqa: E402
 from app.rounds.models import StopKind  # noqa: E402
 
 
-def _params(days: int, days_after: int, time_limit_s: float, seed: int) -> week.WeekParams:
+def _params(days: int, days_after: int | None, time_limit_s: float, seed: int) -> week.WeekParams:
     vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.active.is_(True)).order_by(Vehicle.id)))
     plant = db.session.scalar(select(Site).where(Site.kind == SiteKind.SORTING_PLANT, Site.active.is_(True)))
     assert plant is not None
@@ -60,8 +62,8 @@ def _params(days: int, days_after: int, time_limit_s: float, seed: int) -> week.
     )
 
 
-def run(days: int, days_after: int, time_limit_s: float, seed: int) -> dict[str, Any]:
-    params, left = week.without_busy_trucks(_params(days, days_after, time_limit_s, seed))
+def run(days: int, days_after: int | None, time_limit_s: float, seed: int) -> dict[str, Any]:
+    params, left = week.without_busy_trucks(week.in_service(_params(days, days_after, time_limit_s, seed)))
     started = time.perf_counter()
     found = week.plan_week(params)
     wall = time.perf_counter() - started
@@ -114,7 +116,7 @@ def run(days: int, days_after: int, time_limit_s: float, seed: int) -> dict[str,
     return result
 
 
-def rolling(weeks: int, days_after: int, time_limit_s: float, seed: int) -> dict[str, Any]:
+def rolling(weeks: int, days_after: int | None, time_limit_s: float, seed: int) -> dict[str, Any]:
     """``weeks`` weeks planned one after the other, each Monday to Sunday with rounds Monday to Friday, every bin's
     level carried over from the visits of the week before (the forecast's daily kg, no other pickups)."""
     base = _params(7, days_after, time_limit_s, seed)
@@ -165,7 +167,13 @@ def rolling(weeks: int, days_after: int, time_limit_s: float, seed: int) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--days-after", type=int, nargs="+", default=[0, 1])
+    parser.add_argument(
+        "--days-after",
+        type=lambda text: None if text == "cal" else int(text),
+        nargs="+",
+        default=[0, 1],
+        help="numbers of days, or cal for each operator's next service day",
+    )
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)

@@ -114,6 +114,10 @@ class PeriodicStop:
         Forecast rule only: days (bit mask) on which the bin is emptied outside
         this plan, e.g. by a round already published. The plan does not visit it
         on those days; its level starts again from empty there.
+    days_after
+        Forecast rule only: this stop's own :attr:`PeriodicProblem.days_after`
+        (its next round after the horizon, when stops have different ones);
+        ``None`` = the problem's.
     service_s
         Time spent at each visit.
     window
@@ -130,6 +134,7 @@ class PeriodicStop:
     service_s: int = 0
     window: TimeWindow | None = None
     emptied_days: int = 0
+    days_after: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -140,6 +145,12 @@ class PeriodicStop:
             _check_int(f"{name}.{attr}", getattr(self, attr))
         if self.emptied_days and not self.is_forecast:
             raise InvalidInputError(f"{name}.emptied_days", "only a forecast stop can be emptied outside the plan")
+        if self.days_after is not None:
+            _check_int(f"{name}.days_after", self.days_after)
+            if self.days_after > MAX_DAYS:
+                raise InvalidInputError(f"{name}.days_after", f"at most {MAX_DAYS} days, got {self.days_after}")
+            if not self.is_forecast:
+                raise InvalidInputError(f"{name}.days_after", "only a forecast stop has days after the horizon")
         if self.is_forecast:
             if self.daily_kg is None or self.full_kg is None:
                 raise InvalidInputError(f"{name}.full_kg", "a forecast stop needs both daily_kg and full_kg")
@@ -217,6 +228,7 @@ class PeriodicProblem:
         among those that leave it the least over full after the horizon (emptied
         as late as it can be), and :meth:`holds_after` tells it. A preference of
         the options: :func:`~routing.checker.check_week_plan` checks the horizon.
+        A stop's own :attr:`PeriodicStop.days_after` wins over this one.
 
     Raises
     ------
@@ -305,7 +317,7 @@ class PeriodicProblem:
                 if not raw:
                     why = f"it overflows full_kg {stop.full_kg} whatever the visit days"
                 raise ProblemError(f"PeriodicStop {stop.id}", why)
-            if stop.is_forecast and self.days_after:
+            if stop.is_forecast and self.stop_days_after(stop):
                 assert stop.full_kg is not None
                 peaks = {o.mask: self._peak_after(stop, o.mask) for o in kept}
                 limit = max(min(peaks.values()), stop.full_kg)
@@ -313,19 +325,23 @@ class PeriodicProblem:
             out[stop.id] = kept
         return out
 
+    def stop_days_after(self, stop: PeriodicStop) -> int:
+        """The days after the horizon the stop should hold: its own, or the problem's."""
+        return self.days_after if stop.days_after is None else stop.days_after
+
     def _peak_after(self, stop: PeriodicStop, mask: int) -> int:
-        """The highest level of a forecast stop visited on the days of ``mask`` in the :attr:`days_after` days after
-        the horizon."""
+        """The highest level of a forecast stop visited on the days of ``mask`` in its days after the horizon."""
         assert stop.daily_kg is not None
         h = self.horizon
-        levels = forecast_levels(mask | stop.emptied_days, h + self.days_after, stop.initial_kg, stop.daily_kg)
+        after = self.stop_days_after(stop)
+        levels = forecast_levels(mask | stop.emptied_days, h + after, stop.initial_kg, stop.daily_kg)
         return max(levels[h:], default=0)
 
     def holds_after(self, stop_id: str, mask: int) -> bool:
-        """Whether the stop, visited on the days of ``mask``, stays at most full for :attr:`days_after` days after
-        the horizon (always true of a pattern stop)."""
+        """Whether the stop, visited on the days of ``mask``, stays at most full for its days after the horizon
+        (:meth:`stop_days_after`; always true of a pattern stop)."""
         stop = self.stop(stop_id)
-        if not stop.is_forecast or not self.days_after:
+        if not stop.is_forecast or not self.stop_days_after(stop):
             return True
         assert stop.full_kg is not None
         return self._peak_after(stop, mask) <= stop.full_kg

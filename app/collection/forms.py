@@ -9,18 +9,16 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.collection.models import IncidentCode
 from app.core.clock import local_minute
 from app.core.inputs import EARLIEST
-from app.forms import FlaskForm, LocalDecimalField, choices
+from app.forms import CheckboxesField, FlaskForm, LocalDecimalField, choices
 
 INCIDENT_LABELS = {
     IncidentCode.OVERFLOW: _l("Traboccante / sacchi a terra"),
@@ -30,11 +28,6 @@ INCIDENT_LABELS = {
     IncidentCode.MISSING: _l("Mancante"),
     IncidentCode.CONTAMINATED: _l("Contaminato o bagnato"),
 }
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PickupForm(FlaskForm):

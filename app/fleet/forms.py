@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TimeField
 from wtforms.validators import Length, NumberRange, Optional
@@ -10,6 +12,7 @@ from app.fleet.models import SiteKind
 from app.forms import (
     NUMBER_REQUIRED,
     REQUIRED,
+    CheckboxesField,
     FlaskForm,
     LocalDecimalField,
     cap_field,
@@ -18,6 +21,7 @@ from app.forms import (
     location_fields,
     street_field,
 )
+from app.i18n import weekday_names
 
 SITE_KIND_LABELS = {
     SiteKind.DEPOT: _l("Deposito"),
@@ -58,6 +62,12 @@ class VehicleForm(FlaskForm):
     )
     shift_start = TimeField(_l("Inizio turno"), validators=[REQUIRED])
     shift_end = TimeField(_l("Fine turno"), validators=[REQUIRED])
+    service_weekdays = CheckboxesField(
+        _l("Giorni di servizio"),
+        coerce=int,
+        default=[0, 1, 2, 3, 4],
+        description=_l("I giorni in cui esce: «Pianifica la settimana» lo usa solo in questi giorni."),
+    )
     cost_per_km_eur = LocalDecimalField(_l("Costo per km (€)"), decimals=3, validators=[NUMBER_REQUIRED])
     cost_per_hour_eur = LocalDecimalField(_l("Costo orario (€)"), validators=[NUMBER_REQUIRED])
     fixed_cost_eur = LocalDecimalField(
@@ -68,3 +78,7 @@ class VehicleForm(FlaskForm):
     ztl_allowed = BooleanField(_l("Autorizzato nelle ZTL (Area C / Area B)"))
     active = BooleanField(_l("Attivo"), default=True)
     submit = SubmitField(_l("Salva"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.service_weekdays.choices = choices(enumerate(weekday_names("wide")))

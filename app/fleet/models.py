@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import time
+from collections.abc import Iterable
+from datetime import date, time
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Time
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Organisation
 from app.db import Base, TimestampMixin
 from app.geo.models import Comune
+
+#: Monday to Friday as a weekday mask (bit d = weekday d, Monday = 0): a vehicle's service days unless set.
+WORKING_WEEK = 0b0011111
 
 
 class SiteKind(enum.StrEnum):
@@ -73,3 +77,19 @@ class Vehicle(TimestampMixin, Base):
     fixed_cost_eur: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0), server_default="0")
     ztl_allowed: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The weekdays it goes out (bit d = weekday d, Monday = 0; Monday to Friday by default): the week planner gives
+    # it those days, and a bin's next round after a week is its operator's next such day.
+    service_days: Mapped[int] = mapped_column(default=WORKING_WEEK, server_default=str(WORKING_WEEK))
+
+    @property
+    def service_weekdays(self) -> list[int]:
+        """The weekdays it goes out, Monday = 0."""
+        return [d for d in range(7) if self.service_days >> d & 1]
+
+    @service_weekdays.setter
+    def service_weekdays(self, weekdays: Iterable[int]) -> None:
+        self.service_days = sum(1 << d for d in set(weekdays))
+
+    def in_service(self, day: date) -> bool:
+        """Whether it goes out on ``day``'s weekday."""
+        return bool(self.service_days >> day.weekday() & 1)

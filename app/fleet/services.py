@@ -56,6 +56,7 @@ class VehicleData:
     active: bool = True
     capacity_pieces: int | None = None  # garments per delivery trip; None = no limit
     fixed_cost_eur: Decimal = Decimal(0)  # truck and crew per day of use
+    service_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # the weekdays it goes out, Monday = 0
 
 
 def normalise_plate(plate: str) -> str:
@@ -110,6 +111,11 @@ def save_vehicle(data: VehicleData, vehicle: Vehicle | None = None) -> Vehicle:
         raise ValidationError(_("Costo orario non plausibile (0–10.000 €)."), field="cost_per_hour_eur")
     if not Decimal(0) <= data.fixed_cost_eur <= MAX_FIXED_COST_EUR:
         raise ValidationError(_("Costo fisso giornaliero non plausibile (0–100.000 €)."), field="fixed_cost_eur")
+    weekdays = set(data.service_weekdays)
+    if not weekdays or not weekdays <= set(range(7)):
+        raise ValidationError(
+            _("Scegli almeno un giorno di servizio (da lunedì a domenica)."), field="service_weekdays"
+        )
     if db.session.get(Organisation, data.organisation_id) is None:
         raise NotFoundError(_("Organizzazione inesistente."), field="organisation_id")
     home = db.session.get(Site, data.home_site_id)

@@ -471,8 +471,9 @@ def solve_week(
     cancel: Any = None,
     progress: Any = None,
 ) -> WeekResult:
-    """Choose each bin's days (before it overflows, also ``days_after`` days after the last day when it can) and
-    every day's routes together, then check the week; the bins that cannot hold that long are named."""
+    """Choose each bin's days (before it overflows, also ``days_after`` days after the last day when it can, or its
+    own ``WeekStopRecord.days_after``) and every day's routes together, then check the week; the bins that cannot
+    hold that long are named."""
     placed, excluded = _place(network, sites, stops)  # type: ignore[arg-type]
     matrix = travel_matrix(network, [(s.lon, s.lat) for s in (*sites, *placed)])
     duration, distance = _matrices(matrix)
@@ -486,6 +487,7 @@ def solve_week(
             initial_kg=s.initial_kg,
             service_s=s.service_s,
             emptied_days=s.emptied_days,
+            days_after=s.days_after,
         )
         for s in placed
     ]

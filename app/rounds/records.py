@@ -130,6 +130,7 @@ class WeekStopRecord:
     initial_kg: int
     service_s: int = 180
     emptied_days: int = 0  # days (bit d = day d) a round already published empties it
+    days_after: int | None = None  # days from the last day to its next round (None: the week's)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from app.core.refs import bin_key, key_id, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.fleet.models import Vehicle
-from app.i18n import fmt_date
+from app.i18n import fmt_date, fmt_weekdays
 from app.rounds import adapters, bookings, selection, services
 from app.rounds.adapters import PlanningInputError, StopRecord, WeekStopRecord
 from app.rounds.models import PlanStatus, RoundPlan, RoundRoute, WeekPlan, WeekPlanDay
@@ -34,9 +34,9 @@ from app.rounds.selection import (
 WEEK_JOB = "week"
 WEEK_DAY_JOB = "week_day"
 MIN_DAYS, MAX_DAYS = 2, 7
-#: Days after the last day of a week during which its bins must not overflow, when their visit days allow it, by
-#: default: the next plan's first round is the day after (3 for a week ending on a Friday before a weekend without
-#: rounds; or plan through the weekend as days without rounds).
+#: Days after the last day of a week during which its bins must not overflow, when their visit days allow it, for an
+#: operator none of whose vehicles has service days (otherwise each bin waits until its operator's next service day
+#: after the week, unless the coordinator gives one number for all).
 DAYS_AFTER = 1
 MAX_DAYS_AFTER = 7
 
@@ -49,7 +49,9 @@ class WeekParams:
     site_ids: tuple[int, ...]
     day_vehicles: tuple[tuple[int, ...], ...]  # one tuple of vehicle ids per day of the horizon
     drivers: dict[int, int] = field(default_factory=dict)  # vehicle id -> user id
-    days_after: int = DAYS_AFTER  # days after the last one the bins must hold: the next round is then
+    # days after the last one the bins must hold (the next round is then); None: each bin until its operator's
+    # next service day
+    days_after: int | None = None
     time_limit_s: float = 30.0
     seed: int = 1
     created_by_id: int | None = None
@@ -92,7 +94,7 @@ def check_week(params: WeekParams) -> None:
     """Refuse a horizon outside 2–7 days, a past start, no plant, or no vehicle on any day, in Italian."""
     if not MIN_DAYS <= params.days <= MAX_DAYS:
         raise PlanningInputError(_("L'orizzonte deve essere da 2 a 7 giorni."), field="days")
-    if not 0 <= params.days_after <= MAX_DAYS_AFTER:
+    if params.days_after is not None and not 0 <= params.days_after <= MAX_DAYS_AFTER:
         raise PlanningInputError(_("Il prossimo giro deve essere da 0 a 7 giorni dopo l'ultimo."), field="days_after")
     services.check_date(params.start_date)
     load_plant(list(params.site_ids))
@@ -141,6 +143,43 @@ def busy_trucks(params: WeekParams) -> str:
     return _named(_busy_routes(params))
 
 
+def in_service(params: WeekParams) -> WeekParams:
+    """``params`` with each vehicle left out of the days that are not its service days (for a week whose grid was
+    left empty: «every day the whole fleet» means the vehicles that go out that weekday)."""
+    ids = {v for day in params.day_vehicles for v in day}
+    fleet = {v.id: v for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(ids)))}
+    days = tuple(
+        tuple(v for v in day if v not in fleet or fleet[v].in_service(params.day(d)))
+        for d, day in enumerate(params.day_vehicles)
+    )
+    if any(params.day_vehicles) and not any(days):
+        raise PlanningInputError(
+            _(
+                "Nessuno dei mezzi scelti è in servizio in questi giorni: %(list)s. Scegli altri giorni, o spunta i "
+                "mezzi di ogni giorno nella griglia dei veicoli per giorno.",
+                list="; ".join(f"{fleet[v].plate} ({fmt_weekdays(fleet[v].service_days)})" for v in sorted(fleet)),
+            ),
+            field="vehicle_ids",
+        )
+    return replace(params, day_vehicles=days)
+
+
+def next_rounds(operator_ids: set[int], last_day: date) -> dict[int, int]:
+    """For each operator, the days from ``last_day`` to the next day one of its active vehicles is in service (1–7;
+    an operator without such vehicles is left out)."""
+    masks: dict[int, int] = {}
+    query = select(Vehicle.organisation_id, Vehicle.service_days).where(
+        Vehicle.organisation_id.in_(operator_ids), Vehicle.active.is_(True)
+    )
+    for operator, mask in db.session.execute(query):
+        masks[operator] = masks.get(operator, 0) | mask
+    return {
+        operator: next(n for n in range(1, 8) if mask >> (last_day + timedelta(days=n)).weekday() & 1)
+        for operator, mask in masks.items()
+        if mask & 0b1111111
+    }
+
+
 def without_busy_trucks(params: WeekParams) -> tuple[WeekParams, str]:
     """``params`` with each truck left out of the days it is on an open published round, and those trucks in words
     (for a week whose grid was left empty: «every day the whole fleet» means the trucks free that day)."""
@@ -159,7 +198,7 @@ def without_busy_trucks(params: WeekParams) -> tuple[WeekParams, str]:
     return replace(params, day_vehicles=days), _named(busy)
 
 
-def _week_stop(b: Bin, now: Any, later: Any, emptied_days: int) -> WeekStopRecord:
+def _week_stop(b: Bin, now: Any, later: Any, emptied_days: int, days_after: int | None) -> WeekStopRecord:
     """A bin's level at the first day's round and what it gains a day, from the fill forecast (capped at full)."""
     full = max(1, int(b.full_weight_kg))
     initial = math.ceil(now.predicted_kg) if now else full // 2
@@ -173,13 +212,18 @@ def _week_stop(b: Bin, now: Any, later: Any, emptied_days: int) -> WeekStopRecor
         min(max(initial, 0), full),
         BIN_SERVICE_S,
         emptied_days,
+        days_after,
     )
 
 
-def week_stops(operator_ids: set[int], at: datetime, days: Sequence[date] = ()) -> list[WeekStopRecord]:
-    """Every active bin of the operators, with the forecast at ``at`` and a day later, and the days of ``days``
-    (bit d = ``days[d]``) on which a published round is still to empty it: the week does not visit it then, and
-    counts it empty from there."""
+def week_stops(
+    operator_ids: set[int], at: datetime, days: Sequence[date] = (), days_after: dict[int, int] | None = None
+) -> list[WeekStopRecord]:
+    """Every active bin of the operators, with the forecast at ``at`` and a day later, the days of ``days``
+    (bit d = ``days[d]``) on which a published round is still to empty it (the week does not visit it then, and
+    counts it empty from there), and the days after the last day until its next round, from ``days_after`` by
+    operator (none: the week's own number)."""
+    after = days_after or {}
     bins = db.session.scalars(
         select(Bin).where(Bin.operator_id.in_(operator_ids), Bin.status == BinStatus.ACTIVE).order_by(Bin.id)
     ).all()
@@ -189,7 +233,13 @@ def week_stops(operator_ids: set[int], at: datetime, days: Sequence[date] = ()) 
     now, later = selection.forecast_bins(ids, at), selection.forecast_bins(ids, at + timedelta(days=1))
     taken = [bookings.pending_bins(day) for day in days]
     return [
-        _week_stop(b, now.get(b.id), later.get(b.id), sum(1 << d for d, bins in enumerate(taken) if b.id in bins))
+        _week_stop(
+            b,
+            now.get(b.id),
+            later.get(b.id),
+            sum(1 << d for d, bins in enumerate(taken) if b.id in bins),
+            after.get(b.operator_id),
+        )
         for b in bins
     ]
 
@@ -215,7 +265,8 @@ def plan_week(
     earliest = min(v.shift_start for v in vehicles.values())
     operators = {v.organisation_id for v in vehicles.values()}
     horizon = [params.day(d) for d in range(params.days)]
-    stops = week_stops(operators, local_datetime(params.start_date, earliest), horizon)
+    calendar = next_rounds(operators, horizon[-1]) if params.days_after is None else None
+    stops = week_stops(operators, local_datetime(params.start_date, earliest), horizon, calendar)
     if not stops:
         raise PlanningInputError(_("Nessun contenitore da raccogliere per questi veicoli in questa data."))
     day_records = [
@@ -235,7 +286,7 @@ def plan_week(
         network,
         time_limit_s=params.time_limit_s,
         seed=params.seed,
-        days_after=params.days_after,
+        days_after=DAYS_AFTER if params.days_after is None else params.days_after,
         cancel=cancel,
         progress=progress,
     )

@@ -2,49 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import DateField, IntegerField, SelectField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.core.clock import local_today
-from app.forms import REQUIRED, choices
+from app.fleet.models import WORKING_WEEK
+from app.forms import REQUIRED, CheckboxesField, choices
 from app.rounds.forms import FleetForm, plan_form
-from app.rounds.week import DAYS_AFTER, MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
+from app.rounds.week import MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
     plates: dict[int, str]  # vehicle id -> plate, the rows of the per-day grid
+    service_days: dict[int, int]  # vehicle id -> its weekday mask (bit d = weekday d, Monday = 0)
     start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
-    off_days = SelectMultipleField(
+    off_days = CheckboxesField(
         _l("Giorni senza giri (dal primo giorno: 1, 2, …)"),
         coerce=int,
         choices=choices((d, str(d + 1)) for d in range(7)),
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
         default=[],
     )
-    day_fleet = SelectMultipleField(
-        _l("Veicoli per giorno"),
-        coerce=str,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-        default=[],
-    )
+    day_fleet = CheckboxesField(_l("Veicoli per giorno"), coerce=str, default=[])
     days_after = IntegerField(
         _l("Prossimo giro dopo l'ultimo giorno (giorni)"),
-        default=DAYS_AFTER,
         description=_l(
-            "I contenitori non devono traboccare fino ad allora: 1 se il prossimo piano parte il giorno dopo, 3 se "
-            "l'ultimo giorno è un venerdì e si riprende il lunedì."
+            "I contenitori non devono traboccare fino ad allora. Vuoto: per ogni operatore, il primo giorno di "
+            "servizio dei suoi mezzi dopo l'ultimo (3 se l'ultimo è un venerdì e i mezzi escono dal lunedì al "
+            "venerdì). Un numero vale per tutti."
         ),
-        validators=[InputRequired(), NumberRange(min=1, max=MAX_DAYS_AFTER)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_DAYS_AFTER)],
     )
     time_limit_s = IntegerField(
         _l("Tempo di calcolo (secondi)"), default=60, validators=[InputRequired(), NumberRange(min=1, max=600)]
@@ -101,12 +94,33 @@ class WeekForm(FleetForm):
         ticked = (value.split(":") for value in self.day_fleet.data or () if value in offered)
         return [(int(d), int(v)) for d, v in ticked]
 
-    def day_cells(self) -> list[tuple[str, list[Any]]]:
-        """The grid's rows for the page: a vehicle's plate and its checkbox for each day."""
+    def day_cells(self) -> list[tuple[str, int, list[tuple[Any, bool]]]]:
+        """The grid's rows for the page: a vehicle's plate, its service days, and for each day its checkbox and
+        whether the day is one of its service days."""
         rows: dict[int, list[Any]] = {}
         for option in self.day_fleet:
             rows.setdefault(int(option.data.split(":")[1]), []).append(option)
-        return [(self.plates.get(v, str(v)), cells) for v, cells in rows.items()]
+        days = self.day_dates()
+        out = []
+        for v, cells in rows.items():
+            mask = self.service_days.get(v, WORKING_WEEK)
+            out.append(
+                (
+                    self.plates.get(v, str(v)),
+                    mask,
+                    [(c, bool(mask >> days[d].weekday() & 1)) for d, c in enumerate(cells)],
+                )
+            )
+        return out
+
+    def day_dates(self) -> list[date]:
+        """The dates of the seven days the page offers, from the first day chosen (tomorrow before a choice)."""
+        first = self.start_date.data if isinstance(self.start_date.data, date) else local_today() + timedelta(days=1)
+        return [first + timedelta(days=d) for d in range(MAX_DAYS)]
+
+    def day_labels(self) -> list[str]:
+        """Each offered day as the page names it beside its number: ``mar 08/12``."""
+        return [str(format_date(d, "EEE dd/MM")) for d in self.day_dates()]
 
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> WeekParams:
         """The week's choices: each day the vehicles ticked for it in the grid (the whole fleet every day when
@@ -126,7 +140,7 @@ class WeekForm(FleetForm):
             site_ids=(self.plant_id.data, *sorted({depot_ids[v] for v in vehicles})),
             day_vehicles=tuple(day(d) for d in range(days)),
             drivers=drivers,
-            days_after=int(self.days_after.data or DAYS_AFTER),
+            days_after=self.days_after.data,
             time_limit_s=float(self.time_limit_s.data),
             created_by_id=user_id,
         )
@@ -140,6 +154,7 @@ def _days(indices: list[int]) -> str:
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
     form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
     form.plates = {v.id: v.plate for v in vehicles}
+    form.service_days = {v.id: v.service_days for v in vehicles}
     form.day_fleet.choices = choices(
         (f"{d}:{v.id}", _l("%(plate)s · giorno %(day)s", plate=v.plate, day=d + 1))
         for v in vehicles

@@ -39,8 +39,8 @@ def new() -> Any:
 
     def start() -> str:
         params, left = form.to_params(homes, current_user.id), ""
-        if not form.grid():  # «every day the whole fleet»: the trucks free that day
-            params, left = week.without_busy_trucks(params)
+        if not form.grid():  # «every day the whole fleet»: the trucks in service and free that day
+            params, left = week.without_busy_trucks(week.in_service(params))
         started.append(week.start_week(params).id)
         return left
 
@@ -79,6 +79,7 @@ def show(week_id: int) -> Any:
         week=found,
         rows=week.week_rows(found),
         overflowing=week.overflowing_bins(found),
+        days_after=week.WeekParams.from_json(found.params_json).days_after,
         form=ReplanDayForm(),
     )
 

@@ -17,9 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.collection.forms import CheckboxesField
 from app.collection.models import Pickup
-from app.forms import NUMBER_REQUIRED, REQUIRED, FlaskForm, LocalDecimalField, choices
+from app.forms import NUMBER_REQUIRED, REQUIRED, CheckboxesField, FlaskForm, LocalDecimalField, choices
 from app.i18n import fmt_datetime, fmt_number
 from app.sorting.codes import DOCUMENT_LABELS, FRACTION_LABELS, PARTNER_LABELS
 from app.sorting.models import IntakeSource

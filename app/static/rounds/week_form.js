@@ -1,11 +1,42 @@
-/* «Pianifica la settimana»: show the per-day vehicle grid and the days off only for the days to plan.
+/* «Pianifica la settimana»: show the per-day vehicle grid and the days off only for the days to plan, and name
+   each day by its weekday and date from the first day chosen.
    Boxes past the horizon are hidden and disabled (not sent); without this script the server refuses
-   ticks past the horizon with a message. */
+   ticks past the horizon with a message, and the days are named from the first day the page was drawn with. */
 (function () {
   "use strict";
   var days = document.getElementById("days");
+  var start = document.getElementById("start_date");
   if (!days) { return; }
+  var grid = document.querySelector("[data-role=day-fleet]");
+  var weekdays = grid ? JSON.parse(grid.dataset.weekdays || "[]") : [];
   var cells = document.querySelectorAll("[data-role=day-fleet] [data-day], [data-role=off-days] [data-day]");
+  var offTitle = grid ? grid.dataset.offTitle || "" : "";
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  function firstDay() {
+    var parts = start && /^(\d{4})-(\d{2})-(\d{2})$/.exec(start.value);
+    return parts ? new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3])) : null;
+  }
+
+  function name() {
+    var first = firstDay();
+    if (!first || weekdays.length !== 7) { return; }
+    function day(n) { return new Date(first.getTime() + n * 86400000); }
+    document.querySelectorAll("[data-role=day-date]").forEach(function (el) {
+      var d = day(parseInt(el.dataset.day, 10));
+      el.textContent = weekdays[(d.getUTCDay() + 6) % 7] + " " + two(d.getUTCDate()) + "/" + two(d.getUTCMonth() + 1);
+    });
+    document.querySelectorAll("[data-service-days]").forEach(function (row) {
+      var mask = parseInt(row.dataset.serviceDays, 10);
+      row.querySelectorAll("[data-role=day-cell]").forEach(function (cell) {
+        var serving = (mask >> ((day(parseInt(cell.dataset.day, 10)).getUTCDay() + 6) % 7)) & 1;
+        cell.classList.toggle("table-secondary", !serving);
+        if (serving) { cell.removeAttribute("title"); } else if (offTitle) { cell.title = offTitle; }
+      });
+    });
+  }
+
   function update() {
     var n = parseInt(days.value, 10);
     if (!(n >= 2 && n <= 7)) { n = 7; }
@@ -16,5 +47,7 @@
     });
   }
   days.addEventListener("input", update);
+  if (start) { start.addEventListener("input", name); start.addEventListener("change", name); }
   update();
+  name();
 })();

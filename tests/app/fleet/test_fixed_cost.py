@@ -23,7 +23,7 @@ def test_daily_fixed_cost_typed_the_italian_way_is_saved_and_listed(client, logi
     assert response.status_code == 302, response.get_data(as_text=True)
     assert db.session.scalar(select(Vehicle)).fixed_cost_eur == Decimal(saved)
     # plate, organisation, depot, kg, m³, pieces, shift, €/km, €/h, €/day
-    assert _vehicle_row(client, "GD123FM")[9] == listed
+    assert _vehicle_row(client, "GD123FM")[10] == listed
 
 
 def test_the_vehicle_form_shows_the_daily_fixed_cost_with_a_decimal_comma(client, login_as):

@@ -61,6 +61,7 @@ def _vehicle_form(site, org, **changes):
         "shift_end": "14:00",
         "cost_per_km_eur": "0,42",
         "cost_per_hour_eur": "32",
+        "service_weekdays": ["0", "1", "2", "3", "4"],
         "active": "y",
     }
     data.update(changes)
@@ -87,6 +88,8 @@ def test_vehicle_is_saved_with_normalised_plate_and_italian_decimals(client, log
         ({"cost_per_km_eur": "-1"}, "I costi non possono essere negativi."),
         ({"cost_per_km_eur": "2147483648"}, "Costo per km non plausibile (0–1.000 €)."),
         ({"cost_per_hour_eur": "1.000.000"}, "Costo orario non plausibile (0–10.000 €)."),
+        ({"service_weekdays": []}, "Scegli almeno un giorno di servizio (da lunedì a domenica)."),
+        ({"service_weekdays": ["7"]}, "Scelta non valida"),
     ],
 )
 def test_invalid_vehicle_is_refused_with_a_message(client, login_as, changes, message):
@@ -162,3 +165,31 @@ def test_implausible_pieces_capacity_leaves_an_edited_vehicle_unchanged(client, 
     db.session.expire_all()
     assert db.session.get(Vehicle, vehicle.id).capacity_pieces == 300
     assert _vehicle_row(client, "GD123FM")[5] == "300"
+
+
+def test_service_days_are_ticked_from_monday_to_friday_for_a_new_vehicle_saved_and_listed(client, login_as):
+    user = login_as("coordinator")
+    site = factories.SiteFactory()
+    db.session.commit()
+    form = client.get("/fleet/vehicles/new").get_data(as_text=True)
+    ticked = re.findall(r'<input[^>]*name="service_weekdays"[^>]*>', form)
+    assert len(ticked) == 7 and [("checked" in box) for box in ticked] == [True] * 5 + [False] * 2
+    assert "lunedì" in form and "domenica" in form
+
+    days = {"service_weekdays": ["0", "1", "2", "3", "4", "5"]}
+    response = post_form(client, "/fleet/vehicles/new", _vehicle_form(site, user.organisation, **days))
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    vehicle = db.session.scalar(select(Vehicle))
+    assert vehicle.service_days == 0b0111111 and vehicle.service_weekdays == [0, 1, 2, 3, 4, 5]
+    page = client.get("/fleet/vehicles").get_data(as_text=True)
+    assert '<td data-role="service-days">lun–sab</td>' in page
+    edit = client.get(f"/fleet/vehicles/{vehicle.id}").get_data(as_text=True)
+    assert [("checked" in box) for box in re.findall(r'<input[^>]*name="service_weekdays"[^>]*>', edit)] == [
+        True
+    ] * 6 + [False]
+    changed = {"service_weekdays": ["0", "2", "6"]}
+    assert post_form(client, f"/fleet/vehicles/{vehicle.id}", _vehicle_form(site, user.organisation, **changed))
+    db.session.refresh(vehicle)
+    assert vehicle.service_days == 0b1000101
+    assert '<td data-role="service-days">lun, mer, dom</td>' in client.get("/fleet/vehicles").get_data(as_text=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
@@ -48,6 +49,7 @@ def _params(world, days=3, **overrides):
         "site_ids": (world.plant.id, world.depot.id),
         "day_vehicles": (fleet,) * days,
         "drivers": {world.vehicles[0].id: world.driver.id},
+        "days_after": 1,  # the next round the day after, whatever the vehicles' service days
         "time_limit_s": 2.0,
     }
     return week.WeekParams(**(values | overrides))
@@ -474,3 +476,115 @@ def test_bins_that_overflow_before_the_next_round_whatever_the_days_are_emptied_
     assert all(f">{b.code}</a>" in alert for b in filling.bins)
     calm = week.plan_week(_params(filling, days=2))
     assert 'data-role="overflowing"' not in client.get(f"/rounds/week/{calm.id}").get_data(as_text=True)
+
+
+def _weekdays(*days) -> int:
+    """A service-days mask from dates (their weekdays)."""
+    return sum(1 << d.weekday() for d in days)
+
+
+def test_each_operators_next_round_is_the_next_service_day_of_its_active_vehicles(world) -> None:
+    friday = date(2026, 12, 11)
+    first, second = world.vehicles
+    first.service_days, second.service_days = 0b0011111, 0b0011111  # Monday to Friday
+    other = factories.VehicleFactory(service_days=0b0100000)  # Saturdays, another operator
+    spare = factories.VehicleFactory(organisation=other.organisation, service_days=0b1, active=False)
+    db.session.flush()
+    org = first.organisation_id
+
+    assert week.next_rounds({org, other.organisation_id}, friday) == {org: 3, other.organisation_id: 1}
+    second.service_days = 0b0111111  # one truck also goes out on Saturdays: the operator's next round is Saturday
+    assert week.next_rounds({org}, friday) == {org: 1}
+    assert week.next_rounds({org}, friday - timedelta(days=3)) == {org: 1}  # Tuesday: Wednesday
+    assert week.next_rounds({other.organisation_id}, friday + timedelta(days=1)) == {other.organisation_id: 7}
+    assert spare.organisation_id not in week.next_rounds({org}, friday) and week.next_rounds(set(), friday) == {}
+
+
+def test_without_a_number_each_bin_waits_for_its_operators_next_service_day(filling) -> None:
+    # Two days whose next service day is three days after the last one: as with «3» given, each bin is emptied on
+    # the last day (250 kg, then 300 by that round), none on the first (it would hold 400 kg by then).
+    last = filling.tomorrow + timedelta(days=1)
+    for v in filling.vehicles:
+        v.service_days = _weekdays(filling.tomorrow, last, last + timedelta(days=3))
+    db.session.flush()
+
+    found = week.plan_week(_params(filling, days=2, days_after=None))
+
+    visited = {b: d.day_index for d in found.days if d.plan for b in _visits(d.plan)}
+    assert visited == {b.id: 1 for b in filling.bins} and week.overflowing_bins(found) == []
+    # Out only on these two weekdays: the next round is six days after the last; no bin can wait that long.
+    for v in filling.vehicles:
+        v.service_days = _weekdays(filling.tomorrow, last)
+    db.session.flush()
+    weekly = week.plan_week(_params(filling, days=2, days_after=None))
+    assert {b.id for b in week.overflowing_bins(weekly)} == {b.id for b in filling.bins}
+
+
+def test_an_empty_grid_gives_each_day_the_vehicles_in_service_that_weekday(
+    client, login_as, filling, sqlite_queue
+) -> None:
+    first, second = filling.vehicles
+    days = [filling.tomorrow + timedelta(days=d) for d in range(3)]
+    first.service_days = _weekdays(*days)
+    second.service_days = _weekdays(days[0], days[2])  # not on the second day
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+
+    assert post_form(client, "/rounds/week/new", _week_form(filling, days_after="")).status_code == 302
+
+    params = week.WeekParams.from_json(db.session.scalar(select(PlanningJob)).params_json)
+    assert params.day_vehicles == ((first.id, second.id), (first.id,), (first.id, second.id))
+    assert params.days_after is None  # left empty: each operator's next service day
+    grid = [f"1:{second.id}"]  # ticked for a day off its service days: an extra shift, as asked
+    assert post_form(client, "/rounds/week/new", _week_form(filling, day_fleet=grid)).status_code == 302
+    ticked = week.WeekParams.from_json(db.session.scalars(select(PlanningJob)).all()[-1].params_json)
+    assert ticked.day_vehicles == ((), (second.id,), ())
+
+
+def test_a_week_on_none_of_the_vehicles_service_days_says_so_and_queues_nothing(client, login_as, filling) -> None:
+    days = [filling.tomorrow + timedelta(days=d) for d in range(3)]
+    free = next(d for d in range(7) if d not in {day.weekday() for day in days})
+    for v in filling.vehicles:
+        v.service_days = 1 << free
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    response = post_form(client, "/rounds/week/new", _week_form(filling))
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nessuno dei mezzi scelti è in servizio in questi giorni" in page
+    assert all(v.plate in page for v in filling.vehicles)
+    assert _count(PlanningJob) == 0
+
+
+def test_the_week_form_names_each_day_and_greys_the_days_off_a_vehicles_service(client, login_as, filling) -> None:
+    first, second = filling.vehicles
+    monday = date(2026, 12, 14)
+    second.service_days = 0b0011111  # Monday to Friday
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+
+    page = post_form(client, "/rounds/week/new", _week_form(filling, start_date=monday.isoformat(), days="1"))
+    html = page.get_data(as_text=True)
+
+    assert page.status_code == 422  # a one-day week is refused, and the page is drawn from the date chosen
+    assert ">lun 14/12<" in html and ">dom 20/12<" in html
+    rows = {row.split("</th>")[0]: row for row in html.split('<tr data-service-days="')[1:]}
+    (weekdays,) = [row for key, row in rows.items() if second.plate in key]
+    assert weekdays.startswith("31") and "lun–ven" in weekdays
+    assert weekdays.count("table-secondary") == 2 and weekdays.count('title="fuori servizio"') == 2
+    (always,) = [row for key, row in rows.items() if first.plate in key]
+    assert "table-secondary" not in always and "lun–dom" in always
+
+
+def test_the_week_page_names_the_weekdays_and_the_next_round_rule(client, login_as, filling) -> None:
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    given = week.plan_week(_params(filling, days=2))
+    calendar = week.plan_week(_params(filling, days=2, days_after=None))
+    db.session.commit()
+
+    page = client.get(f"/rounds/week/{calendar.id}").get_data(as_text=True)
+    assert "fino al prossimo giorno di servizio dei mezzi del suo operatore" in page
+    assert format_date(filling.tomorrow, "EEE dd/MM/yyyy", locale="it") in page
+    assert "fino a 1 giorno dopo l'ultimo" in client.get(f"/rounds/week/{given.id}").get_data(as_text=True)

@@ -158,6 +158,18 @@ def test_a_bin_is_left_able_to_wait_until_the_next_plans_first_round() -> None:
     assert week.cost == 40 and week.visit_days("f")[-1] in (1, 2)
 
 
+def test_a_stops_own_next_round_wins_over_the_weeks() -> None:
+    # The f of the test above, its operator's next round the day after (its own days_after) in a week that gives
+    # none, then none of its own in a week that gives one: each time the stop's own number decides.
+    stops = [PeriodicStop("f", daily_kg=5, full_kg=12, initial_kg=6, days_after=1), PeriodicStop("p", patterns=(1,))]
+    own = line_week([0, 10, 10], stops, [fleet(20)] * 3)
+    assert own.days_after == 0 and 0b001 not in {o.mask for o in own.options("f")}
+    assert checked_week(own).visit_days("f")[-1] in (1, 2)
+    stops[0] = dataclasses.replace(stops[0], days_after=0)
+    week = dataclasses.replace(line_week([0, 10, 10], stops, [fleet(20)] * 3), days_after=1)
+    assert 0b001 in {o.mask for o in week.options("f")} and checked_week(week).patterns["f"] == 0b001
+
+
 def test_a_bin_that_cannot_hold_after_the_horizon_is_emptied_as_late_as_it_can_be() -> None:
     # Trucks on day 0 only: f (6, 11, 16 kg; full at 12) is emptied on day 0 and holds 15 kg on day 3 whatever
     # is done. The week is still planned, as without the days after.
@@ -230,6 +242,9 @@ def test_the_whole_call_keeps_to_the_budget_on_its_clock() -> None:
         (lambda: PeriodicStop("a", daily_kg=6, full_kg=5), "PeriodicStop a.daily_kg", "even if emptied daily"),
         (lambda: PeriodicStop("a", patterns=(0,)), "PeriodicStop a.patterns", "at least 1"),
         (lambda: PeriodicStop("a", patterns=(1,), emptied_days=2), "PeriodicStop a.emptied_days", "only a forecast"),
+        (lambda: PeriodicStop("a", patterns=(1,), days_after=1), "PeriodicStop a.days_after", "only a forecast"),
+        (lambda: PeriodicStop("a", daily_kg=1, full_kg=5, days_after=15), "PeriodicStop a.days_after", "at most 14"),
+        (lambda: PeriodicStop("a", daily_kg=1, full_kg=5, days_after=-1), "PeriodicStop a.days_after", "0"),
         (
             lambda: line_week([0, 1], [PeriodicStop("a", daily_kg=1, full_kg=5, emptied_days=0b100)], [fleet()] * 2),
             "PeriodicStop a.emptied_days",
