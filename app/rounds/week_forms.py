@@ -11,6 +11,7 @@ from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.core.clock import local_today
+from app.core.public_holidays import holiday_names
 from app.fleet.models import WORKING_WEEK
 from app.forms import REQUIRED, CheckboxesField, choices
 from app.rounds.forms import FleetForm, plan_form
@@ -121,6 +122,19 @@ class WeekForm(FleetForm):
     def day_labels(self) -> list[str]:
         """Each offered day as the page names it beside its number: ``mar 08/12``."""
         return [str(format_date(d, "EEE dd/MM")) for d in self.day_dates()]
+
+    def day_holidays(self) -> list[str]:
+        """The public holiday of each offered day, "" for none."""
+        days = self.day_dates()
+        names = holiday_names(days[0], days[-1])
+        return [names.get(d, "") for d in days]
+
+
+def holidays_ahead() -> dict[str, str]:
+    """The public holidays of the next 400 days by ISO date, for the page's script to name the days of any first
+    day chosen."""
+    today = local_today()
+    return {d.isoformat(): name for d, name in holiday_names(today, today + timedelta(days=400)).items()}
 
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> WeekParams:
         """The week's choices: each day the vehicles ticked for it in the grid (the whole fleet every day when

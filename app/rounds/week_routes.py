@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -11,13 +12,14 @@ from flask_login import current_user
 from wtforms import SubmitField
 
 from app.core.policy import Permission, permission_required
+from app.core.public_holidays import holiday_names
 from app.extensions import db
 from app.forms import FlaskForm
 from app.rounds import jobs, queries, week
 from app.rounds.forms import CancelForm
 from app.rounds.models import JobStatus, WeekPlan
 from app.rounds.routes import _labels
-from app.rounds.week_forms import week_form
+from app.rounds.week_forms import holidays_ahead, week_form
 from app.views import form_status, save_form
 
 bp = Blueprint("rounds_week", __name__, url_prefix="/rounds/week")
@@ -54,7 +56,7 @@ def new() -> Any:
 
     if save_form(form, start, done, "") is not None:
         return redirect(url_for("rounds_week.job", job_id=started[0]))
-    return render_template("rounds/week_new.html", form=form), form_status(form)
+    return render_template("rounds/week_new.html", form=form, holidays=holidays_ahead()), form_status(form)
 
 
 @bp.route("/jobs/<int:job_id>")
@@ -78,6 +80,7 @@ def show(week_id: int) -> Any:
         "rounds/week.html",
         week=found,
         rows=week.week_rows(found),
+        holidays=holiday_names(found.start_date, found.start_date + timedelta(days=len(found.days))),
         overflowing=week.overflowing_bins(found),
         days_after=week.WeekParams.from_json(found.params_json).days_after,
         form=ReplanDayForm(),

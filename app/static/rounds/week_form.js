@@ -1,5 +1,5 @@
 /* «Pianifica la settimana»: show the per-day vehicle grid and the days off only for the days to plan, and name
-   each day by its weekday and date from the first day chosen.
+   each day by its weekday, date and public holiday from the first day chosen.
    Boxes past the horizon are hidden and disabled (not sent); without this script the server refuses
    ticks past the horizon with a message, and the days are named from the first day the page was drawn with. */
 (function () {
@@ -11,6 +11,7 @@
   var weekdays = grid ? JSON.parse(grid.dataset.weekdays || "[]") : [];
   var cells = document.querySelectorAll("[data-role=day-fleet] [data-day], [data-role=off-days] [data-day]");
   var offTitle = grid ? grid.dataset.offTitle || "" : "";
+  var holidays = grid ? JSON.parse(grid.dataset.holidays || "{}") : {};
 
   function two(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -26,6 +27,9 @@
     document.querySelectorAll("[data-role=day-date]").forEach(function (el) {
       var d = day(parseInt(el.dataset.day, 10));
       el.textContent = weekdays[(d.getUTCDay() + 6) % 7] + " " + two(d.getUTCDate()) + "/" + two(d.getUTCMonth() + 1);
+    });
+    document.querySelectorAll("[data-role=day-holiday]").forEach(function (el) {
+      el.textContent = holidays[day(parseInt(el.dataset.day, 10)).toISOString().slice(0, 10)] || "";
     });
     document.querySelectorAll("[data-service-days]").forEach(function (row) {
       var mask = parseInt(row.dataset.serviceDays, 10);

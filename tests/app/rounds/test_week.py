@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from html import unescape
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
+from app.core.public_holidays import holiday_names
 from app.errors import ValidationError
 from app.extensions import db
 from app.rounds import adapters, selection, services, week
@@ -588,3 +590,34 @@ def test_the_week_page_names_the_weekdays_and_the_next_round_rule(client, login_
     assert "fino al prossimo giorno di servizio dei mezzi del suo operatore" in page
     assert format_date(filling.tomorrow, "EEE dd/MM/yyyy", locale="it") in page
     assert "fino a 1 giorno dopo l'ultimo" in client.get(f"/rounds/week/{given.id}").get_data(as_text=True)
+
+
+def test_public_holidays_are_named_in_the_users_language(app) -> None:
+    with app.test_request_context():
+        assert holiday_names(date(2026, 12, 7), date(2026, 12, 13)) == {date(2026, 12, 8): "Immacolata Concezione"}
+        assert holiday_names(date(2026, 12, 13), date(2026, 12, 7)) == {}
+    with app.test_request_context("/?lang=en"):
+        assert holiday_names(date(2026, 12, 24), date(2027, 1, 6)) == {
+            date(2026, 12, 25): "Christmas Day",
+            date(2026, 12, 26): "Saint Stephen's Day",
+            date(2027, 1, 1): "New Year's Day",
+            date(2027, 1, 6): "Epiphany",
+        }
+
+
+def test_the_week_form_and_the_week_page_name_the_public_holidays(client, login_as, filling) -> None:
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    db.session.commit()
+
+    page = post_form(client, "/rounds/week/new", _week_form(filling, start_date="2026-12-07", days="1"))
+    html = page.get_data(as_text=True)
+    feasts = html.split('data-role="day-holiday"')
+    assert len(feasts) == 1 + 2 * 7 and ">Immacolata Concezione<" in feasts[2] and ">Immacolata" not in feasts[1]
+    ahead = json.loads(unescape(html.split('data-holidays="')[1].split('"')[0]))
+    assert "Natale" in ahead.values()  # the script names the days of any first day in the coming year
+
+    feast = min(holiday_names(filling.tomorrow, filling.tomorrow + timedelta(days=400)))
+    found = week.plan_week(_params(filling, days=2, start_date=feast))
+    db.session.commit()
+    shown = client.get(f"/rounds/week/{found.id}").get_data(as_text=True).split('data-role="holiday">')
+    assert shown[1].startswith(holiday_names(feast, feast)[feast])
