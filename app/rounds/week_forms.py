@@ -129,13 +129,6 @@ class WeekForm(FleetForm):
         names = holiday_names(days[0], days[-1])
         return [names.get(d, "") for d in days]
 
-
-def holidays_ahead() -> dict[str, str]:
-    """The public holidays of the next 400 days by ISO date, for the page's script to name the days of any first
-    day chosen."""
-    today = local_today()
-    return {d.isoformat(): name for d, name in holiday_names(today, today + timedelta(days=400)).items()}
-
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> WeekParams:
         """The week's choices: each day the vehicles ticked for it in the grid (the whole fleet every day when
         the grid is left empty), none on the days off."""
@@ -175,3 +168,10 @@ def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[An
         for d in range(MAX_DAYS)
     )
     return form
+
+
+def holidays_ahead() -> dict[str, str]:
+    """The public holidays of the next 400 days by ISO date, for the page's script to name the days of any first
+    day chosen."""
+    today = local_today()
+    return {d.isoformat(): name for d, name in holiday_names(today, today + timedelta(days=400)).items()}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from html import unescape
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from babel.dates import format_date
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.collection.forecast import BinForecast
@@ -596,7 +597,7 @@ def test_public_holidays_are_named_in_the_users_language(app) -> None:
     with app.test_request_context():
         assert holiday_names(date(2026, 12, 7), date(2026, 12, 13)) == {date(2026, 12, 8): "Immacolata Concezione"}
         assert holiday_names(date(2026, 12, 13), date(2026, 12, 7)) == {}
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context(), force_locale("en"):
         assert holiday_names(date(2026, 12, 24), date(2027, 1, 6)) == {
             date(2026, 12, 25): "Christmas Day",
             date(2026, 12, 26): "Saint Stephen's Day",
