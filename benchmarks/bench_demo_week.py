@@ -40,7 +40,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from demo_db import demo_app  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from app.bins.models import Bin  # noqa: E402
 from app.core.clock import local_datetime, local_today  # noqa: E402
+from app.core.refs import bin_key  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.fleet.models import Site, SiteKind, Vehicle  # noqa: E402
 from app.rounds import week  # noqa: E402
@@ -69,12 +71,9 @@ def run(days: int, days_after: int | None, time_limit_s: float, seed: int) -> di
     wall = time.perf_counter() - started
     vehicles = {v.id: v for v in db.session.scalars(select(Vehicle))}
     earliest = min(v.shift_start for v in vehicles.values())
-    stops = {
-        s.key: s
-        for s in week.week_stops(
-            {v.organisation_id for v in vehicles.values()}, local_datetime(params.start_date, earliest)
-        )
-    }
+    operators = {v.organisation_id for v in vehicles.values()}
+    horizon = [params.day(d) for d in range(days)]
+    stops = {s.key: s for s in week.week_stops(operators, local_datetime(params.start_date, earliest), horizon)}
     last: dict[str, int] = {}
     rows, fills, collected = [], [], 0
     for day in found.days:
@@ -99,6 +98,17 @@ def run(days: int, days_after: int | None, time_limit_s: float, seed: int) -> di
             }
         )
     end_kg = sum(stops[k].daily_kg * (days - 1 - d) for k, d in last.items())
+    # Each bin's level at its operator's next service day after the week (the calendar's next round), emptied on
+    # its last visit of the week or of a published round of the week, by the same forecast.
+    after = week.next_rounds(operators, horizon[-1])
+    owner = {bin_key(b.id): b.operator_id for b in db.session.scalars(select(Bin))}
+    over = 0
+    for key, s in stops.items():
+        emptied = [d for d in range(days) if s.emptied_days >> d & 1]
+        visited = max([*emptied, *([last[key]] if key in last else [])], default=None)
+        at = days - 1 + after.get(owner[key], 1)
+        level = s.initial_kg + s.daily_kg * at if visited is None else s.daily_kg * (at - visited)
+        over += level > s.full_kg
     result = {
         "days_after": days_after,
         "wall_s": round(wall, 1),
@@ -111,6 +121,7 @@ def run(days: int, days_after: int | None, time_limit_s: float, seed: int) -> di
         "km_per_tonne": round(sum(r["km"] for r in rows) / (collected / 1000), 2) if collected else None,
         "mean_fill_at_visit": round(sum(fills) / len(fills), 3) if fills else None,
         "end_kg_in_visited_bins": end_kg,
+        "over_full_at_next_service_day": over,
     }
     db.session.rollback()
     return result
