@@ -204,6 +204,7 @@ def _ensure_fleet() -> None:
             cost_per_km_eur=per_km,
             cost_per_hour_eur=per_h,
             ztl_allowed=ztl,
+            works_holidays=True,  # the demo's rounds and history run on every weekday, holidays included
         )
         fleet.save_vehicle(data, db.session.scalar(select(Vehicle).where(Vehicle.plate == plate)))
 

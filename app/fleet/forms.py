@@ -68,6 +68,7 @@ class VehicleForm(FlaskForm):
         default=[0, 1, 2, 3, 4],
         description=_l("I giorni in cui esce: «Pianifica la settimana» lo usa solo in questi giorni."),
     )
+    works_holidays = BooleanField(_l("Esce anche nei giorni festivi"))
     cost_per_km_eur = LocalDecimalField(_l("Costo per km (€)"), decimals=3, validators=[NUMBER_REQUIRED])
     cost_per_hour_eur = LocalDecimalField(_l("Costo orario (€)"), validators=[NUMBER_REQUIRED])
     fixed_cost_eur = LocalDecimalField(

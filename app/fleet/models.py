@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import date, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Time
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation
@@ -80,6 +80,8 @@ class Vehicle(TimestampMixin, Base):
     # The weekdays it goes out (bit d = weekday d, Monday = 0; Monday to Friday by default): the week planner gives
     # it those days, and a bin's next round after a week is its operator's next such day.
     service_days: Mapped[int] = mapped_column(default=WORKING_WEEK, server_default=str(WORKING_WEEK))
+    # Whether it also goes out on a public holiday that falls on one of its service days.
+    works_holidays: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def service_weekdays(self) -> list[int]:
@@ -90,6 +92,6 @@ class Vehicle(TimestampMixin, Base):
     def service_weekdays(self, weekdays: Iterable[int]) -> None:
         self.service_days = sum(1 << d for d in set(weekdays))
 
-    def in_service(self, day: date) -> bool:
-        """Whether it goes out on ``day``'s weekday."""
-        return bool(self.service_days >> day.weekday() & 1)
+    def in_service(self, day: date, holidays: Container[date] = ()) -> bool:
+        """Whether it goes out on ``day``: one of its weekdays, and not one of ``holidays`` unless it works them."""
+        return bool(self.service_days >> day.weekday() & 1) and (self.works_holidays or day not in holidays)

@@ -57,6 +57,7 @@ class VehicleData:
     capacity_pieces: int | None = None  # garments per delivery trip; None = no limit
     fixed_cost_eur: Decimal = Decimal(0)  # truck and crew per day of use
     service_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # the weekdays it goes out, Monday = 0
+    works_holidays: bool = False  # also on a public holiday that falls on one of them
 
 
 def normalise_plate(plate: str) -> str:

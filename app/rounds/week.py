@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.bins.models import Bin, BinStatus
 from app.core.clock import local_datetime
+from app.core.public_holidays import holiday_names
 from app.core.refs import bin_key, key_id, vehicle_key
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
@@ -144,12 +145,14 @@ def busy_trucks(params: WeekParams) -> str:
 
 
 def in_service(params: WeekParams) -> WeekParams:
-    """``params`` with each vehicle left out of the days that are not its service days (for a week whose grid was
-    left empty: «every day the whole fleet» means the vehicles that go out that weekday)."""
+    """``params`` with each vehicle left out of the days that are not its service days, and of public holidays
+    unless it works them (for a week whose grid was left empty: «every day the whole fleet» means the vehicles that
+    go out that day)."""
     ids = {v for day in params.day_vehicles for v in day}
     fleet = {v.id: v for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(ids)))}
+    feasts = holiday_names(params.day(0), params.day(max(params.days - 1, 0)))
     days = tuple(
-        tuple(v for v in day if v not in fleet or fleet[v].in_service(params.day(d)))
+        tuple(v for v in day if v not in fleet or fleet[v].in_service(params.day(d), feasts))
         for d, day in enumerate(params.day_vehicles)
     )
     if any(params.day_vehicles) and not any(days):
@@ -165,19 +168,21 @@ def in_service(params: WeekParams) -> WeekParams:
 
 
 def next_rounds(operator_ids: set[int], last_day: date) -> dict[int, int]:
-    """For each operator, the days from ``last_day`` to the next day one of its active vehicles is in service (1–7;
-    an operator without such vehicles is left out)."""
-    masks: dict[int, int] = {}
-    query = select(Vehicle.organisation_id, Vehicle.service_days).where(
-        Vehicle.organisation_id.in_(operator_ids), Vehicle.active.is_(True)
-    )
-    for operator, mask in db.session.execute(query):
-        masks[operator] = masks.get(operator, 0) | mask
-    return {
-        operator: next(n for n in range(1, 8) if mask >> (last_day + timedelta(days=n)).weekday() & 1)
-        for operator, mask in masks.items()
-        if mask & 0b1111111
-    }
+    """For each operator, the days from ``last_day`` to the next day one of its active vehicles is in service (a
+    public holiday counts for those that work holidays), at most :data:`MAX_DAYS_AFTER`; an operator without such
+    vehicles is left out."""
+    ahead = [last_day + timedelta(days=n) for n in range(1, 2 * MAX_DAYS_AFTER + 1)]
+    feasts = holiday_names(ahead[0], ahead[-1])
+    fleets: dict[int, list[Vehicle]] = {}
+    query = select(Vehicle).where(Vehicle.organisation_id.in_(operator_ids), Vehicle.active.is_(True))
+    for vehicle in db.session.scalars(query):
+        fleets.setdefault(vehicle.organisation_id, []).append(vehicle)
+    out = {}
+    for operator, fleet in fleets.items():
+        found = next((n for n, day in enumerate(ahead, 1) if any(v.in_service(day, feasts) for v in fleet)), None)
+        if found is not None:
+            out[operator] = min(found, MAX_DAYS_AFTER)
+    return out
 
 
 def without_busy_trucks(params: WeekParams) -> tuple[WeekParams, str]:

@@ -20,7 +20,7 @@ from app.rounds.week import MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 class WeekForm(FleetForm):
     plates: dict[int, str]  # vehicle id -> plate, the rows of the per-day grid
-    service_days: dict[int, int]  # vehicle id -> its weekday mask (bit d = weekday d, Monday = 0)
+    service_days: dict[int, tuple[int, bool]]  # vehicle id -> weekday mask (bit d = weekday d), works holidays
     start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
@@ -95,23 +95,19 @@ class WeekForm(FleetForm):
         ticked = (value.split(":") for value in self.day_fleet.data or () if value in offered)
         return [(int(d), int(v)) for d, v in ticked]
 
-    def day_cells(self) -> list[tuple[str, int, list[tuple[Any, bool]]]]:
-        """The grid's rows for the page: a vehicle's plate, its service days, and for each day its checkbox and
-        whether the day is one of its service days."""
+    def day_cells(self) -> list[tuple[str, tuple[int, bool], list[tuple[Any, bool]]]]:
+        """The grid's rows for the page: a vehicle's plate, its service days (weekday mask, whether it works public
+        holidays), and for each day its checkbox and whether the vehicle goes out that day."""
         rows: dict[int, list[Any]] = {}
         for option in self.day_fleet:
             rows.setdefault(int(option.data.split(":")[1]), []).append(option)
         days = self.day_dates()
+        feasts = holiday_names(days[0], days[-1])
         out = []
         for v, cells in rows.items():
-            mask = self.service_days.get(v, WORKING_WEEK)
-            out.append(
-                (
-                    self.plates.get(v, str(v)),
-                    mask,
-                    [(c, bool(mask >> days[d].weekday() & 1)) for d, c in enumerate(cells)],
-                )
-            )
+            mask, works = self.service_days.get(v, (WORKING_WEEK, False))
+            serving = [bool(mask >> day.weekday() & 1) and (works or day not in feasts) for day in days]
+            out.append((self.plates.get(v, str(v)), (mask, works), list(zip(cells, serving, strict=False))))
         return out
 
     def day_dates(self) -> list[date]:
@@ -161,7 +157,7 @@ def _days(indices: list[int]) -> str:
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
     form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
     form.plates = {v.id: v.plate for v in vehicles}
-    form.service_days = {v.id: v.service_days for v in vehicles}
+    form.service_days = {v.id: (v.service_days, v.works_holidays) for v in vehicles}
     form.day_fleet.choices = choices(
         (f"{d}:{v.id}", _l("%(plate)s · giorno %(day)s", plate=v.plate, day=d + 1))
         for v in vehicles

@@ -91,7 +91,9 @@ class VehicleFactory(_Base):
     shift_end = time(14, 0)
     cost_per_km_eur = Decimal("0.420")
     cost_per_hour_eur = Decimal("32.00")
-    service_days = 0b1111111  # every day: a test's dates fall on any weekday; tests of service days set their own
+    # every day, holidays too: a test's dates fall on any day; tests of service days and holidays set their own
+    service_days = 0b1111111
+    works_holidays = True
 
 
 # --- Sorting and stock (issue #7) ---

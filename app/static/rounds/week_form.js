@@ -33,8 +33,10 @@
     });
     document.querySelectorAll("[data-service-days]").forEach(function (row) {
       var mask = parseInt(row.dataset.serviceDays, 10);
+      var works = row.dataset.worksHolidays === "1";
       row.querySelectorAll("[data-role=day-cell]").forEach(function (cell) {
-        var serving = (mask >> ((day(parseInt(cell.dataset.day, 10)).getUTCDay() + 6) % 7)) & 1;
+        var d = day(parseInt(cell.dataset.day, 10));
+        var serving = ((mask >> ((d.getUTCDay() + 6) % 7)) & 1) && (works || !holidays[d.toISOString().slice(0, 10)]);
         cell.classList.toggle("table-secondary", !serving);
         if (serving) { cell.removeAttribute("title"); } else if (offTitle) { cell.title = offTitle; }
       });

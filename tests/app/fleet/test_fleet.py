@@ -188,8 +188,9 @@ def test_service_days_are_ticked_from_monday_to_friday_for_a_new_vehicle_saved_a
     assert [("checked" in box) for box in re.findall(r'<input[^>]*name="service_weekdays"[^>]*>', edit)] == [
         True
     ] * 6 + [False]
-    changed = {"service_weekdays": ["0", "2", "6"]}
+    changed = {"service_weekdays": ["0", "2", "6"], "works_holidays": "y"}
     assert post_form(client, f"/fleet/vehicles/{vehicle.id}", _vehicle_form(site, user.organisation, **changed))
     db.session.refresh(vehicle)
-    assert vehicle.service_days == 0b1000101
-    assert '<td data-role="service-days">lun, mer, dom</td>' in client.get("/fleet/vehicles").get_data(as_text=True)
+    assert vehicle.service_days == 0b1000101 and vehicle.works_holidays
+    listed = client.get("/fleet/vehicles").get_data(as_text=True)
+    assert '<td data-role="service-days">lun, mer, dom · anche festivi</td>' in listed

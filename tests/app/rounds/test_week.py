@@ -489,7 +489,8 @@ def _weekdays(*days) -> int:
 def test_each_operators_next_round_is_the_next_service_day_of_its_active_vehicles(world) -> None:
     friday = date(2026, 12, 11)
     first, second = world.vehicles
-    first.service_days, second.service_days = 0b0011111, 0b0011111  # Monday to Friday
+    first.service_days, second.service_days = 0b0011111, 0b0011111  # Monday to Friday, not on holidays
+    first.works_holidays = second.works_holidays = False
     other = factories.VehicleFactory(service_days=0b0100000)  # Saturdays, another operator
     spare = factories.VehicleFactory(organisation=other.organisation, service_days=0b1, active=False)
     db.session.flush()
@@ -501,6 +502,11 @@ def test_each_operators_next_round_is_the_next_service_day_of_its_active_vehicle
     assert week.next_rounds({org}, friday - timedelta(days=3)) == {org: 1}  # Tuesday: Wednesday
     assert week.next_rounds({other.organisation_id}, friday + timedelta(days=1)) == {other.organisation_id: 7}
     assert spare.organisation_id not in week.next_rounds({org}, friday) and week.next_rounds(set(), friday) == {}
+    # Thursday 24 December: Christmas on Friday, then the weekend; a truck that works holidays goes out on the 25th.
+    second.service_days = 0b0011111
+    assert week.next_rounds({org}, date(2026, 12, 24)) == {org: 4}
+    second.works_holidays = True
+    assert week.next_rounds({org}, date(2026, 12, 24)) == {org: 1}
 
 
 def test_without_a_number_each_bin_waits_for_its_operators_next_service_day(filling) -> None:
@@ -622,3 +628,39 @@ def test_the_week_form_and_the_week_page_name_the_public_holidays(client, login_
     db.session.commit()
     shown = client.get(f"/rounds/week/{found.id}").get_data(as_text=True).split('data-role="holiday">')
     assert shown[1].startswith(holiday_names(feast, feast)[feast])
+
+
+def test_an_empty_grid_leaves_a_public_holiday_to_the_vehicles_that_work_holidays(
+    client, login_as, filling, sqlite_queue
+) -> None:
+    first, second = filling.vehicles  # out every weekday; only the second on public holidays
+    first.works_holidays = False
+    feast = min(holiday_names(filling.tomorrow, filling.tomorrow + timedelta(days=400)))
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+
+    form = _week_form(filling, start_date=feast.isoformat(), days="2")
+    assert post_form(client, "/rounds/week/new", form).status_code == 302
+
+    params = week.WeekParams.from_json(db.session.scalar(select(PlanningJob)).params_json)
+    assert params.day_vehicles[0] == (second.id,)
+    page = client.get("/rounds/week/new").get_data(as_text=True)
+    assert "anche festivi" in page.split('data-works-holidays="1"')[1].split("</th>")[0]
+
+
+def test_the_week_form_greys_a_public_holiday_for_a_vehicle_that_does_not_work_holidays(
+    client, login_as, filling
+) -> None:
+    first, second = filling.vehicles
+    first.works_holidays = False
+    login_as("coordinator", organisation=first.organisation)
+    db.session.commit()
+
+    html = post_form(client, "/rounds/week/new", _week_form(filling, start_date="2026-12-07", days="1"))
+    rows = html.get_data(as_text=True).split('<tr data-service-days="')[1:]
+
+    (plain,) = [r for r in rows if first.plate in r.split("</th>")[0]]
+    (works,) = [r for r in rows if second.plate in r.split("</th>")[0]]
+    cells = [c.split(">")[0] for c in plain.split('<td class="')[1:]]
+    assert ["table-secondary" in c for c in cells] == [False, True, False, False, False, False, False]  # 8 Dec
+    assert "table-secondary" not in works
