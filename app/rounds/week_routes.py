@@ -41,7 +41,7 @@ def new() -> Any:
 
     def start() -> str:
         params, left = form.to_params(homes, current_user.id), ""
-        if not form.grid():  # «every day the whole fleet»: the trucks in service and free that day
+        if not form.grid() and form.horizon() is not None:  # «every day the whole fleet»: those out and free that day
             params, left = week.without_busy_trucks(week.in_service(params))
         started.append(week.start_week(params).id)
         return left

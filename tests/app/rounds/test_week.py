@@ -565,6 +565,8 @@ def test_a_week_on_none_of_the_vehicles_service_days_says_so_and_queues_nothing(
     assert "Nessuno dei mezzi scelti è in servizio in questi giorni" in page
     assert all(v.plate in page for v in filling.vehicles)
     assert _count(PlanningJob) == 0
+    wrong = post_form(client, "/rounds/week/new", _week_form(filling, days="1")).get_data(as_text=True)
+    assert "L&#39;orizzonte deve essere da 2 a 7 giorni." in wrong and "Nessuno dei mezzi" not in wrong  # first
 
 
 def test_the_week_form_names_each_day_and_greys_the_days_off_a_vehicles_service(client, login_as, filling) -> None:
