@@ -12,15 +12,13 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from app.core.clock import local_today
 from app.core.public_holidays import holiday_names
-from app.fleet.models import WORKING_WEEK
 from app.forms import REQUIRED, CheckboxesField, choices
 from app.rounds.forms import FleetForm, plan_form
 from app.rounds.week import MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
-    plates: dict[int, str]  # vehicle id -> plate, the rows of the per-day grid
-    service_days: dict[int, tuple[int, bool]]  # vehicle id -> weekday mask (bit d = weekday d), works holidays
+    vehicles: dict[int, Any]  # vehicle id -> vehicle, the rows of the per-day grid
     start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
@@ -105,9 +103,10 @@ class WeekForm(FleetForm):
         feasts = holiday_names(days[0], days[-1])
         out = []
         for v, cells in rows.items():
-            mask, works = self.service_days.get(v, (WORKING_WEEK, False))
-            serving = [bool(mask >> day.weekday() & 1) and (works or day not in feasts) for day in days]
-            out.append((self.plates.get(v, str(v)), (mask, works), list(zip(cells, serving, strict=False))))
+            vehicle = self.vehicles[v]
+            serving = [vehicle.in_service(day, feasts) for day in days]
+            calendar = (vehicle.service_days, vehicle.works_holidays)
+            out.append((vehicle.plate, calendar, list(zip(cells, serving, strict=False))))
         return out
 
     def day_dates(self) -> list[date]:
@@ -156,8 +155,7 @@ def _days(indices: list[int]) -> str:
 
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
     form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
-    form.plates = {v.id: v.plate for v in vehicles}
-    form.service_days = {v.id: (v.service_days, v.works_holidays) for v in vehicles}
+    form.vehicles = {v.id: v for v in vehicles}
     form.day_fleet.choices = choices(
         (f"{d}:{v.id}", _l("%(plate)s · giorno %(day)s", plate=v.plate, day=d + 1))
         for v in vehicles
