@@ -1,5 +1,6 @@
-"""Italy's public holidays, to name the days on planning pages (the planner does not skip them: operators
-collect on some holidays, and the coordinator ticks the others as days without rounds)."""
+"""Italy's public holidays: the planning pages name them, and a vehicle goes out on one only if it works holidays
+(``Vehicle.works_holidays``; a comune's patron day is not national: the coordinator ticks it as a day without
+rounds)."""
 
 from __future__ import annotations
 
