@@ -19,8 +19,9 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.core.clock import local_today
+from app.core.public_holidays import holiday_names
 from app.forms import REQUIRED, FlaskForm, choices
-from app.i18n import fmt_number
+from app.i18n import fmt_number, fmt_weekday_date
 from app.rounds.services import THRESHOLD_PERCENT_RANGE, TIME_LIMIT_RANGE_S, PlanParams
 
 
@@ -30,6 +31,8 @@ def _tomorrow() -> date:
 
 class FleetForm(FlaskForm):
     """The vehicles of a plan, each with an optional driver (``driver_<vehicle id>`` fields, see :func:`with_fleet`)."""
+
+    vehicles: dict[int, Any]  # vehicle id -> vehicle (its service days), set by :func:`with_fleet`
 
     vehicle_ids = SelectMultipleField(
         _l("Veicoli disponibili"),
@@ -68,6 +71,7 @@ def with_fleet(form_class: type[F], vehicles: list[Any], drivers: dict[int, list
         field = SelectField(v.plate, coerce=int, choices=choices(options), default=0, validators=[Optional()])
         setattr(_Form, f"driver_{v.id}", field)
     form: F = _Form()
+    form.vehicles = {v.id: v for v in vehicles}
     form.vehicle_ids.choices = choices((v.id, vehicle_label(v)) for v in vehicles)
     return form
 
@@ -84,6 +88,33 @@ class PlanForm(FleetForm):
         _l("Tempo di calcolo (secondi)"), default=30, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]
     )
     submit = SubmitField(_l("Calcola i giri"))
+
+    def day(self) -> date | None:
+        """The day of the plan, when the date given is a valid one."""
+        return self.service_date.data if isinstance(self.service_date.data, date) else None
+
+    def day_name(self) -> str:
+        """The day of the plan as the page names it: ``ven 25/12/2026 · Natale``."""
+        day = self.day()
+        if day is None:
+            return ""
+        holiday = holiday_names(day, day).get(day)
+        return f"{fmt_weekday_date(day)} · {holiday}" if holiday else fmt_weekday_date(day)
+
+    def serving(self, vehicle_id: int) -> bool:
+        """Whether the vehicle goes out on the day of the plan (one of its service days, and not a public holiday
+        unless it works them)."""
+        day = self.day()
+        return day is None or self.vehicles[vehicle_id].in_service(day, holiday_names(day, day))
+
+    def preselect(self, busy: set[int]) -> None:
+        """Tick the vehicles that go out on the day of the plan and are not among ``busy`` (on a published round
+        that day): the form's first state, before the coordinator's own choice."""
+        self.vehicle_ids.data = [v for v in self.vehicles if self.serving(v) and v not in busy]
+
+    def off_duty(self) -> list[str]:
+        """The plates of the chosen vehicles that do not go out on the day of the plan (taken as an extra shift)."""
+        return [self.vehicles[v].plate for v in self.vehicle_ids.data or () if not self.serving(v)]
 
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> PlanParams:
         """The planning choices; ``depot_ids`` maps vehicle id → its home site id."""
@@ -106,6 +137,13 @@ def plan_form(
     form = with_fleet(form_class or PlanForm, vehicles, drivers)
     form.plant_id.choices = choices((s.id, s.name) for s in plants)
     return form
+
+
+def holidays_ahead() -> dict[str, str]:
+    """The public holidays of the next 400 days by ISO date, for a page's script to name the days of any date
+    chosen."""
+    today = local_today()
+    return {d.isoformat(): name for d, name in holiday_names(today, today + timedelta(days=400)).items()}
 
 
 def version_field() -> IntegerField:

@@ -18,7 +18,6 @@ from app.rounds.week import MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
-    vehicles: dict[int, Any]  # vehicle id -> vehicle, the rows of the per-day grid
     start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
@@ -155,17 +154,9 @@ def _days(indices: list[int]) -> str:
 
 def week_form(plants: list[Any], vehicles: list[Any], drivers: dict[int, list[Any]]) -> WeekForm:
     form: WeekForm = plan_form(plants, vehicles, drivers, WeekForm)
-    form.vehicles = {v.id: v for v in vehicles}
     form.day_fleet.choices = choices(
         (f"{d}:{v.id}", _l("%(plate)s · giorno %(day)s", plate=v.plate, day=d + 1))
         for v in vehicles
         for d in range(MAX_DAYS)
     )
     return form
-
-
-def holidays_ahead() -> dict[str, str]:
-    """The public holidays of the next 400 days by ISO date, for the page's script to name the days of any first
-    day chosen."""
-    today = local_today()
-    return {d.isoformat(): name for d, name in holiday_names(today, today + timedelta(days=400)).items()}

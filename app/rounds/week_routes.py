@@ -16,10 +16,10 @@ from app.core.public_holidays import holiday_names
 from app.extensions import db
 from app.forms import FlaskForm
 from app.rounds import jobs, queries, week
-from app.rounds.forms import CancelForm
+from app.rounds.forms import CancelForm, holidays_ahead
 from app.rounds.models import JobStatus, WeekPlan
 from app.rounds.routes import _labels
-from app.rounds.week_forms import holidays_ahead, week_form
+from app.rounds.week_forms import week_form
 from app.views import form_status, save_form
 
 bp = Blueprint("rounds_week", __name__, url_prefix="/rounds/week")

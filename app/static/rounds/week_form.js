@@ -12,31 +12,22 @@
   var cells = document.querySelectorAll("[data-role=day-fleet] [data-day], [data-role=off-days] [data-day]");
   var offTitle = grid ? grid.dataset.offTitle || "" : "";
   var holidays = grid ? JSON.parse(grid.dataset.holidays || "{}") : {};
-
-  function two(n) { return (n < 10 ? "0" : "") + n; }
-
-  function firstDay() {
-    var parts = start && /^(\d{4})-(\d{2})-(\d{2})$/.exec(start.value);
-    return parts ? new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3])) : null;
-  }
+  var cal = window.fitmiCalendar;
 
   function name() {
-    var first = firstDay();
+    var first = cal && start ? cal.parse(start.value) : null;
     if (!first || weekdays.length !== 7) { return; }
-    function day(n) { return new Date(first.getTime() + n * 86400000); }
     document.querySelectorAll("[data-role=day-date]").forEach(function (el) {
-      var d = day(parseInt(el.dataset.day, 10));
-      el.textContent = weekdays[(d.getUTCDay() + 6) % 7] + " " + two(d.getUTCDate()) + "/" + two(d.getUTCMonth() + 1);
+      el.textContent = cal.label(cal.after(first, parseInt(el.dataset.day, 10)), weekdays);
     });
     document.querySelectorAll("[data-role=day-holiday]").forEach(function (el) {
-      el.textContent = holidays[day(parseInt(el.dataset.day, 10)).toISOString().slice(0, 10)] || "";
+      el.textContent = holidays[cal.iso(cal.after(first, parseInt(el.dataset.day, 10)))] || "";
     });
-    document.querySelectorAll("[data-service-days]").forEach(function (row) {
+    document.querySelectorAll("[data-role=day-fleet] [data-service-days]").forEach(function (row) {
       var mask = parseInt(row.dataset.serviceDays, 10);
       var works = row.dataset.worksHolidays === "1";
       row.querySelectorAll("[data-role=day-cell]").forEach(function (cell) {
-        var d = day(parseInt(cell.dataset.day, 10));
-        var serving = ((mask >> ((d.getUTCDay() + 6) % 7)) & 1) && (works || !holidays[d.toISOString().slice(0, 10)]);
+        var serving = cal.serving(mask, works, cal.after(first, parseInt(cell.dataset.day, 10)), holidays);
         cell.classList.toggle("table-secondary", !serving);
         if (serving) { cell.removeAttribute("title"); } else if (offTitle) { cell.title = offTitle; }
       });

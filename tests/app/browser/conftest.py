@@ -147,7 +147,10 @@ def plan_on_the_page(page: Any, day: date, plates: tuple[str, ...], drivers: dic
     """The coordinator's planning page: a plan for ``day`` with these trucks and drivers (by truck id); waits for
     the job, run by the embedded queue (``planning_queue``), to open the plan's review page."""
     page.goto("/rounds/plan/new")
+    page.wait_for_load_state("load")  # the form's script is in: it ticks the trucks out on the day chosen
     page.fill("input[name=service_date]", day.isoformat())
+    for box in page.locator("input[name=vehicle_ids]").all():
+        box.uncheck()
     for plate in plates:
         page.get_by_label(plate).check()
     for vehicle_id, name in drivers.items():

@@ -6,16 +6,19 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.collection.models import Pickup
 from app.core.clock import local_today
+from app.core.public_holidays import holiday_names
 from app.extensions import db
+from app.fleet.models import Vehicle
 from app.rounds import jobs
 from app.rounds.models import RoundRoute, RouteStop, StopPhoto
 from tests.app import factories
@@ -229,3 +232,38 @@ def _log_out(phone: Any) -> None:
     open_phone_menu(phone)
     with phone.expect_navigation(url="**/login"):
         phone.get_by_role("button", name="Esci").click()
+
+
+def test_the_new_plan_form_follows_the_day_chosen_with_the_trucks_out_that_day(page: Any) -> None:
+    seeded = _seed()
+    spare = db.session.scalar(select(Vehicle).where(Vehicle.plate == SPARE))
+    spare.service_weekdays = [5]  # the spare truck goes out on Saturdays only
+    spare.works_holidays = False
+    release_db()
+    first = local_today() + timedelta(days=7 + (5 - local_today().weekday()) % 7)  # one week or more ahead
+    saturday = next(d for d in (first + timedelta(weeks=w) for w in range(3)) if not holiday_names(d, d))
+    christmas = date(local_today().year + 1, 12, 25)
+    log_in(page, seeded.coordinator_email, factories.DEFAULT_PASSWORD)
+    page.goto("/rounds/plan/new")
+    page.wait_for_load_state("load")
+    truck, spare_box = page.get_by_label(TRUCK), page.get_by_label(SPARE)
+    spare_off = page.locator("[data-service-days]", has=spare_box).locator("[data-role=off-duty]")
+    truck_off = page.locator("[data-service-days]", has=truck).locator("[data-role=off-duty]")
+
+    page.fill("input[name=service_date]", saturday.isoformat())
+    expect(page.locator("[data-role=day-name]")).to_have_text(f"sab {saturday:%d/%m/%Y}")
+    expect(spare_box).to_be_checked()
+    expect(truck).to_be_checked()  # the seeded trucks go out every day
+    expect(spare_off).to_be_hidden()
+
+    page.fill("input[name=service_date]", christmas.isoformat())
+    expect(page.locator("[data-role=day-name]")).to_contain_text(f"25/12/{christmas.year} · Natale")
+    expect(spare_box).not_to_be_checked()
+    expect(spare_off).to_be_visible()
+    expect(truck_off).to_be_hidden()
+
+    spare_box.check()  # the coordinator's own choice: an extra shift, kept when the day changes again
+    page.fill("input[name=service_date]", saturday.isoformat())
+    page.fill("input[name=service_date]", christmas.isoformat())
+    expect(spare_box).to_be_checked()
+    expect(spare_off).to_be_visible()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from app.core.clock import local_today
 from app.extensions import db
+from app.rounds import services
 from app.rounds.models import PlanningJob, RoundPlan
 from app.rounds.services import plan_day
 from tests.app import factories
@@ -150,3 +153,84 @@ def test_the_navbar_has_giri_for_coordinators(client, login_as) -> None:
     login_as("coordinator")
 
     assert re.search(r'href="/rounds/"[^>]*>Giri<', client.get("/").get_data(as_text=True))
+
+
+def _fleet_rows(html: str) -> dict[int, tuple[bool, bool]]:
+    """The new-plan form's vehicles: id → (ticked, marked «fuori servizio» on the form's day)."""
+    rows = {}
+    for row in html.split('data-service-days="')[1:]:
+        box = re.search(r'<input[^>]*name="vehicle_ids"[^>]*>', row)
+        badge = re.search(r'<span class="badge[^"]*" data-role="off-duty"( hidden)?>', row)
+        assert box is not None and badge is not None
+        vehicle_id = int(re.search(r'value="(\d+)"', box.group(0)).group(1))
+        rows[vehicle_id] = ("checked" in box.group(0), badge.group(1) is None)
+    return rows
+
+
+def test_the_form_ticks_the_trucks_out_on_the_day_and_marks_those_off_duty(client, login_as, world) -> None:
+    on, off = world.vehicles
+    tomorrow = world.tomorrow.weekday()
+    on.service_weekdays = [tomorrow]
+    off.service_weekdays = [d for d in range(7) if d != tomorrow]
+    db.session.commit()
+    login_as("coordinator")
+
+    html = client.get("/rounds/plan/new").get_data(as_text=True)
+
+    assert _fleet_rows(html) == {on.id: (True, False), off.id: (False, True)}
+    assert re.search(r'data-role="day-name">\w{3} ' + world.tomorrow.strftime("%d/%m/%Y"), html)
+
+
+def test_the_form_leaves_unticked_a_truck_on_a_published_round_that_day(client, login_as, world) -> None:
+    for v in world.vehicles:
+        v.capacity_kg = 3000
+    plan = plan_day(world.params(vehicle_ids=(world.vehicles[0].id,)))
+    services.publish_plan(plan, plan.version)
+    db.session.commit()
+    login_as("coordinator")
+
+    rows = _fleet_rows(client.get("/rounds/plan/new").get_data(as_text=True))
+
+    assert rows == {world.vehicles[0].id: (False, False), world.vehicles[1].id: (True, False)}
+
+
+def test_a_holiday_is_named_and_a_truck_that_does_not_work_holidays_is_off_duty(client, login_as, world) -> None:
+    christmas = date(local_today().year + 1, 12, 25)
+    resting, working = world.vehicles
+    resting.works_holidays = False
+    db.session.commit()
+    login_as("coordinator")
+    data = {"service_date": christmas.isoformat(), "plant_id": world.plant.id, "threshold_percent": 80}
+
+    response = post_form(client, "/rounds/plan/new", data | {"time_limit_s": 0})  # refused: the page again
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'data-role="day-name">\w{3} 25/12/\d{4} · Natale<', html)
+    assert _fleet_rows(html) == {resting.id: (False, True), working.id: (False, False)}
+
+
+def test_a_truck_off_duty_that_day_goes_out_as_an_extra_shift_and_the_coordinator_is_told(
+    client, login_as, world, sqlite_queue
+) -> None:
+    off, on = world.vehicles
+    off.service_weekdays = [d for d in range(7) if d != world.tomorrow.weekday()]
+    db.session.commit()
+    login_as("coordinator")
+    data = {
+        "service_date": world.tomorrow.isoformat(),
+        "plant_id": world.plant.id,
+        "vehicle_ids": [off.id, on.id],
+        "threshold_percent": 80,
+        "time_limit_s": 1,
+    }
+
+    response = post_form(client, "/rounds/plan/new", data)
+
+    assert response.status_code == 302
+    assert sqlite_queue.run_pending() == 1
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    told = page.split("turno straordinario")[1][:80]  # the flash message names the truck off duty, only that one
+    assert off.plate in told and on.plate not in told
+    plan = db.session.scalars(db.select(RoundPlan)).one()
+    assert {r.vehicle_id for r in plan.routes} == {off.id, on.id}
