@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -22,10 +23,12 @@ from app.core.clock import local_today
 from app.core.public_holidays import holiday_names
 from app.forms import REQUIRED, FlaskForm, choices
 from app.i18n import fmt_number, fmt_weekday_date
+from app.rounds import bookings
 from app.rounds.services import THRESHOLD_PERCENT_RANGE, TIME_LIMIT_RANGE_S, PlanParams
 
 
-def _tomorrow() -> date:
+def tomorrow() -> date:
+    """The default day of a plan."""
     return local_today() + timedelta(days=1)
 
 
@@ -76,18 +79,11 @@ def with_fleet(form_class: type[F], vehicles: list[Any], drivers: dict[int, list
     return form
 
 
-class PlanForm(FleetForm):
-    service_date = DateField(_l("Data del giro"), default=_tomorrow, validators=[REQUIRED])
-    plant_id = SelectField(_l("Impianto di selezione (scarico e fine giro)"), coerce=int)
-    threshold_percent = IntegerField(
-        _l("Soglia di riempimento (%)"),
-        default=80,
-        validators=[InputRequired(_l("Campo obbligatorio.")), NumberRange(*THRESHOLD_PERCENT_RANGE)],
-    )
-    time_limit_s = IntegerField(
-        _l("Tempo di calcolo (secondi)"), default=30, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]
-    )
-    submit = SubmitField(_l("Calcola i giri"))
+class DayFleetForm(FleetForm):
+    """The vehicles of a plan of one day (``service_date``): which of them go out that day, by their service days
+    and the public holidays (:meth:`Vehicle.in_service <app.fleet.models.Vehicle.in_service>`)."""
+
+    service_date: Any  # a DateField of the subclass
 
     def day(self) -> date | None:
         """The day of the plan, when the date given is a valid one."""
@@ -107,14 +103,46 @@ class PlanForm(FleetForm):
         day = self.day()
         return day is None or self.vehicles[vehicle_id].in_service(day, holiday_names(day, day))
 
-    def preselect(self, busy: set[int]) -> None:
-        """Tick the vehicles that go out on the day of the plan and are not among ``busy`` (on a published round
-        that day): the form's first state, before the coordinator's own choice."""
+    def preselect(self) -> None:
+        """Tick the vehicles that go out on the day of the plan and are not on an open published round that day:
+        the form's first state, before the coordinator's own choice (nothing when the form has no day yet)."""
+        day = self.day()
+        if day is None:
+            return
+        busy = {r.vehicle_id for r in bookings.open_routes(day, "vehicle_id", set(self.vehicles))}
         self.vehicle_ids.data = [v for v in self.vehicles if self.serving(v) and v not in busy]
 
     def off_duty(self) -> list[str]:
         """The plates of the chosen vehicles that do not go out on the day of the plan (taken as an extra shift)."""
         return [self.vehicles[v].plate for v in self.vehicle_ids.data or () if not self.serving(v)]
+
+    def started(self, message: str) -> str:
+        """``message`` (a plan started) followed by the chosen vehicles that were off duty that day, if any."""
+        if extra := self.off_duty():
+            message += " " + gettext(
+                "Fuori dai giorni di servizio il %(day)s, usati comunque come turno straordinario: %(list)s.",
+                day=self.day_name(),
+                list=", ".join(extra),
+            )
+        return message
+
+    def holidays(self) -> dict[str, str]:
+        """The public holidays ahead for the page's script (:func:`holidays_ahead`)."""
+        return holidays_ahead()
+
+
+class PlanForm(DayFleetForm):
+    service_date = DateField(_l("Data del giro"), default=tomorrow, validators=[REQUIRED])
+    plant_id = SelectField(_l("Impianto di selezione (scarico e fine giro)"), coerce=int)
+    threshold_percent = IntegerField(
+        _l("Soglia di riempimento (%)"),
+        default=80,
+        validators=[InputRequired(_l("Campo obbligatorio.")), NumberRange(*THRESHOLD_PERCENT_RANGE)],
+    )
+    time_limit_s = IntegerField(
+        _l("Tempo di calcolo (secondi)"), default=30, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]
+    )
+    submit = SubmitField(_l("Calcola i giri"))
 
     def to_params(self, depot_ids: dict[int, int], user_id: int) -> PlanParams:
         """The planning choices; ``depot_ids`` maps vehicle id → its home site id."""

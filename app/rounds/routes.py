@@ -14,7 +14,7 @@ from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.i18n import fmt_number
 from app.rounds import bookings, jobs, queries, services
-from app.rounds.forms import CancelForm, DriverForm, EditForm, PublishForm, ReplanForm, holidays_ahead, plan_form
+from app.rounds.forms import CancelForm, DriverForm, EditForm, PublishForm, ReplanForm, plan_form
 from app.rounds.models import JobStatus
 from app.views import form_status, save_form
 
@@ -51,25 +51,15 @@ def new_plan() -> Any:
     form = plan_form(plants, vehicles, drivers)
     homes = {v.id: v.home_site_id for v in vehicles}
     started: list[int] = []
-    if not form.is_submitted() and (day := form.day()) is not None:
-        form.preselect({r.vehicle_id for r in bookings.open_routes(day, "vehicle_id", set(form.vehicles))})
+    if not form.is_submitted():
+        form.preselect()
 
     def start() -> None:
         started.append(jobs.start_planning(form.to_params(homes, current_user.id)).id)
 
-    def done(_result: object) -> str:
-        message = _("Calcolo dei giri avviato.")
-        if extra := form.off_duty():
-            message += " " + _(
-                "Fuori dai giorni di servizio il %(day)s, usati comunque come turno straordinario: %(list)s.",
-                day=form.day_name(),
-                list=", ".join(extra),
-            )
-        return message
-
-    if save_form(form, start, done, "") is not None:
+    if save_form(form, start, lambda _r: form.started(_("Calcolo dei giri avviato.")), "") is not None:
         return redirect(url_for("rounds.job", job_id=started[0]))
-    return render_template("rounds/plan_new.html", form=form, holidays=holidays_ahead()), form_status(form)
+    return render_template("rounds/plan_new.html", form=form), form_status(form)
 
 
 @bp.route("/jobs/<int:job_id>")

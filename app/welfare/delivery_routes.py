@@ -37,6 +37,8 @@ def _plan_form() -> PlanDeliveriesForm:
 def deliveries() -> Any:
     form = _plan_form()
     started: list[int] = []
+    if not form.is_submitted():
+        form.preselect()
 
     def start() -> None:
         vehicles, drivers = form.fleet()
@@ -49,7 +51,7 @@ def deliveries() -> Any:
         )
         started.append(services.start_planning(params, current_user).id)
 
-    if save_form(form, start, _("Calcolo del giro di consegne avviato."), "") is not None:
+    if save_form(form, start, lambda _r: form.started(_("Calcolo del giro di consegne avviato.")), "") is not None:
         return redirect(url_for("rounds.job", job_id=started[0]))
     page = render_template(
         "welfare/deliveries.html",

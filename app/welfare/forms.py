@@ -26,7 +26,7 @@ from app.forms import (
     location_fields,
     street_field,
 )
-from app.rounds.forms import FleetForm
+from app.rounds.forms import DayFleetForm, tomorrow
 from app.rounds.services import TIME_LIMIT_RANGE_S
 from app.stock.catalog import CATEGORIES, SEASONS
 from app.stock.sizes import SYSTEM_LABELS
@@ -99,8 +99,8 @@ class ActionForm(FlaskForm):
     note = StringField(_l("Nota"), validators=[Optional(), Length(max=200)])
 
 
-class PlanDeliveriesForm(FleetForm):
-    service_date = DateField(_l("Giorno di consegna"), validators=[REQUIRED])
+class PlanDeliveriesForm(DayFleetForm):
+    service_date = DateField(_l("Giorno di consegna"), default=tomorrow, validators=[REQUIRED])
     warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
     time_limit_s = IntegerField(
         _l("Tempo di calcolo (secondi)"), default=10, validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE_S)]

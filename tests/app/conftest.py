@@ -267,3 +267,16 @@ def revision_before(revision: str) -> str:
 
     config = current_app.extensions["migrate"].migrate.get_config()
     return str(ScriptDirectory.from_config(config).get_revision(revision).down_revision)
+
+
+def fleet_rows(html: str) -> dict[int, tuple[bool, bool]]:
+    """The vehicles of a one-day planning form (new collection plan, deliveries): id → (ticked, marked «fuori
+    servizio» on the form's day)."""
+    rows = {}
+    for row in html.split('data-service-days="')[1:]:
+        box = re.search(r'<input[^>]*name="vehicle_ids"[^>]*>', row)
+        badge = re.search(r'<span class="badge[^"]*" data-role="off-duty"( hidden)?>', row)
+        assert box is not None and badge is not None
+        vehicle_id = int(re.search(r'value="(\d+)"', box.group(0)).group(1))
+        rows[vehicle_id] = ("checked" in box.group(0), badge.group(1) is None)
+    return rows

@@ -13,7 +13,7 @@ from app.rounds import services
 from app.rounds.models import PlanningJob, RoundPlan
 from app.rounds.services import plan_day
 from tests.app import factories
-from tests.app.conftest import csrf_token, post_form
+from tests.app.conftest import csrf_token, fleet_rows, post_form
 
 
 @pytest.fixture
@@ -155,18 +155,6 @@ def test_the_navbar_has_giri_for_coordinators(client, login_as) -> None:
     assert re.search(r'href="/rounds/"[^>]*>Giri<', client.get("/").get_data(as_text=True))
 
 
-def _fleet_rows(html: str) -> dict[int, tuple[bool, bool]]:
-    """The new-plan form's vehicles: id → (ticked, marked «fuori servizio» on the form's day)."""
-    rows = {}
-    for row in html.split('data-service-days="')[1:]:
-        box = re.search(r'<input[^>]*name="vehicle_ids"[^>]*>', row)
-        badge = re.search(r'<span class="badge[^"]*" data-role="off-duty"( hidden)?>', row)
-        assert box is not None and badge is not None
-        vehicle_id = int(re.search(r'value="(\d+)"', box.group(0)).group(1))
-        rows[vehicle_id] = ("checked" in box.group(0), badge.group(1) is None)
-    return rows
-
-
 def test_the_form_ticks_the_trucks_out_on_the_day_and_marks_those_off_duty(client, login_as, world) -> None:
     on, off = world.vehicles
     tomorrow = world.tomorrow.weekday()
@@ -177,8 +165,8 @@ def test_the_form_ticks_the_trucks_out_on_the_day_and_marks_those_off_duty(clien
 
     html = client.get("/rounds/plan/new").get_data(as_text=True)
 
-    assert _fleet_rows(html) == {on.id: (True, False), off.id: (False, True)}
-    assert re.search(r'data-role="day-name">\w{3} ' + world.tomorrow.strftime("%d/%m/%Y"), html)
+    assert fleet_rows(html) == {on.id: (True, False), off.id: (False, True)}
+    assert re.search(r'data-role="day-name"[^>]*>\w{3} ' + world.tomorrow.strftime("%d/%m/%Y"), html)
 
 
 def test_the_form_leaves_unticked_a_truck_on_a_published_round_that_day(client, login_as, world) -> None:
@@ -189,7 +177,7 @@ def test_the_form_leaves_unticked_a_truck_on_a_published_round_that_day(client, 
     db.session.commit()
     login_as("coordinator")
 
-    rows = _fleet_rows(client.get("/rounds/plan/new").get_data(as_text=True))
+    rows = fleet_rows(client.get("/rounds/plan/new").get_data(as_text=True))
 
     assert rows == {world.vehicles[0].id: (False, False), world.vehicles[1].id: (True, False)}
 
@@ -206,8 +194,8 @@ def test_a_holiday_is_named_and_a_truck_that_does_not_work_holidays_is_off_duty(
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'data-role="day-name">\w{3} 25/12/\d{4} · Natale<', html)
-    assert _fleet_rows(html) == {resting.id: (False, True), working.id: (False, False)}
+    assert re.search(r'data-role="day-name"[^>]*>\w{3} 25/12/\d{4} · Natale<', html)
+    assert fleet_rows(html) == {resting.id: (False, True), working.id: (False, False)}
 
 
 def test_a_truck_off_duty_that_day_goes_out_as_an_extra_shift_and_the_coordinator_is_told(

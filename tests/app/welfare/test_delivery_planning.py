@@ -4,7 +4,7 @@ planning as a background job, and deliveries taken (coded, notified) only when a
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from app.stock.catalog import CATEGORIES, PACKED_LITRES
 from app.welfare import allocation, delivery_planning, workflow
 from app.welfare.models import Delivery
 from tests.app import factories
-from tests.app.conftest import login, post_form
+from tests.app.conftest import fleet_rows, login, post_form
 from tests.app.welfare.conftest import approved, stock_of
 
 # Three households of Milano a few kilometres apart (Città Studi, Porta Romana, Lorenteggio).
@@ -198,6 +198,33 @@ def test_the_deliveries_page_plans_in_a_background_job_with_vans_and_drivers(
     assert client.get(response.headers["Location"]).status_code == 302  # the job page opens the plan
     review = client.get(f"/rounds/{plan.id}").get_data(as_text=True)
     assert "<td data-window>09:00–13:00</td>" in review and '<td class="text-end" data-pieces>3</td>' in review
+
+
+def test_the_deliveries_form_starts_on_tomorrow_with_the_vans_out_that_day_and_tells_of_an_extra_shift(
+    client, household, people, sqlite_queue
+):
+    _ready([household], people)
+    coordinator, shelf = people[1], people[3]
+    van, spare = _van(shelf), _van(shelf)
+    tomorrow = local_today() + timedelta(days=1)
+    spare.service_weekdays = [d for d in range(7) if d != tomorrow.weekday()]
+    db.session.commit()
+    login(client, coordinator.email)
+
+    page = client.get("/welfare/deliveries").get_data(as_text=True)
+
+    assert f'value="{tomorrow.isoformat()}"' in page
+    assert fleet_rows(page) == {van.id: (True, False), spare.id: (False, True)}
+    form = {
+        "service_date": tomorrow.isoformat(),
+        "warehouse_id": shelf.site_id,
+        "time_limit_s": 1,
+        "vehicle_ids": [van.id, spare.id],
+    }
+    response = post_form(client, "/welfare/deliveries", form)
+    assert response.status_code == 302
+    told = client.get(response.headers["Location"]).get_data(as_text=True).split("turno straordinario")[1][:80]
+    assert spare.plate in told and van.plate not in told
 
 
 def test_bad_delivery_planning_choices_are_refused_before_anything_is_queued(client, household, people, sqlite_queue):

@@ -1,16 +1,16 @@
-/* «Nuovo piano dei giri»: when the day changes, name it (weekday, date, public holiday), mark the vehicles that do
-   not go out that day, and, as long as the coordinator has not ticked or unticked a vehicle, tick those that do.
+/* A plan of one day (a new collection plan, delivery rounds): when the day changes, name it (weekday, date, public
+   holiday), mark the vehicles that do not go out that day, and, as long as the coordinator has not ticked or
+   unticked a vehicle, tick those that do (bookings on published rounds are the server's to check).
    Without this script the page names the day it was drawn with, and the server ticked the vehicles of that day. */
 (function () {
   "use strict";
-  var form = document.querySelector("[data-role=plan-form]");
+  var name = document.querySelector("[data-role=day-name]");
   var input = document.getElementById("service_date");
   var cal = window.fitmiCalendar;
-  if (!form || !input || !cal) { return; }
-  var weekdays = JSON.parse(form.dataset.weekdays || "[]");
-  var holidays = JSON.parse(form.dataset.holidays || "{}");
-  var name = form.querySelector("[data-role=day-name]");
-  var rows = form.querySelectorAll("[data-role=fleet] [data-service-days]");
+  if (!name || !input || !cal) { return; }
+  var weekdays = JSON.parse(name.dataset.weekdays || "[]");
+  var holidays = JSON.parse(name.dataset.holidays || "{}");
+  var rows = document.querySelectorAll("[data-role=fleet] [data-service-days]");
   var touched = false;
 
   rows.forEach(function (row) {
@@ -21,7 +21,7 @@
     var day = cal.parse(input.value);
     if (!day || weekdays.length !== 7) { return; }
     var holiday = holidays[cal.iso(day)];
-    if (name) { name.textContent = cal.label(day, weekdays, true) + (holiday ? " · " + holiday : ""); }
+    name.textContent = cal.label(day, weekdays, true) + (holiday ? " · " + holiday : "");
     rows.forEach(function (row) {
       var serving = cal.serving(parseInt(row.dataset.serviceDays, 10), row.dataset.worksHolidays === "1", day, holidays);
       var badge = row.querySelector("[data-role=off-duty]");
