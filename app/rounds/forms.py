@@ -84,6 +84,10 @@ class DayFleetForm(FleetForm):
     and the public holidays (:meth:`Vehicle.in_service <app.fleet.models.Vehicle.in_service>`)."""
 
     service_date: Any  # a DateField of the subclass
+    #: Whether the form starts with the vehicles out that day ticked (:meth:`preselect`), and ticks them again
+    #: when the day changes until the coordinator ticks one: the collection trucks, not the delivery vans (a
+    #: coordinator picks the vans that carry garments among all vehicles).
+    ticks_the_day = True
 
     def day(self) -> date | None:
         """The day of the plan, when the date given is a valid one."""
@@ -105,9 +109,10 @@ class DayFleetForm(FleetForm):
 
     def preselect(self) -> None:
         """Tick the vehicles that go out on the day of the plan and are not on an open published round that day:
-        the form's first state, before the coordinator's own choice (nothing when the form has no day yet)."""
+        the form's first state, before the coordinator's own choice (nothing when the form has no day yet, or
+        does not tick by the day)."""
         day = self.day()
-        if day is None:
+        if day is None or not self.ticks_the_day:
             return
         busy = {r.vehicle_id for r in bookings.open_routes(day, "vehicle_id", set(self.vehicles))}
         self.vehicle_ids.data = [v for v in self.vehicles if self.serving(v) and v not in busy]

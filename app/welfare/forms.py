@@ -100,6 +100,7 @@ class ActionForm(FlaskForm):
 
 
 class PlanDeliveriesForm(DayFleetForm):
+    ticks_the_day = False
     service_date = DateField(_l("Giorno di consegna"), default=tomorrow, validators=[REQUIRED])
     warehouse_id = SelectField(_l("Magazzino di partenza"), coerce=int)
     time_limit_s = IntegerField(

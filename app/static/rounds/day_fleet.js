@@ -1,6 +1,7 @@
 /* A plan of one day (a new collection plan, delivery rounds): when the day changes, name it (weekday, date, public
    holiday), mark the vehicles that do not go out that day, and, as long as the coordinator has not ticked or
-   unticked a vehicle, tick those that do (bookings on published rounds are the server's to check).
+   unticked a vehicle, tick those that do when the form ticks by the day (data-ticks; the collection plan, not the
+   deliveries); bookings on published rounds are the server's to check.
    Without this script the page names the day it was drawn with, and the server ticked the vehicles of that day. */
 (function () {
   "use strict";
@@ -11,7 +12,7 @@
   var weekdays = JSON.parse(name.dataset.weekdays || "[]");
   var holidays = JSON.parse(name.dataset.holidays || "{}");
   var rows = document.querySelectorAll("[data-role=fleet] [data-service-days]");
-  var touched = false;
+  var touched = !("ticks" in name.dataset);  // a form that does not tick by the day leaves the boxes alone
 
   rows.forEach(function (row) {
     row.querySelector("input[type=checkbox]").addEventListener("change", function () { touched = true; });

@@ -200,7 +200,7 @@ def test_the_deliveries_page_plans_in_a_background_job_with_vans_and_drivers(
     assert "<td data-window>09:00–13:00</td>" in review and '<td class="text-end" data-pieces>3</td>' in review
 
 
-def test_the_deliveries_form_starts_on_tomorrow_with_the_vans_out_that_day_and_tells_of_an_extra_shift(
+def test_the_deliveries_form_starts_on_tomorrow_marks_the_vans_off_duty_and_tells_of_an_extra_shift(
     client, household, people, sqlite_queue
 ):
     _ready([household], people)
@@ -214,7 +214,7 @@ def test_the_deliveries_form_starts_on_tomorrow_with_the_vans_out_that_day_and_t
     page = client.get("/welfare/deliveries").get_data(as_text=True)
 
     assert f'value="{tomorrow.isoformat()}"' in page
-    assert fleet_rows(page) == {van.id: (True, False), spare.id: (False, True)}
+    assert fleet_rows(page) == {van.id: (False, False), spare.id: (False, True)}  # the vans are the coordinator's pick
     form = {
         "service_date": tomorrow.isoformat(),
         "warehouse_id": shelf.site_id,
