@@ -10,15 +10,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from app.core.clock import local_today
 from app.core.public_holidays import holiday_names
 from app.forms import REQUIRED, CheckboxesField, choices
-from app.rounds.forms import FleetForm, plan_form
+from app.rounds.forms import FleetForm, plan_form, tomorrow
 from app.rounds.week import MAX_DAYS, MAX_DAYS_AFTER, MIN_DAYS, WeekParams
 
 
 class WeekForm(FleetForm):
-    start_date = DateField(_l("Primo giorno"), default=lambda: local_today() + timedelta(days=1), validators=[REQUIRED])
+    start_date = DateField(_l("Primo giorno"), default=tomorrow, validators=[REQUIRED])
     days = IntegerField(_l("Giorni da pianificare (2–7)"), default=5, validators=[InputRequired()])
     plant_id = SelectField(_l("Impianto di selezione (scarico)"), coerce=int)
     off_days = CheckboxesField(
@@ -110,7 +109,7 @@ class WeekForm(FleetForm):
 
     def day_dates(self) -> list[date]:
         """The dates of the seven days the page offers, from the first day chosen (tomorrow before a choice)."""
-        first = self.start_date.data if isinstance(self.start_date.data, date) else local_today() + timedelta(days=1)
+        first = self.start_date.data if isinstance(self.start_date.data, date) else tomorrow()
         return [first + timedelta(days=d) for d in range(MAX_DAYS)]
 
     def day_labels(self) -> list[str]:
