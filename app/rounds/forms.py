@@ -93,19 +93,28 @@ class DayFleetForm(FleetForm):
         """The day of the plan, when the date given is a valid one."""
         return self.service_date.data if isinstance(self.service_date.data, date) else None
 
+    def day_holidays(self) -> dict[date, str]:
+        """The public holiday of the day of the plan, if it is one (``{day: name}``; looked up once per day)."""
+        day = self.day()
+        if day is None:
+            return {}
+        if getattr(self, "_holidays_of", None) != day:
+            self._holidays_of, self._holidays = day, holiday_names(day, day)
+        return self._holidays
+
     def day_name(self) -> str:
         """The day of the plan as the page names it: ``ven 25/12/2026 · Natale``."""
         day = self.day()
         if day is None:
             return ""
-        holiday = holiday_names(day, day).get(day)
+        holiday = self.day_holidays().get(day)
         return f"{fmt_weekday_date(day)} · {holiday}" if holiday else fmt_weekday_date(day)
 
     def serving(self, vehicle_id: int) -> bool:
         """Whether the vehicle goes out on the day of the plan (one of its service days, and not a public holiday
         unless it works them)."""
         day = self.day()
-        return day is None or self.vehicles[vehicle_id].in_service(day, holiday_names(day, day))
+        return day is None or self.vehicles[vehicle_id].in_service(day, self.day_holidays())
 
     def preselect(self) -> None:
         """Tick the vehicles that go out on the day of the plan and are not on an open published round that day:
