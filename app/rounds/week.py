@@ -434,14 +434,34 @@ def overflowing_bins(week: WeekPlan) -> list[Bin]:
 
 
 def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
-    """The days of a week for its page: the day, its trucks, how many bins and kg the week gave it, and how many of
-    them its plan left out (a day whose search found no plan within capacity in its share of the budget)."""
+    """The days of a week for its page: the day, its trucks, how many bins and kg the week gave it, how many of
+    them its plan left out (a day whose search found no plan within capacity in its share of the budget), and its
+    plan's rounds, km and hours as the plan stands now (edited or re-planned since)."""
     ids = {v for day in week.days for v in json.loads(day.vehicle_ids_json or "[]")}
     plates = {v.id: v.plate for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(ids)))}
     rows = []
     for day in week.days:
         kg = json.loads(day.stops_json or "{}")
-        left_out = sum(1 for u in day.plan.unassigned if u.required) if day.plan else 0
+        plan = day.plan
+        left_out = sum(1 for u in plan.unassigned if u.required) if plan else 0
         trucks = [plates.get(v, str(v)) for v in json.loads(day.vehicle_ids_json or "[]")]
-        rows.append({"day": day, "trucks": trucks, "bins": len(kg), "kg": sum(kg.values()), "left_out": left_out})
+        rows.append(
+            {
+                "day": day,
+                "trucks": trucks,
+                "bins": len(kg),
+                "kg": sum(kg.values()),
+                "left_out": left_out,
+                "rounds": sum(1 for r in plan.routes if r.stops) if plan else 0,
+                "km": plan.distance_m / 1000 if plan else 0.0,
+                "hours": plan.duration_s / 3600 if plan else 0.0,
+                "plan_kg": sum(r.load_kg for r in plan.routes) if plan else 0,
+            }
+        )
     return rows
+
+
+def week_totals(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The week's sums of :func:`week_rows`, and its km per tonne its plans collect (None when they collect none)."""
+    totals = {key: sum(row[key] for row in rows) for key in ("rounds", "bins", "kg", "km", "hours", "plan_kg")}
+    return totals | {"km_per_t": totals["km"] / (totals["plan_kg"] / 1000) if totals["plan_kg"] else None}

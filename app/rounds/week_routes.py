@@ -76,10 +76,12 @@ def job(job_id: int) -> Any:
 @permission_required(Permission.PLAN_ROUNDS)
 def show(week_id: int) -> Any:
     found = db.get_or_404(WeekPlan, week_id)
+    rows = week.week_rows(found)
     return render_template(
         "rounds/week.html",
         week=found,
-        rows=week.week_rows(found),
+        rows=rows,
+        totals=week.week_totals(rows),
         holidays=holiday_names(found.start_date, found.start_date + timedelta(days=len(found.days))),
         overflowing=week.overflowing_bins(found),
         days_after=week.WeekParams.from_json(found.params_json).days_after,

@@ -71,7 +71,11 @@ def test_the_coordinator_plans_the_week_publishes_a_day_and_the_drivers_day_ends
     assert rows.count() == 2
     first = rows.filter(has=page.locator("td", has_text=(local_today() + timedelta(days=1)).strftime("%d/%m/%Y")))
     assert first.locator("[data-role=trucks]").inner_text() == TRUCK  # the spare truck only on day 2
-    assert int(first.locator("td").nth(2).inner_text()) > 0  # bins close to full go tomorrow
+    assert int(first.locator("td").nth(3).inner_text()) > 0  # bins close to full go tomorrow
+    assert first.locator("[data-role=rounds]").inner_text() == "1"  # on one round, of the one truck
+    assert (
+        page.locator("[data-role=week-total] [data-role=km-per-t]").inner_text().endswith("km per tonnellata raccolta")
+    )
     first.get_by_role("link", name=re.compile(r"Piano n\. \d+")).click()
     page.wait_for_url(re.compile(r"/rounds/\d+$"))
     routes = page.locator("details[data-route]")

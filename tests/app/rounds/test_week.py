@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date, timedelta
 from html import unescape
 
@@ -16,6 +17,7 @@ from app.collection.forecast import BinForecast
 from app.core.public_holidays import holiday_names
 from app.errors import ValidationError
 from app.extensions import db
+from app.i18n import fmt_number
 from app.rounds import adapters, selection, services, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
 from routing.solver import solve_periodic
@@ -221,6 +223,41 @@ def test_the_week_page_lists_its_days_with_their_plans_and_a_replan_button(clien
     assert page.count(f'<td data-role="trucks">{trucks}</td>') == 3  # each day's trucks
     assert all(f"/rounds/{d.plan_id}" in page for d in plan.days if d.plan_id)
     assert "Ripianifica questo giorno" in page
+
+
+def _week_cells(page: str) -> dict[str, list[str]]:
+    """The week page's rows (by ``data-day``, and ``total`` for the week's) as the texts of their cells."""
+    rows = re.findall(r'<tr data-day="(\d+)">(.*?)</tr>', page, re.S)
+    rows.append(("total", re.search(r'<tr class="[^"]*" data-role="week-total">(.*?)</tr>', page, re.S).group(1)))
+    return {
+        key: [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        for key, row in rows
+    }
+
+
+def test_the_week_page_gives_each_days_rounds_km_and_hours_and_the_weeks_totals(client, login_as, filling) -> None:
+    plan = week.plan_week(_params(filling))
+    login_as("coordinator", organisation=filling.vehicles[0].organisation)
+    day = next(d for d in plan.days if d.plan and d.plan.routes)
+    new = week.replan_day(day)  # the page follows the day's plan as it stands
+    db.session.commit()
+
+    cells = _week_cells(client.get(f"/rounds/week/{plan.id}").get_data(as_text=True))
+
+    plans = {d.day_index: d.plan for d in plan.days}
+    assert plans[day.day_index].id == new.id
+    for index, plan_of_day in plans.items():
+        rounds, km, hours = cells[str(index)][2], cells[str(index)][5], cells[str(index)][6]
+        assert rounds == str(sum(1 for r in plan_of_day.routes if r.stops) if plan_of_day else 0)
+        assert km == fmt_number(plan_of_day.distance_m / 1000 if plan_of_day else 0, 1)
+        assert hours == fmt_number(plan_of_day.duration_s / 3600 if plan_of_day else 0, 1)
+    drafts = [p for p in plans.values() if p]
+    km = sum(p.distance_m for p in drafts) / 1000
+    tonnes = sum(r.load_kg for p in drafts for r in p.routes) / 1000
+    total = cells["total"]
+    assert total[0] == "Settimana" and total[3] == str(sum(len(json.loads(d.stops_json)) for d in plan.days))
+    assert total[5] == fmt_number(km, 1) and tonnes > 0
+    assert total[7] == f"{fmt_number(km / tonnes, 1)} km per tonnellata raccolta"
 
 
 def test_each_day_gets_the_vehicles_ticked_for_it(client, login_as, filling, sqlite_queue) -> None:
