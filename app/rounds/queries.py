@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
@@ -20,7 +20,7 @@ from app.extensions import db
 from app.fleet.models import Site, SiteKind, Vehicle
 from app.rounds import bookings, labels, unload
 from app.rounds.driver_services import located
-from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop, WeekPlanDay
+from app.rounds.models import RoundPlan, RoundRoute, RouteStop, StopKind, UnassignedStop, WeekPlan, WeekPlanDay
 
 # Distinct colours (Okabe-Ito, then Tableau) for routes on the map and in the tables.
 COLOURS = [
@@ -44,6 +44,30 @@ def plans_for(user: User) -> list[RoundPlan]:
     """Plans by date (newest first): all for planners, their organisation's for operators."""
     query = select(RoundPlan).order_by(RoundPlan.service_date.desc(), RoundPlan.id.desc()).limit(200)
     return list(db.session.scalars(_visible(query, user).options(selectinload(RoundPlan.routes))))
+
+
+@dataclass(frozen=True)
+class PlanListRow:
+    """A plan on the plans page: its rounds (the routes with a stop, as its own page counts them) and, for a
+    planner, the week it is a day of."""
+
+    plan: RoundPlan
+    rounds: int
+    week: WeekPlan | None
+
+
+def plan_list(user: User) -> list[PlanListRow]:
+    """:func:`plans_for` with what the list shows of each plan, read in two queries whatever the number of plans."""
+    plans = plans_for(user)
+    ids = [p.id for p in plans]
+    counted = select(RoundRoute.plan_id, func.count(distinct(RoundRoute.id))).join(RouteStop)
+    counts = db.session.execute(counted.where(RoundRoute.plan_id.in_(ids)).group_by(RoundRoute.plan_id))
+    rounds = {plan_id: count for plan_id, count in counts}
+    weeks: dict[int, WeekPlan] = {}
+    if can(user, Permission.PLAN_ROUNDS):  # the week pages are the planners'
+        days = select(WeekPlanDay).where(WeekPlanDay.plan_id.in_(ids)).options(selectinload(WeekPlanDay.week))
+        weeks = {d.plan_id: d.week for d in db.session.scalars(days) if d.plan_id is not None}
+    return [PlanListRow(p, rounds.get(p.id, 0), weeks.get(p.id)) for p in plans]
 
 
 def plan_for(user: User, plan_id: int, *, edit: bool = False) -> RoundPlan:

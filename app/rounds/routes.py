@@ -40,7 +40,7 @@ def _labels() -> dict[str, Any]:
 @permission_required(Permission.VIEW_ROUNDS)
 def index() -> Any:
     return render_template(
-        "rounds/plans.html", plans=queries.plans_for(current_user), can_plan=can(current_user, Permission.PLAN_ROUNDS)
+        "rounds/plans.html", rows=queries.plan_list(current_user), can_plan=can(current_user, Permission.PLAN_ROUNDS)
     )
 
 

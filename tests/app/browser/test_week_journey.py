@@ -89,6 +89,11 @@ def test_the_coordinator_plans_the_week_publishes_a_day_and_the_drivers_day_ends
     page.wait_for_url(re.compile(r"/rounds/week/\d+$"))
     assert first.locator(".badge", has_text="pubblicato").count() == 1
     assert first.get_by_role("button", name="Ripianifica questo giorno").count() == 0
+    week_url = page.url
+    page.goto("/rounds/")  # the plans page leads back to the week from each of its days
+    expect(page.locator("[data-role=plans] [data-role=week]")).not_to_have_count(0)
+    page.locator("[data-role=plans] [data-role=week]").first.click()
+    page.wait_for_url(week_url)
 
     clock.advance(timedelta(days=1))  # the next morning, on the driver's phone
     release_db()

@@ -22,7 +22,7 @@ from app.rounds import adapters, selection, services, week
 from app.rounds.models import PlanningJob, RoundPlan, WeekPlan
 from routing.solver import solve_periodic
 from tests.app import factories
-from tests.app.conftest import post_form
+from tests.app.conftest import csrf_token, post_form
 
 FULL_KG, INITIAL_KG, DAILY_KG = 300, 150, 100  # 150, 250, 350: every bin must be emptied by day 2
 
@@ -258,6 +258,32 @@ def test_the_week_page_gives_each_days_rounds_km_and_hours_and_the_weeks_totals(
     assert total[0] == "Settimana" and total[3] == str(sum(len(json.loads(d.stops_json)) for d in plan.days))
     assert total[5] == fmt_number(km, 1) and tonnes > 0
     assert total[7] == f"{fmt_number(km / tonnes, 1)} km per tonnellata raccolta"
+
+
+def _plan_items(page: str) -> dict[int, str]:
+    """The plans page's items by plan id."""
+    return {int(i): item for i, item in re.findall(r'<li [^>]*data-plan="(\d+)">(.*?)</li>', page, re.S)}
+
+
+def test_the_plans_page_counts_the_rounds_with_stops_and_leads_planners_to_the_week(client, login_as, filling) -> None:
+    plan = week.plan_week(_params(filling))
+    organisation = filling.vehicles[0].organisation
+    login_as("coordinator", organisation=organisation)
+    db.session.commit()
+    drafts = {d.plan.id: d.plan for d in plan.days if d.plan}
+    assert any(any(not r.stops for r in p.routes) for p in drafts.values())  # a truck left idle by a day
+
+    items = _plan_items(client.get("/rounds/").get_data(as_text=True))
+
+    for plan_id, draft in drafts.items():
+        rounds = sum(1 for r in draft.routes if r.stops)
+        assert re.search(rf'data-role="rounds">{rounds} gir[oi]<', items[plan_id])  # as the plan's page counts
+        assert f'data-role="week" href="/rounds/week/{plan.id}"' in items[plan_id]
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login_as("operator", organisation=organisation)  # operators see the plans, not the week pages
+    items = _plan_items(client.get("/rounds/").get_data(as_text=True))
+    assert set(drafts) <= set(items) and not any('data-role="week"' in item for item in items.values())
 
 
 def test_each_day_gets_the_vehicles_ticked_for_it(client, login_as, filling, sqlite_queue) -> None:
