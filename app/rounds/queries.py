@@ -43,7 +43,7 @@ def _visible(query: Any, user: User) -> Any:
 def plans_for(user: User) -> list[RoundPlan]:
     """Plans by date (newest first): all for planners, their organisation's for operators."""
     query = select(RoundPlan).order_by(RoundPlan.service_date.desc(), RoundPlan.id.desc()).limit(200)
-    return list(db.session.scalars(_visible(query, user).options(selectinload(RoundPlan.routes))))
+    return list(db.session.scalars(_visible(query, user)))
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PlanListRow:
 
 
 def plan_list(user: User) -> list[PlanListRow]:
-    """:func:`plans_for` with what the list shows of each plan, read in two queries whatever the number of plans."""
+    """:func:`plans_for` with what the list shows of each plan: three queries whatever the number of plans."""
     plans = plans_for(user)
     ids = [p.id for p in plans]
     counted = select(RoundRoute.plan_id, func.count(distinct(RoundRoute.id))).join(RouteStop)
