@@ -436,7 +436,8 @@ def overflowing_bins(week: WeekPlan) -> list[Bin]:
 def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
     """The days of a week for its page: the day, its trucks, how many bins and kg the week gave it, how many of
     them its plan left out (a day whose search found no plan within capacity in its share of the budget), and its
-    plan's rounds, km and hours as the plan stands now (edited or re-planned since)."""
+    plan's rounds (and those still without a driver, which block its publication), km and hours as the plan stands
+    now (edited or re-planned since)."""
     ids = {v for day in week.days for v in json.loads(day.vehicle_ids_json or "[]")}
     plates = {v.id: v.plate for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(ids)))}
     rows = []
@@ -453,6 +454,7 @@ def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
                 "kg": sum(kg.values()),
                 "left_out": left_out,
                 "rounds": sum(1 for r in plan.routes if r.stops) if plan else 0,
+                "without_driver": sum(1 for r in plan.routes if r.stops and r.driver_id is None) if plan else 0,
                 "km": plan.distance_m / 1000 if plan else 0.0,
                 "hours": plan.duration_s / 3600 if plan else 0.0,
                 "plan_kg": sum(r.load_kg for r in plan.routes) if plan else 0,

@@ -240,9 +240,12 @@ def test_the_week_page_gives_each_days_rounds_km_and_hours_and_the_weeks_totals(
     login_as("coordinator", organisation=filling.vehicles[0].organisation)
     day = next(d for d in plan.days if d.plan and d.plan.routes)
     new = week.replan_day(day)  # the page follows the day's plan as it stands
+    route = next(r for d in plan.days if d.plan for r in d.plan.routes if r.stops)
+    route.driver_id = None  # a round without a driver: the day cannot be published yet
     db.session.commit()
 
-    cells = _week_cells(client.get(f"/rounds/week/{plan.id}").get_data(as_text=True))
+    page = client.get(f"/rounds/week/{plan.id}").get_data(as_text=True)
+    cells = _week_cells(page)
 
     plans = {d.day_index: d.plan for d in plan.days}
     assert plans[day.day_index].id == new.id
@@ -251,6 +254,10 @@ def test_the_week_page_gives_each_days_rounds_km_and_hours_and_the_weeks_totals(
         assert rounds == str(sum(1 for r in plan_of_day.routes if r.stops) if plan_of_day else 0)
         assert km == fmt_number(plan_of_day.distance_m / 1000 if plan_of_day else 0, 1)
         assert hours == fmt_number(plan_of_day.duration_s / 3600 if plan_of_day else 0, 1)
+        row = re.search(rf'<tr data-day="{index}">(.*?)</tr>', page, re.S).group(1)
+        badge = re.search(r'data-role="without-driver">(\d+) gir[oi] senza autista<', row)
+        missing = sum(1 for r in plan_of_day.routes if r.stops and r.driver_id is None) if plan_of_day else 0
+        assert (int(badge.group(1)) if badge else 0) == missing  # those block the day's publication
     drafts = [p for p in plans.values() if p]
     km = sum(p.distance_m for p in drafts) / 1000
     tonnes = sum(r.load_kg for p in drafts for r in p.routes) / 1000
