@@ -445,6 +445,7 @@ def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
         kg = json.loads(day.stops_json or "{}")
         plan = day.plan
         left_out = sum(1 for u in plan.unassigned if u.required) if plan else 0
+        out = [r for r in plan.routes if r.stops] if plan else []  # the trucks that go out (idle ones stay listed)
         trucks = [plates.get(v, str(v)) for v in json.loads(day.vehicle_ids_json or "[]")]
         rows.append(
             {
@@ -453,11 +454,11 @@ def week_rows(week: WeekPlan) -> list[dict[str, Any]]:
                 "bins": len(kg),
                 "kg": sum(kg.values()),
                 "left_out": left_out,
-                "rounds": sum(1 for r in plan.routes if r.stops) if plan else 0,
-                "without_driver": sum(1 for r in plan.routes if r.stops and r.driver_id is None) if plan else 0,
+                "rounds": len(out),
+                "without_driver": sum(1 for r in out if r.driver_id is None),
                 "km": plan.distance_m / 1000 if plan else 0.0,
                 "hours": plan.duration_s / 3600 if plan else 0.0,
-                "plan_kg": sum(r.load_kg for r in plan.routes) if plan else 0,
+                "plan_kg": sum(r.load_kg for r in out),
             }
         )
     return rows
